@@ -1,0 +1,1 @@
+"""Stack detectors: each looks at HostFacts and returns Apps with evidence."""

@@ -1,0 +1,123 @@
+"""Reading and writing the files a user sees: atomic, typed, clear errors."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Mapping, TypeVar, Union
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import InputError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def write_atomic(path: Union[str, Path], data: Union[str, bytes], mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` via a temp file and rename, so readers never
+    see half a file (an interrupted run leaves the old file or none)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_tree(root: Union[str, Path], files: Mapping[str, Union[str, bytes]]) -> list[Path]:
+    """Write ``{relative path: content}`` under ``root``; returns the paths."""
+    root = Path(root)
+    written = []
+    for rel in sorted(files):
+        target = (root / rel).resolve()
+        if not str(target).startswith(str(root.resolve()) + os.sep):
+            raise InputError(f"refusing to write outside {root}: {rel}")
+        write_atomic(target, files[rel])
+        written.append(target)
+    return written
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style; multi-line strings as literal blocks for readability."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if "\n" in value and not any(ch in value for ch in "\r\x85\u2028\u2029"):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(data: object) -> str:
+    """YAML text for plain data, through the yaml library only."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def dump_model(model: BaseModel) -> str:
+    return dump_yaml(model.model_dump(mode="json", exclude_none=False))
+
+
+def load_yaml(path: Union[str, Path]) -> object:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{path}{where}: malformed YAML: {problem}") from None
+
+
+def describe_validation_error(path: Union[str, Path], exc: ValidationError) -> str:
+    """One line naming the file, the field and what is wrong (first error + count)."""
+    errs = exc.errors()
+    first = errs[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown field"
+    more = f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})" if len(errs) > 1 else ""
+    return f"{path}: field '{loc}': {msg}{more}"
+
+
+def load_model(path: Union[str, Path], model: type[M]) -> M:
+    """Load a YAML file into ``model`` or raise InputError naming file and field."""
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    version = data.get("schema_version")
+    from .model import SCHEMA_VERSION
+
+    if version is not None and version != SCHEMA_VERSION:
+        raise InputError(
+            f"{path}: schema_version {version!r} is not supported (this mta reads {SCHEMA_VERSION})"
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(describe_validation_error(path, exc)) from None

@@ -1,0 +1,213 @@
+"""HostFacts: everything discovery learned about one VM (``discovery.yaml``).
+
+Discovery never decides anything; it records. Values of environment
+variables that look secret are already masked (``SECRET_MARKER``) when they
+reach these models.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Optional
+
+from pydantic import Field
+
+from .base import SCHEMA_VERSION, Strict
+
+#: Replaces the value of anything that looks like a secret.
+SECRET_MARKER = "<redacted:secret>"
+
+
+class OSInfo(Strict):
+    id: str = "unknown"  # os-release ID: centos, rhel, ubuntu, debian, sles, alpine…
+    version_id: str = ""  # "7", "16.04", "12"
+    name: str = ""  # "CentOS Linux"
+    pretty_name: str = ""
+    family: Literal["rhel", "debian", "suse", "alpine", "other"] = "other"
+    kernel: str = ""
+    arch: str = ""
+    hostname: str = ""
+    init_system: Literal["systemd", "upstart", "sysv", "busybox", "unknown"] = "unknown"
+
+
+class Hardware(Strict):
+    cpu_count: int = 0
+    cpu_model: str = ""
+    memory_bytes: int = 0
+    swap_bytes: int = 0
+
+
+class Mount(Strict):
+    device: str
+    mountpoint: str
+    fstype: str
+    options: str = ""
+    size_bytes: Optional[int] = None
+    used_bytes: Optional[int] = None
+    network: bool = False  # nfs, cifs, glusterfs…
+
+
+class Process(Strict):
+    pid: int
+    ppid: int = 0
+    user: str = ""
+    uid: Optional[int] = None
+    name: str = ""  # comm
+    exe: str = ""
+    cmdline: list[str] = Field(default_factory=list)
+    cwd: str = ""
+    rss_bytes: int = 0
+    cpu_percent: Optional[float] = None  # share of one core over the sample window
+    cpu_seconds: Optional[float] = None  # utime+stime since start
+    start_time: Optional[float] = None  # seconds since the epoch
+    cgroup: str = ""
+    unit: str = ""  # systemd unit (or init script) that owns it
+    env: dict[str, str] = Field(default_factory=dict)  # secret values masked
+
+
+class Socket(Strict):
+    """A listening socket."""
+
+    protocol: Literal["tcp", "udp"]
+    address: str  # "0.0.0.0", "::", "127.0.0.1"
+    port: int
+    family: Literal["ipv4", "ipv6"] = "ipv4"
+    pid: Optional[int] = None
+    process: str = ""
+
+
+class Connection(Strict):
+    """An established outbound TCP connection."""
+
+    protocol: Literal["tcp", "udp"] = "tcp"
+    local_address: str
+    local_port: int
+    remote_address: str
+    remote_port: int
+    pid: Optional[int] = None
+    process: str = ""
+
+
+class Service(Strict):
+    name: str
+    init: Literal["systemd", "upstart", "sysv"] = "systemd"
+    state: str = ""  # running, exited, enabled, disabled…
+    enabled: Optional[bool] = None
+    unit_path: str = ""
+    description: str = ""
+    exec_start: str = ""
+    user: str = ""
+    group: str = ""
+    working_directory: str = ""
+    environment: dict[str, str] = Field(default_factory=dict)  # secret values masked
+    environment_files: list[str] = Field(default_factory=list)
+    main_pid: Optional[int] = None
+
+
+class Package(Strict):
+    name: str
+    version: str
+    release: str = ""
+    epoch: str = ""
+    arch: str = ""
+    manager: Literal["rpm", "dpkg", "apk", "other"] = "other"
+
+
+class CronJob(Strict):
+    schedule: str  # "*/5 * * * *", "@daily", or an OnCalendar= expression
+    command: str
+    user: str = ""
+    source: str = ""  # /etc/crontab, /etc/cron.d/x, /var/spool/cron/crontabs/u, x.timer
+    kind: Literal["cron", "systemd-timer"] = "cron"
+
+
+class User(Strict):
+    name: str
+    uid: int
+    gid: int
+    home: str = ""
+    shell: str = ""
+
+
+class UtilSample(Strict):
+    timestamp: float  # seconds since the epoch
+    cpu_percent: float  # whole-VM busy share, 0..100 of all cores
+    mem_used_bytes: int  # MemTotal - MemAvailable: demand, not page cache
+
+
+class Utilization(Strict):
+    source: Literal["sysstat", "proc-sample", "psutil", "none"] = "none"
+    duration_seconds: float = 0.0
+    interval_seconds: float = 0.0
+    samples: list[UtilSample] = Field(default_factory=list)
+
+
+class FileContent(Strict):
+    """A file fetched from the VM because a detector asked for it."""
+
+    path: str
+    size: int = 0
+    truncated: bool = False
+    content: str = ""  # decoded with errors="replace"; secret values masked
+    mode: str = ""
+    owner: str = ""
+
+
+class HttpCheck(Strict):
+    """One GET made from the VM to its own HTTP port; the smoke expectation."""
+
+    port: int
+    path: str = "/"
+    scheme: Literal["http", "https"] = "http"
+    status: Optional[int] = None
+    title: str = ""
+    content_type: str = ""
+    error: str = ""
+
+
+class ProbeError(Strict):
+    section: str
+    message: str
+
+
+class HostFacts(Strict):
+    schema_version: int = SCHEMA_VERSION
+    host: str  # the name used for OUT/hosts/<host>/
+    address: str = ""
+    collector: Literal["ssh", "local", "import", "sample"] = "local"
+    collected_at: Optional[datetime] = None
+    privileged: bool = False  # discovery ran as root (or sudo)
+    os: OSInfo = Field(default_factory=OSInfo)
+    hardware: Hardware = Field(default_factory=Hardware)
+    mounts: list[Mount] = Field(default_factory=list)
+    processes: list[Process] = Field(default_factory=list)
+    sockets: list[Socket] = Field(default_factory=list)
+    connections: list[Connection] = Field(default_factory=list)
+    services: list[Service] = Field(default_factory=list)
+    packages: list[Package] = Field(default_factory=list)
+    cron: list[CronJob] = Field(default_factory=list)
+    users: list[User] = Field(default_factory=list)
+    utilization: Utilization = Field(default_factory=Utilization)
+    files: list[FileContent] = Field(default_factory=list)
+    http: list[HttpCheck] = Field(default_factory=list)
+    not_visible: list[str] = Field(default_factory=list)  # what a non-root run could not see
+    errors: list[ProbeError] = Field(default_factory=list)
+
+    # Lookups used everywhere; kept here so every layer agrees.
+    def process(self, pid: int) -> Optional[Process]:
+        for p in self.processes:
+            if p.pid == pid:
+                return p
+        return None
+
+    def file(self, path: str) -> Optional[FileContent]:
+        for f in self.files:
+            if f.path == path:
+                return f
+        return None
+
+    def children(self, pid: int) -> list[Process]:
+        return [p for p in self.processes if p.ppid == pid]
+
+    def sockets_of(self, pids: set[int]) -> list[Socket]:
+        return [s for s in self.sockets if s.pid in pids]

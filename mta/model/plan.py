@@ -1,0 +1,185 @@
+"""App (what a detector found) and Plan (every decision, ``plan.yaml``).
+
+A detector returns ``App``; ``mta.plan`` turns each into an ``AppPlan`` by
+adding decisions. A user may edit ``plan.yaml`` and feed it back to
+``mta generate``; the decisions are then taken as written.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field
+
+from .base import SCHEMA_VERSION, Strict
+
+AppRole = Literal["app", "backing", "proxy", "worker"]
+
+
+class Evidence(Strict):
+    """Why a detector decided: which process, port, file, package or unit."""
+
+    kind: Literal["process", "port", "file", "package", "service", "cron", "other"]
+    ref: str  # "pid 1234", "tcp/8080", "/etc/nginx/sites-enabled/app"
+    detail: str = ""
+
+
+class PortSpec(Strict):
+    port: int = Field(ge=1, le=65535)
+    protocol: Literal["tcp", "udp"] = "tcp"
+    name: str = ""  # "http", "postgres"
+    http: bool = False
+
+
+class EnvVar(Strict):
+    name: str
+    value: Optional[str] = None  # None when it is a secret
+    secret: Optional[str] = None  # name of the SecretRef that supplies it
+
+
+class SecretRef(Strict):
+    """A secret the app needs; the value is never stored in a plan."""
+
+    name: str  # DNS-1123: "web-db-password"
+    key: str  # env var name or file key
+    source: str  # where it was found: "env of pid 12", "/var/www/wp-config.php"
+
+
+class ConfigFile(Strict):
+    source: str  # path on the VM
+    target: str  # path in the container
+    configmap: bool = True  # else baked into the image context
+
+
+class VolumeSpec(Strict):
+    name: str
+    path: str  # mount path in the container
+    kind: Literal["data", "logs", "cache", "uploads", "config"] = "data"
+    size: str = "1Gi"
+    source_path: str = ""  # path on the VM, when different
+
+
+class Probe(Strict):
+    kind: Literal["http", "tcp", "exec", "none"] = "tcp"
+    port: Optional[int] = None
+    path: str = "/"
+    command: list[str] = Field(default_factory=list)
+    expect_status: Optional[int] = None
+    expect_title: str = ""
+    reason: str = ""  # why none, when kind == none
+
+
+class Resources(Strict):
+    cpu_request: str = "100m"
+    cpu_limit: Optional[str] = None
+    memory_request: str = "128Mi"
+    memory_limit: str = "256Mi"
+    strategy: Literal["as-is", "p95", "peak", "default"] = "default"
+    basis: str = ""  # the numbers they came from
+
+
+class ScheduledJob(Strict):
+    """A cron job or timer that becomes a CronJob / scheduler service."""
+
+    name: str
+    schedule: str  # five-field cron, converted when it was an @alias
+    command: list[str]
+    user: str = ""
+    source: str = ""
+
+
+class App(Strict):
+    """What a detector found: one workload, with the evidence for it."""
+
+    name: str  # DNS-1123 label, unique per host
+    role: AppRole = "app"
+    stack: str  # tomcat, springboot, django, flask, wsgi, node, pm2, php-apache, php-fpm,
+    #             static-nginx, static-apache, postgresql, mysql, mariadb, redis, …
+    runtime: str = ""  # java, python, node, php, nginx, httpd, postgres…
+    runtime_version: str = ""  # "8", "3.6", "10.19"
+    framework: str = ""  # spring-boot, django, flask, express…
+    confidence: float = Field(default=0.5, ge=0, le=1)
+    evidence: list[Evidence] = Field(default_factory=list)
+    pids: list[int] = Field(default_factory=list)
+    ports: list[PortSpec] = Field(default_factory=list)
+    command: list[str] = Field(default_factory=list)  # as run on the VM
+    workdir: str = ""
+    user: str = ""
+    env: list[EnvVar] = Field(default_factory=list)
+    code_paths: list[str] = Field(default_factory=list)  # what to pull into the context
+    config_files: list[str] = Field(default_factory=list)  # VM paths
+    data_paths: list[str] = Field(default_factory=list)
+    log_paths: list[str] = Field(default_factory=list)
+    service: str = ""  # systemd unit / init script on the VM
+    depends_on: list[str] = Field(default_factory=list)  # other app names
+    notes: list[str] = Field(default_factory=list)
+
+
+class Build(Strict):
+    """How the image is made. Empty for backing services (official image)."""
+
+    base_image: str  # always with a tag, never latest
+    builder_image: str = ""  # multi-stage: where something is compiled
+    packages: list[str] = Field(default_factory=list)  # OS packages to add
+    steps: list[str] = Field(default_factory=list)  # extra RUN steps (shell form, reviewed)
+    files: list[ConfigFile] = Field(default_factory=list)  # context path -> image path (COPY)
+    workdir: str = "/app"
+    user: str = "10001"
+    entrypoint: list[str] = Field(default_factory=list)
+    cmd: list[str] = Field(default_factory=list)
+    healthcheck: list[str] = Field(default_factory=list)  # exec form; empty = see probe.reason
+
+
+class Extract(Strict):
+    """What to pull from the VM into apps/<app>/context/."""
+
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    max_bytes: int = 512 * 1024 * 1024
+    copy_secret_files: bool = False
+
+
+class AppPlan(App):
+    """An App plus every decision made for it."""
+
+    include: bool = True
+    image: str = ""  # final image name: mta/<host>-<app>:<tag>, or an official image
+    build: Optional[Build] = None  # None: run ``image`` as is (backing services)
+    extract: Extract = Field(default_factory=Extract)
+    expose: list[PortSpec] = Field(default_factory=list)
+    config: list[ConfigFile] = Field(default_factory=list)
+    volumes: list[VolumeSpec] = Field(default_factory=list)
+    secrets: list[SecretRef] = Field(default_factory=list)
+    readiness: Probe = Field(default_factory=Probe)
+    liveness: Probe = Field(default_factory=Probe)
+    resources: Resources = Field(default_factory=Resources)
+    replicas: int = Field(default=1, ge=0)
+    workload: Literal["Deployment", "StatefulSet"] = "Deployment"
+    jobs: list[ScheduledJob] = Field(default_factory=list)
+    rewrites: list[str] = Field(default_factory=list)  # "localhost:5432 -> db:5432" etc.
+
+
+class Targets(Strict):
+    compose: bool = True
+    swarm: bool = True
+    kubernetes: bool = True
+    security: bool = True
+    sbom: bool = True
+    namespace: str = "default"
+    ingress_host: str = ""
+
+
+class Plan(Strict):
+    schema_version: int = SCHEMA_VERSION
+    host: str
+    discovery: str = ""  # path of the discovery.yaml it came from
+    base: str = "official"  # official | debian | path of a mapping file
+    targets: Targets = Field(default_factory=Targets)
+    apps: list[AppPlan] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    def app(self, name: str) -> Optional[AppPlan]:
+        for a in self.apps:
+            if a.name == name:
+                return a
+        return None

@@ -1,0 +1,1 @@
+"""Rendering: one Jinja2 environment, view models, ``{path: text}`` out."""

@@ -1,0 +1,123 @@
+"""The Transport protocol: how mta reaches a host. Nothing else runs commands."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from typing import BinaryIO, Optional, Protocol, Sequence, Union, runtime_checkable
+
+from ..errors import MtaError
+
+Command = Union[str, Sequence[str]]
+
+
+def to_shell(command: Command) -> str:
+    """A command line for ``sh -c``; a sequence is quoted word by word."""
+    if isinstance(command, str):
+        return command
+    return " ".join(shlex.quote(str(a)) for a in command)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    exit_status: int
+    stdout: bytes
+    stderr: bytes
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_status == 0
+
+    @property
+    def text(self) -> str:
+        return self.stdout.decode("utf-8", errors="replace")
+
+
+@dataclass
+class TarResult:
+    """What ``tar_paths`` pulled: bytes written and what it had to skip."""
+
+    bytes_written: int = 0
+    files: int = 0
+    skipped: list[str] = field(default_factory=list)  # "path: reason"
+    truncated: bool = False
+
+
+class TransportError(MtaError):
+    """Base of every failure to reach or talk to a host."""
+
+    kind = "transport"
+
+
+class Unreachable(TransportError):
+    kind = "unreachable"
+
+
+class ConnectionRefused(TransportError):
+    kind = "refused"
+
+
+class ConnectTimeout(TransportError):
+    kind = "timeout"
+
+
+class AuthFailed(TransportError):
+    kind = "auth"
+
+
+class HostKeyUnknown(TransportError):
+    kind = "host-key-unknown"
+
+
+class HostKeyChanged(TransportError):
+    kind = "host-key-changed"
+
+
+class SudoNeedsPassword(TransportError):
+    kind = "sudo"
+
+
+class CommandTimeout(TransportError):
+    kind = "command-timeout"
+
+
+class ConnectionLost(TransportError):
+    kind = "connection-lost"
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """A way of reaching one host. Implementations: LocalTransport, SSHTransport."""
+
+    #: label used in messages and as the default host name
+    name: str
+
+    def run(
+        self,
+        command: Command,
+        *,
+        stdin: Optional[bytes] = None,
+        timeout: Optional[float] = None,
+        sudo: bool = False,
+    ) -> CommandResult:
+        """Run ``command`` through ``sh -c``; never raises for a non-zero exit."""
+        ...
+
+    def read_files(self, paths: Sequence[str], *, max_bytes: int = 1 << 20) -> dict[str, Optional[bytes]]:
+        """Contents of each readable path (at most ``max_bytes`` each), None if unreadable.
+
+        One round trip for all paths."""
+        ...
+
+    def tar_paths(
+        self,
+        paths: Sequence[str],
+        dest: BinaryIO,
+        *,
+        exclude: Sequence[str] = (),
+        max_bytes: int = 512 << 20,
+    ) -> TarResult:
+        """Stream a tar of ``paths`` (absolute, read-only on the host) into ``dest``."""
+        ...
+
+    def close(self) -> None: ...

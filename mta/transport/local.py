@@ -1,0 +1,78 @@
+"""LocalTransport: the machine mta runs on, through the same interface."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from typing import BinaryIO, Optional, Sequence
+
+from .base import CommandResult, CommandTimeout, Command, TarResult, to_shell
+from .tarcmd import tar_command, read_files_command, parse_read_files
+
+
+class LocalTransport:
+    def __init__(self, name: Optional[str] = None) -> None:
+        self.name = name or socket.gethostname()
+
+    def run(
+        self,
+        command: Command,
+        *,
+        stdin: Optional[bytes] = None,
+        timeout: Optional[float] = None,
+        sudo: bool = False,
+    ) -> CommandResult:
+        line = to_shell(command)
+        if sudo and os.geteuid() != 0:
+            line = "sudo -n sh -c " + __import__("shlex").quote(line)
+        try:
+            proc = subprocess.run(
+                ["sh", "-c", line],
+                input=stdin if stdin is not None else b"",
+                capture_output=True,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise CommandTimeout(f"{self.name}: command timed out after {timeout:g}s") from exc
+        return CommandResult(proc.returncode, proc.stdout, proc.stderr)
+
+    def read_files(self, paths: Sequence[str], *, max_bytes: int = 1 << 20) -> dict[str, Optional[bytes]]:
+        if not paths:
+            return {}
+        res = self.run(read_files_command(paths, max_bytes))
+        return parse_read_files(res.stdout, paths)
+
+    def tar_paths(
+        self,
+        paths: Sequence[str],
+        dest: BinaryIO,
+        *,
+        exclude: Sequence[str] = (),
+        max_bytes: int = 512 << 20,
+    ) -> TarResult:
+        result = TarResult()
+        if not paths:
+            return result
+        proc = subprocess.Popen(
+            ["sh", "-c", tar_command(paths, exclude)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert proc.stdout is not None
+        while True:
+            chunk = proc.stdout.read(1 << 16)
+            if not chunk:
+                break
+            if result.bytes_written + len(chunk) > max_bytes:
+                result.truncated = True
+                proc.kill()
+                break
+            dest.write(chunk)
+            result.bytes_written += len(chunk)
+        _, err = proc.communicate()
+        for line in err.decode("utf-8", "replace").splitlines():
+            if line.strip():
+                result.skipped.append(line.strip())
+        return result
+
+    def close(self) -> None:
+        pass
