@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install everything the test suite needs on a fresh machine.
+# System packages (tests/apt-packages.txt) only when root and apt-get exists.
+set -eu
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    pkgs=$(grep -v '^[[:space:]]*#' tests/apt-packages.txt | tr -s ' \n' ' ')
+    missing=""
+    for p in $pkgs; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+    done
+    if [ -n "$missing" ]; then
+        echo "test-setup: apt-get install$missing"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        # shellcheck disable=SC2086
+        apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    fi
+    if [ -x scripts/podman-setup.sh ]; then
+        scripts/podman-setup.sh
+    fi
+else
+    echo "test-setup: not root or no apt-get: system packages not installed; suites needing them skip"
+fi
+
+"$PY" -m pip install -q --disable-pip-version-check -e ".[test]"

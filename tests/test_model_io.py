@@ -1,0 +1,86 @@
+"""The model and its files: schema version, clear errors naming file and field."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from mta.errors import InputError
+from mta.io import dump_model, load_model, write_atomic
+from mta.model import SCHEMA_VERSION, HostFacts, Plan, Process
+
+
+def _facts() -> HostFacts:
+    return HostFacts(host="vm1", processes=[Process(pid=1, name="init", cmdline=["/sbin/init"])])
+
+
+def test_round_trip(tmp_path):
+    path = tmp_path / "discovery.yaml"
+    write_atomic(path, dump_model(_facts()))
+    loaded = load_model(path, HostFacts)
+    assert loaded == _facts()
+    assert loaded.schema_version == SCHEMA_VERSION
+
+
+def test_unknown_field_named(tmp_path):
+    path = tmp_path / "discovery.yaml"
+    path.write_text("host: vm1\nprocesses:\n  - pid: 1\n    colour: red\n")
+    with pytest.raises(InputError) as err:
+        load_model(path, HostFacts)
+    assert str(path) in err.value.message
+    assert "processes.0.colour" in err.value.message
+    assert "unknown field" in err.value.message
+
+
+def test_wrong_type_named(tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_text("host: vm1\napps:\n  - name: web\n    stack: flask\n    replicas: many\n")
+    with pytest.raises(InputError) as err:
+        load_model(path, Plan)
+    assert "apps.0.replicas" in err.value.message
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("host: [unclosed\n", "malformed YAML"),
+        ("- just\n- a list\n", "expected a mapping"),
+        ("schema_version: 99\nhost: x\n", "schema_version 99"),
+    ],
+)
+def test_bad_files(tmp_path, content, expected):
+    path = tmp_path / "d.yaml"
+    path.write_text(content)
+    with pytest.raises(InputError) as err:
+        load_model(path, HostFacts)
+    assert expected in err.value.message
+    assert "\n" not in err.value.message
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        load_model(tmp_path / "nope.yaml", HostFacts)
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "d.yaml"
+    path.write_bytes(b"host: \xff\xfe\n")
+    with pytest.raises(InputError, match="not UTF-8"):
+        load_model(path, HostFacts)
+
+
+def test_write_atomic_leaves_no_temp_and_sets_mode(tmp_path):
+    path = tmp_path / "sub" / "secret.env"
+    write_atomic(path, "A=1\n", mode=0o600)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert os.listdir(path.parent) == ["secret.env"]
+
+
+def test_hostile_strings_survive_yaml(tmp_path):
+    evil = "x'; rm -rf / #\n{{ 7*7 }} $(id) \"q\" \x1b[31m"
+    facts = HostFacts(host="vm1", processes=[Process(pid=2, name=evil, cmdline=[evil, "--a=b c"])])
+    path = tmp_path / "d.yaml"
+    write_atomic(path, dump_model(facts))
+    assert load_model(path, HostFacts).processes[0].cmdline[0] == evil
