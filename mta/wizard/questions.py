@@ -1,0 +1,470 @@
+"""The question registry: every decision a user can make, as data.
+
+Each question has a stable id (the key of an answers file), a type, a default
+computed from discovery, help text and a ``validate`` that coerces a raw value
+(from YAML, ``--set`` or a prompt) to its type or raises ``ValueError``.
+The wizard asks them; ``mta questions`` lists them; ``mta generate --answers``
+and batch check answers against them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Optional, Sequence
+
+from ..model import SECRET_MARKER, App, HostFacts
+
+QType = Literal["bool", "int", "str", "choice", "list"]
+
+TARGETS = ("compose", "swarm", "kubernetes", "security", "sbom")
+BASE_CHOICES = ("official", "debian")
+PROXY_CHOICES = ("keep", "drop")
+RESOURCE_CHOICES = ("as-is", "p95", "peak", "default")
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_NAME = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")
+# registry/name:tag or @digest; deliberately loose, but no spaces or shell characters
+_IMAGE_REF = re.compile(r"^[a-z0-9][a-z0-9._/:@-]*[a-z0-9]$", re.IGNORECASE)
+
+_TRUE = {"true", "yes", "y", "on", "1"}
+_FALSE = {"false", "no", "n", "off", "0"}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One decision. ``app`` is set for per-app questions (``apps.<app>.*``)."""
+
+    id: str
+    type: QType
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    #: for "choice": values outside ``choices`` are accepted when ``check`` passes
+    open_choice: bool = False
+    #: extra check on the coerced value (each item for lists); raises ValueError
+    check: Optional[Callable[[Any], None]] = field(default=None, compare=False, repr=False)
+    #: wizard step that asks it: review | targets
+    step: str = "review"
+    app: str = ""
+    item_type: Literal["str", "int"] = "str"
+
+    @property
+    def key(self) -> str:
+        """The last part of the id (``ports`` for ``apps.web.ports``)."""
+        return self.id.rsplit(".", 1)[-1]
+
+    def validate(self, value: Any) -> Any:
+        """The value coerced to this question's type; ValueError says why not."""
+        coerce = _COERCERS[self.type]
+        result = coerce(self, value)
+        if self.check is not None:
+            for item in result if isinstance(result, list) else [result]:
+                self.check(item)
+        return result
+
+    def as_row(self) -> dict[str, Any]:
+        """What ``mta questions`` lists."""
+        return {
+            "id": self.id,
+            "type": self.type if self.type != "list" else f"list[{self.item_type}]",
+            "default": self.default,
+            "choices": list(self.choices),
+            "help": self.help,
+        }
+
+
+# -- coercion ---------------------------------------------------------------
+
+
+def _to_bool(q: Question, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _to_int(q: Question, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
+        return int(value)
+    raise ValueError(f"expected a whole number, got {value!r}")
+
+
+def _to_str(q: Question, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (bool, list, dict)):
+        raise ValueError(f"expected text, got {value!r}")
+    return str(value).strip()
+
+
+def _to_choice(q: Question, value: Any) -> str:
+    text = _to_str(q, value)
+    if text in q.choices:
+        return text
+    if q.open_choice and text:
+        return text
+    raise ValueError(f"expected one of {', '.join(q.choices)}, got {value!r}")
+
+
+def _to_list(q: Question, value: Any) -> list:
+    if value is None:
+        items: list = []
+    elif isinstance(value, str):
+        items = [part.strip() for part in value.split(",") if part.strip()]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    elif isinstance(value, int) and not isinstance(value, bool) and q.item_type == "int":
+        items = [value]
+    else:
+        raise ValueError(f"expected a list (or comma-separated text), got {value!r}")
+    out: list = []
+    for item in items:
+        if q.item_type == "int":
+            item = _to_int(q, item)
+        else:
+            if isinstance(item, (list, dict, bool)) or item is None:
+                raise ValueError(f"expected text items, got {item!r}")
+            item = str(item).strip()
+        if item not in out:  # duplicates would only produce duplicate objects
+            out.append(item)
+    return out
+
+
+_COERCERS: dict[str, Callable[[Question, Any], Any]] = {
+    "bool": _to_bool,
+    "int": _to_int,
+    "str": _to_str,
+    "choice": _to_choice,
+    "list": _to_list,
+}
+
+
+# -- checks -----------------------------------------------------------------
+
+
+def _check_namespace(value: str) -> None:
+    if not _DNS_LABEL.match(value):
+        raise ValueError(f"{value!r} is not a valid namespace (lowercase letters, digits, '-', at most 63)")
+
+
+def _check_ingress_host(value: str) -> None:
+    if value and (len(value) > 253 or not _DNS_NAME.match(value)):
+        raise ValueError(f"{value!r} is not a DNS name (like app.example.com), or leave it empty")
+
+
+def _check_base(value: str) -> None:
+    if value in BASE_CHOICES:
+        return
+    # a path to a base-image mapping file
+    if value.endswith((".yaml", ".yml")) or "/" in value:
+        if any(ch.isspace() or ch in "\n\r\0" for ch in value):
+            raise ValueError(f"{value!r}: a mapping file path may not contain spaces")
+        return
+    raise ValueError(f"expected official, debian or the path of a mapping file, got {value!r}")
+
+
+def _check_image(value: str) -> None:
+    if value in BASE_CHOICES:
+        return
+    tagged = ":" in value.rsplit("/", 1)[-1] or "@" in value
+    if not _IMAGE_REF.match(value) or not tagged:
+        raise ValueError(f"expected official, debian or an image reference with a tag (like eclipse-temurin:17-jre), got {value!r}")
+
+
+def _check_port(value: int) -> None:
+    if not 1 <= value <= 65535:
+        raise ValueError(f"port {value} is not between 1 and 65535")
+
+
+def _check_abs_path(value: str) -> None:
+    if not value.startswith("/") or "\0" in value or "\n" in value:
+        raise ValueError(f"{value!r} is not an absolute path")
+
+
+def _check_volume(value: str) -> None:
+    path, _, size = value.partition("=")
+    _check_abs_path(path)
+    if size and not _QUANTITY.match(size):
+        raise ValueError(f"{value!r}: size {size!r} is not a quantity like 5Gi or 500Mi")
+
+
+def _check_env_name(value: str) -> None:
+    if not _ENV_NAME.match(value):
+        raise ValueError(f"{value!r} is not an environment variable name")
+
+
+def _check_replicas(value: int) -> None:
+    if not 0 <= value <= 1000:
+        raise ValueError(f"replicas must be between 0 and 1000, got {value}")
+
+
+def _check_merge(app: str, names: Sequence[str]) -> Callable[[str], None]:
+    def check(value: str) -> None:
+        if value == app:
+            raise ValueError(f"app {app!r} cannot be merged into itself")
+        if value and value not in names:
+            raise ValueError(f"no app named {value!r} on this host (apps: {', '.join(names) or 'none'})")
+
+    return check
+
+
+# -- defaults from discovery ------------------------------------------------
+
+
+def _plan_for(facts: HostFacts, apps: Sequence[App]) -> Any:
+    """The plan mta would make with no answers, when the plan module is there.
+
+    Its decisions are the best defaults: answering every question with its
+    default then reproduces the plan exactly.
+    """
+    global _IN_PLAN
+    if _IN_PLAN:  # make_plan may validate answers through us; don't recurse
+        return None
+    try:
+        from ..plan import make_plan
+    except ImportError:
+        return None
+    _IN_PLAN = True
+    try:
+        return make_plan(facts, list(apps))
+    except Exception:  # a plan bug must not take the question list down with it
+        return None
+    finally:
+        _IN_PLAN = False
+
+
+_IN_PLAN = False
+
+
+def _secret_env_names(app: App) -> list[str]:
+    names = []
+    for var in app.env:
+        if var.secret or var.value is None or var.value == SECRET_MARKER:
+            names.append(var.name)
+    return names
+
+
+def _app_defaults(app: App, planned: Any) -> dict[str, Any]:
+    """Per-app defaults: from the plan's decisions, else from the detector."""
+    if planned is not None:
+        vols = [f"{v.path}={v.size}" for v in planned.volumes]
+        return {
+            "include": bool(planned.include),
+            "base": "official",
+            "ports": [p.port for p in planned.expose],
+            "configmaps": [c.source for c in planned.config if c.configmap],
+            "volumes": vols,
+            "secrets": [s.key for s in planned.secrets],
+            "replicas": int(planned.replicas),
+            "resources": planned.resources.strategy,
+        }
+    return {
+        "include": True,
+        "base": "official",
+        "ports": [p.port for p in app.ports],
+        "configmaps": list(app.config_files),
+        "volumes": [f"{p}=1Gi" for p in app.data_paths],
+        "secrets": _secret_env_names(app),
+        "replicas": 1,
+        "resources": "default",
+    }
+
+
+def builtin_defaults(apps: Sequence[App] = ()) -> dict[str, Any]:
+    """Defaults that need no discovery (the last layer)."""
+    out: dict[str, Any] = {"base": "official"}
+    for t in TARGETS:
+        out[f"targets.{t}"] = True
+    out["k8s.namespace"] = "default"
+    out["k8s.ingress_host"] = ""
+    for app in apps:
+        p = f"apps.{app.name}."
+        out.update(
+            {
+                p + "include": True,
+                p + "merge_into": "",
+                p + "base": "official",
+                p + "ports": [],
+                p + "configmaps": [],
+                p + "volumes": [],
+                p + "secrets": [],
+                p + "proxy": "keep",
+                p + "replicas": 1,
+                p + "resources": "default",
+            }
+        )
+    return out
+
+
+def questions_for(facts: HostFacts, apps: Sequence[App]) -> list[Question]:
+    """Every question for this host, in the order the wizard asks them."""
+    planned = _plan_for(facts, apps)
+    qs: list[Question] = [
+        Question(
+            "base",
+            "choice",
+            getattr(planned, "base", None) or "official",
+            "Base image family: 'official' images per stack (tomcat, python, node…), "
+            "'debian' (one distro for every image), or the path of a YAML mapping file.",
+            choices=BASE_CHOICES,
+            open_choice=True,
+            check=_check_base,
+            step="targets",
+        )
+    ]
+    target_help = {
+        "compose": "Write compose.yaml (docker compose up).",
+        "swarm": "Make compose.yaml deployable with docker stack deploy (deploy: sections).",
+        "kubernetes": "Write k8s/ manifests with a kustomization.yaml.",
+        "security": "Write runtime-security rules (Falco) and network-policy notes.",
+        "sbom": "Write a CycloneDX SBOM (sbom.cdx.json) of the VM's packages.",
+    }
+    ptargets = getattr(planned, "targets", None)
+    for t in TARGETS:
+        default = bool(getattr(ptargets, t, True)) if ptargets is not None else True
+        qs.append(Question(f"targets.{t}", "bool", default, target_help[t], step="targets"))
+    qs.append(
+        Question(
+            "k8s.namespace",
+            "str",
+            getattr(ptargets, "namespace", None) or "default",
+            "Kubernetes namespace for every object.",
+            check=_check_namespace,
+            step="targets",
+        )
+    )
+    qs.append(
+        Question(
+            "k8s.ingress_host",
+            "str",
+            getattr(ptargets, "ingress_host", None) or "",
+            "Host name for an Ingress to the HTTP apps (empty: no Ingress).",
+            check=_check_ingress_host,
+            step="targets",
+        )
+    )
+
+    names = [a.name for a in apps]
+    has_proxy = any(a.role == "proxy" for a in apps)
+    for app in apps:
+        papp = planned.app(app.name) if planned is not None and hasattr(planned, "app") else None
+        d = _app_defaults(app, papp)
+        p = f"apps.{app.name}."
+        evidence = "; ".join(f"{e.kind} {e.ref}" for e in app.evidence[:3])
+        qs += [
+            Question(
+                p + "include",
+                "bool",
+                d["include"],
+                f"Containerize {app.name} ({app.stack}{', ' + evidence if evidence else ''}).",
+                app=app.name,
+            ),
+            Question(
+                p + "merge_into",
+                "choice",
+                "",
+                "Merge this app's processes into another app of the host (empty: keep separate).",
+                choices=tuple([""] + [n for n in names if n != app.name]),
+                check=_check_merge(app.name, names),
+                app=app.name,
+            ),
+            Question(
+                p + "base",
+                "choice",
+                d["base"],
+                "Base image: 'official' for the stack, 'debian', or an image reference with a tag.",
+                choices=BASE_CHOICES,
+                open_choice=True,
+                check=_check_image,
+                app=app.name,
+            ),
+            Question(
+                p + "ports",
+                "list",
+                d["ports"],
+                "Ports to expose (container ports).",
+                check=_check_port,
+                app=app.name,
+                item_type="int",
+            ),
+            Question(
+                p + "configmaps",
+                "list",
+                d["configmaps"],
+                "Config files (VM paths) that become ConfigMaps instead of being baked into the image.",
+                choices=tuple(dict.fromkeys(list(app.config_files) + d["configmaps"])),
+                check=_check_abs_path,
+                app=app.name,
+            ),
+            Question(
+                p + "volumes",
+                "list",
+                d["volumes"],
+                "Data volumes as container paths, with an optional size: /var/lib/app=5Gi.",
+                check=_check_volume,
+                app=app.name,
+            ),
+            Question(
+                p + "secrets",
+                "list",
+                d["secrets"],
+                "Environment variables whose values are secrets (kept out of images and ConfigMaps).",
+                choices=tuple(dict.fromkeys([v.name for v in app.env] + d["secrets"])),
+                check=_check_env_name,
+                app=app.name,
+            ),
+            Question(
+                p + "proxy",
+                "choice",
+                "keep",
+                "Keep the reverse proxy in front of this app as its own container, or drop it"
+                + (" (a proxy was found on this host)." if has_proxy else "."),
+                choices=PROXY_CHOICES,
+                app=app.name,
+            ),
+            Question(
+                p + "replicas",
+                "int",
+                d["replicas"],
+                "Replicas (Kubernetes and Swarm). Stateful apps usually stay at 1.",
+                check=_check_replicas,
+                app=app.name,
+            ),
+            Question(
+                p + "resources",
+                "choice",
+                d["resources"],
+                "Resource requests/limits: as-is (VM size), p95 or peak of measured use, or mta defaults.",
+                choices=RESOURCE_CHOICES,
+                app=app.name,
+            ),
+        ]
+    return qs
+
+
+def detected_defaults(facts: HostFacts, apps: Sequence[App]) -> dict[str, Any]:
+    """``{id: default}`` for this host: the layer under an answers file."""
+    return {q.id: q.default for q in questions_for(facts, apps)}
+
+
+def by_id(questions: Sequence[Question]) -> dict[str, Question]:
+    return {q.id: q for q in questions}
+
+
+__all__ = [
+    "Question",
+    "QType",
+    "TARGETS",
+    "builtin_defaults",
+    "by_id",
+    "detected_defaults",
+    "questions_for",
+]

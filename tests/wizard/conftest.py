@@ -1,0 +1,29 @@
+"""Fixtures of the wizard suite: a small host and its apps, built in code so
+the registry tests do not depend on detectors landing."""
+
+from __future__ import annotations
+
+import pytest
+
+from mta.model import App, EnvVar, Evidence, HostFacts, PortSpec
+
+
+@pytest.fixture
+def facts() -> HostFacts:
+    return HostFacts(host="vm1")
+
+
+@pytest.fixture
+def apps() -> list[App]:
+    return [
+        App(
+            name="web",
+            stack="tomcat",
+            evidence=[Evidence(kind="process", ref="pid 100")],
+            ports=[PortSpec(port=8080, http=True)],
+            config_files=["/etc/app/app.conf"],
+            data_paths=["/var/lib/app"],
+            env=[EnvVar(name="DB_PASSWORD", secret="web-db-password"), EnvVar(name="LANG", value="C")],
+        ),
+        App(name="db", role="backing", stack="postgresql", ports=[PortSpec(port=5432)]),
+    ]
