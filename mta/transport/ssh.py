@@ -1,0 +1,586 @@
+"""SSHTransport: one paramiko connection to a VM, reused for every call.
+
+Host keys are verified (see ``hostkeys``); every socket or protocol failure
+becomes one of the typed errors in ``base`` with a one-line message, so a
+batch can record it and go on.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shlex
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import BinaryIO, Callable, Optional, Sequence
+
+import paramiko
+
+from .base import (
+    AuthFailed,
+    Command,
+    CommandResult,
+    CommandTimeout,
+    ConnectionLost,
+    ConnectionRefused,
+    ConnectTimeout,
+    SudoNeedsPassword,
+    TarResult,
+    TransportError,
+    Unreachable,
+    to_shell,
+)
+from .hostkeys import KnownHosts, host_entry_name
+from .ssh_target import Endpoint, load_ssh_config, resolve
+from .tarcmd import parse_read_files, read_files_command, tar_command
+
+SecretCallback = Callable[[str], Optional[str]]
+
+DEFAULT_KEYS = ("~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa")
+
+_SUDO_PASSWORD = (b"a password is required", b"a terminal is required", b"no tty present")
+_SUDO_TTY = (b"must have a tty",)
+_SUDO_MISSING = (b"sudo: not found", b"sudo: command not found")
+
+
+def _legacy_algorithms(t: paramiko.Transport) -> None:
+    """Also offer the SHA-1 kex and ssh-rsa host keys this paramiko still
+    implements, last, so old VMs (CentOS 6, Ubuntu 14.04) can be reached."""
+    opts = t.get_security_options()
+    kex = list(opts.kex) + [k for k in paramiko.Transport._kex_info if k not in opts.kex]
+    keys = list(opts.key_types) + [k for k in paramiko.Transport._key_info if k not in opts.key_types]
+    opts.kex = kex
+    opts.key_types = keys
+
+
+def _supports_ssh_rsa() -> bool:
+    return "ssh-rsa" in paramiko.Transport._key_info
+
+
+class SSHTransport:
+    """A Transport over SSH. Connects on first use; ``close()`` ends it."""
+
+    def __init__(
+        self,
+        target: str,
+        *,
+        port: Optional[int] = None,
+        user: Optional[str] = None,
+        key_filename: Optional[str] = None,
+        passphrase: Optional[SecretCallback] = None,
+        password: Optional[SecretCallback] = None,
+        use_agent: bool = True,
+        look_for_keys: bool = True,
+        jump: Optional[str] = None,
+        sudo: bool = False,
+        connect_timeout: float = 10.0,
+        banner_timeout: Optional[float] = None,
+        auth_timeout: Optional[float] = None,
+        command_timeout: float = 300.0,
+        accept_new_host_key: bool = False,
+        known_hosts: Optional[Sequence[str]] = None,
+        ssh_config: Optional[str] = None,
+        name: Optional[str] = None,
+    ) -> None:
+        self._config_path = ssh_config
+        config = load_ssh_config(ssh_config)
+        self.endpoint: Endpoint = resolve(target, user=user, port=port, config=config)
+        self.name = name or self.endpoint.alias
+        self.key_filename = os.path.expanduser(key_filename) if key_filename else None
+        self._passphrase = passphrase
+        self._password = password
+        self.use_agent = use_agent
+        self.look_for_keys = look_for_keys
+        self.jump = jump if jump is not None else self.endpoint.proxy_jump
+        #: default for read_files / tar_paths; discovery turns it off when sudo is refused
+        self.sudo = sudo
+        self.connect_timeout = connect_timeout
+        self.banner_timeout = banner_timeout if banner_timeout is not None else connect_timeout
+        self.auth_timeout = auth_timeout if auth_timeout is not None else max(connect_timeout, 15.0)
+        self.command_timeout = command_timeout
+        self.accept_new_host_key = accept_new_host_key
+        self._known_files = known_hosts
+        self.known_hosts = KnownHosts(known_hosts)
+        #: exec channels opened: the cost that matters on a slow link
+        self.round_trips = 0
+        self.bytes_received = 0
+        self._t: Optional[paramiko.Transport] = None
+        self._jump: Optional[SSHTransport] = None
+        self._lock = threading.Lock()
+        self._rsa_sha1 = False
+
+    # -- connection ---------------------------------------------------------------
+
+    @property
+    def label(self) -> str:
+        ep = self.endpoint
+        return f"{ep.alias}:{ep.port}" if ep.port != 22 else ep.alias
+
+    @property
+    def remote_is_root(self) -> bool:
+        return self.endpoint.user == "root"
+
+    def connect(self) -> "SSHTransport":
+        """Open, verify and authenticate the connection (idempotent)."""
+        with self._lock:
+            if self._t is not None and self._t.is_active():
+                return self
+            try:
+                self._t = self._connect_once()
+            except AuthFailed as exc:
+                if not getattr(exc, "rsa_tried", False) or self._rsa_sha1 or not _supports_ssh_rsa():
+                    raise
+                # Old sshd without server-sig-algs rejects rsa-sha2 signatures; retry with SHA-1.
+                self._rsa_sha1 = True
+                self._t = self._connect_once()
+        return self
+
+    def _connect_once(self) -> paramiko.Transport:
+        ep = self.endpoint
+        sock = self._open_socket()
+        disabled = {"pubkeys": ["rsa-sha2-512", "rsa-sha2-256"]} if self._rsa_sha1 else None
+        try:
+            t = paramiko.Transport(sock, disabled_algorithms=disabled)
+        except Exception as exc:
+            _close_quietly(sock)
+            raise ConnectionLost(f"{self.label}: cannot start SSH ({exc})") from None
+        t.banner_timeout = self.banner_timeout
+        t.handshake_timeout = self.connect_timeout + self.banner_timeout
+        t.auth_timeout = self.auth_timeout
+        _legacy_algorithms(t)
+        names = [host_entry_name(ep.hostname, ep.port)]
+        if ep.alias != ep.hostname:
+            names.append(host_entry_name(ep.alias, ep.port))
+        known_types = self.known_hosts.key_types(names)
+        if known_types:
+            # Ask for a key type we already know, as OpenSSH does, so a known
+            # host never looks "unknown" just because another type was negotiated.
+            opts = t.get_security_options()
+            preferred = [k for k in known_types if k in opts.key_types]
+            opts.key_types = preferred + [k for k in opts.key_types if k not in preferred]
+        try:
+            try:
+                t.start_client(timeout=self.connect_timeout + self.banner_timeout)
+            except (paramiko.SSHException, EOFError, OSError) as exc:
+                raise self._handshake_error(exc) from None
+            self.known_hosts.verify(names, t.get_remote_server_key(), accept_new=self.accept_new_host_key)
+            self._authenticate(t)
+        except BaseException:
+            t.close()
+            raise
+        return t
+
+    def _handshake_error(self, exc: BaseException) -> TransportError:
+        text = str(exc) or type(exc).__name__
+        low = text.lower()
+        if "banner" in low:
+            return ConnectTimeout(
+                f"{self.label}: no SSH banner within {self.banner_timeout:g}s",
+                hint="is an SSH server listening on that port? check the port, or raise --timeout",
+            )
+        if "timed out" in low or isinstance(exc, socket.timeout):
+            return ConnectTimeout(f"{self.label}: SSH negotiation timed out", hint="raise --timeout")
+        if "incompatible" in low or "no acceptable" in low or "no match" in low:
+            sha1 = "" if _supports_ssh_rsa() else (
+                f"; paramiko {paramiko.__version__} no longer speaks ssh-rsa/SHA-1 kex: "
+                "install 'paramiko<4' for very old servers"
+            )
+            return TransportError(
+                f"{self.label}: no SSH algorithm in common ({text})",
+                hint="the server only offers algorithms mta cannot use" + sha1,
+            )
+        if isinstance(exc, (EOFError, ConnectionResetError)) or "reset" in low or "eof" in low:
+            return ConnectionLost(
+                f"{self.label}: connection closed during the SSH handshake",
+                hint="the server dropped us: check MaxStartups, tcp wrappers or a firewall",
+            )
+        return ConnectionLost(f"{self.label}: SSH handshake failed ({text})")
+
+    def _open_socket(self):
+        ep = self.endpoint
+        if self.jump:
+            return self._open_jump_channel()
+        if ep.proxy_command:
+            try:
+                return paramiko.ProxyCommand(ep.proxy_command)
+            except Exception as exc:
+                raise Unreachable(f"{self.label}: ProxyCommand failed: {exc}") from None
+        try:
+            sock = socket.create_connection((ep.hostname, ep.port), timeout=self.connect_timeout)
+        except socket.gaierror as exc:
+            raise Unreachable(
+                f"{self.label}: cannot resolve {ep.hostname} ({exc.strerror or exc})",
+                hint="check the name, /etc/hosts or ~/.ssh/config",
+            ) from None
+        except ConnectionRefusedError:
+            raise ConnectionRefused(
+                f"{self.label}: connection refused", hint="is sshd running and is the port right (-p)?"
+            ) from None
+        except (socket.timeout, TimeoutError):
+            raise ConnectTimeout(
+                f"{self.label}: no answer within {self.connect_timeout:g}s",
+                hint="a firewall may drop packets; check the address or use --jump through a bastion",
+            ) from None
+        except OSError as exc:
+            raise Unreachable(f"{self.label}: {exc.strerror or exc}", hint="check the address and routes") from None
+        sock.settimeout(None)
+        return sock
+
+    def _open_jump_channel(self):
+        ep = self.endpoint
+        first, _, rest = self.jump.partition(",")
+        bastion = SSHTransport(
+            first,
+            key_filename=self.key_filename,
+            passphrase=self._passphrase,
+            password=self._password,
+            use_agent=self.use_agent,
+            look_for_keys=self.look_for_keys,
+            jump=rest,
+            connect_timeout=self.connect_timeout,
+            banner_timeout=self.banner_timeout,
+            auth_timeout=self.auth_timeout,
+            accept_new_host_key=self.accept_new_host_key,
+            known_hosts=self._known_files,
+            ssh_config=self._config_path,
+        )
+        try:
+            bastion.connect()
+        except TransportError as exc:
+            raise type(exc)(f"jump host {exc.message}", exc.hint) from None
+        self._jump = bastion
+        try:
+            return bastion._t.open_channel(
+                "direct-tcpip", (ep.hostname, ep.port), ("127.0.0.1", 0), timeout=self.connect_timeout
+            )
+        except paramiko.ChannelException as exc:
+            bastion.close()
+            self._jump = None
+            if exc.code == 2:
+                raise ConnectionRefused(
+                    f"{self.label}: jump host {bastion.label} could not connect ({exc.text})",
+                    hint="check the address as the bastion sees it",
+                ) from None
+            raise Unreachable(f"{self.label}: jump host {bastion.label} refused to forward ({exc.text})",
+                              hint="AllowTcpForwarding may be off on the bastion") from None
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            bastion.close()
+            self._jump = None
+            raise ConnectTimeout(f"{self.label}: no tunnel through {bastion.label} ({exc})") from None
+
+    # -- authentication ----------------------------------------------------------
+
+    def _secret(self, env: str, callback: Optional[SecretCallback], prompt: str) -> Optional[str]:
+        value = os.environ.get(env)
+        if value:
+            return value
+        if callback is not None:
+            return callback(prompt)
+        return None
+
+    def _load_key(self, path: str) -> Optional[paramiko.PKey]:
+        try:
+            return paramiko.PKey.from_path(path)
+        except paramiko.PasswordRequiredException:
+            phrase = self._secret("MTA_SSH_KEY_PASSPHRASE", self._passphrase, f"Passphrase for {path}: ")
+            if not phrase:
+                raise AuthFailed(
+                    f"{self.label}: key {path} is encrypted and no passphrase was given",
+                    hint="set MTA_SSH_KEY_PASSPHRASE, or load the key into ssh-agent",
+                ) from None
+            try:
+                return paramiko.PKey.from_path(path, passphrase=phrase.encode())
+            except paramiko.SSHException:
+                raise AuthFailed(f"{self.label}: wrong passphrase for {path}") from None
+        except FileNotFoundError:
+            raise AuthFailed(f"{self.label}: key file {path} not found") from None
+        except (paramiko.SSHException, ValueError, OSError) as exc:
+            raise AuthFailed(f"{self.label}: cannot read key {path} ({exc})") from None
+
+    def _authenticate(self, t: paramiko.Transport) -> None:
+        user = self.endpoint.user
+        tried: list[str] = []
+        allowed: Optional[list[str]] = None
+        rsa_tried = False
+
+        def try_key(key: paramiko.PKey, label: str) -> bool:
+            nonlocal allowed, rsa_tried
+            if allowed is not None and "publickey" not in allowed:
+                return False
+            tried.append(label)
+            rsa_tried = rsa_tried or key.get_name() == "ssh-rsa"
+            try:
+                t.auth_publickey(user, key)
+                return t.is_authenticated()
+            except paramiko.BadAuthenticationType as exc:
+                allowed = list(exc.allowed_types)
+            except paramiko.AuthenticationException:
+                pass
+            except (paramiko.SSHException, EOFError, OSError) as exc:
+                raise ConnectionLost(f"{self.label}: connection lost during authentication ({exc})") from None
+            return False
+
+        explicit = [self.key_filename] if self.key_filename else list(self.endpoint.identity_files)
+        for path in explicit:
+            if try_key(self._load_key(path), path):
+                return
+        if self.use_agent and os.environ.get("SSH_AUTH_SOCK"):
+            try:
+                agent_keys = paramiko.Agent().get_keys()
+            except Exception:
+                agent_keys = ()
+            for key in agent_keys:
+                if try_key(key, "agent key " + key.fingerprint):
+                    return
+        if not explicit and self.look_for_keys:
+            for path in DEFAULT_KEYS:
+                path = os.path.expanduser(path)
+                if os.path.isfile(path):
+                    try:
+                        key = self._load_key(path)
+                    except AuthFailed:
+                        continue  # an encrypted default key without a passphrase: try others
+                    if key is not None and try_key(key, path):
+                        return
+        if allowed is None or "password" in allowed or "keyboard-interactive" in allowed:
+            pw = self._secret("MTA_SSH_PASSWORD", self._password, f"Password for {user}@{self.label}: ")
+            if pw:
+                tried.append("password")
+                try:
+                    t.auth_password(user, pw)
+                    if t.is_authenticated():
+                        return
+                except paramiko.BadAuthenticationType as exc:
+                    allowed = list(exc.allowed_types)
+                except paramiko.AuthenticationException:
+                    pass
+                except (paramiko.SSHException, EOFError, OSError) as exc:
+                    raise ConnectionLost(f"{self.label}: connection lost during authentication ({exc})") from None
+        what = ", ".join(tried) if tried else "no key or password available"
+        err = AuthFailed(
+            f"{self.label}: authentication failed for {user} (tried {what})",
+            hint="pass -i KEY, load the key into ssh-agent, set MTA_SSH_PASSWORD or use --password-prompt; "
+            "check the user (-u)",
+        )
+        err.rsa_tried = rsa_tried and "server-sig-algs" not in (t.server_extensions or {})
+        raise err
+
+    # -- commands ----------------------------------------------------------------
+
+    def _transport(self) -> paramiko.Transport:
+        self.connect()
+        assert self._t is not None
+        return self._t
+
+    def _wrap_sudo(self, line: str, sudo: bool) -> str:
+        if sudo and not self.remote_is_root:
+            return "sudo -n -- sh -c " + shlex.quote(line)
+        return line
+
+    def _check_sudo(self, res: CommandResult) -> None:
+        err = res.stderr.lower()
+        first = err.lstrip()[:400]
+        if res.exit_status == 127 and any(m in err for m in _SUDO_MISSING):
+            raise SudoNeedsPassword(
+                f"{self.label}: sudo is not installed", hint="run as root (-u root) or without --sudo"
+            )
+        if not first.startswith(b"sudo:"):
+            return
+        if any(m in first for m in _SUDO_TTY):
+            raise SudoNeedsPassword(
+                f"{self.label}: sudo requires a tty (Defaults requiretty)",
+                hint=f"add 'Defaults:{self.endpoint.user} !requiretty' and a NOPASSWD rule in /etc/sudoers.d/, "
+                "or run without --sudo",
+            )
+        if any(m in first for m in _SUDO_PASSWORD):
+            raise SudoNeedsPassword(
+                f"{self.label}: sudo asks {self.endpoint.user} for a password",
+                hint=f"add '{self.endpoint.user} ALL=(root) NOPASSWD: ALL' (or a narrower rule) in /etc/sudoers.d/, "
+                "or run without --sudo (less is visible)",
+            )
+        if b"not in the sudoers" in first or b"not allowed to" in first:
+            raise SudoNeedsPassword(
+                f"{self.label}: {self.endpoint.user} may not use sudo", hint="run without --sudo or as root"
+            )
+
+    def _open(self, line: str) -> paramiko.Channel:
+        t = self._transport()
+        try:
+            chan = t.open_session(timeout=self.connect_timeout)
+            chan.exec_command(line)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            raise ConnectionLost(f"{self.label}: connection lost ({exc or 'channel refused'})") from None
+        self.round_trips += 1
+        return chan
+
+    def _lost_or_none(self, chan: paramiko.Channel) -> None:
+        if not chan.exit_status_ready() and (self._t is None or not self._t.is_active()):
+            raise ConnectionLost(
+                f"{self.label}: connection lost while a command ran", hint="check the network or the VM, then retry"
+            )
+
+    def run(
+        self,
+        command: Command,
+        *,
+        stdin: Optional[bytes] = None,
+        timeout: Optional[float] = None,
+        sudo: bool = False,
+    ) -> CommandResult:
+        timeout = self.command_timeout if timeout is None else timeout
+        chan = self._open(self._wrap_sudo(to_shell(command), sudo))
+        feeder = self._feed_stdin(chan, stdin)
+        out, err = bytearray(), bytearray()
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                got = False
+                if chan.recv_ready():
+                    out += chan.recv(1 << 16)
+                    got = True
+                if chan.recv_stderr_ready():
+                    err += chan.recv_stderr(1 << 16)
+                    got = True
+                if got:
+                    continue
+                if chan.closed or (chan.exit_status_ready() and chan.eof_received):
+                    # drain what arrived with the close
+                    while chan.recv_ready():
+                        out += chan.recv(1 << 16)
+                    while chan.recv_stderr_ready():
+                        err += chan.recv_stderr(1 << 16)
+                    break
+                if self._t is None or not self._t.is_active():
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise CommandTimeout(
+                        f"{self.label}: command did not finish within {timeout:g}s",
+                        hint="raise --timeout; the VM may be overloaded",
+                    )
+                select.select([chan], [], [], min(left, 0.5))
+            self._lost_or_none(chan)
+            status = chan.recv_exit_status() if chan.exit_status_ready() else -1
+        finally:
+            chan.close()
+            if feeder is not None:
+                feeder.join(timeout=1)
+        self.bytes_received += len(out) + len(err)
+        res = CommandResult(status, bytes(out), bytes(err))
+        if sudo and not self.remote_is_root:
+            self._check_sudo(res)
+        return res
+
+    @staticmethod
+    def _feed_stdin(chan: paramiko.Channel, data: Optional[bytes]) -> Optional[threading.Thread]:
+        # A separate thread: the remote side may fill our receive window
+        # before it has read all of its input.
+        def feed() -> None:
+            try:
+                if data:
+                    chan.sendall(data)
+                chan.shutdown_write()
+            except (OSError, EOFError, paramiko.SSHException):
+                pass
+
+        if not data:
+            feed()
+            return None
+        th = threading.Thread(target=feed, daemon=True)
+        th.start()
+        return th
+
+    def read_files(
+        self, paths: Sequence[str], *, max_bytes: int = 1 << 20, sudo: Optional[bool] = None
+    ) -> dict[str, Optional[bytes]]:
+        if not paths:
+            return {}
+        script = read_files_command(list(paths), max_bytes).encode()
+        res = self.run("sh -s", stdin=script, sudo=self.sudo if sudo is None else sudo)
+        return parse_read_files(res.stdout, list(paths))
+
+    def tar_paths(
+        self,
+        paths: Sequence[str],
+        dest: BinaryIO,
+        *,
+        exclude: Sequence[str] = (),
+        max_bytes: int = 512 << 20,
+        sudo: Optional[bool] = None,
+        timeout: Optional[float] = None,
+    ) -> TarResult:
+        result = TarResult()
+        if not paths:
+            return result
+        use_sudo = self.sudo if sudo is None else sudo
+        chan = self._open(self._wrap_sudo(tar_command(list(paths), exclude), use_sudo))
+        chan.shutdown_write()
+        err = bytearray()
+        deadline = time.monotonic() + (self.command_timeout if timeout is None else timeout)
+        try:
+            while True:
+                if chan.recv_ready():
+                    chunk = chan.recv(1 << 16)
+                    if result.bytes_written + len(chunk) > max_bytes:
+                        result.truncated = True
+                        break
+                    dest.write(chunk)
+                    result.bytes_written += len(chunk)
+                    continue
+                if chan.recv_stderr_ready():
+                    err += chan.recv_stderr(1 << 16)
+                    continue
+                if chan.closed or (chan.exit_status_ready() and chan.eof_received):
+                    while chan.recv_ready():
+                        chunk = chan.recv(1 << 16)
+                        if result.bytes_written + len(chunk) > max_bytes:
+                            result.truncated = True
+                            break
+                        dest.write(chunk)
+                        result.bytes_written += len(chunk)
+                    while chan.recv_stderr_ready():
+                        err += chan.recv_stderr(1 << 16)
+                    break
+                if self._t is None or not self._t.is_active():
+                    break
+                if time.monotonic() > deadline:
+                    raise CommandTimeout(f"{self.label}: copying files did not finish in time", hint="raise --timeout")
+                select.select([chan], [], [], 0.5)
+            if not result.truncated:
+                self._lost_or_none(chan)
+        finally:
+            chan.close()
+        self.bytes_received += result.bytes_written + len(err)
+        if use_sudo and not self.remote_is_root:
+            self._check_sudo(CommandResult(chan.exit_status if chan.exit_status_ready() else 1, b"", bytes(err)))
+        for line in err.decode("utf-8", "replace").splitlines():
+            if line.strip():
+                result.skipped.append(line.strip())
+        return result
+
+    def close(self) -> None:
+        with self._lock:
+            if self._t is not None:
+                self._t.close()
+                self._t = None
+            if self._jump is not None:
+                self._jump.close()
+                self._jump = None
+
+    def __enter__(self) -> "SSHTransport":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SSHTransport({self.endpoint.user}@{self.label})"
+
+
+def _close_quietly(sock) -> None:
+    try:
+        sock.close()
+    except Exception:
+        pass
