@@ -43,6 +43,7 @@ class SecretRef(Strict):
     name: str  # DNS-1123: "web-db-password"
     key: str  # env var name or file key
     source: str  # where it was found: "env of pid 12", "/var/www/wp-config.php"
+    target: str = ""  # file mount path in the container; empty: supplied as env var ``key``
 
 
 class ConfigFile(Strict):
@@ -128,6 +129,11 @@ class Build(Strict):
     entrypoint: list[str] = Field(default_factory=list)
     cmd: list[str] = Field(default_factory=list)
     healthcheck: list[str] = Field(default_factory=list)  # exec form; empty = see probe.reason
+    env: dict[str, str] = Field(default_factory=dict)  # image ENV (not discovered values)
+    builder_files: list[ConfigFile] = Field(default_factory=list)  # COPY into the builder stage
+    builder_steps: list[str] = Field(default_factory=list)  # RUN in the builder stage
+    artifacts: list[ConfigFile] = Field(default_factory=list)  # builder path -> image path
+    writable: list[str] = Field(default_factory=list)  # image dirs the non-root user must own
 
 
 class Extract(Strict):
@@ -157,6 +163,8 @@ class AppPlan(App):
     workload: Literal["Deployment", "StatefulSet"] = "Deployment"
     jobs: list[ScheduledJob] = Field(default_factory=list)
     rewrites: list[str] = Field(default_factory=list)  # "localhost:5432 -> db:5432" etc.
+    run_as_user: int = 10001  # official backing images keep their own uid (999…)
+    publish: bool = False  # publish ports on the compose host (entry points only)
 
 
 class Targets(Strict):
