@@ -99,6 +99,7 @@ class App(Strict):
     runtime: str = ""  # java, python, node, php, nginx, httpd, postgres…
     runtime_version: str = ""  # "8", "3.6", "10.19"
     framework: str = ""  # spring-boot, django, flask, express…
+    stack_version: str = ""  # of the server itself when it matters: tomcat "8.5", nginx "1.10", httpd "2.4"
     confidence: float = Field(default=0.5, ge=0, le=1)
     evidence: list[Evidence] = Field(default_factory=list)
     pids: list[int] = Field(default_factory=list)
