@@ -1,0 +1,243 @@
+"""One host, start to finish: connect -> discover -> plan -> extract -> generate.
+
+A plain function over a ``Target``; it never raises for a host's failure
+(unreachable, auth, timeout, probe, generator): it returns a ``HostResult`` and
+leaves ``error.yaml`` in the host's directory. Output is built in a staging
+directory and swapped in whole, with ``.mta-complete`` written last, so an
+interrupted run never leaves a half-written host that ``--resume`` would trust.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from ..errors import GenerateError, InputError, MtaError
+from ..inventory import Target
+from ..io import dump_model, write_atomic
+from ..transport.base import TransportError
+from .stages import StageMissing, Stages
+from .state import MARKER, inputs_digest, write_error, write_marker
+
+WORK_DIR = ".mta-work"  # under OUT: staging, same filesystem so rename is atomic
+
+#: steps, in order, as shown in progress displays and recorded as ``stage``
+STEPS = ("connect", "discover", "plan", "extract", "generate")
+
+OnStep = Callable[[str, str], None]
+
+
+@dataclass
+class HostResult:
+    host: str
+    status: str  # ok | failed | skipped
+    stage: str = ""  # failed: the step it failed in
+    kind: str = ""  # failed: unreachable, refused, timeout, auth, deadline, probe, generate, …
+    message: str = ""
+    seconds: float = 0.0
+    apps: int = 0
+    offline: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "skipped")
+
+    def as_dict(self) -> dict[str, Any]:
+        d = {"host": self.host, "status": self.status, "seconds": round(self.seconds, 3), "apps": self.apps}
+        if self.status == "failed":
+            d.update(stage=self.stage, kind=self.kind, message=self.message)
+        return d
+
+
+class DeadlineExceeded(MtaError):
+    pass
+
+
+class HostRun:
+    """What a watchdog needs to stop a host that ran past its deadline."""
+
+    def __init__(self, name: str, deadline: Optional[float]) -> None:
+        self.name = name
+        self.deadline = deadline
+        self.deadline_at = time.monotonic() + deadline if deadline else None
+        self.expired = False
+        self.finished = False
+        self.transport: Any = None
+        self._lock = threading.Lock()
+
+    def remaining(self, default: float = 300.0) -> float:
+        if self.deadline_at is None:
+            return default
+        return max(0.001, self.deadline_at - time.monotonic())
+
+    def attach(self, transport: Any) -> None:
+        with self._lock:
+            self.transport = transport
+            expired = self.expired
+        if expired:
+            _close_quietly(transport)
+
+    def expire(self) -> None:
+        """Called by the watchdog: closing the connection unblocks whatever waits on it."""
+        with self._lock:
+            self.expired = True
+            transport = self.transport
+        if transport is not None:
+            _close_quietly(transport)
+
+    def check(self) -> None:
+        if self.expired:
+            raise DeadlineExceeded("deadline passed")
+
+
+def _close_quietly(transport: Any) -> None:
+    try:
+        transport.close()
+    except Exception:  # closing a dead connection may complain; it is closed either way
+        pass
+
+
+def _classify(exc: BaseException, stage: str, run: HostRun) -> tuple[str, str]:
+    """(kind, message) for an error record."""
+    if run.expired or isinstance(exc, DeadlineExceeded):
+        return "deadline", f"gave up after {run.deadline:g}s (per-host deadline) during {stage}"
+    if isinstance(exc, TransportError):
+        return exc.kind, exc.message
+    if isinstance(exc, StageMissing):
+        return "internal", exc.message
+    if isinstance(exc, GenerateError):
+        return "generate", exc.message
+    if isinstance(exc, InputError):
+        return "input", exc.message
+    if isinstance(exc, MtaError):
+        return ("probe" if stage == "discover" else stage), exc.message
+    if stage == "discover":
+        return "probe", f"{type(exc).__name__}: {exc}"
+    if stage == "generate":
+        return "generate", f"{type(exc).__name__}: {exc}"
+    return "internal", f"{type(exc).__name__}: {exc}"
+
+
+def host_dir(out_root: Path, name: str) -> Path:
+    return Path(out_root) / "hosts" / name
+
+
+def clean_staging(out_root: Path, name: str) -> None:
+    """Remove what an interrupted run left for ``name`` in the staging area."""
+    work = Path(out_root) / WORK_DIR
+    if not work.is_dir():
+        return
+    for p in work.iterdir():
+        if p.name.startswith(name + ".") and p.name[len(name) + 1 :].count(".") == 0:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _swap_in(staged: Path, final: Path, trash: Path) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():
+        os.rename(final, trash)
+    os.rename(staged, final)
+    if trash.exists():
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def run_host(
+    target: Target,
+    out_root: Path,
+    *,
+    stages: Optional[Stages] = None,
+    on_step: Optional[OnStep] = None,
+    run: Optional[HostRun] = None,
+    default_deadline: Optional[float] = 600.0,
+) -> HostResult:
+    """Discover, plan, extract and generate one host into OUT/hosts/<name>/."""
+    stages = stages or Stages()
+    out_root = Path(out_root)
+    run = run or HostRun(target.name, target.deadline or default_deadline)
+    started = time.monotonic()
+    digest = inputs_digest(target)
+    token = uuid.uuid4().hex[:12]
+    staging = out_root / WORK_DIR / f"{target.name}.{token}"
+    staged_host = host_dir(staging, target.name)
+    final = host_dir(out_root, target.name)
+    result = HostResult(target.name, "ok", offline=target.offline)
+    stage = "connect"
+
+    def step(name: str) -> None:
+        nonlocal stage
+        run.check()
+        stage = name
+        if on_step:
+            on_step(target.name, name)
+
+    transport = None
+    try:
+        staged_host.mkdir(parents=True)
+        try:
+            if target.offline:
+                step("discover")
+                facts = stages.load_discovery(target.discovery)
+            else:
+                step("connect")
+                transport = stages.connect(target, run.remaining())
+                run.attach(transport)
+                step("discover")
+                kw: dict[str, Any] = {"host": target.name, "sudo": target.sudo, "timeout": run.remaining(),
+                                      "http_checks": target.http_checks}
+                if target.sample_seconds is not None:
+                    kw["sample_seconds"] = target.sample_seconds
+                facts = stages.discover(transport, **kw)
+            run.check()
+            if facts.host != target.name:
+                facts = facts.model_copy(update={"host": target.name})
+            write_atomic(staged_host / "discovery.yaml", dump_model(facts))
+
+            step("plan")
+            apps = stages.detect(facts)
+            answers = dict(stages.answers(facts, apps, dict(target.answers)))
+            base = str(target.answers.get("base") or target.base)
+            answers["base"] = base
+            if target.plan:
+                plan = stages.load_plan(target.plan)
+            else:
+                plan = stages.plan(facts, apps, answers=answers, base=base,
+                                   discovery_path=str(final / "discovery.yaml"))
+            result.apps = sum(1 for a in plan.apps if a.include)
+
+            if transport is not None and target.extract:
+                step("extract")
+                stages.extract(transport, plan, staged_host)
+
+            step("generate")
+            stages.generate(facts, plan, staging, answers, base)
+            run.check()
+            write_marker(staged_host, digest, host=target.name)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            kind, message = _classify(exc, stage, run)
+            result.status, result.stage, result.kind, result.message = "failed", stage, kind, message
+            staged_host.mkdir(parents=True, exist_ok=True)
+            (staged_host / MARKER).unlink(missing_ok=True)
+            write_error(staged_host, target.name, stage, kind, message)
+        finally:
+            if transport is not None:
+                _close_quietly(transport)
+        _swap_in(staged_host, final, staging / "old")
+    except (KeyboardInterrupt, SystemExit):
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    except OSError as exc:
+        # the output directory itself failed us (disk full, permissions): still one host only
+        result.status, result.stage, result.kind = "failed", stage, "output"
+        result.message = f"cannot write {final}: {exc.strerror or exc}"
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    result.seconds = time.monotonic() - started
+    return result

@@ -1,0 +1,109 @@
+"""The per-host steps batch calls, looked up lazily so each layer can be swapped
+(tests inject fakes; the wizard reuses the real ones)."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from ..errors import MtaError
+from ..inventory import Target
+from ..model import App, HostFacts, Plan
+
+
+class StageMissing(MtaError):
+    """A layer batch needs is not installed/built."""
+
+
+def _fn(dotted: str) -> Callable[..., Any]:
+    module, _, name = dotted.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise StageMissing(f"{dotted} is not available ({exc})") from None
+
+
+def connect_ssh(target: Target, timeout: float) -> Any:
+    """One SSH connection for the whole host, opened and verified now."""
+    from ..transport.ssh import SSHTransport
+
+    kw: dict[str, Any] = {}
+    if target.key:
+        kw.update(key_filename=target.key, look_for_keys=False)
+    if target.known_hosts:
+        kw["known_hosts"] = [target.known_hosts]
+    t = SSHTransport(
+        target.address,
+        port=target.port,
+        user=target.user or None,
+        jump=target.jump or None,
+        sudo=target.sudo,
+        connect_timeout=max(1.0, min(timeout, 20.0)),
+        command_timeout=max(1.0, timeout),
+        accept_new_host_key=target.accept_new_host_key,
+        name=target.name,
+        **kw,
+    )
+    try:
+        t.connect()
+    except BaseException:
+        t.close()
+        raise
+    return t
+
+
+def _discover(transport: Any, **kw: Any) -> HostFacts:
+    return _fn("mta.discover.discover")(transport, **kw)
+
+
+def _load_discovery(path: str) -> HostFacts:
+    try:
+        fn = _fn("mta.pipeline.load_discovery")
+    except StageMissing:
+        from ..io import load_model
+
+        return load_model(path, HostFacts)
+    return fn(path)
+
+
+def _detect(facts: HostFacts) -> list[App]:
+    return _fn("mta.detect.detect_apps")(facts)
+
+
+def _answers(facts: HostFacts, apps: list[App], answers: dict) -> dict:
+    return _fn("mta.wizard.answers.resolve_answers")(facts, apps, answers=answers, unknown_apps="ignore")
+
+
+def _plan(facts: HostFacts, apps: list[App], *, answers: dict, base: str, discovery_path: str) -> Plan:
+    return _fn("mta.plan.make_plan")(facts, apps, answers=answers, base=base, discovery_path=discovery_path)
+
+
+def _load_plan(path: str) -> Plan:
+    from ..io import load_model
+
+    return load_model(path, Plan)
+
+
+def _extract(transport: Any, plan: Plan, host_dir: Path) -> Any:
+    return _fn("mta.extract.extract_host")(transport, plan, host_dir)
+
+
+def _generate(facts: HostFacts, plan: Optional[Plan], out_root: Path, answers: dict, base: str) -> Any:
+    return _fn("mta.pipeline.generate_host")(facts, plan, out_root, answers, base)
+
+
+@dataclass
+class Stages:
+    """Every step of the per-host pipeline; replace any for tests or reuse."""
+
+    connect: Callable[[Target, float], Any] = connect_ssh
+    discover: Callable[..., HostFacts] = _discover
+    load_discovery: Callable[[str], HostFacts] = _load_discovery
+    detect: Callable[[HostFacts], list[App]] = _detect
+    answers: Callable[[HostFacts, list[App], dict], dict] = _answers
+    plan: Callable[..., Plan] = _plan
+    load_plan: Callable[[str], Plan] = _load_plan
+    extract: Callable[[Any, Plan, Path], Any] = _extract
+    generate: Callable[[HostFacts, Optional[Plan], Path, dict, str], Any] = _generate

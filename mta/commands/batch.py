@@ -1,0 +1,178 @@
+"""``mta batch INVENTORY -o OUT``: every host of an inventory, in parallel.
+
+Renders progress (rich on a terminal, plain lines otherwise) from the events
+``mta.batch.run_batch`` emits, then a summary; failed hosts make the exit
+status 3 (some failed) or 1 (none succeeded).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Optional
+
+import click
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from ..batch import DEFAULT_DEADLINE, DEFAULT_PARALLEL, BatchResult, Event, parse_shard, run_batch
+from ..errors import MtaError
+from ..inventory import FORMATS, load_inventory
+
+_MAX_ROWS = 20
+
+
+class _Display:
+    """Thread-safe progress from batch events: a live table or plain lines."""
+
+    def __init__(self, total: int, console: Console, live: bool) -> None:
+        self.total = total
+        self.console = console
+        self.live_mode = live
+        self.running: dict[str, tuple[str, float]] = {}
+        self.done = self.failed = self.skipped = 0
+        self._lock = threading.Lock()
+        self.live: Optional[Live] = None
+
+    def __enter__(self) -> "_Display":
+        if self.live_mode:
+            self.live = Live(self._render(), console=self.console, refresh_per_second=4, transient=True,
+                             get_renderable=self._render)
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.live is not None:
+            self.live.__exit__(*exc)
+
+    def _counts(self) -> str:
+        finished = self.done + self.failed + self.skipped
+        return (f"{finished}/{self.total} hosts: {self.done} ok, {self.failed} failed, "
+                f"{self.skipped} skipped, {len(self.running)} running")
+
+    def _render(self) -> Group:
+        with self._lock:
+            rows = sorted(self.running.items(), key=lambda kv: kv[1][1])
+            head = Text(self._counts(), style="bold")
+        table = Table(box=None, show_header=bool(rows), pad_edge=False)
+        table.add_column("host")
+        table.add_column("step")
+        table.add_column("for", justify="right")
+        now = time.monotonic()
+        for host, (step, since) in rows[:_MAX_ROWS]:
+            table.add_row(host, step, f"{now - since:.0f}s")
+        if len(rows) > _MAX_ROWS:
+            table.add_row(f"… {len(rows) - _MAX_ROWS} more", "", "")
+        return Group(head, table)
+
+    def _line(self, text: str, style: str = "") -> None:
+        if self.live is not None:
+            self.live.console.print(text, style=style, highlight=False, markup=False)
+        else:
+            self.console.print(text, style=style, highlight=False, markup=False, soft_wrap=True)
+
+    def __call__(self, event: Event) -> None:
+        with self._lock:
+            if event.kind == "start":
+                self.running[event.host] = ("start", time.monotonic())
+                return
+            if event.kind == "step":
+                self.running[event.host] = (event.step, time.monotonic())
+                line = None if self.live_mode else f"{event.host}: {event.step}"
+            elif event.kind in ("done", "skip"):
+                self.running.pop(event.host, None)
+                r = event.result
+                assert r is not None
+                if r.status == "failed":
+                    self.failed += 1
+                elif r.status == "skipped":
+                    self.skipped += 1
+                else:
+                    self.done += 1
+                n = self.done + self.failed + self.skipped
+                if r.status == "failed":
+                    line = f"[{n}/{self.total}] FAILED {r.host} at {r.stage}: {r.kind}: {r.message}"
+                elif r.status == "skipped":
+                    line = f"[{n}/{self.total}] skipped {r.host} (complete, --resume)"
+                else:
+                    line = f"[{n}/{self.total}] ok {r.host} ({r.apps} apps, {r.seconds:.1f}s)"
+            else:
+                return
+        if line:
+            self._line(line, "red" if "FAILED" in line else "")
+
+
+def _summary(batch: BatchResult, out: Path, console: Console) -> None:
+    if batch.failed:
+        table = Table(title="failed hosts")
+        for col in ("host", "stage", "kind", "message"):
+            table.add_column(col, overflow="fold")
+        for r in batch.failed:
+            table.add_row(r.host, r.stage, r.kind, r.message)
+        console.print(table)
+    n = len(batch.results)
+    rate = n / batch.seconds if batch.seconds > 0 else 0.0
+    console.print(
+        f"batch{' shard ' + str(batch.shard) if batch.shard else ''}: {n} hosts, {len(batch.succeeded)} ok, "
+        f"{len(batch.skipped)} skipped, {len(batch.failed)} failed in {batch.seconds:.1f}s "
+        f"({rate:.1f} hosts/s); output in {out}",
+        highlight=False,
+        markup=False,
+    )
+
+
+@click.command("batch")
+@click.argument("inventory", type=click.Path(dir_okay=False))
+@click.option("-o", "--out", "out", required=True, type=click.Path(file_okay=False), help="Output directory.")
+@click.option("--parallel", "-j", default=DEFAULT_PARALLEL, show_default=True, type=click.IntRange(1, 512),
+              help="Hosts worked on at once.")
+@click.option("--resume", is_flag=True, help="Skip hosts whose output is complete for the same inputs.")
+@click.option("--shard", "shard_text", metavar="K/N",
+              help="Only hosts of shard K (0-based) of N, by a stable hash of the host name.")
+@click.option("--deadline", default=DEFAULT_DEADLINE, show_default=True, type=click.FloatRange(min=1),
+              help="Seconds one host may take in all (an inventory 'deadline' overrides).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Inventory format (default: detected).")
+@click.option("--accept-new-host-keys", is_flag=True,
+              help="Trust host keys seen for the first time (a changed key is always an error).")
+def command(inventory: str, out: str, parallel: int, resume: bool, shard_text: Optional[str], deadline: float,
+            fmt: Optional[str], accept_new_host_keys: bool) -> None:
+    """Discover, extract and generate every host of INVENTORY into OUT/hosts/<host>/.
+
+    INVENTORY is mta YAML, an Ansible inventory (INI or YAML) or CSV; see
+    `mta inventory check`. One failing host never stops the others: its
+    error goes to OUT/hosts/<host>/error.yaml. Exit status: 0 all ok,
+    3 some failed, 1 none succeeded.
+    """
+    shard = parse_shard(shard_text) if shard_text else None
+    inv = load_inventory(inventory, fmt)
+    targets = inv.targets
+    if accept_new_host_keys:
+        targets = [dataclasses.replace(t, accept_new_host_key=True) for t in targets]
+    if shard is not None:
+        targets = shard.select(targets)
+    out_path = Path(out)
+    err = Console(stderr=True, highlight=False)
+    if not targets:
+        click.echo(f"shard {shard} holds none of the {len(inv.targets)} hosts; nothing to do")
+        return
+    with _Display(len(targets), err, live=err.is_terminal) as display:
+        batch = run_batch(targets, out_path, parallel=parallel, resume=resume, shard=shard, deadline=deadline,
+                          on_event=display)
+    _summary(batch, out_path, Console(file=sys.stdout, highlight=False, soft_wrap=True))
+    if not batch.failed:
+        return
+    from ..cli import PartialFailure  # cli imports the command modules
+
+    if batch.succeeded or batch.skipped:
+        raise PartialFailure(
+            f"{len(batch.failed)} of {len(batch.results)} hosts failed; see OUT/hosts/<host>/error.yaml"
+        )
+    raise MtaError(
+        f"no host succeeded ({len(batch.failed)} failed)",
+        hint=f"see the table above and {out_path}/hosts/<host>/error.yaml",
+    )

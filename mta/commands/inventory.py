@@ -1,0 +1,54 @@
+"""``mta inventory check FILE``: read an inventory without connecting anywhere."""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ..batch.shard import parse_shard
+from ..errors import InputError
+from ..inventory import FORMATS, load_inventory
+
+
+@click.group("inventory")
+def command() -> None:
+    """Inspect inventories (mta YAML, Ansible INI/YAML, CSV)."""
+
+
+@command.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Skip format detection.")
+@click.option("--shard", "shard_text", metavar="K/N", help="Show only the hosts of shard K (0-based) of N.")
+def check(file: str, fmt: Optional[str], shard_text: Optional[str]) -> None:
+    """Validate FILE and print its hosts; errors point to the file and line.
+
+    Also checks that key, discovery and plan files it names exist.
+    """
+    inv = load_inventory(file, fmt)
+    targets = inv.targets
+    if shard_text:
+        targets = parse_shard(shard_text).select(targets)
+    for t in targets:
+        for label, path in (("key", t.key), ("discovery file", t.discovery), ("plan", t.plan),
+                            ("known_hosts", t.known_hosts)):
+            if path and not os.path.isfile(path):
+                raise InputError(f"{t.source}: host {t.name!r}: {label} {path} does not exist")
+    table = Table(title=f"{file} ({inv.format}, {len(targets)} host{'s' if len(targets) != 1 else ''})")
+    for col in ("host", "reached by", "key", "groups", "answers", "line"):
+        table.add_column(col, overflow="fold")
+    for t in targets:
+        table.add_row(
+            t.name,
+            t.where,
+            os.path.basename(t.key) if t.key else "",
+            ", ".join(t.groups),
+            str(len(t.answers)) if t.answers else "",
+            t.source.rsplit(":", 1)[-1],
+        )
+    Console(soft_wrap=False, width=max(100, Console().width)).print(table)
+    offline = sum(1 for t in targets if t.offline)
+    click.echo(f"ok: {len(targets)} hosts ({len(targets) - offline} over SSH, {offline} from discovery files)")

@@ -1,0 +1,83 @@
+"""Inventories: which hosts a batch covers and how to reach each.
+
+Formats: mta's own YAML, Ansible INI and YAML, CSV. ``load_inventory`` picks
+the format from the extension and content and returns resolved ``Target``s;
+every error names the file and line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Union
+
+from ..errors import InputError
+from . import ansible, csvfmt, own
+from .model import Inventory, Settings, Target, check_answer_id, layer
+from .resolve import check_unique
+from .yamlnodes import load_doc
+
+FORMATS = ("mta", "ansible-ini", "ansible-yaml", "csv")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file", hint="give the path of an inventory file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected an inventory file") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def detect_format(path: Path, text: str) -> str:
+    """The inventory format of ``path``, by extension first, then by content."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".ini", ".cfg", ".hosts"):
+        return "ansible-ini"
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+    if suffix not in (".yaml", ".yml", ".json") and first.startswith("["):
+        return "ansible-ini"
+    if suffix not in (".yaml", ".yml", ".json") and "," in first and ":" not in first:
+        return "csv"
+    return "yaml"
+
+
+def load_inventory(path: Union[str, Path], fmt: Optional[str] = None) -> Inventory:
+    """Read and resolve an inventory. Raises InputError pointing at file:line."""
+    path = Path(path)
+    text = _read(path)
+    fmt = fmt or detect_format(path, text)
+    if fmt == "csv":
+        targets = csvfmt.load(path, text)
+    elif fmt == "ansible-ini":
+        targets = ansible.load_ini(path, text)
+    else:
+        doc = load_doc(path, text)
+        if doc.data is None:
+            raise InputError(f"{path}: empty inventory", hint="list hosts under 'hosts:'")
+        if fmt in ("mta", "yaml") and own.looks_like(doc.data):
+            fmt = "mta"
+            targets = own.load(doc)
+        elif fmt in ("ansible-yaml", "yaml") and ansible.looks_like_yaml(doc.data):
+            fmt = "ansible-yaml"
+            targets = ansible.load_yaml_doc(doc)
+        elif fmt == "yaml" and isinstance(doc.data, dict) and "hosts" in doc.data:
+            fmt = "mta"
+            targets = own.load(doc)  # reports its own error with a line
+        else:
+            raise InputError(
+                f"{path}:{doc.line([])}: not an inventory: expected mta's 'hosts:' list "
+                "or Ansible groups (all: {hosts:, vars:, children:})",
+            )
+    check_unique(targets)
+    if not targets:
+        raise InputError(f"{path}: the inventory lists no hosts")
+    return Inventory(path=str(path), format=fmt, targets=targets)
+
+
+__all__ = ["FORMATS", "Inventory", "Settings", "Target", "check_answer_id", "layer", "load_inventory", "detect_format"]
