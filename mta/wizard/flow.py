@@ -1,0 +1,264 @@
+"""The interactive flow: connect, discover, review apps, targets, generate.
+
+Each step is a method; ``Back`` raised from a navigation prompt returns to
+the previous step with every answer kept. Nothing is written until the last
+step, and that step writes all or nothing (see ``generate``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from rich.console import Console
+
+from ..errors import InputError
+from ..model import App, HostFacts
+from . import summary
+from .answers import validate_answers
+from .generate import Generated, Renderer, generate, pipeline_renderer
+from .prompts import Prompter, ask
+from .questions import Question, questions_for
+
+
+class Back(Exception):
+    """The user chose to go back one step."""
+
+
+@dataclass
+class Session:
+    """What the steps share; ``answers`` holds what was asked or preset."""
+
+    out: Path
+    discovery_path: Optional[Path] = None
+    facts: Optional[HostFacts] = None
+    apps: list[App] = field(default_factory=list)
+    #: (source, raw answers), lowest first: the answers file, then --set
+    preset: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    answers: dict[str, Any] = field(default_factory=dict)
+    connection: dict[str, Any] = field(default_factory=dict)  # never a password
+    transport: Any = None
+
+
+#: (session) -> HostFacts, run under a spinner
+Discoverer = Callable[[Session], HostFacts]
+#: (prompter, console, session) -> None; fills session.connection and .transport
+Connector = Callable[[Prompter, Console, Session], None]
+
+
+class Wizard:
+    def __init__(
+        self,
+        prompter: Prompter,
+        console: Console,
+        session: Session,
+        *,
+        connector: Optional[Connector] = None,
+        discoverer: Optional[Discoverer] = None,
+        detector: Optional[Callable[[HostFacts], list[App]]] = None,
+        renderer: Renderer = pipeline_renderer,
+    ) -> None:
+        self.p = prompter
+        self.c = console
+        self.s = session
+        self.connector = connector
+        self.discoverer = discoverer
+        self.detector = detector
+        self.renderer = renderer
+        self._questions: list[Question] = []
+        self._fresh = True  # connection changed since the last discovery
+
+    # -- driving -----------------------------------------------------------
+
+    def steps(self) -> list[tuple[str, Callable[[], None]]]:
+        steps = []
+        if self.s.discovery_path is None:
+            steps.append(("connection", self.step_connect))
+        steps += [
+            ("discovery", self.step_discover),
+            ("review", self.step_review),
+            ("targets", self.step_targets),
+            ("generate", self.step_generate),
+        ]
+        return steps
+
+    def run(self) -> Generated:
+        steps = self.steps()
+        i = 0
+        while i < len(steps):
+            try:
+                steps[i][1]()
+            except Back:
+                i = max(i - 1, 0)
+                continue
+            i += 1
+        return self.result
+
+    def nav(self, here: int) -> None:
+        """Continue or go Back (raises Back)."""
+        steps = self.steps()
+        names = [n for n, _ in steps]
+        idx = names.index(self._current(here))
+        choices = [(f"Continue to {names[idx + 1]}", "next")]
+        if idx > 0:
+            choices.append((f"Back to {names[idx - 1]}", "back"))
+        if self.p.select("Next", choices, default="next") == "back":
+            raise Back
+
+    def _current(self, here: int) -> str:
+        return ["connection", "discovery", "review", "targets", "generate"][here]
+
+    # -- the steps ---------------------------------------------------------
+
+    def step_connect(self) -> None:
+        self.c.rule("1. Connection")
+        assert self.connector is not None
+        self.connector(self.p, self.c, self.s)
+        self._fresh = True
+
+    def step_discover(self) -> None:
+        self.c.rule("2. Discovery")
+        if self.s.facts is None or (self._fresh and self.s.discovery_path is None):
+            if self.s.discovery_path is not None:
+                from .load import load_facts
+
+                self.s.facts = load_facts(self.s.discovery_path)
+            else:
+                assert self.discoverer is not None
+                with self.c.status(f"Discovering {self.s.connection.get('host', '')} (read-only)…"):
+                    self.s.facts = self.discoverer(self.s)
+            self._fresh = False
+            if self.detector is None:
+                from .load import detect
+
+                self.s.apps = detect(self.s.facts)
+            else:
+                self.s.apps = self.detector(self.s.facts)
+            self._questions = questions_for(self.s.facts, self.s.apps)
+            self._apply_preset()
+        summary.show(self.c, self.s.facts, self.s.apps)
+        self.nav(1)
+
+    def _apply_preset(self) -> None:
+        """--answers/--set become the prompts' defaults (checked here, once
+        the host's ids are known)."""
+        assert self.s.facts is not None
+        self.s.answers = checked_preset(self.s, self.s.facts, self.s.apps, self._questions)
+
+    def default(self, q: Question) -> Any:
+        return self.s.answers.get(q.id, q.default)
+
+    def q(self, qid: str) -> Question:
+        for q in self._questions:
+            if q.id == qid:
+                return q
+        raise KeyError(qid)
+
+    def _ask(self, qid: str) -> Any:
+        q = self.q(qid)
+        value = ask(self.p, q, self.default(q))
+        self.s.answers[qid] = value
+        return value
+
+    def step_review(self) -> None:
+        self.c.rule("3. Review apps")
+        apps = self.s.apps
+        if not apps:
+            self.c.print("No apps were detected; only host-level artifacts will be generated.")
+        names = [a.name for a in apps]
+        has_proxy = any(a.role == "proxy" for a in apps)
+        for app in apps:
+            p = f"apps.{app.name}."
+            summary.show_app(self.c, app)
+            include = self.default(self.q(p + "include"))
+            merge = self.default(self.q(p + "merge_into"))
+            current = "skip" if not include else (f"merge:{merge}" if merge else "keep")
+            actions = [("keep as its own app", "keep"), ("skip it", "skip")]
+            actions += [(f"merge its processes into {n}", f"merge:{n}") for n in names if n != app.name]
+            action = self.p.select(f"{app.name}: what to do", actions, default=current)
+            self.s.answers[p + "include"] = action != "skip"
+            self.s.answers[p + "merge_into"] = action.split(":", 1)[1] if action.startswith("merge:") else ""
+            if action != "keep":
+                continue
+            for key in ("base", "ports", "configmaps", "volumes", "secrets"):
+                self._ask(p + key)
+            if has_proxy and app.role != "proxy":
+                self._ask(p + "proxy")
+            self._ask(p + "replicas")
+            self._ask(p + "resources")
+        self.nav(2)
+
+    def step_targets(self) -> None:
+        self.c.rule("4. Targets")
+        targets = [q for q in self._questions if q.id.startswith("targets.")]
+        from .prompts import label
+
+        picked = self.p.checkbox(
+            "Generate for", [(label(q), q.id, bool(self.default(q))) for q in targets], instruction="space toggles, enter accepts"
+        )
+        for q in targets:
+            self.s.answers[q.id] = q.id in picked
+        if self.s.answers["targets.kubernetes"]:
+            self._ask("k8s.namespace")
+            self._ask("k8s.ingress_host")
+        self._ask("base")
+
+    def resolved(self) -> dict[str, Any]:
+        return {q.id: self.default(q) for q in self._questions}
+
+    def step_generate(self) -> None:
+        self.c.rule("5. Generate")
+        assert self.s.facts is not None
+        choice = self.p.select(
+            f"Write the artifacts for {self.s.facts.host} into {self.s.out}",
+            [("Generate", "go"), ("Back to targets", "back")],
+            default="go",
+        )
+        if choice == "back":
+            raise Back
+        with self.c.status("Generating…"):
+            self.result = generate(
+                self.s.facts, self.s.apps, self.resolved(), self.s.out, connection=self.s.connection, renderer=self.renderer
+            )
+        summary.show_result(self.c, self.result, self.resolved())
+
+
+def checked_preset(session: Session, facts: HostFacts, apps: list[App], qs: list[Question]) -> dict[str, Any]:
+    """The preset layers validated against this host's questions, merged."""
+    out: dict[str, Any] = {}
+    for source, raw in session.preset:
+        out.update(validate_answers(raw, facts, apps, source=source, questions=qs))
+    return out
+
+
+def run_defaults(
+    console: Console,
+    session: Session,
+    *,
+    discoverer: Optional[Discoverer] = None,
+    renderer: Renderer = pipeline_renderer,
+) -> Generated:
+    """``--defaults``: no prompts; --set > --answers > detected > built-in."""
+    from .answers import layer
+    from .load import detect, load_facts
+    from .questions import builtin_defaults
+
+    if session.discovery_path is not None:
+        facts = load_facts(session.discovery_path)
+    else:
+        if discoverer is None:
+            raise InputError("nothing to discover", hint="give a TARGET or --discovery FILE")
+        facts = discoverer(session)
+    apps = detect(facts)
+    qs = questions_for(facts, apps)
+    checked = checked_preset(session, facts, apps, qs)
+    chain = layer({}, checked, {q.id: q.default for q in qs}, builtin_defaults(apps))
+    answers = {q.id: chain[q.id] for q in qs}
+    summary.show(console, facts, apps)
+    result = generate(facts, apps, answers, session.out, connection=session.connection, renderer=renderer)
+    summary.show_result(console, result, answers)
+    return result
+
+
+__all__ = ["Back", "Session", "Wizard", "run_defaults"]

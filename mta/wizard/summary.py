@@ -1,0 +1,153 @@
+"""What the wizard shows: the discovery summary, one app, the result.
+
+Every discovered string goes through ``Text`` (never console markup): a
+process called ``[red]x`` is data, not formatting. Secret values are never
+shown; only the names of the variables that hold them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from ..model import SECRET_MARKER, App, HostFacts
+from .generate import Generated
+
+_MAX = 8
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB" if n else "?"
+
+
+def secret_names(app: App) -> list[str]:
+    return [v.name for v in app.env if v.secret or v.value is None or v.value == SECRET_MARKER]
+
+
+def fit_score(facts: HostFacts, apps: Sequence[App]) -> Optional[str]:
+    """The estimate module's fit score, when it is installed and agrees to give one."""
+    try:
+        from ..estimate import evaluate_rules, fit_score as score
+    except ImportError:
+        return None
+    try:
+        findings = evaluate_rules(facts, list(apps))
+        value = score(findings)
+    except Exception:  # the summary must not die on an estimate bug
+        return None
+    if isinstance(value, (int, float)):
+        return f"{value:g}"
+    return str(getattr(value, "score", value))
+
+
+def _more(items: list, shown: int) -> str:
+    return f" (+{len(items) - shown} more)" if len(items) > shown else ""
+
+
+def show(c: Console, facts: HostFacts, apps: Sequence[App]) -> None:
+    """The discovery summary: apps with evidence, ports, services, cron, data, secrets, fit."""
+    os_name = facts.os.pretty_name or f"{facts.os.id} {facts.os.version_id}".strip()
+    c.print(
+        Text.assemble(
+            ("Host ", "bold"),
+            facts.host,
+            f"  {os_name}  {facts.hardware.cpu_count or '?'} vCPU  {_gib(facts.hardware.memory_bytes)}",
+            f"  ({'privileged' if facts.privileged else 'unprivileged'} discovery)",
+        )
+    )
+    table = Table(title="Apps", title_justify="left", show_lines=False)
+    for col in ("app", "stack", "role", "ports", "confidence", "evidence"):
+        table.add_column(col)
+    for app in apps:
+        ports = ",".join(str(p.port) for p in app.ports)
+        evidence = "; ".join(f"{e.kind} {e.ref}" for e in app.evidence[:3]) + _more(app.evidence, 3)
+        table.add_row(Text(app.name), Text(app.stack), Text(app.role), Text(ports), f"{app.confidence:.0%}", Text(evidence))
+    if apps:
+        c.print(table)
+    else:
+        c.print("Apps: none detected")
+
+    listening = sorted({(s.protocol, s.port, s.process) for s in facts.sockets})
+    c.print(
+        Text(
+            f"Listening ports ({len(listening)}): "
+            + ", ".join(f"{proto}/{port} {proc}".strip() for proto, port, proc in listening[:12])
+            + _more(listening, 12)
+        )
+    )
+    running = [s.name for s in facts.services if s.state in ("running", "active")]
+    c.print(Text(f"Services ({len(facts.services)}, {len(running)} running): " + ", ".join(running[:12]) + _more(running, 12)))
+    c.print(Text(f"Cron jobs ({len(facts.cron)}):"))
+    for job in facts.cron[:_MAX]:
+        c.print(Text(f"  {job.schedule}  {job.user or '-'}  {job.command}"))
+    if len(facts.cron) > _MAX:
+        c.print(Text(f"  … {len(facts.cron) - _MAX} more"))
+    data = sorted({p for a in apps for p in a.data_paths})
+    c.print(Text(f"Data dirs ({len(data)}): " + ", ".join(data[:12]) + _more(data, 12)))
+    secrets = [f"{a.name}:{n}" for a in apps for n in secret_names(a)]
+    masked = sum(f.content.count(SECRET_MARKER) for f in facts.files)
+    c.print(
+        Text(
+            f"Secrets found ({len(secrets)} env, {masked} in files; values are never shown): "
+            + ", ".join(secrets[:12])
+            + _more(secrets, 12)
+        )
+    )
+    score = fit_score(facts, apps)
+    if score is not None:
+        c.print(Text(f"Container fit score: {score}"))
+    if facts.not_visible:
+        c.print(Text("Not visible without root: " + ", ".join(facts.not_visible[:6]) + _more(facts.not_visible, 6), style="yellow"))
+    if facts.errors:
+        c.print(Text(f"{len(facts.errors)} probe section(s) failed: " + ", ".join(e.section for e in facts.errors[:6]), style="yellow"))
+
+
+def show_app(c: Console, app: App) -> None:
+    c.print(Text.assemble(("\n▸ ", "bold"), (app.name, "bold cyan"), f"  {app.stack} ({app.role})"))
+    for e in app.evidence[:4]:
+        c.print(Text(f"    evidence: {e.kind} {e.ref} {e.detail}".rstrip()))
+    if app.command:
+        c.print(Text("    command: " + " ".join(app.command)[:160]))
+    if app.config_files:
+        c.print(Text("    config: " + ", ".join(app.config_files[:6]) + _more(app.config_files, 6)))
+    if app.data_paths:
+        c.print(Text("    data: " + ", ".join(app.data_paths[:6]) + _more(app.data_paths, 6)))
+    names = secret_names(app)
+    if names:
+        c.print(Text("    secret env: " + ", ".join(names)))
+
+
+def next_commands(result: Generated, answers: Mapping[str, Any]) -> list[str]:
+    d = result.host_dir
+    cmds = [f"mta verify {d}"]
+    if answers.get("targets.compose", True):
+        cmds.append(f"docker compose -f {d / 'compose.yaml'} up --build")
+    if answers.get("targets.swarm", False):
+        cmds.append(f"docker stack deploy -c {d / 'compose.yaml'} {d.name}")
+    if answers.get("targets.kubernetes", False):
+        cmds.append(f"kubectl apply -k {d / 'k8s'}")
+    cmds.append(f"mta generate {d / 'discovery.yaml'} --answers {result.answers_file} -o DIR   # replay")
+    return cmds
+
+
+def show_result(c: Console, result: Generated, answers: Mapping[str, Any]) -> None:
+    """The written file tree and what to run next."""
+    tree = Tree(Text(str(result.out)))
+    nodes: dict[tuple, Tree] = {}
+    for rel in result.files:
+        parts = rel.split("/")
+        parent = tree
+        for i, part in enumerate(parts):
+            key = tuple(parts[: i + 1])
+            if key not in nodes:
+                nodes[key] = parent.add(Text(part))
+            parent = nodes[key]
+    c.print(tree)
+    c.print(Text(f"Answers written to {result.answers_file} (no secret values)."))
+    c.print(Text("Next:", style="bold"))
+    for cmd in next_commands(result, answers):
+        c.print(Text(f"  {cmd}"))
