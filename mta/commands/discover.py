@@ -1,0 +1,291 @@
+"""``mta discover TARGET... -o OUT`` and ``mta discover --local -o OUT``.
+
+Writes ``OUT/hosts/<host>/discovery.yaml`` per target, atomically. Targets
+run concurrently; one failing target is reported and the others go on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import click
+from rich.console import Console
+
+from ..errors import InputError, MtaError
+from ..io import dump_model, write_atomic
+from ..model import HostFacts, ProbeError
+from ..transport import SudoNeedsPassword, TransportError
+
+_prompt_lock = threading.Lock()
+
+
+def host_dir_name(name: str) -> str:
+    """A safe directory name for a host: no separators, no leading dots."""
+    clean = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "host"
+    return clean[:100]
+
+
+def target_host(target: str) -> str:
+    """The host part of ``[user@]host[:port]`` (or the alias)."""
+    from ..transport.ssh_target import parse_target
+
+    return parse_target(target)[1]
+
+
+def host_names(targets: list[str]) -> dict[str, str]:
+    """Directory name per target; the port is added only when two targets share a host."""
+    from ..transport.ssh_target import parse_target
+
+    base = {t: host_dir_name(target_host(t)) for t in targets}
+    names: dict[str, str] = {}
+    for t in targets:
+        name = base[t]
+        if list(base.values()).count(name) > 1:
+            port = parse_target(t)[2]
+            name = host_dir_name(f"{name}-{port or 22}")
+        names[t] = name
+    return names
+
+
+# -- options shared with ``mta extract`` -------------------------------------------
+
+
+def ssh_options(func: Callable) -> Callable:
+    """Click options that say how to reach a target over SSH."""
+    options = [
+        click.option("-i", "--identity", "identity", metavar="KEY", help="Private key file."),
+        click.option("-p", "--port", type=click.IntRange(1, 65535), help="SSH port (default from ssh config, 22)."),
+        click.option("-u", "--user", help="Remote user (default from the target, ssh config, you)."),
+        click.option("--sudo", is_flag=True, help="Use 'sudo -n' on the host to see everything."),
+        click.option("--jump", metavar="HOST", help="Reach the target through this bastion ([user@]host[:port])."),
+        click.option("--accept-new-host-key", is_flag=True, help="Trust and record a host key seen for the first time."),
+        click.option("--password-prompt", is_flag=True,
+                     help="Ask for an SSH password (or set MTA_SSH_PASSWORD)."),
+        click.option("--no-agent", is_flag=True, help="Do not use ssh-agent keys."),
+        click.option("--connect-timeout", type=float, default=10.0, show_default=True,
+                     help="Seconds to wait for TCP connect and the SSH banner."),
+        click.option("--timeout", type=float, default=120.0, show_default=True,
+                     help="Seconds any one remote command may take."),
+    ]
+    for opt in reversed(options):
+        func = opt(func)
+    return func
+
+
+@dataclass
+class SSHSettings:
+    identity: Optional[str] = None
+    port: Optional[int] = None
+    user: Optional[str] = None
+    sudo: bool = False
+    jump: Optional[str] = None
+    accept_new_host_key: bool = False
+    password: Optional[str] = None
+    use_agent: bool = True
+    connect_timeout: float = 10.0
+    timeout: float = 120.0
+
+    @classmethod
+    def from_options(cls, opts: dict) -> "SSHSettings":
+        password = None
+        if opts.get("password_prompt") and not os.environ.get("MTA_SSH_PASSWORD"):
+            password = click.prompt("SSH password", hide_input=True, default="", show_default=False,
+                                    err=True) or None
+        return cls(
+            identity=opts.get("identity"),
+            port=opts.get("port"),
+            user=opts.get("user"),
+            sudo=bool(opts.get("sudo")),
+            jump=opts.get("jump"),
+            accept_new_host_key=bool(opts.get("accept_new_host_key")),
+            password=password,
+            use_agent=not opts.get("no_agent"),
+            connect_timeout=opts.get("connect_timeout") or 10.0,
+            timeout=opts.get("timeout") or 120.0,
+        )
+
+    def transport(self, target: str, name: Optional[str] = None):
+        """An SSHTransport for ``target`` (connects on first use)."""
+        from ..transport.ssh import SSHTransport
+
+        password = self.password
+        return SSHTransport(
+            target,
+            port=self.port,
+            user=self.user,
+            key_filename=self.identity,
+            passphrase=_ask_secret,
+            password=(lambda _prompt: password) if password else None,
+            use_agent=self.use_agent,
+            jump=self.jump,
+            sudo=self.sudo,
+            connect_timeout=self.connect_timeout,
+            command_timeout=self.timeout,
+            accept_new_host_key=self.accept_new_host_key,
+            name=name,
+        )
+
+
+def _ask_secret(prompt: str) -> Optional[str]:
+    """Prompt on the terminal, one thread at a time; None when not interactive."""
+    try:
+        if not os.isatty(0):
+            return None
+    except OSError:
+        return None
+    with _prompt_lock:
+        return click.prompt(prompt.rstrip(": "), hide_input=True, default="", show_default=False, err=True) or None
+
+
+# -- discovery -----------------------------------------------------------------------
+
+
+def discover_over_ssh(transport, *, host: str, sudo: bool, sample_seconds: float, timeout: float) -> HostFacts:
+    """Discover one host; when sudo is refused, fall back to an unprivileged run
+    and record what that hides."""
+    from ..discover import discover
+
+    try:
+        facts = discover(transport, host=host, sudo=sudo, sample_seconds=sample_seconds, timeout=timeout)
+    except SudoNeedsPassword as exc:
+        transport.sudo = False
+        facts = discover(transport, host=host, sudo=False, sample_seconds=sample_seconds, timeout=timeout)
+        facts.errors.append(ProbeError(section="sudo", message=f"{exc.message} ({exc.hint})" if exc.hint else exc.message))
+        facts.not_visible.append(
+            "sudo was refused, ran unprivileged: processes, sockets, environments and files of other users "
+            "may be missing"
+        )
+    facts.collector = "ssh"
+    if not facts.address:
+        facts.address = getattr(getattr(transport, "endpoint", None), "hostname", "")
+    return facts
+
+
+def write_discovery(out: Path, facts: HostFacts) -> Path:
+    path = out / "hosts" / host_dir_name(facts.host) / "discovery.yaml"
+    write_atomic(path, dump_model(facts))
+    return path
+
+
+def summary_line(facts: HostFacts) -> str:
+    ports = sorted({s.port for s in facts.sockets})
+    shown = ", ".join(str(p) for p in ports[:12]) + (" …" if len(ports) > 12 else "")
+    os_name = facts.os.pretty_name or facts.os.id
+    parts = [
+        os_name,
+        f"{len(facts.processes)} processes",
+        f"{len(facts.services)} services",
+        f"{len(facts.packages)} packages",
+        f"listening: {shown or 'none'}",
+    ]
+    if facts.errors:
+        parts.append(f"{len(facts.errors)} probe errors")
+    return "; ".join(parts)
+
+
+def _fail_text(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, MtaError):
+        return exc.message, exc.hint
+    return f"internal error: {type(exc).__name__}: {exc}", "re-run with --traceback and report it"
+
+
+@click.command("discover")
+@click.argument("targets", nargs=-1)
+@click.option("--local", is_flag=True, help="Discover this machine instead of SSH targets.")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output directory (OUT/hosts/<host>/discovery.yaml).")
+@click.option("--sample-seconds", type=click.FloatRange(0, 600), default=2.0, show_default=True,
+              help="How long to sample CPU and memory.")
+@click.option("--parallel", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Targets discovered at once.")
+@ssh_options
+@click.pass_context
+def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path, sample_seconds: float,
+            parallel: int, **ssh: object) -> None:
+    """Collect facts about hosts (read-only) into OUT/hosts/<host>/discovery.yaml.
+
+    TARGET is [user@]host[:port] or a Host alias from ~/.ssh/config.
+    """
+    console = Console(highlight=False, soft_wrap=True)
+    progress = Console(stderr=True, highlight=False, soft_wrap=True)
+    show_tb = bool((ctx.obj or {}).get("traceback"))
+    if local and targets:
+        raise click.UsageError("give TARGETs or --local, not both")
+    if not local and not targets:
+        raise click.UsageError("give at least one TARGET, or --local")
+
+    if local:
+        from ..discover import discover_local
+
+        t0 = time.monotonic()
+        progress.print("discovering this machine …")
+        facts = discover_local(host=host_dir_name(socket.gethostname()), sudo=bool(ssh.get("sudo")),
+                               sample_seconds=sample_seconds)
+        path = write_discovery(out, facts)
+        console.print(f"[bold]{facts.host}[/]: {summary_line(facts)} ({time.monotonic() - t0:.1f}s) -> {path}",
+                      markup=True)
+        return
+
+    settings = SSHSettings.from_options(ssh)
+    for t in targets:
+        target_host(t)  # bad syntax fails before anything connects
+    names = host_names(list(targets))
+
+    def one(target: str) -> tuple[str, Optional[HostFacts], Optional[BaseException], float]:
+        t0 = time.monotonic()
+        progress.print(f"{names[target]}: connecting to {target} …")
+        transport = None
+        try:
+            transport = settings.transport(target, name=names[target])
+            facts = discover_over_ssh(transport, host=names[target], sudo=settings.sudo,
+                                      sample_seconds=sample_seconds, timeout=settings.timeout)
+            write_discovery(out, facts)
+            return target, facts, None, time.monotonic() - t0
+        except BaseException as exc:  # noqa: BLE001 - one host never stops the others
+            if show_tb and not isinstance(exc, MtaError):
+                raise
+            return target, None, exc, time.monotonic() - t0
+        finally:
+            if transport is not None:
+                transport.close()
+
+    with ThreadPoolExecutor(max_workers=min(parallel, len(targets))) as pool:
+        results = list(pool.map(one, targets))
+
+    failed = []
+    for target, facts, exc, took in results:
+        name = names[target]
+        if facts is not None:
+            console.print(f"[bold]{name}[/]: {summary_line(facts)} ({took:.1f}s)", markup=True)
+        else:
+            failed.append((target, exc))
+            if len(targets) > 1:
+                msg, hint = _fail_text(exc)
+                click.echo(f"mta: error: {msg}", err=True)
+                if hint:
+                    click.echo(f"hint: {hint}", err=True)
+    if not failed:
+        console.print(f"wrote {out / 'hosts'}")
+        return
+    if len(targets) == 1:
+        exc = failed[0][1]
+        if isinstance(exc, MtaError):
+            raise exc
+        raise MtaError(*_fail_text(exc))
+    from ..cli import PartialFailure
+
+    if len(failed) == len(targets):
+        raise MtaError(f"all {len(targets)} targets failed", hint="see the errors above")
+    raise PartialFailure(f"{len(failed)} of {len(targets)} targets failed; the others were written to {out}")
+
+
+__all__ = ["command", "ssh_options", "SSHSettings", "host_dir_name", "discover_over_ssh", "write_discovery",
+           "InputError", "TransportError"]

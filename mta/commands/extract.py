@@ -1,0 +1,80 @@
+"""``mta extract OUT/hosts/<host>/plan.yaml [TARGET]``: pull each planned
+app's files into ``OUT/hosts/<host>/apps/<app>/context/``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import click
+from rich.console import Console
+
+from ..errors import InputError, MtaError
+from ..extract import extract_host
+from ..io import load_model
+from ..model import HostFacts, Plan
+from .discover import SSHSettings, ssh_options
+
+
+def default_target(plan_path: Path, plan: Plan) -> str:
+    """The host a plan came from: the address recorded in its discovery.yaml."""
+    candidates = []
+    if plan.discovery:
+        candidates.append(Path(plan.discovery))
+        candidates.append(plan_path.parent / Path(plan.discovery).name)
+    candidates.append(plan_path.parent / "discovery.yaml")
+    for path in candidates:
+        if path.is_file():
+            facts = load_model(path, HostFacts)
+            return facts.address or facts.host
+    return plan.host
+
+
+@click.command("extract")
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("target", required=False)
+@click.option("--local", is_flag=True, help="Copy from this machine instead of over SSH.")
+@click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@ssh_options
+def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str, ...], **ssh: object) -> None:
+    """Copy each included app's files from the host into apps/<app>/context/.
+
+    TARGET defaults to the address in the discovery.yaml next to PLAN.
+    Logs, caches, data directories and secret files are left out; see
+    context/.mta-extract.json for what was skipped and why.
+    """
+    console = Console(highlight=False, soft_wrap=True)
+    plan = load_model(plan_file, Plan)
+    unknown = [a for a in apps if plan.app(a) is None]
+    if unknown:
+        raise InputError(f"{plan_file}: no app named {', '.join(unknown)}",
+                         hint="apps in the plan: " + ", ".join(a.name for a in plan.apps))
+    host_dir = plan_file.parent
+    if local:
+        from ..transport.local import LocalTransport
+
+        transport = LocalTransport(plan.host)
+    else:
+        settings = SSHSettings.from_options(ssh)
+        transport = settings.transport(target or default_target(plan_file, plan), name=plan.host)
+    try:
+        report = extract_host(transport, plan, host_dir, apps=list(apps) or None)
+    finally:
+        transport.close()
+    for app in report.apps:
+        if app.ok:
+            console.print(f"[bold]{app.app}[/]: {app.files} files, {app.bytes} bytes"
+                          + (" (size cap reached)" if app.truncated else "")
+                          + (f", {len(app.skipped)} skipped" if app.skipped else "")
+                          + f" -> {app.context}", markup=True)
+    if not report.apps:
+        console.print("nothing to extract: no included app names files to copy")
+    failed = report.failed
+    if failed:
+        for app in failed:
+            click.echo(f"mta: error: {app.app}: {app.error}", err=True)
+        if len(failed) == len(report.apps):
+            raise MtaError(f"extraction failed for every app of {plan.host}")
+        from ..cli import PartialFailure
+
+        raise PartialFailure(f"{len(failed)} of {len(report.apps)} apps could not be extracted")

@@ -1,0 +1,311 @@
+"""Pull each planned app's files from the VM into ``apps/<app>/context/``.
+
+One tar stream per app (``transport.tar_paths``), unpacked defensively: no
+absolute names, no ``..``, no device files, symlinks only when they stay
+inside the context. Logs, caches, data dirs and secret files are left out by
+default; what was left out, and why, is written to
+``context/.mta-extract.json``. The context mirrors VM paths:
+``/srv/app/main.py`` lands at ``context/srv/app/main.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+import shutil
+import stat
+import tarfile
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .errors import MtaError
+from .io import write_atomic
+from .model import AppPlan, Plan
+from .transport import TransportError
+
+REPORT_NAME = ".mta-extract.json"
+
+#: (pattern, reason): left out unless the plan's include names them exactly.
+DEFAULT_EXCLUDES: list[tuple[str, str]] = [
+    ("*.log", "log file"),
+    ("*/log/*", "log directory"),
+    ("*/logs/*", "log directory"),
+    ("*/cache/*", "cache directory"),
+    ("*/.cache/*", "cache directory"),
+    ("*/tmp/*", "temporary files"),
+    ("__pycache__", "bytecode cache"),
+    ("*.pyc", "bytecode cache"),
+    ("*/node_modules/.cache/*", "cache directory"),
+    ("*.pid", "runtime file"),
+    ("*.sock", "runtime file"),
+    ("*.swp", "editor swap file"),
+]
+
+#: Files that usually hold secrets; left out unless ``copy_secret_files``.
+SECRET_PATTERNS: list[str] = [
+    "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "id_rsa*", "id_ed25519*", "id_ecdsa*",
+    ".env", "*.env", ".htpasswd", ".pgpass", ".netrc", ".my.cnf",
+]
+
+
+@dataclass
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class AppExtract:
+    app: str
+    context: str = ""
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+    truncated: bool = False
+    skipped: list[Skipped] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+@dataclass
+class ExtractReport:
+    host: str
+    apps: list[AppExtract] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[AppExtract]:
+        return [a for a in self.apps if not a.ok]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _rel(vm_path: str) -> str:
+    return posixpath.normpath("/" + vm_path).lstrip("/")
+
+
+def plan_paths(app: AppPlan) -> tuple[list[str], list[tuple[str, str]]]:
+    """What to pull and what to leave out (pattern, reason) for one app."""
+    include = list(app.extract.include) or list(dict.fromkeys(list(app.code_paths) + list(app.config_files)))
+    include = [p for p in include if p and p.startswith("/") and _rel(p)]
+    excludes: list[tuple[str, str]] = [(p, "excluded by the plan") for p in app.extract.exclude]
+    excludes += DEFAULT_EXCLUDES
+    for p in app.data_paths:
+        if p and not any(_rel(p) == _rel(i) for i in include):
+            excludes.append((_rel(p), "data directory (becomes a volume)"))
+    for p in app.log_paths:
+        if p:
+            excludes.append((_rel(p), "log path"))
+    if not app.extract.copy_secret_files:
+        excludes += [(pat, "may hold secrets (set extract.copy_secret_files to copy)") for pat in SECRET_PATTERNS]
+        for ref in app.secrets:
+            if ref.source.startswith("/"):
+                excludes.append((_rel(ref.source), "holds a secret (set extract.copy_secret_files to copy)"))
+    seen = set()
+    unique = []
+    for pat, why in excludes:
+        if pat not in seen:
+            seen.add(pat)
+            unique.append((pat, why))
+    return include, unique
+
+
+def _inside(root: str, path: str) -> bool:
+    return path == root or path.startswith(root + os.sep)
+
+
+def _safe_name(name: str) -> Optional[str]:
+    """A clean relative member name, or None when it tries to escape."""
+    if not name or name.startswith("/") or "\x00" in name:
+        return None
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts):
+        return None
+    return "/".join(parts)
+
+
+def _no_symlink_parents(root: str, target: str) -> bool:
+    """No component between root and target is a symlink (so writes stay inside)."""
+    cur = root
+    for part in os.path.relpath(target, root).split(os.sep)[:-1]:
+        cur = os.path.join(cur, part)
+        if os.path.islink(cur):
+            return False
+    return True
+
+
+def safe_extract(tar_path: Path, dest: Path, result: AppExtract) -> None:
+    """Unpack ``tar_path`` into ``dest`` refusing anything that could escape it."""
+    root = os.path.realpath(dest)
+    try:
+        tf = tarfile.open(tar_path, mode="r:")
+    except tarfile.TarError as exc:
+        if result.truncated or tar_path.stat().st_size == 0:
+            return
+        raise MtaError(f"{result.app}: the file stream is not a tar archive ({exc})") from None
+    with tf:
+        while True:
+            try:
+                member = tf.next()
+            except tarfile.TarError as exc:  # a truncated stream ends here
+                if not result.truncated:
+                    result.skipped.append(Skipped("(stream)", f"tar stream ended early: {exc}"))
+                break
+            if member is None:
+                break
+            name = _safe_name(member.name)
+            if name is None:
+                result.skipped.append(Skipped(member.name, "unsafe path (absolute or ..)"))
+                continue
+            target = os.path.join(root, *name.split("/"))
+            if not _inside(root, target) or not _no_symlink_parents(root, target):
+                result.skipped.append(Skipped(name, "would be written outside the context"))
+                continue
+            try:
+                _extract_member(tf, member, name, root, target, result)
+            except OSError as exc:
+                result.skipped.append(Skipped(name, f"cannot write: {exc.strerror or exc}"))
+
+
+def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, root: str, target: str,
+                    result: AppExtract) -> None:
+    if member.isdir():
+        if os.path.lexists(target) and not os.path.isdir(target):
+            os.unlink(target)
+        os.makedirs(target, exist_ok=True)
+        os.chmod(target, (member.mode & 0o755) | 0o700)
+        return
+    if member.isreg():
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if os.path.lexists(target):
+            os.unlink(target)
+        src = tf.extractfile(member)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as out:
+            if src is not None:
+                shutil.copyfileobj(src, out, 1 << 16)
+        # no setuid/setgid/sticky bits in an image context
+        os.chmod(target, (member.mode & 0o755) | 0o600)
+        result.files += 1
+        return
+    if member.issym():
+        link = member.linkname
+        # Absolute links point at VM paths, which the context mirrors under root.
+        vm_target = link if link.startswith("/") else posixpath.join("/" + posixpath.dirname(name), link)
+        resolved = os.path.normpath(os.path.join(root, posixpath.normpath(vm_target).lstrip("/")))
+        if not _inside(root, resolved):
+            result.skipped.append(Skipped(name, f"symlink to {link} leaves the context"))
+            return
+        rel_link = os.path.relpath(resolved, os.path.dirname(target))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if os.path.lexists(target):
+            os.unlink(target)
+        os.symlink(rel_link, target)
+        return
+    if member.islnk():
+        src_name = _safe_name(member.linkname)
+        src = os.path.join(root, *src_name.split("/")) if src_name else ""
+        if not src or not _inside(root, src) or not os.path.isfile(src) or os.path.islink(src):
+            result.skipped.append(Skipped(name, f"hard link to {member.linkname} outside what was copied"))
+            return
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if os.path.lexists(target):
+            os.unlink(target)
+        shutil.copy2(src, target, follow_symlinks=False)
+        result.files += 1
+        return
+    kind = "device file" if (member.ischr() or member.isblk()) else "fifo" if member.isfifo() else "special file"
+    result.skipped.append(Skipped(name, kind))
+
+
+def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[float] = None) -> AppExtract:
+    """Pull one app's files into ``app_dir/context`` (replacing an older context)."""
+    include, excludes = plan_paths(app)
+    result = AppExtract(app=app.name, context=str(app_dir / "context"), include=include,
+                        exclude=[p for p, _ in excludes])
+    if not include:
+        result.skipped.append(Skipped("(all)", "the plan names no files to copy (extract.include is empty)"))
+    app_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".context-", dir=app_dir))
+    try:
+        staging = work / "context"
+        staging.mkdir()
+        if include:
+            tar_file = work / "stream.tar"
+            kwargs = {"exclude": [p for p, _ in excludes], "max_bytes": app.extract.max_bytes}
+            if timeout is not None and hasattr(transport, "command_timeout"):
+                kwargs["timeout"] = timeout
+            with open(tar_file, "wb") as fh:
+                tar = transport.tar_paths(include, fh, **kwargs)
+            result.bytes = tar.bytes_written
+            result.truncated = tar.truncated
+            if tar.truncated:
+                result.skipped.append(Skipped("(rest)", f"size cap of {app.extract.max_bytes} bytes reached"))
+            for line in tar.skipped:
+                if "Exiting with failure status" in line:
+                    continue
+                result.skipped.append(Skipped(_tar_line_path(line), _tar_line_reason(line)))
+            safe_extract(tar_file, staging, result)
+            tar_file.unlink()
+        record = {
+            "app": app.name,
+            "host_paths": include,
+            "files": result.files,
+            "bytes": result.bytes,
+            "truncated": result.truncated,
+            "excluded_patterns": [{"pattern": p, "reason": why} for p, why in excludes],
+            "skipped": [asdict(s) for s in result.skipped],
+        }
+        write_atomic(staging / REPORT_NAME, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        final = app_dir / "context"
+        old = None
+        if final.exists() or final.is_symlink():
+            old = work / "old"
+            os.replace(final, old)
+        os.replace(staging, final)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def _tar_line_path(line: str) -> str:
+    # "tar: srv/x: Cannot open: Permission denied"
+    parts = line.split(": ")
+    return "/" + parts[1] if len(parts) >= 3 and parts[0] == "tar" else "(tar)"
+
+
+def _tar_line_reason(line: str) -> str:
+    parts = line.split(": ")
+    return ": ".join(parts[2:]) if len(parts) >= 3 and parts[0] == "tar" else line
+
+
+def extract_host(transport, plan: Plan, host_dir: Path, *, apps: Optional[list[str]] = None,
+                 timeout: Optional[float] = None) -> ExtractReport:
+    """Extract every included app of ``plan`` under ``host_dir/apps/<app>/``.
+
+    A transport failure (the host went away) stops the host and is raised;
+    any other failure is recorded on that app and the next one goes on."""
+    report = ExtractReport(host=plan.host)
+    for app in plan.apps:
+        if not app.include or (apps and app.name not in apps):
+            continue
+        if app.build is None and not app.extract.include:
+            continue  # official image for a backing service: nothing to copy
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?", app.name):
+            report.apps.append(AppExtract(app=app.name, error=f"unsafe app name {app.name!r} in the plan"))
+            continue
+        try:
+            report.apps.append(extract_app(transport, app, Path(host_dir) / "apps" / app.name, timeout=timeout))
+        except TransportError:
+            raise
+        except (MtaError, OSError) as exc:
+            report.apps.append(AppExtract(app=app.name, error=str(exc)))
+    return report
