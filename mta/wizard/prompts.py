@@ -93,7 +93,7 @@ LABELS = {
     "ports": "ports to expose",
     "configmaps": "config files that become ConfigMaps",
     "volumes": "data volumes (path=size)",
-    "secrets": "env values that are secrets",
+    "secrets": "secret env values (names)",
     "proxy": "reverse proxy",
     "replicas": "replicas",
     "resources": "resource strategy",

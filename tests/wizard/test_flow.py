@@ -1,0 +1,177 @@
+"""The wizard flow in-process: a scripted prompter, a discovery file, and a
+stand-in renderer (plan/render are other areas; the real pipeline is used in
+test_pty.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from mta.errors import InputError
+from mta.wizard.answers import load_answers, validate_answers
+from mta.wizard.flow import Session, Wizard, run_defaults
+from mta.wizard.generate import generate
+
+from .scripted import DEFAULT, ScriptedPrompter
+
+DATA = Path(__file__).parent / "data"
+DISCOVERY = DATA / "shop01.discovery.yaml"
+
+
+def fake_renderer(facts, answers, out_root):
+    host = Path(out_root) / "hosts" / facts.host
+    host.mkdir(parents=True)
+    (host / "answers.json").write_text(json.dumps(dict(answers), sort_keys=True))
+    (host / "compose.yaml").write_text("services: {}\n")
+
+
+def make(tmp_path, apps, script, **kw):
+    console = Console(file=open(os.devnull, "w"), width=120)
+    session = Session(out=tmp_path / "out", discovery_path=DISCOVERY, preset=kw.pop("preset", []))
+    prompter = ScriptedPrompter(script, **kw)
+    wizard = Wizard(prompter, console, session, detector=lambda facts: list(apps), renderer=fake_renderer)
+    return wizard, prompter, session
+
+
+def review_web(action="keep", **over):
+    """Script for one app's review with defaults, some answers overridden."""
+    s = [("web: what to do", action)]
+    if action != "keep":
+        return s
+    for key, label in (("base", "base image"), ("ports", "ports"), ("configmaps", "config files"), ("volumes", "data volumes"), ("secrets", "secret env")):
+        s.append((f"web: {label}", over.get(key, DEFAULT)))
+    s += [("web: replicas", over.get("replicas", DEFAULT)), ("web: resource", over.get("resources", DEFAULT))]
+    return s
+
+
+def review_db(action="keep"):
+    s = [("db: what to do", action)]
+    if action == "keep":
+        s += [(f"db: {k}", DEFAULT) for k in ("base image", "ports", "config files", "data volumes", "secret env", "replicas", "resource")]
+    return s
+
+
+TARGETS = [("Generate for", DEFAULT), ("namespace", DEFAULT), ("Ingress", DEFAULT), ("base image", DEFAULT)]
+
+
+def test_full_run_writes_tree_and_answers(tmp_path, apps):
+    script = (
+        [("Next", "next")]
+        + review_web(ports="8080, 8443", replicas="2", volumes="/var/lib/app=5Gi")
+        + review_db("skip")
+        + [("Next", "next")]
+        + TARGETS
+        + [("Write the artifacts", "go")]
+    )
+    wizard, prompter, session = make(tmp_path, apps, script)
+    result = wizard.run()
+    assert not prompter.script
+    out = tmp_path / "out"
+    assert result.answers_file == out / "mta-answers.yaml"
+    got = validate_answers(load_answers(result.answers_file), session.facts, apps)
+    assert got["apps.web.ports"] == [8080, 8443]
+    assert got["apps.web.replicas"] == 2
+    assert got["apps.web.volumes"] == ["/var/lib/app=5Gi"]
+    assert got["apps.db.include"] is False
+    assert json.loads((out / "hosts/shop01/answers.json").read_text()) == got
+    # nothing but the tree and the answers: no staging left behind
+    assert sorted(p.name for p in out.iterdir()) == ["hosts", "mta-answers.yaml"]
+    assert "hunter" not in result.answers_file.read_text()
+
+
+def test_back_keeps_answers(tmp_path, apps):
+    script = (
+        [("Next", "next")]
+        + review_web(replicas="3")
+        + review_db()
+        + [("Next", "next")]
+        + TARGETS
+        + [("Write the artifacts", "back")]  # back to targets
+        + [("Generate for", ["targets.compose"]), ("base image", DEFAULT)]
+        + [("Write the artifacts", "go")]
+    )
+    wizard, prompter, session = make(tmp_path, apps, script)
+    wizard.run()
+    got = load_answers(tmp_path / "out/mta-answers.yaml")
+    assert got["targets.kubernetes"] is False and got["targets.compose"] is True
+    assert got["apps.web.replicas"] == 3
+    # the second time round kubernetes was off, so no namespace prompt
+    msgs = [m for _, m, _ in prompter.asked]
+    assert sum("namespace" in m for m in msgs) == 1
+
+
+def test_back_from_review_to_summary_offers_previous_answers(tmp_path, apps):
+    script = (
+        [("Next", "next")]
+        + review_web(replicas="4")
+        + review_db()
+        + [("Next", "back")]  # back to discovery summary
+        + [("Next", "next")]
+        + review_web()
+        + review_db()
+        + [("Next", "next")]
+        + TARGETS
+        + [("Write the artifacts", "go")]
+    )
+    wizard, prompter, session = make(tmp_path, apps, script)
+    wizard.run()
+    offered = [d for k, m, d in prompter.asked if "web: replicas" in m]
+    assert offered == ["1", "4"]  # the second pass offers the first answer
+    assert load_answers(tmp_path / "out/mta-answers.yaml")["apps.web.replicas"] == 4
+
+
+@pytest.mark.parametrize("at", ["Next", "web: ports", "Generate for", "Write the artifacts"])
+def test_ctrl_c_writes_nothing(tmp_path, apps, at):
+    script = [("Next", "next")] + review_web() + review_db() + [("Next", "next")] + TARGETS + [("Write the artifacts", "go")]
+    idx = next(i for i, (m, _) in enumerate(script) if at in m)
+    script = script[:idx] + [(at, KeyboardInterrupt())]
+    wizard, _, _ = make(tmp_path, apps, script)
+    with pytest.raises(KeyboardInterrupt):
+        wizard.run()
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_interrupt_during_rendering_leaves_old_tree(tmp_path, facts, apps):
+    out = tmp_path / "out"
+    generate(facts, apps, {}, out, renderer=fake_renderer)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def half(facts, answers, root):
+        fake_renderer(facts, answers, root)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        generate(facts, apps, {"targets.swarm": False}, out, renderer=half)
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_preset_answers_are_prompt_defaults(tmp_path, apps):
+    preset = [("a.yaml", {"apps.web.replicas": 2}), ("--set", {"apps.web.replicas": "5", "k8s.namespace": "shop"})]
+    script = [("Next", "next")] + review_web() + review_db() + [("Next", "next")] + TARGETS + [("Write the artifacts", "go")]
+    wizard, prompter, _ = make(tmp_path, apps, script, preset=preset)
+    wizard.run()
+    offered = {m: d for k, m, d in prompter.asked}
+    assert offered["web: replicas"] == "5"
+    assert offered["Kubernetes namespace"] == "shop"
+
+
+def test_unknown_preset_id_is_named(tmp_path, apps):
+    wizard, _, _ = make(tmp_path, apps, [], preset=[("a.yaml", {"apps.web.replica": 2})])
+    with pytest.raises(InputError, match=r"a.yaml: unknown question id 'apps.web.replica'"):
+        wizard.run()
+
+
+def test_defaults_runs_without_prompts(tmp_path, apps, monkeypatch):
+    monkeypatch.setattr("mta.wizard.load.detect", lambda facts: list(apps))
+    console = Console(file=open(os.devnull, "w"))
+    session = Session(out=tmp_path / "out", discovery_path=DISCOVERY, preset=[("--set", {"targets.swarm": "false"})])
+    result = run_defaults(console, session, renderer=fake_renderer)
+    got = load_answers(result.answers_file)
+    assert got["targets.swarm"] is False
+    assert got["apps.web.ports"] == [8080]
