@@ -1,0 +1,44 @@
+"""``mta report OUT [OUT2 ...]``: the portfolio assessment in html, md, csv and json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..estimate.settings import load_rules, load_settings, option_specs
+from ..report import FORMATTERS, write_report
+
+
+def _settings_options(fn):
+    # Every settings field is an option (krr-style), so a one-off change needs
+    # no settings file; the file still wins over built-in defaults.
+    for spec in reversed(option_specs()):
+        kind = click.Choice(spec.type) if isinstance(spec.type, tuple) else spec.type
+        fn = click.option(spec.flag, spec.dest, type=kind, default=None, help=spec.help)(fn)
+    return fn
+
+
+@click.command("report")
+@click.argument("outs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--format", "formats", default="html,md,csv,json", show_default=True,
+              help="Comma-separated formats: " + ", ".join(FORMATTERS) + ".")
+@click.option("--settings", "settings_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML settings file (rightsizing, node, price); options override it.")
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML rules file: switch rules off or change severities (see `mta rules`).")
+@_settings_options
+def command(outs: tuple[Path, ...], formats: str, settings_file: Path | None, rules_file: Path | None, **overrides) -> None:
+    """Assess the hosts under OUT (several OUTs merge) and write the report into the first OUT."""
+    settings = load_settings(settings_file, overrides)
+    rules = load_rules(rules_file)
+    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    report, written = write_report(list(outs), chosen, settings, rules)
+    s = report.savings
+    click.echo(
+        f"{report.summary.hosts_assessed} hosts assessed, {report.summary.hosts_failed} failed, "
+        f"{report.summary.apps} apps; {s.before.machines} VMs -> {s.after.machines} nodes; "
+        f"{s.before.monthly_cost:,.0f} -> {s.after.monthly_cost:,.0f} {s.currency}/month"
+    )
+    for path in written:
+        click.echo(f"wrote {path}")

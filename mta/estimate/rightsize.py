@@ -1,0 +1,309 @@
+"""Rightsizing: container requests per app from what the VM showed.
+
+CPU request = statistic (p95 by default) of the app's CPU use x comfort
+factor, floored. Memory request = limit = peak RSS of the app's processes x
+factor, floored. The VM's own "used" memory is never an app's size: page
+cache is not demand, and the VM hosts more than the app.
+
+Where the VM has history (sysstat), that history is whole-VM; it is split
+between apps by each app's share of CPU (and of RSS, for memory) in the
+process sample, and every estimate says so in its basis.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional, Sequence
+
+from ..model import App, HostFacts
+from ..model.estimate import AppEstimate, Confidence, HostEstimate, RightsizingSettings
+from .units import MIB, ceil_mib, fmt_m, fmt_mi
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100) with linear interpolation, like numpy's default."""
+    if not values:
+        raise ValueError("percentile of no values")
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return float(ordered[0])
+    rank = (len(ordered) - 1) * q / 100.0
+    low = math.floor(rank)
+    high = math.ceil(rank)
+    if low == high:
+        return float(ordered[low])
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass(frozen=True)
+class CpuStrategy:
+    """A way of turning a CPU series (cores) into one number. Pluggable, like krr."""
+
+    name: str
+    describe: Callable[[RightsizingSettings], str]
+    statistic: Optional[Callable[[Sequence[float], RightsizingSettings], float]]  # None: VM size
+
+
+STRATEGIES: dict[str, CpuStrategy] = {}
+
+
+def register(strategy: CpuStrategy) -> CpuStrategy:
+    STRATEGIES[strategy.name] = strategy
+    return strategy
+
+
+register(
+    CpuStrategy(
+        "p95",
+        lambda s: f"p{s.cpu_percentile:g} of CPU use x {s.cpu_comfort:g}",
+        lambda series, s: percentile(series, s.cpu_percentile),
+    )
+)
+register(CpuStrategy("peak", lambda s: f"peak CPU use x {s.cpu_comfort:g}", lambda series, s: max(series)))
+register(CpuStrategy("as-is", lambda s: "the VM's configured size, split by share", None))
+
+
+@dataclass
+class _Usage:
+    pids: set[int]
+    cpu_cores: float  # sum over the app's processes in the sample
+    rss: int
+    names: set[str]
+
+
+def _claim_processes(facts: HostFacts, apps: Sequence[App]) -> list[_Usage]:
+    """Each app's processes: its pids plus their descendants, each pid counted once."""
+    children: dict[int, list[int]] = {}
+    by_pid = {p.pid: p for p in facts.processes}
+    for p in facts.processes:
+        children.setdefault(p.ppid, []).append(p.pid)
+    claimed: set[int] = set()
+    # Direct pids first, so a worker listed by one app is not swallowed by
+    # another app's parent.
+    direct = [{pid for pid in app.pids if pid in by_pid} for app in apps]
+    for pids in direct:
+        claimed |= pids
+    usages = []
+    for pids in direct:
+        mine = set(pids)
+        stack = list(pids)
+        while stack:
+            for child in children.get(stack.pop(), ()):
+                if child not in claimed:
+                    claimed.add(child)
+                    mine.add(child)
+                    stack.append(child)
+        procs = [by_pid[pid] for pid in mine]
+        usages.append(
+            _Usage(
+                pids=mine,
+                cpu_cores=sum((p.cpu_percent or 0.0) for p in procs) / 100.0,
+                rss=sum(p.rss_bytes for p in procs),
+                names={p.name or (p.cmdline[0] if p.cmdline else "?") for p in procs},
+            )
+        )
+    return usages
+
+
+def _history_seconds(facts: HostFacts) -> float:
+    util = facts.utilization
+    samples = util.samples
+    span = 0.0
+    if len(samples) >= 2:
+        span = samples[-1].timestamp - samples[0].timestamp + (util.interval_seconds or 0.0)
+    return max(util.duration_seconds, span)
+
+
+def _confidence(history: float, has_history: bool, any_cpu: bool, s: RightsizingSettings) -> tuple[Confidence, str]:
+    if not has_history and not any_cpu:
+        return "none", "no CPU figures were collected; requests fall back to defaults"
+    if has_history and history >= s.high_confidence_days * 86400:
+        return "high", f"{_dur(history)} of VM history (>= {s.high_confidence_days:g} days)"
+    if has_history and history >= s.medium_confidence_hours * 3600:
+        return "medium", f"{_dur(history)} of VM history (>= {s.medium_confidence_hours:g} h, < {s.high_confidence_days:g} days)"
+    if has_history:
+        return "low", f"only {_dur(history)} of VM history (< {s.medium_confidence_hours:g} h)"
+    return "low", "a single process sample, no history"
+
+
+def _dur(seconds: float) -> str:
+    if seconds >= 86400:
+        return f"{seconds / 86400:.1f} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds:.0f} s"
+
+
+def _replicas_and_strategy(app: App, default: str) -> tuple[int, str]:
+    replicas = 1
+    strategy = default
+    include = getattr(app, "include", True)
+    if hasattr(app, "replicas"):
+        replicas = app.replicas
+    resources = getattr(app, "resources", None)
+    if resources is not None and resources.strategy in STRATEGIES:
+        strategy = resources.strategy
+    return (replicas if include else 0), strategy
+
+
+def estimate_host(
+    facts: HostFacts, apps: Sequence[App], settings: Optional[RightsizingSettings] = None
+) -> HostEstimate:
+    """Requests for every app of one host, plus the guest-OS overhead they leave behind.
+
+    ``apps`` may be detector ``App`` or plan ``AppPlan`` objects; a plan's
+    ``replicas``, ``include`` and a non-default ``resources.strategy`` are honoured.
+    """
+    s = settings or RightsizingSettings()
+    vcpu = facts.hardware.cpu_count
+    usages = _claim_processes(facts, apps)
+    any_cpu = any(p.cpu_percent is not None for p in facts.processes)
+    total_cpu = sum((p.cpu_percent or 0.0) for p in facts.processes) / 100.0
+    total_rss = sum(p.rss_bytes for p in facts.processes)
+    samples = facts.utilization.samples
+    has_history = len(samples) >= 2 and vcpu > 0
+    history = _history_seconds(facts)
+    confidence, reason = _confidence(history, has_history, any_cpu, s)
+    vm_cores = [x.cpu_percent / 100.0 * vcpu for x in samples] if has_history else []
+    vm_mem = [x.mem_used_bytes for x in samples] if len(samples) >= 1 else []
+
+    claimed = set().union(*(u.pids for u in usages)) if usages else set()
+    others = [p for p in facts.processes if p.pid not in claimed]
+    host = HostEstimate(
+        host=facts.host,
+        vcpu=vcpu,
+        memory_bytes=facts.hardware.memory_bytes,
+        utilization_source=facts.utilization.source,
+        history_seconds=history,
+        samples=len(samples),
+        confidence=confidence,
+        confidence_reason=reason,
+        vm_cpu_p95_cores=round(percentile(vm_cores, s.cpu_percentile), 3) if vm_cores else None,
+        vm_memory_peak_bytes=max(vm_mem) if vm_mem else None,
+        app_rss_bytes=sum(u.rss for u in usages),
+        overhead_rss_bytes=sum(p.rss_bytes for p in others),
+        overhead_processes=len(others),
+    )
+    if has_history:
+        host.notes.append(
+            f"VM-level history ({facts.utilization.source}, {len(samples)} samples) is apportioned "
+            "to apps by their share of CPU and RSS in the process sample."
+        )
+    for app, usage in zip(apps, usages):
+        host.apps.append(_estimate_app(facts, app, usage, usages, s, total_cpu, total_rss, vm_cores, vm_mem, confidence))
+    return host
+
+
+def _estimate_app(
+    facts: HostFacts,
+    app: App,
+    usage: _Usage,
+    usages: Sequence[_Usage],
+    s: RightsizingSettings,
+    total_cpu: float,
+    total_rss: int,
+    vm_cores: list[float],
+    vm_mem: list[int],
+    host_confidence: Confidence,
+) -> AppEstimate:
+    replicas, strategy_name = _replicas_and_strategy(app, s.strategy)
+    strategy = STRATEGIES[strategy_name]
+    n_apps = max(1, len(usages))
+    cpu_share = usage.cpu_cores / total_cpu if total_cpu > 0 else None
+    mem_share = usage.rss / total_rss if total_rss > 0 else None
+    found = bool(usage.pids)
+    any_cpu = any(p.cpu_percent is not None for p in facts.processes if p.pid in usage.pids)
+    vcpu = facts.hardware.cpu_count
+
+    # CPU series for this app, in cores.
+    apportioned = False
+    if vm_cores and found:
+        if cpu_share is not None:
+            share, share_text = cpu_share, f"its {cpu_share:.1%} share of process CPU"
+        elif mem_share is not None:
+            share, share_text = mem_share, f"its {mem_share:.1%} share of RSS (no process was busy in the sample)"
+        else:
+            share, share_text = 1 / n_apps, f"an equal 1/{n_apps} share"
+        series = [c * share for c in vm_cores]
+        apportioned = True
+        source = f"{len(vm_cores)} VM samples x {share_text}"
+    elif found and any_cpu:
+        series = [usage.cpu_cores]
+        source = f"one process sample: {usage.cpu_cores:.3f} cores over {len(usage.pids)} processes"
+    else:
+        series = []
+        source = ""
+
+    observed: Optional[float] = None
+    if strategy.statistic is None:
+        share = cpu_share if cpu_share is not None else 1 / n_apps
+        cpu_m = max(s.cpu_floor_millicores, int(math.ceil(vcpu * share * 1000))) if vcpu else s.no_data_cpu_millicores
+        cpu_basis = f"as-is: {vcpu} vCPU x {share:.1%} share = {fmt_m(cpu_m)}" if vcpu else (
+            f"as-is: VM vCPU unknown, default {fmt_m(cpu_m)}"
+        )
+    elif series:
+        observed = strategy.statistic(series, s)
+        raw = observed * s.cpu_comfort * 1000
+        cpu_m = max(s.cpu_floor_millicores, int(math.ceil(raw)))
+        floor_note = f", floor {fmt_m(s.cpu_floor_millicores)}" if cpu_m == s.cpu_floor_millicores and raw < cpu_m else ""
+        cpu_basis = (
+            f"{strategy.describe(s)}: {observed:.3f} cores ({source}) x {s.cpu_comfort:g} "
+            f"= {fmt_m(cpu_m)}{floor_note}"
+        )
+    else:
+        cpu_m = s.no_data_cpu_millicores
+        cpu_basis = f"no CPU data for this app; default {fmt_m(cpu_m)}"
+
+    # Memory: peak RSS (apportioned VM peak when larger) x factor.
+    peak = usage.rss
+    mem_source = f"RSS {fmt_mi(usage.rss)} of {len(usage.pids)} processes in the sample"
+    if vm_mem and mem_share is not None and found and len(vm_mem) >= 2:
+        vm_share_peak = int(max(vm_mem) * mem_share)
+        if vm_share_peak > peak:
+            peak = vm_share_peak
+            apportioned = True
+            mem_source = (
+                f"VM peak demand {fmt_mi(max(vm_mem))} (MemTotal-MemAvailable) x its {mem_share:.1%} "
+                f"share of RSS = {fmt_mi(vm_share_peak)} (sample RSS {fmt_mi(usage.rss)})"
+            )
+    floor = s.memory_floor_mib * MIB
+    if strategy.statistic is None:
+        share = mem_share if mem_share is not None else 1 / n_apps
+        mem = max(floor, ceil_mib(facts.hardware.memory_bytes * share)) if facts.hardware.memory_bytes else s.no_data_memory_mib * MIB
+        mem_basis = f"as-is: VM memory {fmt_mi(facts.hardware.memory_bytes)} x {share:.1%} share = {fmt_mi(mem)}"
+    elif peak > 0:
+        raw_mem = peak * s.memory_factor
+        mem = max(floor, ceil_mib(raw_mem))
+        floor_note = f", floor {s.memory_floor_mib}Mi" if mem == floor and raw_mem < floor else ""
+        mem_basis = f"peak {mem_source} x {s.memory_factor:g} = {fmt_mi(mem)} (request = limit){floor_note}"
+    else:
+        mem = s.no_data_memory_mib * MIB
+        mem_basis = f"no RSS for this app's processes; default {fmt_mi(mem)}"
+
+    confidence: Confidence = host_confidence if (series or strategy.statistic is None) and found else "none"
+    return AppEstimate(
+        host=facts.host,
+        app=app.name,
+        role=app.role,
+        stack=app.stack,
+        strategy=strategy.name,  # type: ignore[arg-type]
+        replicas=replicas,
+        cpu_millicores=cpu_m,
+        memory_bytes=mem,
+        confidence=confidence,
+        cpu_basis=cpu_basis,
+        memory_basis=mem_basis,
+        processes=len(usage.pids),
+        cpu_share=round(cpu_share, 4) if cpu_share is not None else None,
+        memory_share=round(mem_share, 4) if mem_share is not None else None,
+        observed_cpu_cores=round(observed, 4) if observed is not None else None,
+        observed_rss_bytes=usage.rss,
+        apportioned=apportioned,
+    )
+
+
+def process_names(facts: HostFacts, apps: Iterable[App]) -> list[set[str]]:
+    """Distinct process names per app (its pids and descendants); used by fit rules."""
+    apps = list(apps)
+    return [u.names for u in _claim_processes(facts, apps)]

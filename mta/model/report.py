@@ -1,0 +1,118 @@
+"""The portfolio report (``report.json``) and the batch error file it reads.
+
+``HostError`` is the contract with the batch helper: when a host could not be
+discovered (or a later stage failed), batch writes
+``OUT/hosts/<host>/error.yaml``::
+
+    host: web-01            # same name as the directory
+    stage: discover         # connect | discover | detect | plan | generate | other
+    kind: timeout           # short machine word: auth, timeout, unreachable, hostkey, …
+    message: "ssh: connect to 10.0.0.5:22 timed out after 60s"
+
+``mta report`` shows every such host in its errors section and leaves it out
+of the savings. A host directory with neither ``discovery.yaml`` nor
+``error.yaml`` is reported as an error of kind ``missing``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Optional
+
+from pydantic import Field
+
+from .base import SCHEMA_VERSION, Strict
+from .estimate import (
+    AppEstimate,
+    Consolidation,
+    Finding,
+    FitScore,
+    HostEstimate,
+    Rule,
+    Savings,
+    Settings,
+)
+from .plan import Evidence, PortSpec
+
+
+class HostError(Strict):
+    """A host that could not be assessed (``OUT/hosts/<host>/error.yaml``)."""
+
+    host: str
+    stage: str = "discover"
+    kind: str = "error"
+    message: str = ""
+
+
+class ArtifactLink(Strict):
+    label: str
+    href: str  # relative to the report file
+
+
+class AppReport(Strict):
+    name: str
+    role: str = "app"
+    stack: str = ""
+    runtime: str = ""
+    runtime_version: str = ""
+    framework: str = ""
+    confidence: float = 0.0  # the detector's
+    include: bool = True
+    evidence: list[Evidence] = Field(default_factory=list)
+    ports: list[PortSpec] = Field(default_factory=list)
+    estimate: Optional[AppEstimate] = None
+    fit: FitScore = "Insufficient data"
+    findings: list[Finding] = Field(default_factory=list)
+
+
+class HostReport(Strict):
+    host: str
+    address: str = ""
+    os: str = ""
+    kernel: str = ""
+    collector: str = ""
+    collected_at: Optional[datetime] = None
+    source_dir: str = ""  # the OUT/hosts/<host> it came from, relative to the report
+    apps_source: Literal["plan", "detected", "none"] = "none"
+    apps: list[AppReport] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)  # host-level
+    fit: FitScore = "Insufficient data"
+    estimate: HostEstimate
+    artifacts: list[ArtifactLink] = Field(default_factory=list)
+    probe_errors: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class Summary(Strict):
+    hosts: int = 0  # assessed + failed
+    hosts_assessed: int = 0
+    hosts_failed: int = 0
+    apps: int = 0
+    fit_hosts: dict[str, int] = Field(default_factory=dict)
+    fit_apps: dict[str, int] = Field(default_factory=dict)
+    findings_by_severity: dict[str, int] = Field(default_factory=dict)
+    findings_by_rule: dict[str, int] = Field(default_factory=dict)
+    confidence: dict[str, int] = Field(default_factory=dict)  # hosts per confidence level
+
+
+class Method(Strict):
+    """One entry of "how this was computed"."""
+
+    topic: str
+    text: str
+
+
+class Report(Strict):
+    schema_version: int = SCHEMA_VERSION
+    title: str = "Container migration assessment"
+    generated_at: datetime
+    mta_version: str = ""
+    inputs: list[str] = Field(default_factory=list)
+    settings: Settings
+    summary: Summary
+    savings: Savings
+    consolidation: Consolidation
+    hosts: list[HostReport] = Field(default_factory=list)
+    errors: list[HostError] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+    method: list[Method] = Field(default_factory=list)

@@ -1,0 +1,195 @@
+"""Build the one Report model every format is rendered from."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .. import __version__
+from ..estimate import estimate_host, evaluate_rules, fit_score, list_rules, node_spec
+from ..estimate.binpack import consolidate, items_of
+from ..estimate.cost import compute_savings
+from ..model.estimate import FIT_SCORES, SEVERITIES, HostEstimate, RulesFile, Settings
+from ..model.report import AppReport, ArtifactLink, HostReport, Method, Report, Summary
+from .collect import HostInput, artifacts, detect, scan
+
+
+def build_report(
+    outs: Sequence[Path],
+    settings: Optional[Settings] = None,
+    rules: Optional[RulesFile] = None,
+    report_dir: Optional[Path] = None,
+    now: Optional[datetime] = None,
+) -> Report:
+    """Assess every host under ``outs`` into one portfolio report.
+
+    Links are relative to ``report_dir`` (default: the first OUT).
+    """
+    settings = settings or Settings()
+    outs = [Path(o) for o in outs]
+    report_dir = Path(report_dir or outs[0])
+    inputs, merge_notes = scan(outs)
+    effective_rules = list_rules(rules)
+
+    hosts: list[HostReport] = []
+    errors = []
+    counted: list[HostEstimate] = []
+    excluded: dict[str, str] = {}
+    for item in inputs:
+        errors.extend(item.errors)
+        if item.facts is None:
+            continue
+        host = _assess(item, settings, effective_rules, report_dir)
+        hosts.append(host)
+        why = _excluded_because(host)
+        if why:
+            excluded[host.host] = why
+        else:
+            counted.append(host.estimate)
+
+    spec = node_spec(settings.node)
+    consolidation = consolidate(items_of(counted), spec)
+    savings = compute_savings(counted, consolidation, settings.price, excluded)
+    report = Report(
+        generated_at=now or datetime.now(timezone.utc).replace(microsecond=0),
+        mta_version=__version__,
+        inputs=[_rel(o, report_dir) or "." for o in outs],
+        settings=settings,
+        summary=_summary(hosts, errors),
+        savings=savings,
+        consolidation=consolidation,
+        hosts=hosts,
+        errors=errors,
+        rules=effective_rules,
+        method=_method(settings, spec.formula),
+    )
+    if merge_notes:
+        report.method.append(Method(topic="Merged inputs", text=" ".join(merge_notes)))
+    return report
+
+
+def _assess(item: HostInput, settings: Settings, rules, report_dir: Path) -> HostReport:
+    facts = item.facts
+    notes = list(item.notes)
+    if item.plan is not None:
+        apps, source = list(item.plan.apps), "plan"
+    else:
+        detected, why = detect(facts)
+        if why:
+            notes.append(why)
+        apps, source = (detected or []), ("detected" if detected is not None else "none")
+    estimate = estimate_host(facts, apps, settings.rightsizing)
+    host_findings, app_findings = evaluate_rules(facts, apps, rules)
+    insufficient_host = not facts.processes or not apps
+    app_reports = []
+    for app, est, findings in zip(apps, estimate.apps, app_findings):
+        app_reports.append(
+            AppReport(
+                name=app.name,
+                role=app.role,
+                stack=app.stack,
+                runtime=app.runtime,
+                runtime_version=app.runtime_version,
+                framework=app.framework,
+                confidence=app.confidence,
+                include=getattr(app, "include", True),
+                evidence=app.evidence,
+                ports=app.ports,
+                estimate=est,
+                fit=fit_score(findings, insufficient=est.processes == 0),
+                findings=findings,
+            )
+        )
+    every = host_findings + [f for fs in app_findings for f in fs]
+    rel = _rel(item.dir, report_dir)
+    return HostReport(
+        host=facts.host or item.host,
+        address=facts.address,
+        os=facts.os.pretty_name or " ".join(x for x in (facts.os.name, facts.os.version_id) if x) or facts.os.id,
+        kernel=facts.os.kernel,
+        collector=facts.collector,
+        collected_at=facts.collected_at,
+        source_dir=rel,
+        apps_source=source,  # type: ignore[arg-type]
+        apps=app_reports,
+        findings=host_findings,
+        fit=fit_score(every, insufficient=insufficient_host),
+        estimate=estimate,
+        artifacts=[ArtifactLink(label=a, href=f"{rel}/{a}") for a in artifacts(item.dir)],
+        probe_errors=[f"{e.section}: {e.message}" for e in facts.errors],
+        notes=notes + estimate.notes,
+    )
+
+
+def _excluded_because(host: HostReport) -> str:
+    if not host.apps:
+        return "no app detected"
+    if not any(a.estimate and a.estimate.replicas for a in host.apps):
+        return "no app included in the plan"
+    if not host.estimate.vcpu or not host.estimate.memory_bytes:
+        return "VM size unknown"
+    return ""
+
+
+def _rel(path: Path, start: Path) -> str:
+    return Path(os.path.relpath(path, start)).as_posix()
+
+
+def _summary(hosts: list[HostReport], errors) -> Summary:
+    failed = {e.host for e in errors} - {h.host for h in hosts}
+    fit_hosts = Counter(h.fit for h in hosts)
+    fit_apps = Counter(a.fit for h in hosts for a in h.apps)
+    findings = [f for h in hosts for f in h.findings + [x for a in h.apps for x in a.findings]]
+    return Summary(
+        hosts=len(hosts) + len(failed),
+        hosts_assessed=len(hosts),
+        hosts_failed=len(failed),
+        apps=sum(len(h.apps) for h in hosts),
+        fit_hosts={k: fit_hosts.get(k, 0) for k in FIT_SCORES},
+        fit_apps={k: fit_apps.get(k, 0) for k in FIT_SCORES},
+        findings_by_severity={k: sum(1 for f in findings if f.severity == k) for k in reversed(SEVERITIES)},
+        findings_by_rule=dict(Counter(f.rule for f in findings).most_common()),
+        confidence={k: sum(1 for h in hosts if h.estimate.confidence == k) for k in ("high", "medium", "low", "none")},
+    )
+
+
+def _method(s: Settings, formula: str) -> list[Method]:
+    r, n, p = s.rightsizing, s.node, s.price
+    return [
+        Method(topic="Apps", text="Apps come from each host's plan.yaml when present (decisions as edited), "
+               "otherwise from the detectors run on discovery.yaml. An app's processes are its detected pids "
+               "and their descendants."),
+        Method(topic="CPU request", text=f"Strategy {r.strategy}: p95 = the {r.cpu_percentile:g}th percentile of the "
+               f"app's CPU use in cores x comfort factor {r.cpu_comfort:g}; peak = the maximum x {r.cpu_comfort:g}; "
+               f"as-is = the VM's configured vCPU x the app's share. Floor {r.cpu_floor_millicores}m; "
+               f"{r.no_data_cpu_millicores}m when nothing was measured. A plan's per-app resources strategy overrides."),
+        Method(topic="Memory request and limit", text=f"Peak RSS of the app's processes x {r.memory_factor:g}, rounded "
+               f"up to a MiB, floor {r.memory_floor_mib} MiB ({r.no_data_memory_mib} MiB with no data). The VM's "
+               "'used' memory is never taken as an app's size: page cache is not demand."),
+        Method(topic="Apportioning VM history", text="sysstat history is whole-VM. Each app gets the VM's CPU series "
+               "x its share of process CPU in the sample (RSS share when nothing was busy), and the VM's peak "
+               "MemTotal-MemAvailable x its share of RSS when that exceeds the sampled RSS. Estimates built this "
+               "way are marked 'apportioned'."),
+        Method(topic="Confidence", text=f"high: >= {r.high_confidence_days:g} days of history; medium: >= "
+               f"{r.medium_confidence_hours:g} h; low: less, or only the process sample; none: no CPU figures."),
+        Method(topic="Node capacity", text=f"Nodes of {n.cpu:g} vCPU and {n.memory_gib:g} GiB. allocatable = capacity "
+               f"- system reservation - {n.eviction_memory_mib} MiB eviction threshold; reservation: {formula} "
+               "(source: cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes). Containers are packed "
+               f"up to {n.target_utilization:.0%} of allocatable."),
+        Method(topic="Consolidation", text="First-fit decreasing: containers (one per replica) sorted by their larger "
+               "share of a node, each placed on the first node with room for both CPU and memory. The lower bound "
+               "ceil(max(sum CPU / usable CPU, sum memory / usable memory)) shows how close the packing is to ideal."),
+        Method(topic="Cost", text=f"(vCPU x {p.vcpu_hour:g} + GiB x {p.gib_hour:g}) {p.currency} per hour x "
+               f"{p.hours_per_month:g} h per month, for the VMs (configured size) and for the nodes alike. "
+               f"Source: {p.source}."),
+        Method(topic="Guest-OS overhead", text="RSS of the processes no app claims (agents, daemons, the OS "
+               "itself): memory the VMs spend that containers do not need."),
+        Method(topic="Hosts left out of the savings", text="Hosts with no detected app, no included app or unknown "
+               "VM size are listed but counted on neither side; hosts that could not be discovered likewise."),
+        Method(topic="Fit score", text="Each rule has a severity; a host or app scores by its worst finding: info -> "
+               "Excellent, low -> Good, medium -> Needs minor work, high -> Needs major work, blocker -> Not "
+               "recommended. No process list, no detected app, or an app with no running process: Insufficient data."),
+    ]

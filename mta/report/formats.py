@@ -1,0 +1,157 @@
+"""Formatters: each turns the one Report model into files (name -> text).
+
+They register with ``@formatter`` like krr's; ``mta report --format`` picks them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Callable
+
+import jinja2
+
+from ..estimate.units import GIB, fmt_m, fmt_mi
+from ..model.estimate import FIT_SCORES
+from ..model.report import Report
+from ..templates_path import templates_dir
+from . import charts
+
+Formatter = Callable[[Report], dict[str, str]]
+FORMATTERS: dict[str, Formatter] = {}
+
+
+def formatter(name: str):
+    def register(fn: Formatter) -> Formatter:
+        FORMATTERS[name] = fn
+        return fn
+
+    return register
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _gib(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def _bytes_gib(value: int) -> str:
+    return f"{value / GIB:,.2f} GiB"
+
+
+def _md(value: object) -> str:
+    """A discovered string safe inside a Markdown table cell."""
+    text = str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    for ch in "`*_[]<>":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _slug(value: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in value)
+
+
+_ENVS: dict[bool, jinja2.Environment] = {}
+
+
+def environment(html: bool) -> jinja2.Environment:
+    """The one Jinja environment per output kind; HTML autoescapes."""
+    if html not in _ENVS:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(templates_dir() / "report")),
+            autoescape=html,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        env.filters.update(money=_money, gib=_gib, bytes_gib=_bytes_gib, fmt_m=fmt_m, fmt_mi=fmt_mi, md=_md, slug=_slug)
+        env.globals.update(FIT_SCORES=FIT_SCORES, FIT_COLOURS=charts.FIT_COLOURS)
+        _ENVS[html] = env
+    return _ENVS[html]
+
+
+def _charts(report: Report) -> dict[str, object]:
+    s = report.savings
+    cur = s.currency
+    spec = report.consolidation.node
+    fill = [
+        (n.index, n.cpu_millicores / spec.usable_cpu_millicores if spec.usable_cpu_millicores else 0,
+         n.memory_bytes / spec.usable_memory_bytes if spec.usable_memory_bytes else 0)
+        for n in report.consolidation.placements
+    ]
+    return {
+        "savings": charts.before_after(
+            [
+                ("machines", s.before.machines, s.after.machines, lambda v: f"{v:,.0f}"),
+                ("vCPU", s.before.vcpu, s.after.vcpu, lambda v: f"{v:,.0f}"),
+                ("memory GiB", s.before.memory_gib, s.after.memory_gib, lambda v: f"{v:,.0f}"),
+                (f"{cur} / month", s.before.monthly_cost, s.after.monthly_cost, lambda v: f"{v:,.0f}"),
+            ],
+            "Before and after: machines, vCPU, memory and monthly cost",
+        ),
+        "fit_hosts": charts.distribution(report.summary.fit_hosts, "Fit of hosts"),
+        "fit_apps": charts.distribution(report.summary.fit_apps, "Fit of apps"),
+        "nodes": charts.node_fill(fill, "Node fill after consolidation"),
+    }
+
+
+@formatter("html")
+def to_html(report: Report) -> dict[str, str]:
+    text = environment(True).get_template("report.html.j2").render(r=report, charts=_charts(report))
+    return {"report.html": text}
+
+
+@formatter("md")
+def to_markdown(report: Report) -> dict[str, str]:
+    return {"report.md": environment(False).get_template("report.md.j2").render(r=report)}
+
+
+@formatter("json")
+def to_json(report: Report) -> dict[str, str]:
+    return {"report.json": report.model_dump_json(indent=2) + "\n"}
+
+
+def _csv(rows: list[list[object]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerows([[_cell(c) for c in row] for row in rows])
+    return buf.getvalue()
+
+
+def _cell(value: object) -> object:
+    # Spreadsheets run cells that start with = + - @ as formulas; discovered
+    # strings are data, so such cells get a leading quote.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@formatter("csv")
+def to_csv(report: Report) -> dict[str, str]:
+    p = report.settings.price
+    excluded = report.savings.hosts_excluded
+    savings = [[
+        "host", "fit", "confidence", "vm_vcpu", "vm_memory_gib", "vm_monthly_cost", "apps", "containers",
+        "requested_cpu_millicores", "requested_memory_mib", "requested_monthly_cost", "overhead_reclaimed_mib",
+        "counted_in_savings", "note",
+    ]]
+    for h in report.hosts:
+        e = h.estimate
+        req_cpu = sum(a.cpu_millicores * a.replicas for a in e.apps)
+        req_mem = sum(a.memory_bytes * a.replicas for a in e.apps)
+        vm_gib = e.memory_bytes / GIB
+        savings.append([
+            h.host, h.fit, e.confidence, e.vcpu, round(vm_gib, 3),
+            round((e.vcpu * p.vcpu_hour + vm_gib * p.gib_hour) * p.hours_per_month, 2),
+            len(h.apps), sum(a.replicas for a in e.apps), req_cpu, req_mem // 1024**2,
+            round((req_cpu / 1000 * p.vcpu_hour + req_mem / GIB * p.gib_hour) * p.hours_per_month, 2),
+            e.overhead_rss_bytes // 1024**2, "no" if h.host in excluded else "yes", excluded.get(h.host, ""),
+        ])
+    findings = [["host", "app", "rule", "severity", "title", "evidence"]]
+    for h in report.hosts:
+        for f in h.findings + [x for a in h.apps for x in a.findings]:
+            findings.append([f.host, f.app, f.rule, f.severity, f.title, " | ".join(f.evidence)])
+    return {"savings.csv": _csv(savings), "findings.csv": _csv(findings)}
