@@ -1,0 +1,75 @@
+"""The second round trip: files detectors want, fetched in one read_files call."""
+
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from ..model import FileContent, HostFacts, ProbeError
+from ..transport import TransportError
+from .secrets import mask_text
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 256 * 1024
+MAX_FILES = 300
+
+
+def default_wanted(facts: HostFacts) -> list[str]:
+    """Files discovery always wants: how each running service is started."""
+    paths: list[str] = []
+    for svc in facts.services:
+        if svc.state != "running":
+            continue
+        if svc.unit_path:
+            paths.append(svc.unit_path)
+        paths += [p for p in svc.environment_files if p.startswith("/") and "*" not in p]
+        if svc.init in ("sysv", "upstart"):
+            base = svc.name
+            paths += [f"/etc/default/{base}", f"/etc/sysconfig/{base}"]
+    return paths
+
+
+def detector_wanted(facts: HostFacts) -> tuple[list[str], Optional[str]]:
+    """``mta.detect.wanted_files(facts)`` when the detect layer provides it."""
+    try:
+        from ..detect import wanted_files  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        return [], None
+    try:
+        return list(wanted_files(facts)), None
+    except Exception as exc:  # a detector bug must not lose the host
+        return [], f"detect.wanted_files failed: {type(exc).__name__}: {exc}"
+
+
+def fetch_files(transport, facts: HostFacts, *, max_bytes: int = MAX_FILE_BYTES) -> None:
+    """Fill ``facts.files`` in ONE ``read_files`` round trip; failures become errors."""
+    wanted, err = detector_wanted(facts)
+    if err:
+        facts.errors.append(ProbeError(section="files", message=err))
+    seen: set[str] = {f.path for f in facts.files}
+    paths: list[str] = []
+    for p in default_wanted(facts) + wanted:
+        if isinstance(p, str) and p.startswith("/") and p not in seen and "\0" not in p:
+            seen.add(p)
+            paths.append(p)
+    if len(paths) > MAX_FILES:
+        facts.errors.append(ProbeError(section="files", message=f"{len(paths)} files wanted; fetched the first {MAX_FILES}"))
+        paths = paths[:MAX_FILES]
+    if not paths:
+        return
+    try:
+        got = transport.read_files(paths, max_bytes=max_bytes)
+    except TransportError as exc:
+        facts.errors.append(ProbeError(section="files", message=f"reading files failed: {exc}"))
+        return
+    for path in paths:
+        data = got.get(path)
+        if data is None:
+            continue
+        facts.files.append(
+            FileContent(
+                path=path, size=len(data), truncated=len(data) >= max_bytes,
+                content=mask_text(data.decode("utf-8", errors="replace")),
+            )
+        )

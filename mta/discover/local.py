@@ -1,0 +1,190 @@
+"""discover_local: the machine mta runs on, with psutil for processes and sockets.
+
+The probe still supplies distro, services, packages, cron, users and mounts, so
+the same parsers serve both collectors.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket as _socket
+import time
+from typing import Optional
+
+import psutil
+
+from ..model import Connection, Process, Socket, Utilization, UtilSample
+from ..model import HostFacts
+from .parsers.processes import unit_of
+from .script import env_skip
+from .secrets import mask_env
+
+ENV_CAP = 8192
+_CGROUP_PATH = re.compile(r"^[^:]*:(?:name=systemd)?:(.*)$", re.M)
+
+
+def clean(text: str) -> str:
+    """psutil keeps undecodable bytes as surrogates; YAML cannot hold them."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _cgroup(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cgroup", encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return ""
+
+
+def _env(proc: psutil.Process) -> dict[str, str]:
+    env: dict[str, str] = {}
+    used = 0
+    for k, v in proc.environ().items():
+        used += len(k) + len(v) + 2
+        if used > ENV_CAP:
+            break
+        env[clean(k)] = clean(v)
+    return mask_env(env)
+
+
+def collect_processes() -> tuple[list[Process], int, dict[int, tuple[float, float]]]:
+    """(processes, how many had details hidden, {pid: (cpu seconds, wall time)})."""
+    skip = env_skip()
+    me = os.getpid()
+    out: list[Process] = []
+    hidden = 0
+    for proc in psutil.process_iter():
+        try:
+            with proc.oneshot():
+                pid, ppid = proc.pid, proc.ppid()
+                if pid == 2 or ppid == 2 or pid == me:
+                    continue
+                p = Process(pid=pid, ppid=ppid, name=clean(proc.name()))
+                uids = proc.uids()
+                p.uid = uids.real
+                try:
+                    p.user = clean(proc.username())
+                except (KeyError, psutil.Error):
+                    p.user = str(uids.real)
+                p.cmdline = [clean(a) for a in proc.cmdline()]
+                mem = proc.memory_info()
+                p.rss_bytes = mem.rss
+                t = proc.cpu_times()
+                p.cpu_seconds = round(t.user + t.system, 2)
+                p.start_time = round(proc.create_time(), 2)
+                denied = False
+                for attr in ("exe", "cwd"):
+                    try:
+                        setattr(p, attr, clean(getattr(proc, attr)()))
+                    except psutil.AccessDenied:
+                        denied = True
+                    except (psutil.ZombieProcess, OSError):
+                        pass
+                if p.name not in skip:
+                    try:
+                        p.env = _env(proc)
+                    except psutil.AccessDenied:
+                        denied = True
+                    except (psutil.ZombieProcess, OSError):
+                        pass
+                hidden += denied
+                cg = _cgroup(pid)
+                m = _CGROUP_PATH.search(cg)
+                p.cgroup = clean(m.group(1)) if m else ""
+                p.unit = unit_of(cg)
+                out.append(p)
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+        except psutil.AccessDenied:
+            hidden += 1
+    return out, hidden
+
+
+def collect_sockets() -> tuple[list[Socket], list[Connection], int]:
+    """(listening sockets, outbound connections, sockets whose owner is hidden)."""
+    listen: dict[tuple, Socket] = {}
+    conns: list[Connection] = []
+    unknown = 0
+    try:
+        entries = psutil.net_connections(kind="inet")
+    except psutil.AccessDenied:
+        return [], [], -1
+    for c in entries:
+        proto = "tcp" if c.type == _socket.SOCK_STREAM else "udp"
+        family = "ipv6" if c.family == _socket.AF_INET6 else "ipv4"
+        if not c.laddr:
+            continue
+        addr = c.laddr.ip
+        if addr.startswith("::ffff:") and "." in addr:
+            addr, family = addr[7:], "ipv4"
+        is_listen = (proto == "tcp" and c.status == psutil.CONN_LISTEN) or (proto == "udp" and not c.raddr)
+        if is_listen:
+            key = (proto, addr, c.laddr.port, family)
+            if key not in listen or (listen[key].pid is None and c.pid):
+                listen[key] = Socket(protocol=proto, address=addr, port=c.laddr.port, family=family, pid=c.pid)
+            if c.pid is None:
+                unknown += 1
+        elif proto == "tcp" and c.status == psutil.CONN_ESTABLISHED and c.raddr:
+            conns.append(
+                Connection(local_address=addr, local_port=c.laddr.port, remote_address=c.raddr.ip,
+                           remote_port=c.raddr.port, pid=c.pid)
+            )
+    ports = {s.port for s in listen.values() if s.protocol == "tcp"}
+    conns = [c for c in conns if c.local_port not in ports]
+    return sorted(listen.values(), key=lambda s: (s.protocol, s.port, s.address)), conns, unknown
+
+
+def sample_utilization(seconds: float) -> tuple[Utilization, dict[int, float]]:
+    """Whole-host samples once a second, and each process's CPU share over the window."""
+    if seconds <= 0:
+        return Utilization(), {}
+    procs = {}
+    for p in psutil.process_iter():
+        try:
+            p.cpu_percent(None)
+            procs[p.pid] = p
+        except psutil.Error:
+            pass
+    psutil.cpu_percent(None)
+    steps = max(1, int(seconds))
+    interval = seconds / steps
+    samples = []
+    start = time.time()
+    for _ in range(steps):
+        time.sleep(interval)
+        vm = psutil.virtual_memory()
+        samples.append(
+            UtilSample(timestamp=round(time.time(), 3), cpu_percent=psutil.cpu_percent(None),
+                       mem_used_bytes=max(0, vm.total - vm.available))
+        )
+    cpu: dict[int, float] = {}
+    for pid, p in procs.items():
+        try:
+            cpu[pid] = round(p.cpu_percent(None), 2)
+        except psutil.Error:
+            pass
+    util = Utilization(source="psutil", samples=samples, interval_seconds=round(interval, 3),
+                       duration_seconds=round(time.time() - start, 3))
+    return util, cpu
+
+
+def apply_local(facts: HostFacts, sample_seconds: float) -> None:
+    """Replace the probe's process/socket/utilization facts by psutil's."""
+    privileged = os.geteuid() == 0
+    facts.processes, hidden = collect_processes()
+    facts.sockets, facts.connections, unknown = collect_sockets()
+    facts.utilization, cpu = sample_utilization(sample_seconds)
+    for p in facts.processes:
+        if p.pid in cpu:
+            p.cpu_percent = cpu[p.pid]
+    facts.privileged = privileged
+    notes = [n for n in facts.not_visible if "process" not in n and "socket" not in n]
+    if hidden:
+        who = "permission denied" if privileged else "other users' processes"
+        notes.append(f"cwd, exe and environment of {hidden} processes ({who})")
+    if unknown > 0:
+        notes.append(f"owning process of {unknown} listening sockets" + ("" if privileged else " of other users"))
+    elif unknown < 0:
+        notes.append("sockets (psutil was denied /proc/net access)")
+    facts.not_visible = [] if privileged and not hidden and unknown <= 0 else notes

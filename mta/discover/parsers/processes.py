@@ -1,0 +1,134 @@
+"""Section ``processes``: /proc/<pid>/{stat,status,cmdline,exe,cwd,cgroup,environ}.
+
+Built for 10,000 processes: one pass over the blocks, grouped by pid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Optional
+
+from ...model import Process
+from ..secrets import mask_env
+from . import Blocks, to_int
+
+_UNIT = re.compile(r"/([^/]+\.service)(?:/|$)")
+
+
+def split_nul(raw: str) -> list[str]:
+    parts = raw.split("\0")
+    while parts and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def parse_environ(raw: str) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for item in split_nul(raw):
+        k, sep, v = item.partition("=")
+        if sep and k:
+            env[k] = v
+    return mask_env(env)
+
+
+def unit_of(cgroup: str) -> str:
+    """The systemd service owning a process, from its cgroup path."""
+    best = ""
+    for line in cgroup.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        if parts[1] in ("name=systemd", "") or not best:
+            m = _UNIT.search(parts[2])
+            if m:
+                best = m.group(1)
+                if parts[1] in ("name=systemd", ""):
+                    break
+    return best
+
+
+def _cgroup_path(cgroup: str) -> str:
+    first = ""
+    for line in cgroup.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3:
+            if parts[1] in ("name=systemd", ""):
+                return parts[2]
+            first = first or parts[2]
+    return first
+
+
+def parse_stat(text: str) -> Optional[tuple[str, list[str]]]:
+    """(comm, fields after comm) of /proc/<pid>/stat; comm may hold ')' and spaces."""
+    open_, close = text.find("("), text.rfind(")")
+    if open_ < 0 or close < open_:
+        return None
+    return text[open_ + 1:close], text[close + 1:].split()
+
+
+def parse(blocks: Blocks, meta: Optional[dict[str, str]] = None) -> list[Process]:
+    meta = meta or {}
+    clk = to_int(meta.get("clk_tck", "100"), 100) or 100
+    page = to_int(meta.get("page_size", "4096"), 4096) or 4096
+    btime = to_int(meta.get("btime", "0"))
+    per_pid: dict[int, dict[str, str]] = defaultdict(dict)
+    for key, text in blocks.items():
+        kind, _, pid = key.partition(" ")
+        if pid.isdigit():
+            per_pid[int(pid)][kind] = text
+    procs = []
+    for pid in sorted(per_pid):
+        b = per_pid[pid]
+        stat = parse_stat(b.get("stat", ""))
+        if stat is None and "status" not in b:
+            continue
+        # a comm holding a newline cuts the stat line short: status still has the rest
+        comm, fields = stat or ("", [])
+        proc = Process(pid=pid, name=comm)
+        if len(fields) > 21:
+            proc.ppid = to_int(fields[1])
+            ticks = to_int(fields[11]) + to_int(fields[12])
+            proc.cpu_seconds = round(ticks / clk, 2)
+            if btime:
+                proc.start_time = round(btime + to_int(fields[19]) / clk, 2)
+            proc.rss_bytes = to_int(fields[21]) * page
+        for line in b.get("status", "").splitlines():
+            k, _, v = line.partition(":")
+            v = v.strip()
+            if k == "Uid" and v:
+                proc.uid = to_int(v.split()[0])
+            elif k == "Name" and not proc.name:
+                proc.name = v.replace("\\n", "\n")
+            elif k == "PPid":
+                proc.ppid = to_int(v)
+            elif k == "VmRSS" and v:
+                proc.rss_bytes = to_int(v.split()[0]) * 1024
+        if pid == 2 or proc.ppid == 2:
+            continue  # kernel threads: nothing to containerise
+        proc.cmdline = split_nul(b.get("cmdline", ""))
+        proc.exe = b.get("exe", "").rstrip("\n")
+        proc.cwd = b.get("cwd", "").rstrip("\n")
+        cgroup = b.get("cgroup", "")
+        proc.cgroup = _cgroup_path(cgroup)
+        proc.unit = unit_of(cgroup)
+        if "environ" in b:
+            proc.env = parse_environ(b["environ"])
+        procs.append(proc)
+    return procs
+
+
+def cpu_ticks(text: str) -> tuple[float, dict[int, int]]:
+    """A ``ticks`` block of the utilization section: uptime and per-pid CPU ticks."""
+    uptime = 0.0
+    ticks: dict[int, int] = {}
+    for line in text.splitlines():
+        a, _, b = line.partition(" ")
+        if a == "uptime":
+            try:
+                uptime = float(b)
+            except ValueError:
+                pass
+        elif a.isdigit() and b.strip().lstrip("-").isdigit():
+            ticks[int(a)] = int(b)
+    return uptime, ticks

@@ -1,0 +1,353 @@
+# mta discovery probe, format v1.
+#
+# POSIX sh (dash, busybox ash, bash --posix). Only reads: it writes no file,
+# starts no service, changes nothing. Output is a stream of blocks, each
+# introduced by a line "===MTA:<nonce>:<kind> <arg>" preceded by a newline.
+# The nonce is drawn at run time, so nothing a process, file or command prints
+# can forge a block boundary.
+#
+# Settings (prepend "NAME=value" lines to change them):
+SAMPLE_SECONDS=${SAMPLE_SECONDS:-2}        # live utilization sample length; 0 = none
+HTTP_CHECKS=${HTTP_CHECKS:-1}              # 1 = GET / on each listening TCP port
+SECTIONS=${SECTIONS:-"meta os hardware mounts users processes sockets services packages cron utilization http"}
+SECTION_CAP=${SECTION_CAP:-8388608}        # bytes per section at most
+ENV_CAP=${ENV_CAP:-8192}                   # bytes of one process's environment
+CMDLINE_CAP=${CMDLINE_CAP:-16384}          # bytes of one process's command line
+HTTP_MAX_PORTS=${HTTP_MAX_PORTS:-12}
+HTTP_ONLY_PORTS=${HTTP_ONLY_PORTS:-}      # space-separated; empty = every listening port
+SADF_DAYS=${SADF_DAYS:-7}
+
+LC_ALL=C; export LC_ALL
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin:${PATH:-}; export PATH
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+N=$(od -An -N8 -tx1 /dev/urandom 2>/dev/null | tr -d ' \n')
+[ -n "$N" ] || N="$$x$(date +%s 2>/dev/null)"
+M="===MTA:$N:"
+mark() { printf '\n%s%s\n' "$M" "$*"; }
+blk() { mark "B $*"; }
+
+# A text file through shell builtins only: no fork per file (matters for
+# thousands of /proc entries).
+rd() {
+    [ -r "$1" ] || return 1
+    while IFS= read -r _l || [ -n "$_l" ]; do printf '%s\n' "$_l"; done 2>/dev/null < "$1"
+}
+fblk() { [ -f "$1" ] && [ -r "$1" ] && { blk "file $1"; cat "$1" 2>/dev/null; }; return 0; }
+
+# Commands that can hang (stale NFS, locked rpm db, stuck dbus) run bounded.
+if have timeout && timeout 5 true >/dev/null 2>&1; then
+    T() { timeout "$@"; }
+else
+    T() { shift; "$@"; }
+fi
+if printf 'ab' | head -c 1 >/dev/null 2>&1; then
+    HEADC=1; cap() { head -c "$1"; }
+else
+    HEADC=0; cap() { cat; }
+fi
+catcap() { if [ "$HEADC" = 1 ]; then head -c "$1" "$2"; else cat "$2"; fi; }
+
+sec_meta() {
+    blk meta
+    printf 'probe_version=1\n'
+    printf 'date=%s\n' "$(date +%s 2>/dev/null)"
+    _u=$(id -u 2>/dev/null)
+    if [ -z "$_u" ]; then
+        while read -r _k _v _r; do [ "$_k" = "Uid:" ] && _u=$_r && _u=${_u%% *}; done < /proc/self/status
+    fi
+    printf 'uid=%s\n' "$_u"
+    printf 'clk_tck=%s\n' "$(getconf CLK_TCK 2>/dev/null || echo 100)"
+    printf 'page_size=%s\n' "$(getconf PAGESIZE 2>/dev/null || echo 4096)"
+    printf 'sample_seconds=%s\n' "$SAMPLE_SECONDS"
+    printf 'shell_pid=%s\n' "$$"
+    printf 'shell=%s\n' "$(readlink /proc/$$/exe 2>/dev/null)"
+    while read -r _k _v; do [ "$_k" = btime ] && printf 'btime=%s\n' "$_v"; done < /proc/stat
+}
+
+sec_os() {
+    for f in /etc/os-release /usr/lib/os-release /etc/redhat-release /etc/centos-release \
+             /etc/system-release /etc/SuSE-release /etc/lsb-release /etc/debian_version \
+             /etc/alpine-release; do
+        [ -f "$f" ] && [ -r "$f" ] && { blk "file $f"; rd "$f"; }
+    done
+    blk kernel; uname -r
+    blk arch; uname -m
+    blk hostname; rd /proc/sys/kernel/hostname || hostname
+    blk init
+    printf 'pid1=%s\n' "$(rd /proc/1/comm 2>/dev/null)"
+    [ -d /run/systemd/system ] && echo 'systemd_run=1'
+    have systemctl && echo 'systemctl=1'
+    have initctl && echo 'initctl=1'
+    set -- /etc/init/*.conf; [ -e "$1" ] && echo "upstart_confs=$#"
+    [ -d /etc/init.d ] || [ -d /etc/rc.d/init.d ] && echo 'initd=1'
+    [ -f /etc/inittab ] && echo 'inittab=1'
+    return 0
+}
+
+sec_hardware() {
+    blk cpuinfo
+    while IFS= read -r _l; do
+        case $_l in
+            processor*|"model name"*|"cpu cores"*|"physical id"*|Hardware*|"cpu model"*|vendor_id*) printf '%s\n' "$_l" ;;
+        esac
+    done < /proc/cpuinfo
+    blk meminfo; rd /proc/meminfo
+    blk nproc; nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null
+    return 0
+}
+
+sec_mounts() {
+    blk mounts; rd /proc/mounts
+    blk df; T 15 df -P -k 2>/dev/null
+    return 0
+}
+
+sec_users() { fblk /etc/passwd; }
+
+# Processes that are plumbing, not applications: their environment is skipped
+# to keep the output small.
+ENV_SKIP=" systemd systemd-journal systemd-logind systemd-udevd systemd-network systemd-resolve systemd-timesyn (sd-pam) sshd agetty getty mingetty login cron crond atd anacron dbus-daemon dbus-broker rsyslogd syslog-ng syslogd klogd udevd irqbalance polkitd NetworkManager dhclient chronyd ntpd auditd gssproxy rpcbind lvmetad multipathd snapd accounts-daemon upstart-udev-br upstart-socket- upstart-file-br init sh bash -bash dash zsh ksh su sudo sleep tmux screen ps head cat readlink od "
+
+sec_processes() {
+    blk uptime; rd /proc/uptime
+    for d in /proc/[0-9]*; do
+        p=${d#/proc/}
+        [ "$p" = "$$" ] && continue
+        _st=
+        read -r _st 2>/dev/null < "$d/stat" || continue
+        blk "stat $p"; printf '%s\n' "$_st"
+        blk "status $p"
+        while IFS= read -r _l; do
+            case $_l in Name:*|Uid:*|Gid:*|PPid:*|VmRSS:*|State:*) printf '%s\n' "$_l" ;; esac
+        done 2>/dev/null < "$d/status"
+        # kernel threads: pid 2 and its children
+        _r=${_st##*) }
+        set -- $_r
+        [ "$p" = 2 ] || [ "${2:-}" = 2 ] && continue
+        blk "cmdline $p"; catcap "$CMDLINE_CAP" "$d/cmdline" 2>/dev/null
+        _x=$(readlink "$d/exe" 2>/dev/null) && { blk "exe $p"; printf '%s\n' "$_x"; }
+        _x=$(readlink "$d/cwd" 2>/dev/null) && { blk "cwd $p"; printf '%s\n' "$_x"; }
+        blk "cgroup $p"
+        while IFS= read -r _l; do
+            case $_l in 0::*|*name=systemd:*|*:memory:*) printf '%s\n' "$_l" ;; esac
+        done 2>/dev/null < "$d/cgroup"
+        _c=
+        read -r _c 2>/dev/null < "$d/comm"
+        case $ENV_SKIP in *" $_c "*) continue ;; esac
+        [ -r "$d/environ" ] && { blk "environ $p"; catcap "$ENV_CAP" "$d/environ" 2>/dev/null; }
+    done
+    return 0
+}
+
+sec_sockets() {
+    if have ss; then
+        blk ss-listen; T 20 ss -tulpn 2>/dev/null
+        blk ss-established; T 20 ss -tnp state established 2>/dev/null | cap 1048576
+    elif have netstat; then
+        blk netstat-listen; T 20 netstat -tulpn 2>/dev/null
+        blk netstat-established; T 20 netstat -tnp 2>/dev/null | grep ESTABLISHED | cap 1048576
+    else
+        # No tool at all: raw tables joined to owners through /proc/<pid>/fd.
+        for f in tcp tcp6 udp udp6; do
+            [ -r "/proc/net/$f" ] && { blk "proc-net $f"; cat "/proc/net/$f" | cap 1048576; }
+        done
+        blk socket-inodes
+        for d in /proc/[0-9]*; do
+            p=${d#/proc/}
+            ls -l "$d/fd" 2>/dev/null | sed -n "s/.*socket:\[\([0-9]*\)\].*/$p \1/p"
+        done
+    fi
+    return 0
+}
+
+sec_services() {
+    set -f
+    if have systemctl && [ -d /run/systemd/system ]; then
+        blk systemd-unit-files
+        T 30 systemctl list-unit-files --type=service --no-legend --no-pager 2>/dev/null
+        _units=$(T 30 systemctl list-units --type=service --all --no-legend --no-pager --plain 2>/dev/null \
+                 | sed 's/^[^a-zA-Z0-9@_.:\\-]*//' | awk '{print $1}')
+        if [ -n "$_units" ]; then
+            blk systemd-show
+            T 60 systemctl show -p Id -p Description -p LoadState -p ActiveState -p SubState \
+                -p UnitFileState -p FragmentPath -p ExecStart -p User -p Group -p WorkingDirectory \
+                -p Environment -p EnvironmentFile -p MainPID --no-pager $_units 2>/dev/null
+        fi
+    fi
+    if have initctl; then
+        blk initctl-list; T 10 initctl list 2>/dev/null
+    fi
+    set +f
+    for f in /etc/init/*.conf; do
+        [ -f "$f" ] && [ -r "$f" ] || continue
+        blk "upstart-conf $f"
+        while IFS= read -r _l || [ -n "$_l" ]; do
+            case $_l in ''|\#*) continue ;; esac
+            printf '%s\n' "$_l"
+        done 2>/dev/null < "$f"
+    done
+    _initd=
+    [ -d /etc/init.d ] && _initd=/etc/init.d
+    [ -d /etc/rc.d/init.d ] && _initd=/etc/rc.d/init.d
+    if [ -n "$_initd" ]; then
+        blk runlevel; T 5 runlevel 2>/dev/null || T 5 who -r 2>/dev/null
+        [ -r /etc/inittab ] && { blk inittab; while IFS= read -r _l; do case $_l in *initdefault*) printf '%s\n' "$_l" ;; esac; done < /etc/inittab; }
+        blk sysv-scripts
+        for f in "$_initd"/*; do [ -f "$f" ] && [ -x "$f" ] && printf '%s\n' "${f##*/}"; done
+        blk sysv-links
+        for f in /etc/rc[0-6S].d/[SK]* /etc/rc.d/rc[0-6].d/[SK]*; do [ -e "$f" ] && printf '%s\n' "$f"; done
+        blk pidfiles
+        for f in /var/run/*.pid /var/run/*/*.pid /run/*.pid /run/*/*.pid; do
+            [ -f "$f" ] && [ -r "$f" ] || continue
+            _pid=; read -r _pid 2>/dev/null < "$f"
+            case $_pid in ''|*[!0-9]*) continue ;; esac
+            if [ -d "/proc/$_pid" ]; then printf '%s %s alive\n' "$_pid" "$f"; else printf '%s %s dead\n' "$_pid" "$f"; fi
+        done
+    fi
+    return 0
+}
+
+sec_packages() {
+    if have rpm; then
+        blk rpm; T 120 rpm -qa --qf '%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n' 2>/dev/null
+    fi
+    if have dpkg-query; then
+        blk dpkg; T 120 dpkg-query -W -f '${Package}\t${Version}\t${Architecture}\t${Status}\n' 2>/dev/null
+    fi
+    if have apk; then
+        blk apk; T 60 apk info -v 2>/dev/null
+    fi
+    return 0
+}
+
+sec_cron() {
+    fblk /etc/crontab
+    fblk /etc/anacrontab
+    for f in /etc/cron.d/*; do fblk "$f"; done
+    for dir in /var/spool/cron/crontabs /var/spool/cron/tabs /var/spool/cron; do
+        for f in "$dir"/*; do
+            [ -f "$f" ] && [ -r "$f" ] && { blk "user-crontab $f"; cat "$f" 2>/dev/null; }
+        done
+    done
+    for per in hourly daily weekly monthly; do
+        [ -d "/etc/cron.$per" ] || continue
+        blk "cron-dir $per"
+        for f in "/etc/cron.$per"/*; do [ -f "$f" ] && printf '%s\n' "${f##*/}"; done
+    done
+    if have systemctl && [ -d /run/systemd/system ]; then
+        set -f
+        _t=$(T 20 systemctl list-units --type=timer --all --no-legend --no-pager --plain 2>/dev/null \
+             | sed 's/^[^a-zA-Z0-9@_.:\\-]*//' | awk '{print $1}')
+        if [ -n "$_t" ]; then
+            blk systemd-timers
+            T 30 systemctl show -p Id -p Unit -p TimersCalendar -p TimersMonotonic -p ActiveState \
+                -p UnitFileState --no-pager $_t 2>/dev/null
+        fi
+        set +f
+    fi
+    return 0
+}
+
+# Per-process CPU ticks for all processes, builtins only, so two passes
+# around the sample give each process's CPU share over the window.
+_ticks() {
+    blk "ticks $1"
+    read -r _u _i < /proc/uptime; printf 'uptime %s\n' "$_u"
+    for d in /proc/[0-9]*; do
+        read -r _st 2>/dev/null < "$d/stat" || continue
+        _r=${_st##*) }
+        set -- $_r
+        printf '%s %s\n' "${d#/proc/}" "$((${12:-0} + ${13:-0}))"
+    done
+}
+
+sec_utilization() {
+    if have sadf; then
+        _files=$(ls -t /var/log/sa/sa[0-9][0-9] /var/log/sysstat/sa[0-9][0-9] 2>/dev/null | head -n "$SADF_DAYS")
+        for f in $_files; do
+            blk "sadf $f"; T 30 sadf -d "$f" -- -u -r 2>/dev/null
+        done
+    fi
+    _steps=0; _iv=1
+    case $SAMPLE_SECONDS in
+        0|0.0|'') ;;
+        *) _steps=${SAMPLE_SECONDS%%.*}; [ "${_steps:-0}" -ge 1 ] 2>/dev/null || { _steps=1; _iv=$SAMPLE_SECONDS; } ;;
+    esac
+    [ "$_steps" -gt 0 ] || return 0
+    _ticks 0
+    blk sample
+    _i=0
+    while :; do
+        printf 'T %s\n' "$(date +%s)"
+        read -r _c < /proc/stat; printf '%s\n' "$_c"
+        while IFS= read -r _l; do
+            case $_l in MemTotal:*|MemFree:*|MemAvailable:*|Buffers:*|Cached:*|SwapTotal:*|SwapFree:*) printf '%s\n' "$_l" ;; esac
+        done < /proc/meminfo
+        [ "$_i" -ge "$_steps" ] && break
+        sleep "$_iv"
+        _i=$((_i + 1))
+    done
+    _ticks 1
+    return 0
+}
+
+HTTP_SKIP=" 21 22 23 25 53 110 111 119 135 139 143 389 445 465 514 587 636 873 993 995 1433 1521 2049 2181 3306 3389 4369 5432 5672 6379 6380 9042 9092 11211 25672 27017 27018 "
+
+sec_http() {
+    [ "$HTTP_CHECKS" = 1 ] || return 0
+    if have curl; then _tool=curl
+    elif have wget; then _tool=wget
+    else blk "http-unavailable"; echo "neither curl nor wget on the host"; return 0
+    fi
+    _seen=" "; _n=0
+    for f in /proc/net/tcp /proc/net/tcp6; do
+        [ -r "$f" ] || continue
+        while read -r _sl _loc _rem _stt _rest; do
+            [ "$_stt" = 0A ] || continue
+            _port=$((0x${_loc##*:}))
+            _hip=${_loc%:*}
+            case $_seen in *" $_port "*) continue ;; esac
+            case $HTTP_SKIP in *" $_port "*) continue ;; esac
+            if [ -n "$HTTP_ONLY_PORTS" ]; then
+                case " $HTTP_ONLY_PORTS " in *" $_port "*) ;; *) continue ;; esac
+            fi
+            _seen="$_seen$_port "
+            if [ "$f" = /proc/net/tcp ]; then
+                case $_hip in
+                    00000000|0100007F) _host=127.0.0.1 ;;
+                    *) _v=$((0x$_hip)); _host="$((_v & 255)).$(((_v >> 8) & 255)).$(((_v >> 16) & 255)).$(((_v >> 24) & 255))" ;;
+                esac
+            else
+                case $_hip in
+                    00000000000000000000000000000000|0000000000000000FFFF000000000000) _host=127.0.0.1 ;;
+                    *) _host='[::1]' ;;
+                esac
+            fi
+            _n=$((_n + 1))
+            [ "$_n" -le "$HTTP_MAX_PORTS" ] || break 2
+            _sch=http
+            case $_port in 443|8443|9443|4443) _sch=https ;; esac
+            blk "http $_port $_sch $_host"
+            if [ "$_tool" = curl ]; then
+                curl -s -k -i -m 3 --connect-timeout 2 "$_sch://$_host:$_port/" 2>/dev/null | cap 32768
+            else
+                T 5 wget -q -S -O - -T 3 "$_sch://$_host:$_port/" 2>&1 | cap 32768
+            fi
+        done < "$f"
+    done
+    return 0
+}
+
+exec 3>&1
+printf '===MTA-PROBE v1 nonce=%s\n' "$N"
+for _s in $SECTIONS; do
+    mark "S $_s $SECTION_CAP"
+    _err=$( { "sec_$_s" | cap "$SECTION_CAP"; } 2>&1 >&3 )
+    if [ -n "$_err" ]; then
+        mark "E $_s"
+        printf '%s\n' "$_err" | cap 4096
+    fi
+done
+mark "END"

@@ -1,0 +1,104 @@
+"""Recognising and masking secrets in discovered key/value data.
+
+Used on process environments, systemd ``Environment=``, and env-style files
+fetched from the VM, so a secret never reaches discovery.yaml. Shared with
+other layers: keep ``looks_secret`` and ``mask_env`` stable.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+from ..model import SECRET_MARKER
+
+# Words that make a key secret when they stand as a token of it (DB_PASS, api-key).
+_SECRET_TOKENS = {
+    "PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "SECRETS", "TOKEN", "KEY", "KEYS",
+    "CREDENTIAL", "CREDENTIALS", "CREDS", "PRIVATE", "APIKEY", "AUTH", "SALT",
+    "PASSPHRASE", "SIGNATURE", "COOKIE", "SESSIONKEY", "ACCESSKEY", "SECRETKEY",
+}
+# ...or appear anywhere in it (camelCase and run-together names: dbPassword, MYSQLPWD).
+_SECRET_SUBSTRINGS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "PRIVATEKEY", "PASSPHRASE")
+# Keys that match the words but name no secret.
+_NOT_SECRET_KEYS = {"PWD", "OLDPWD", "KEYMAP", "XKB_DEFAULT_LAYOUT", "GPG_KEY_ID", "HISTFILE"}
+# A key naming where a secret lives (a path, a socket) is not itself a secret.
+_LOCATION_TOKENS = {"FILE", "PATH", "DIR", "SOCK", "SOCKET", "LOCATION", "ID"}
+
+_URL_CREDS = re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*):(?P<pw>[^@/\s]+)@")
+_INLINE_PW = re.compile(r"(?i)(?P<pre>\b(?:password|passwd|pwd)\s*=\s*)(?P<pw>[^;&\s]+)")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _tokens(key: str) -> list[str]:
+    return [t for t in re.split(r"[^A-Za-z0-9]+", _CAMEL.sub("_", key).upper()) if t]
+
+
+def key_looks_secret(key: str) -> bool:
+    """True if the name alone says the value is a secret (DB_PASSWORD, apiKey)."""
+    upper = key.upper()
+    if upper in _NOT_SECRET_KEYS:
+        return False
+    tokens = _tokens(key)
+    if any(t in _SECRET_TOKENS for t in tokens) or any(s in upper.replace("_", "") for s in _SECRET_SUBSTRINGS):
+        return not (set(tokens) & _LOCATION_TOKENS)
+    return False
+
+
+def has_url_credentials(value: str) -> bool:
+    return bool(_URL_CREDS.search(value) or _INLINE_PW.search(value))
+
+
+def looks_secret(key: str, value: str) -> bool:
+    """True if ``value`` (under ``key``) is or holds a secret."""
+    if not value or value == SECRET_MARKER:
+        return False
+    return key_looks_secret(key) or has_url_credentials(value)
+
+
+def mask_value(key: str, value: str) -> str:
+    """The value with its secret parts replaced by SECRET_MARKER.
+
+    A secret key masks the whole value; credentials inside a URL or a
+    connection string mask only the password."""
+    if not value or value == SECRET_MARKER:
+        return value
+    if key_looks_secret(key):
+        return SECRET_MARKER
+    return mask_inline(value)
+
+
+def mask_inline(text: str) -> str:
+    """Mask only passwords embedded in URLs (scheme://user:pass@) and ``password=x`` pairs."""
+    text = _URL_CREDS.sub(lambda m: f"{m.group('pre')}:{SECRET_MARKER}@", text)
+    return _INLINE_PW.sub(lambda m: f"{m.group('pre')}{SECRET_MARKER}", text)
+
+
+def mask_env(env: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``env`` with secret values masked."""
+    return {k: mask_value(k, v) for k, v in env.items()}
+
+
+_ASSIGN = re.compile(
+    r"^(?P<lead>\s*(?:export\s+|set\s+|setenv\s+)?)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)"
+    r"(?P<sep>\s*[=:]\s*|\s+(?=\S))(?P<val>.*?)(?P<trail>\s*)$"
+)
+
+
+def mask_text(text: str) -> str:
+    """Mask secrets in env-style or key/value text (KEY=value, key: value, export K=v).
+
+    Lines are kept; only values change, so a person still sees which keys exist."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        end = line[len(body):]
+        m = _ASSIGN.match(body)
+        if m and m.group("sep").strip() in ("=", ":") and key_looks_secret(m.group("key")) and m.group("val"):
+            val = m.group("val")
+            quote = val[0] if val[0] in "'\"" and val.endswith(val[0]) and len(val) > 1 else ""
+            body = f"{m.group('lead')}{m.group('key')}{m.group('sep')}{quote}{SECRET_MARKER}{quote}{m.group('trail')}"
+        else:
+            body = mask_inline(body)
+        out.append(body + end)
+    return "".join(out)
