@@ -26,7 +26,18 @@ def command() -> None:
 def check(file: str, fmt: Optional[str], shard_text: Optional[str]) -> None:
     """Validate FILE and print its hosts; errors point to the file and line.
 
-    Also checks that key, discovery and plan files it names exist.
+    Also checks that the key, discovery and plan files it names exist.
+
+    \b
+    Settings (at all:, groups: and host level in mta YAML; mta_<setting> in
+    Ansible; columns in CSV):
+      address port user key known_hosts accept_new_host_key sudo jump
+      discovery   plan offline from this discovery.yaml (no connection)
+      plan        generate from this edited plan.yaml
+      base deadline sample_seconds http_checks extract
+      answers     {question id: value}, as the wizard writes them
+    Ansible: ansible_host, ansible_port, ansible_user,
+    ansible_ssh_private_key_file, ansible_become are read too.
     """
     inv = load_inventory(file, fmt)
     targets = inv.targets

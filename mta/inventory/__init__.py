@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional, Union
 
+import yaml
+
 from ..errors import InputError
 from . import ansible, csvfmt, own
 from .model import Inventory, Settings, Target, check_answer_id, layer
@@ -39,11 +41,21 @@ def detect_format(path: Path, text: str) -> str:
         return "csv"
     if suffix in (".ini", ".cfg", ".hosts"):
         return "ansible-ini"
+    if suffix in (".yaml", ".yml", ".json"):
+        return "yaml"
     first = next((ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
-    if suffix not in (".yaml", ".yml", ".json") and first.startswith("["):
+    if first.startswith("["):
         return "ansible-ini"
-    if suffix not in (".yaml", ".yml", ".json") and "," in first and ":" not in first:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        data = None
+    if isinstance(data, dict):
+        return "yaml"
+    # Ansible's classic "hosts" file has no extension; CSV has a comma header
+    if "," in first and "=" not in first:
         return "csv"
+    return "ansible-ini"
     return "yaml"
 
 
