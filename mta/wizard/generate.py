@@ -102,8 +102,10 @@ def generate(
     """Write OUT/hosts/<host>/... and OUT/mta-answers.yaml atomically as a whole."""
     out = Path(out)
     text = dump_answers(answers, host=facts.host, connection=connection)
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".mta-wizard-", dir=out))
+    committed = False
     try:
         answers_path = staging / ANSWERS_FILE
         write_atomic(answers_path, text)
@@ -113,6 +115,9 @@ def generate(
         files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
         with _no_interrupts():
             _commit(staging, out)
+            committed = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if created and not committed:
+            shutil.rmtree(out, ignore_errors=True)  # we made it and it holds nothing of value
     return Generated(out=out, host_dir=out / "hosts" / facts.host, answers_file=out / ANSWERS_FILE, files=files)
