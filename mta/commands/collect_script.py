@@ -1,0 +1,35 @@
+"""``mta collect-script``: the discovery probe as a standalone script.
+
+For hosts mta cannot reach: the client runs it and sends back the output,
+which ``mta import`` turns into discovery.yaml.
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..discover.script import probe_script
+
+HEADER = """\
+# mta discovery script. Read-only: it changes nothing on this host, writes no
+# file, needs no python. Run it (as root for a complete picture) with
+#
+#     sh collect.sh > "$(hostname).mta"
+#
+# and send back the .mta file. Then: mta import HOST.mta -o OUT
+# It takes about {seconds:g} seconds plus a few for listing; output is usually under 1 MB.
+# Environment values that look secret are masked when imported, not here:
+# treat the .mta file as confidential."""
+
+
+@click.command("collect-script")
+@click.option("--sample-seconds", default=10.0, show_default=True, type=click.FloatRange(min=0),
+              help="Length of the live CPU/memory sample when sysstat history is absent.")
+@click.option("--no-http-checks", is_flag=True, help="Do not GET / on the host's own listening ports.")
+def command(sample_seconds: float, no_http_checks: bool) -> None:
+    """Print the discovery probe as a standalone sh script (redirect to collect.sh)."""
+    click.echo(
+        probe_script(sample_seconds=sample_seconds, http_checks=not no_http_checks,
+                     header=HEADER.format(seconds=sample_seconds)),
+        nl=False,
+    )

@@ -1,0 +1,45 @@
+"""``mta import FILE -o OUT``: turn a collect-script output into discovery.yaml."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from ..discover.parse import build_facts
+from ..errors import InputError
+from ..io import dump_model, write_atomic
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_host_name(name: str) -> str:
+    """A host name usable as one directory name."""
+    cleaned = _SAFE.sub("-", name).strip(".-")
+    return cleaned or "unknown-host"
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output directory; writes OUT/hosts/<host>/discovery.yaml.")
+@click.option("--host", default=None, help="Name for the host (default: the host name the script recorded).")
+def command(file: Path, out: Path, host: Optional[str]) -> None:
+    """Parse the output of `mta collect-script` run on a host."""
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{file}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read ({exc.strerror})") from None
+    facts = build_facts(data, host=host, collector="import")
+    facts.host = safe_host_name(host or facts.host)
+    target = out / "hosts" / facts.host / "discovery.yaml"
+    write_atomic(target, dump_model(facts))
+    problems = f", {len(facts.errors)} probe problem(s) recorded" if facts.errors else ""
+    click.echo(
+        f"{target}: {len(facts.processes)} processes, {len(facts.services)} services, "
+        f"{len(facts.packages)} packages{problems}"
+    )
