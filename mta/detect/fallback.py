@@ -1,0 +1,101 @@
+"""Last resort: an unknown process that owns a listening TCP port (Go and other binaries).
+
+Low confidence by design: it only says "something here serves a port"; a
+person must confirm what it is and how it is built.
+"""
+
+from __future__ import annotations
+
+from ..model import App, Evidence, HostFacts, Process
+from .common import (
+    app_env, basename, clamp, ev_port, ev_process, ev_service, is_interpreter, listening, port_spec, prog, script_arg,
+    service_of, service_name, tree, uniq,
+)
+from .ignore import ignored
+from .names import slug
+from .registry import Detector, register
+
+_SYSTEM_DIRS = ("/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/lib/", "/usr/libexec/", "/lib/")
+
+
+def _top(facts: HostFacts, p: Process) -> Process:
+    """Climb to the master of a master/worker tree of the same program."""
+    cur = p
+    while True:
+        parent = facts.process(cur.ppid)
+        if parent is None or parent.pid <= 1 or (parent.exe or prog(parent)) != (cur.exe or prog(cur)):
+            return cur
+        cur = parent
+
+
+def owner_package(facts: HostFacts, exe: str) -> str:
+    name = basename(exe)
+    for pk in facts.packages:
+        if pk.name == name:
+            return pk.name
+    return ""
+
+
+@register
+class Fallback(Detector):
+    name = "listening-process"
+    order = 90
+
+    def detect(self, facts: HostFacts) -> list[App]:
+        tops: dict[int, Process] = {}
+        for s in facts.sockets:
+            if s.protocol != "tcp" or not s.pid:
+                continue
+            p = facts.process(s.pid)
+            if p is None or ignored(p):
+                continue
+            top = _top(facts, p)
+            if not ignored(top):
+                tops.setdefault(top.pid, top)
+        return [self._one(facts, p) for p in sorted(tops.values(), key=lambda x: x.pid)]
+
+    def _one(self, facts: HostFacts, p: Process) -> App:
+        procs = tree(facts, p)
+        svc = service_of(facts, procs)
+        name = prog(p)
+        runtime = ""
+        code = p.exe
+        if is_interpreter(name) or is_interpreter(basename(p.exe)):
+            runtime = "".join(ch for ch in name if ch.isalpha())
+            _, script = script_arg(p)
+            if script:
+                code = script if script.startswith("/") or not p.cwd else f"{p.cwd.rstrip('/')}/{script}"
+                name = basename(script).rsplit(".", 1)[0] or name
+        ev = [ev_process(p, "unrecognised program owning a listening port")]
+        if svc:
+            ev.append(ev_service(svc))
+        ports = []
+        for s in listening(facts, [x.pid for x in procs]):
+            ev.append(ev_port(s))
+            if s.protocol == "tcp":
+                ports.append(port_spec(facts, s))
+        notes = ["detected only by its listening port: confirm what it is and how it is built"]
+        pkg = owner_package(facts, p.exe)
+        if pkg:
+            notes.append(f"the program comes from the OS package {pkg}; install it in the image instead of copying it")
+            ev.append(Evidence(kind="package", ref=pkg, detail=f"package named like {p.exe}"))
+        elif code.startswith(_SYSTEM_DIRS):
+            notes.append(f"{code} lives in a system directory; it may belong to an OS package")
+        elif not runtime:
+            notes.append(f"{code} looks like a self-contained binary (Go, Rust, C): copy it onto a minimal base image")
+        return App(
+            name=slug(name, fallback="svc"),
+            stack="binary" if not runtime else runtime,
+            runtime=runtime,
+            confidence=clamp(0.3 + (0.05 if svc else 0)),
+            evidence=ev,
+            pids=[x.pid for x in procs],
+            ports=ports,
+            command=list(p.cmdline),
+            workdir=p.cwd,
+            user=p.user or (svc.user if svc else ""),
+            env=app_env(facts, p, svc),
+            code_paths=uniq([code] if code and not code.startswith(_SYSTEM_DIRS) else []),
+            service=service_name(svc),
+            notes=notes,
+        )

@@ -1,0 +1,146 @@
+"""After every detector ran: final names, secret names, dependencies, cron.
+
+Dependencies come from three places, each recorded as evidence:
+established TCP connections, endpoints named in the app's environment and
+config files (DATABASE_URL, settings.py, wp-config.php, JDBC URLs), and
+proxy targets (proxy_pass / fastcgi_pass). A target that is not on this host
+becomes a note ("external dependency"), which the consultant must wire up.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Optional
+
+from ..model import App, Evidence, HostFacts
+from .common import uniq
+from .configs import Endpoint, endpoints
+from .names import slug, unique
+
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "::", "ip6-localhost", "localhost.localdomain"}
+
+
+def finalize(facts: HostFacts, apps: list[App]) -> list[App]:
+    """Unique names, secret names, depends_on and cron evidence for detected apps."""
+    taken: set[str] = set()
+    renamed: dict[str, str] = {}
+    for app in apps:
+        new = unique(app.name, taken, alt=app.stack)
+        renamed.setdefault(app.name, new)
+        app.name = new
+    # Detectors may refer to each other by their proposed names (proxy -> "web").
+    for app in apps:
+        app.depends_on = uniq(renamed.get(d, d) for d in app.depends_on if renamed.get(d, d) != app.name)
+        for env in app.env:
+            if env.value is None:
+                env.secret = slug(f"{app.name}-{env.name}")
+    _link(facts, apps)
+    _attach_cron(facts, apps)
+    return apps
+
+
+def _is_local(facts: HostFacts, host: str) -> bool:
+    h = host.lower().strip("[]")
+    if h in _LOCAL_HOSTS or h.startswith("127.") or h.startswith("::ffff:127."):
+        return True
+    names = {facts.host.lower(), facts.os.hostname.lower(), facts.address.lower()}
+    short = {n.split(".")[0] for n in names if n}
+    return bool(h) and (h in names or h in short)
+
+
+def _port_owners(facts: HostFacts, apps: list[App]) -> dict[int, App]:
+    owners: dict[int, App] = {}
+    for app in apps:
+        pids = set(app.pids)
+        for s in facts.sockets:
+            if s.pid in pids:
+                owners.setdefault(s.port, app)
+        for p in app.ports:
+            owners.setdefault(p.port, app)
+    return owners
+
+
+def _add_dep(app: App, target: App, ev: Evidence) -> None:
+    if target is app:
+        return
+    if target.name not in app.depends_on:
+        app.depends_on.append(target.name)
+        app.evidence.append(ev)
+
+
+def _link(facts: HostFacts, apps: list[App]) -> None:
+    owners = _port_owners(facts, apps)
+    for app in apps:
+        pids = set(app.pids)
+        for c in facts.connections:
+            if c.pid not in pids or not _is_local(facts, c.remote_address):
+                continue
+            target = owners.get(c.remote_port)
+            if target is not None:
+                _add_dep(app, target, Evidence(
+                    kind="port", ref=f"tcp/{c.remote_port}",
+                    detail=f"pid {c.pid} ({c.process or 'process'}) connected to {c.remote_address}:{c.remote_port} ({target.name})",
+                ))
+        found: list[Endpoint] = []
+        for env in app.env:
+            if env.value:
+                found += endpoints(env.value, f"{env.name} in environment")
+        for path in app.config_files:
+            f = facts.file(path)
+            if f:
+                found += endpoints(f.content, path)
+        for ep in found:
+            if _is_local(facts, ep.host):
+                target = owners.get(ep.port)
+                if target is not None:
+                    _add_dep(app, target, Evidence(kind="file" if ep.where.startswith("/") else "other", ref=ep.where,
+                                                   detail=f"names {ep.scheme} at {ep.host}:{ep.port} ({target.name})"))
+                elif ep.scheme not in ("http", "https"):
+                    note = f"{ep.where} names {ep.scheme} at {ep.host}:{ep.port}, but nothing listens there"
+                    if note not in app.notes:
+                        app.notes.append(note)
+            elif ep.scheme in ("http", "https") and "." not in ep.host:
+                continue  # an nginx upstream name; the webserver detector resolved it
+            elif ep.host and not ep.host.startswith("$") and "{" not in ep.host:
+                note = f"external dependency: {ep.scheme} at {ep.host}:{ep.port} (from {ep.where})"
+                if note not in app.notes:
+                    app.notes.append(note)
+        # Web servers state their upstreams in evidence: "passes to 127.0.0.1:8000".
+        for ev in list(app.evidence):
+            for m in re.finditer(r"passes (?:\w+ )?to (\[[^\]]+\]|[\w.-]+):(\d+)", ev.detail):
+                target = owners.get(int(m.group(2))) if _is_local(facts, m.group(1)) else None
+                if target is not None:
+                    _add_dep(app, target, Evidence(kind=ev.kind, ref=ev.ref, detail=f"{m.group(0)} ({target.name})"))
+            m = re.search(r"passes (?:\w+ )?to unix:(\S+)", ev.detail)
+            if m:
+                for other in apps:
+                    if other.stack == "php-fpm" and any(m.group(1) in (facts.file(c).content if facts.file(c) else "") for c in other.config_files):
+                        _add_dep(app, other, Evidence(kind=ev.kind, ref=ev.ref, detail=f"{m.group(0)} ({other.name})"))
+
+
+def _cron_words(command: str) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return command.split()
+
+
+def _attach_cron(facts: HostFacts, apps: list[App]) -> None:
+    """Evidence of cron jobs that run an app's code; the jobs themselves stay in facts."""
+    for job in facts.cron:
+        words = _cron_words(job.command)
+        best: Optional[App] = None
+        best_len = 0
+        for app in apps:
+            if app.role == "backing":
+                continue
+            roots = [p for p in app.code_paths + ([app.workdir] if app.workdir else []) if p and p != "/"]
+            for root in roots:
+                r = root.rstrip("/")
+                if any(w == r or w.startswith(r + "/") or f"cd {r}" in job.command for w in words) or f"{r}/" in job.command:
+                    if len(r) > best_len:
+                        best, best_len = app, len(r)
+        if best is not None:
+            best.evidence.append(Evidence(kind="cron", ref=job.source or "crontab",
+                                          detail=f"{job.schedule} {job.user + ' ' if job.user else ''}{job.command}"[:300]))

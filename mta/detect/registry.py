@@ -1,0 +1,135 @@
+"""Detector registry: detectors register with a decorator and run in order.
+
+Detectors run from the most specific (``order`` low: Tomcat, pm2, Django…)
+to the most generic (the listening-port fallback). The first app that claims
+a pid owns it; a later app overlapping claimed pids is dropped, so a Tomcat
+JVM is never also reported as "a java process on port 8080".
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Callable, TypeVar
+
+from ..model import App, HostFacts
+
+log = logging.getLogger(__name__)
+
+#: Modules that hold detectors; imported lazily so registration happens once.
+DETECTOR_MODULES = (
+    "tomcat",
+    "jboss",
+    "javajar",
+    "pm2",
+    "node",
+    "python_wsgi",
+    "python_worker",
+    "php",
+    "ruby",
+    "dotnet",
+    "postgres",
+    "mysql",
+    "redis",
+    "webserver",
+    "fallback",
+)
+
+
+class Detector:
+    """One stack. Subclasses set ``name`` and ``order`` and override the two hooks."""
+
+    name: str = ""
+    #: lower runs first and wins pids it claims
+    order: int = 50
+
+    def wants(self, facts: HostFacts) -> list[str]:
+        """VM paths this detector would like fetched, derived from the facts."""
+        return []
+
+    def detect(self, facts: HostFacts) -> list[App]:
+        """Apps of this stack, each with evidence and a confidence."""
+        return []
+
+
+D = TypeVar("D", bound=type)
+
+_REGISTRY: dict[str, Detector] = {}
+_loaded = False
+
+
+def register(cls: D) -> D:
+    """Class decorator: instantiate and register a Detector subclass by its name."""
+    inst = cls()
+    if not inst.name:
+        raise ValueError(f"{cls.__name__} has no name")
+    if inst.name in _REGISTRY and type(_REGISTRY[inst.name]) is not cls:
+        raise ValueError(f"two detectors named {inst.name!r}")
+    _REGISTRY[inst.name] = inst
+    return cls
+
+
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    for mod in DETECTOR_MODULES:
+        importlib.import_module(f"{__package__}.{mod}")
+    _loaded = True
+
+
+def detectors() -> list[Detector]:
+    """Every registered detector, in run order."""
+    _load()
+    return sorted(_REGISTRY.values(), key=lambda d: (d.order, d.name))
+
+
+def _guard(det: Detector, what: str, fn: Callable[[], list], strict: bool) -> list:
+    # One broken detector must not cost the host its other apps.
+    try:
+        return list(fn())
+    except Exception:  # noqa: BLE001 - reported, then the next detector runs
+        if strict:
+            raise
+        log.warning("detector %s failed in %s; skipped", det.name, what, exc_info=True)
+        return []
+
+
+def wanted_files(facts: HostFacts, *, strict: bool = False) -> list[str]:
+    """Every VM path some detector wants, de-duplicated, in a stable order.
+
+    Paths already present in ``facts.files`` are left out, so calling this
+    again after a fetch returns only what the fetched files pointed to
+    (includes, pm2 dump apps…). A path may end in a ``*`` glob in its last
+    component (``/etc/nginx/sites-enabled/*``); the fetcher expands it on the VM.
+    """
+    have = {f.path for f in facts.files}
+    out: list[str] = []
+    seen: set[str] = set()
+    for det in detectors():
+        for path in _guard(det, "wants", lambda: det.wants(facts), strict):
+            if not path or not path.startswith("/") or path in seen or path in have:
+                continue
+            seen.add(path)
+            out.append(path)
+    return out
+
+
+def detect_apps(facts: HostFacts, *, strict: bool = False) -> list[App]:
+    """All apps on the host with evidence; ``[]`` when nothing is detectable."""
+    from .links import finalize
+
+    claimed: set[int] = set()
+    claimed_ports: set[tuple[str, int]] = set()
+    apps: list[App] = []
+    for det in detectors():
+        for app in _guard(det, "detect", lambda: det.detect(facts), strict):
+            pids = set(app.pids)
+            ports = {(p.protocol, p.port) for p in app.ports}
+            if pids & claimed or (ports and ports <= claimed_ports and det.order >= 90):
+                log.debug("%s: %s dropped, pids %s already claimed", det.name, app.name, pids & claimed)
+                continue
+            claimed |= pids
+            claimed_ports |= ports
+            apps.append(app)
+    return finalize(facts, apps)

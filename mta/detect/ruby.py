@@ -1,0 +1,116 @@
+"""Ruby web apps: puma, unicorn, thin, Passenger (Rack / Rails / Sinatra)."""
+
+from __future__ import annotations
+
+import re
+
+from ..model import App, Evidence, HostFacts, Process
+from . import versions
+from .common import (
+    app_env, argv, clamp, ev_file, ev_port, ev_process, ev_service, existing, join, listening, opt, port_spec,
+    prog, roots, service_env_files, service_of, service_name, text_of, tree, uniq, wrapper_parent,
+)
+from .registry import Detector, register
+
+SERVERS = ("puma", "unicorn", "unicorn_rails", "thin", "passenger", "PassengerAgent", "Passenger", "rackup", "sidekiq")
+
+
+def server_of(p: Process) -> str:
+    text = " ".join(p.cmdline) if p.cmdline else p.name
+    first = text.split()[0] if text else ""
+    for s in ("puma", "unicorn", "thin", "sidekiq"):
+        if first.startswith(s) or re.search(rf"(^|/)({s})(_rails)?(\s|$)", " ".join(argv(p)[:3])):
+            return s
+    if "Passenger" in first or first.startswith("Passenger") or prog(p) in ("PassengerAgent", "passenger"):
+        return "passenger"
+    if re.match(r"ruby[\d.]*$", prog(p)) and any(a.endswith(("rackup", "rails")) for a in argv(p)[1:3]):
+        return "rackup"
+    return ""
+
+
+def _workdir(p: Process) -> str:
+    m = re.search(r"\[([^\]]+)\]", " ".join(p.cmdline))  # "unicorn master -c ... [/srv/app/current]"? puma shows "[app]"
+    if p.cwd:
+        return p.cwd
+    return m.group(1) if m and m.group(1).startswith("/") else ""
+
+
+@register
+class Ruby(Detector):
+    name = "ruby"
+    order = 20
+
+    def wants(self, facts: HostFacts) -> list[str]:
+        out: list[str] = []
+        for p in roots(facts, lambda x: bool(server_of(x))):
+            wd = _workdir(p)
+            if wd:
+                out += [join(wd, f) for f in ("Gemfile", "Gemfile.lock", "config.ru", "config/puma.rb", "config/unicorn.rb",
+                                              "config/database.yml", ".ruby-version", ".env", "config/sidekiq.yml")]
+            cfg = opt(argv(p), "-c", "-C", "--config")
+            if cfg:
+                out.append(cfg if cfg.startswith("/") else join(wd, cfg))
+            out += service_env_files(facts, [p])
+        return uniq(out)
+
+    def detect(self, facts: HostFacts) -> list[App]:
+        return [self._one(facts, p) for p in roots(facts, lambda x: bool(server_of(x)))]
+
+    def _one(self, facts: HostFacts, p: Process) -> App:
+        server = server_of(p)
+        procs = tree(facts, p)
+        wrapper = wrapper_parent(facts, p)
+        if wrapper:
+            procs.insert(0, wrapper)
+        svc = service_of(facts, procs)
+        wd = _workdir(p) or (svc.working_directory if svc else "")
+        ev = [ev_process(p, f"{server}")]
+        if len(procs) > 1:
+            ev.append(Evidence(kind="process", ref=", ".join(f"pid {x.pid}" for x in procs[1:9]),
+                               detail=f"{len(procs) - 1} worker process(es)"))
+        if svc:
+            ev.append(ev_service(svc))
+        lock = text_of(facts, join(wd, "Gemfile.lock"))
+        gem = text_of(facts, join(wd, "Gemfile"))
+        fw = ""
+        m = re.search(r"^\s{4}rails \((\d+\.\d+)", lock, re.M)
+        if m or re.search(r"gem ['\"]rails['\"]", gem):
+            fw = "rails"
+            ev.append(ev_file(join(wd, "Gemfile.lock" if m else "Gemfile"), f"rails {m.group(1) if m else ''}".strip()))
+        elif re.search(r"gem ['\"]sinatra['\"]", gem) or "sinatra (" in lock:
+            fw = "sinatra"
+            ev.append(ev_file(join(wd, "Gemfile"), "sinatra"))
+        rv = text_of(facts, join(wd, ".ruby-version")).strip().removeprefix("ruby-")
+        rver, rev = versions.ruby(facts, p)
+        if rv and not rver:
+            rver = ".".join(rv.split(".")[:2])
+            ev.append(ev_file(join(wd, ".ruby-version"), rv))
+        elif rev:
+            ev.append(rev)
+        ports = []
+        for s in listening(facts, [x.pid for x in procs]):
+            ev.append(ev_port(s))
+            ports.append(port_spec(facts, s, name="http", http=True))
+        role = "worker" if server == "sidekiq" else "app"
+        return App(
+            name="worker" if role == "worker" else "web",
+            role=role,
+            stack=server,
+            runtime="ruby",
+            runtime_version=rver,
+            framework=fw,
+            confidence=clamp(0.75 + 0.1 * bool(fw) + 0.05 * bool(ports)),
+            evidence=ev,
+            pids=[x.pid for x in procs],
+            ports=ports,
+            command=list(p.cmdline),
+            workdir=wd,
+            user=p.user or (svc.user if svc else ""),
+            env=app_env(facts, p, svc),
+            code_paths=[wd] if wd else [],
+            config_files=existing(facts, [join(wd, f) for f in ("config/puma.rb", "config/unicorn.rb", "config/database.yml",
+                                                                 ".env", "config/sidekiq.yml")] if wd else []),
+            log_paths=[join(wd, "log")] if wd else [],
+            service=service_name(svc),
+            notes=["vendor/bundle: reinstall with bundle install from Gemfile.lock instead of copying"] if lock else [],
+        )
