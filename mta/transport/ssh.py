@@ -282,7 +282,12 @@ class SSHTransport:
 
     def _load_key(self, path: str) -> Optional[paramiko.PKey]:
         try:
-            return paramiko.PKey.from_path(path)
+            try:
+                return paramiko.PKey.from_path(path)
+            except TypeError as exc:  # cryptography's way of saying "encrypted"
+                if "password" not in str(exc).lower():
+                    raise
+                raise paramiko.PasswordRequiredException(str(exc)) from None
         except paramiko.PasswordRequiredException:
             phrase = self._secret("MTA_SSH_KEY_PASSPHRASE", self._passphrase, f"Passphrase for {path}: ")
             if not phrase:
@@ -291,8 +296,8 @@ class SSHTransport:
                     hint="set MTA_SSH_KEY_PASSPHRASE, or load the key into ssh-agent",
                 ) from None
             try:
-                return paramiko.PKey.from_path(path, passphrase=phrase.encode())
-            except paramiko.SSHException:
+                return paramiko.PKey.from_path(path, phrase.encode())
+            except (paramiko.SSHException, ValueError, TypeError):
                 raise AuthFailed(f"{self.label}: wrong passphrase for {path}") from None
         except FileNotFoundError:
             raise AuthFailed(f"{self.label}: key file {path} not found") from None
@@ -416,7 +421,12 @@ class SSHTransport:
         return chan
 
     def _lost_or_none(self, chan: paramiko.Channel) -> None:
-        if not chan.exit_status_ready() and (self._t is None or not self._t.is_active()):
+        t = self._t
+        # The transport thread records its failure before it closes our channel.
+        dead = t is None or not t.is_active() or isinstance(t.saved_exception, (EOFError, OSError))
+        # paramiko marks the status "ready" (-1) when it tears the channel down.
+        no_status = not chan.exit_status_ready() or chan.exit_status < 0
+        if no_status and dead:
             raise ConnectionLost(
                 f"{self.label}: connection lost while a command ran", hint="check the network or the VM, then retry"
             )

@@ -1,0 +1,301 @@
+"""SSHTransport against a real OpenSSH server: commands, files, and every
+failure mapped to its typed error."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import tarfile
+import threading
+import time
+
+import pytest
+
+from mta.transport import (
+    AuthFailed,
+    CommandTimeout,
+    ConnectionLost,
+    ConnectionRefused,
+    ConnectTimeout,
+    HostKeyChanged,
+    HostKeyUnknown,
+    SudoNeedsPassword,
+    Transport,
+)
+from mta.transport.hostkeys import fingerprint
+from mta.transport.ssh import SSHTransport
+from tests.support.sshd import free_port
+
+pytestmark = [pytest.mark.sshd, pytest.mark.timeout(120)]
+
+
+def test_run_reuses_one_connection_and_counts_round_trips(sshd):
+    with sshd.transport() as t:
+        assert isinstance(t, Transport)
+        res = t.run("echo out; echo err >&2; exit 3")
+        assert (res.exit_status, res.stdout, res.stderr) == (3, b"out\n", b"err\n")
+        first = t._t
+        assert t.run(["printf", "%s|", "a b", "it's", "$(id)"]).stdout == b"a b|it's|$(id)|"
+        assert t.run("sh -s", stdin=b"echo from-stdin\n").stdout == b"from-stdin\n"
+        assert t._t is first
+        assert t.round_trips == 3
+
+
+def test_large_output_and_input_do_not_deadlock(sshd):
+    blob = os.urandom(3 << 20)
+    with sshd.transport() as t:
+        res = t.run("cat", stdin=blob, timeout=60)
+        assert res.stdout == blob
+
+
+def test_read_files_in_one_round_trip(sshd, tmp_path):
+    (tmp_path / "a.conf").write_bytes(b"x=1\n\xff\x00binary")
+    os.chmod(tmp_path, 0o755)
+    with sshd.transport() as t:
+        got = t.read_files([str(tmp_path / "a.conf"), "/no/such/file", "/etc/hostname"], max_bytes=8)
+        assert got[str(tmp_path / "a.conf")] == b"x=1\n\xff\x00bi"
+        assert got["/no/such/file"] is None
+        assert got["/etc/hostname"] is not None
+        assert t.round_trips == 1
+
+
+def test_tar_paths_streams_and_reports_missing(sshd, tmp_path):
+    src = tmp_path / "srv"
+    (src / "app").mkdir(parents=True)
+    (src / "app" / "main.py").write_text("print('hi')\n")
+    (src / "app" / "debug.log").write_text("noise\n")
+    buf = io.BytesIO()
+    with sshd.transport() as t:
+        res = t.tar_paths([str(src / "app"), "/no/such/dir"], buf, exclude=["*.log"])
+    assert res.bytes_written == len(buf.getvalue()) > 0
+    assert any("no/such/dir" in s for s in res.skipped)
+    buf.seek(0)
+    names = tarfile.open(fileobj=buf).getnames()
+    assert str(src / "app" / "main.py").lstrip("/") in names
+    assert not any(n.endswith("debug.log") for n in names)
+
+
+def test_tar_paths_size_cap(sshd, tmp_path):
+    (tmp_path / "big").write_bytes(os.urandom(1 << 20))
+    buf = io.BytesIO()
+    with sshd.transport() as t:
+        res = t.tar_paths([str(tmp_path / "big")], buf, max_bytes=100_000)
+        assert res.truncated and res.bytes_written <= 100_000
+        assert t.run("echo alive").stdout == b"alive\n"  # the connection survives the cut stream
+
+
+def test_closed_port_is_connection_refused(sshd):
+    port = free_port()
+    t = SSHTransport(f"root@127.0.0.1:{port}", key_filename=str(sshd.key_path), ssh_config="")
+    with pytest.raises(ConnectionRefused, match="refused"):
+        t.run("true")
+
+
+def test_silent_listener_is_banner_timeout():
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(5)
+    port = srv.getsockname()[1]
+    try:
+        t = SSHTransport(f"root@127.0.0.1:{port}", connect_timeout=1.0, ssh_config="", use_agent=False)
+        start = time.monotonic()
+        with pytest.raises(ConnectTimeout, match="banner") as info:
+            t.run("true")
+        assert time.monotonic() - start < 6
+        assert info.value.hint
+    finally:
+        srv.close()
+
+
+def test_connect_timeout_when_syns_are_dropped():
+    # A listener whose accept queue is full drops new SYNs: a loopback black hole.
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(0)
+    port = srv.getsockname()[1]
+    fillers = []
+    try:
+        for _ in range(4):
+            c = socket.socket()
+            c.setblocking(False)
+            c.connect_ex(("127.0.0.1", port))
+            fillers.append(c)
+        time.sleep(0.2)
+        t = SSHTransport(f"root@127.0.0.1:{port}", connect_timeout=1.0, ssh_config="", use_agent=False)
+        start = time.monotonic()
+        with pytest.raises(ConnectTimeout) as info:
+            t.run("true")
+        assert time.monotonic() - start < 8
+        assert "1s" in info.value.message or "banner" in info.value.message
+    finally:
+        for c in fillers:
+            c.close()
+        srv.close()
+
+
+def test_wrong_key_is_auth_failed(sshd, tmp_path):
+    other = tmp_path / "other"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
+    t = sshd.transport(key_filename=str(other), look_for_keys=False)
+    with pytest.raises(AuthFailed, match="authentication failed for root") as info:
+        t.run("true")
+    assert str(other) in info.value.message and info.value.hint
+
+
+def test_encrypted_key_passphrase_from_env(sshd_factory, tmp_path, monkeypatch):
+    key = tmp_path / "enc"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "pass phrase", "-f", str(key)], check=True)
+    server = sshd_factory(user_key=key, hosts=["127.0.0.1"])
+    monkeypatch.delenv("MTA_SSH_KEY_PASSPHRASE", raising=False)
+    with pytest.raises(AuthFailed, match="encrypted"):
+        server.transport(look_for_keys=False).run("true")
+    monkeypatch.setenv("MTA_SSH_KEY_PASSPHRASE", "pass phrase")
+    with server.transport() as t:
+        assert t.run("echo ok").stdout == b"ok\n"
+    monkeypatch.delenv("MTA_SSH_KEY_PASSPHRASE")
+    with server.transport(passphrase=lambda prompt: "pass phrase") as t:
+        assert t.run("echo ok").stdout == b"ok\n"
+
+
+def test_unknown_host_key_then_accept_new_records_it(sshd, tmp_path, monkeypatch):
+    mine = tmp_path / "mta_known_hosts"
+    monkeypatch.setenv("MTA_KNOWN_HOSTS", str(mine))
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    with pytest.raises(HostKeyUnknown, match=sshd.host_key_fingerprint) as info:
+        sshd.transport(known_hosts=[str(empty), str(mine)]).run("true")
+    assert "--accept-new-host-key" in info.value.hint
+    with sshd.transport(known_hosts=[str(empty), str(mine)], accept_new_host_key=True) as t:
+        assert t.run("echo ok").ok
+    assert f"[{sshd.host}]:{sshd.port}" in mine.read_text()
+    assert oct(mine.stat().st_mode & 0o777) == "0o600"
+    with sshd.transport(known_hosts=[str(empty), str(mine)]) as t:  # now trusted
+        assert t.run("echo ok").ok
+
+
+def test_changed_host_key_is_always_an_error(sshd, tmp_path):
+    import paramiko
+
+    fake = paramiko.Ed25519Key.from_private_key_file(str(sshd.key_path))  # some other ed25519 key
+    known = tmp_path / "known"
+    known.write_text(f"[{sshd.host}]:{sshd.port} ssh-ed25519 {fake.get_base64()}\n")
+    for accept in (False, True):
+        with pytest.raises(HostKeyChanged) as info:
+            sshd.transport(known_hosts=[str(known)], accept_new_host_key=accept).run("true")
+        msg = info.value.message
+        assert f"[{sshd.host}]:{sshd.port}" in msg
+        assert fingerprint(fake) in msg and sshd.host_key_fingerprint in msg
+        assert "ssh-keygen -R" in info.value.hint
+
+
+def test_hashed_known_hosts_entries_are_honoured(sshd, tmp_path):
+    known = tmp_path / "known"
+    known.write_text(sshd.known_hosts.read_text())
+    subprocess.run(["ssh-keygen", "-q", "-H", "-f", str(known)], check=True, capture_output=True)
+    assert "|1|" in known.read_text()
+    with sshd.transport(known_hosts=[str(known)]) as t:
+        assert t.run("true").ok
+
+
+def test_command_timeout_leaves_connection_usable(sshd):
+    with sshd.transport() as t:
+        start = time.monotonic()
+        with pytest.raises(CommandTimeout, match="1s"):
+            t.run("sleep 20", timeout=1)
+        assert time.monotonic() - start < 5
+        assert t.run("echo ok").stdout == b"ok\n"
+
+
+def test_connection_cut_mid_command_is_connection_lost(sshd_factory):
+    server = sshd_factory(hosts=["127.0.0.1"])
+    t = server.transport()
+    t.connect()
+    outcome = {}
+
+    def run():
+        try:
+            outcome["res"] = t.run("sleep 30")
+        except Exception as exc:  # noqa: BLE001
+            outcome["exc"] = exc
+
+    th = threading.Thread(target=run)
+    th.start()
+    deadline = time.monotonic() + 10
+    while not server.children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    for pid in server.children():
+        os.kill(pid, 9)
+    th.join(15)
+    assert isinstance(outcome.get("exc"), ConnectionLost), outcome
+    assert "connection lost" in outcome["exc"].message
+    t.close()
+
+
+def test_sudo_password_required(sshd, sudo_users):
+    with sshd.transport(user="mtapw") as t:
+        assert t.run("id -un").stdout == b"mtapw\n"
+        with pytest.raises(SudoNeedsPassword, match="password") as info:
+            t.run("id -u", sudo=True)
+        assert "NOPASSWD" in info.value.hint
+
+
+def test_sudo_requiretty(sshd, sudo_users):
+    with sshd.transport(user="mtatty") as t:
+        with pytest.raises(SudoNeedsPassword, match="tty") as info:
+            t.run("id -u", sudo=True)
+        assert "requiretty" in info.value.hint
+
+
+def test_sudo_as_root_is_a_no_op(sshd):
+    with sshd.transport() as t:
+        assert t.run("id -u", sudo=True).stdout == b"0\n"
+
+
+def test_jump_host(sshd):
+    # bastion 127.0.0.1, target 127.0.0.2 as the bastion sees it
+    jump = f"root@{sshd.hosts[0]}:{sshd.port}"
+    with sshd.transport(1, jump=jump) as t:
+        assert t.run("echo via-bastion").stdout == b"via-bastion\n"
+        assert t._jump is not None and t._jump.round_trips == 0
+
+
+def test_jump_host_cannot_reach_target(sshd):
+    jump = f"root@{sshd.hosts[0]}:{sshd.port}"
+    t = SSHTransport(f"root@127.0.0.1:{free_port()}", jump=jump, key_filename=str(sshd.key_path),
+                     known_hosts=[str(sshd.known_hosts)], ssh_config="", use_agent=False)
+    with pytest.raises(ConnectionRefused, match="jump host"):
+        t.run("true")
+
+
+def test_ssh_config_alias_and_proxycommand(sshd, tmp_path):
+    cfg = tmp_path / "ssh_config"
+    cfg.write_text(
+        f"Host legacy-web\n  HostName {sshd.hosts[2]}\n  Port {sshd.port}\n  User root\n"
+        f"  IdentityFile {sshd.key_path}\n"
+        f"Host via-proxy\n  HostName {sshd.hosts[3]}\n  Port {sshd.port}\n  User root\n"
+        f"  IdentityFile {sshd.key_path}\n"
+        f"  ProxyCommand ssh -q -i {sshd.key_path} -o UserKnownHostsFile={sshd.known_hosts} "
+        f"-o StrictHostKeyChecking=yes -o BatchMode=yes -p {sshd.port} -W %h:%p root@{sshd.hosts[0]}\n"
+    )
+    t = SSHTransport("legacy-web", ssh_config=str(cfg), known_hosts=[str(sshd.known_hosts)], use_agent=False)
+    with t:
+        assert t.endpoint.hostname == sshd.hosts[2] and t.name == "legacy-web"
+        assert t.run("echo alias").stdout == b"alias\n"
+    t = SSHTransport("via-proxy", ssh_config=str(cfg), known_hosts=[str(sshd.known_hosts)], use_agent=False)
+    with t:
+        assert t.run("echo proxied").stdout == b"proxied\n"
+
+
+def test_target_parsing():
+    from mta.errors import InputError
+    from mta.transport.ssh_target import parse_target
+
+    assert parse_target("bob@web1:2222") == ("bob", "web1", 2222)
+    assert parse_target("[::1]:22") == (None, "::1", 22)
+    assert parse_target("web1") == (None, "web1", None)
+    for bad in ("", "a b", "host:99999", "@host"):
+        with pytest.raises(InputError):
+            parse_target(bad)
