@@ -1,0 +1,159 @@
+"""Fit rules: each fires on its evidence, stays quiet on a clean host, can be overridden."""
+
+from __future__ import annotations
+
+import pytest
+
+from mta.errors import InputError
+from mta.estimate import RULES, evaluate_rules, fit_score, list_rules
+from mta.estimate.settings import load_rules
+from mta.model import App, CronJob, FileContent, HostFacts, Mount, Package, Process, ProbeError, Socket
+from mta.model.estimate import Finding, RuleOverride, RulesFile
+from mta.model.plan import EnvVar, PortSpec
+
+GIB = 1024**3
+
+
+def clean_facts(**kw) -> HostFacts:
+    base = dict(
+        host="vm1",
+        processes=[Process(pid=1, name="systemd"), Process(pid=10, ppid=1, name="gunicorn", user="www", rss_bytes=10)],
+        mounts=[Mount(device="/dev/sda1", mountpoint="/", fstype="xfs")],
+        cron=[CronJob(schedule="17 * * * *", command="cd / && run-parts --report /etc/cron.hourly", source="/etc/crontab")],
+    )
+    base.update(kw)
+    return HostFacts(**base)
+
+
+def web(**kw) -> App:
+    base = dict(name="web", stack="django", runtime="python", runtime_version="3.8.10", confidence=0.9, pids=[10],
+                user="www", ports=[PortSpec(port=8000)], data_paths=["/var/lib/web"], code_paths=["/srv/web"])
+    base.update(kw)
+    return App(**base)
+
+
+def fired(facts, apps, rules=None) -> dict[str, Finding]:
+    host, per_app = evaluate_rules(facts, apps, rules)
+    return {f.rule: f for f in host + [f for fs in per_app for f in fs]}
+
+
+def test_a_clean_host_is_excellent():
+    facts = clean_facts()
+    host, per_app = evaluate_rules(facts, [web()])
+    assert host == [] and per_app == [[]]
+    assert fit_score(host + per_app[0]) == "Excellent"
+
+
+def test_rule_ids_are_documented_and_unique():
+    rules = list_rules()
+    assert len({r.id for r in rules}) == len(rules) == len(RULES)
+    for r in rules:
+        assert r.explanation and r.title and r.severity in {"info", "low", "medium", "high", "blocker"}
+
+
+CASES = {
+    "no-app": (dict(), None),
+    "kernel-modules": (dict(packages=[Package(name="nvidia-dkms", version="470")]), [web()]),
+    "gui-x11": (dict(processes=clean_facts().processes + [Process(pid=50, name="Xorg")]), [web()]),
+    "licensed-db": (dict(processes=clean_facts().processes + [Process(pid=60, name="ora_pmon_ORCL")]), [web()]),
+    "nfs-mounts": (dict(mounts=[Mount(device="filer:/x", mountpoint="/mnt/x", fstype="nfs4", network=True)]), [web()]),
+    "cron-jobs": (dict(cron=[CronJob(schedule="0 2 * * *", command="/opt/bin/nightly.sh", source="/etc/cron.d/n")]), [web()]),
+    "partial-discovery": (dict(errors=[ProbeError(section="packages", message="rpm: not found")]), [web()]),
+    "tightly-coupled": (
+        dict(processes=[Process(pid=10, name="supervisord")]
+             + [Process(pid=100 + k, ppid=10, name=f"daemon{k}") for k in range(8)]),
+        [web()],
+    ),
+    "large-local-state": (
+        dict(mounts=[Mount(device="/dev/sdb", mountpoint="/var/lib/web", fstype="ext4", used_bytes=300 * GIB)]),
+        [web()],
+    ),
+    "writes-outside-data-dirs": (dict(), [web(data_paths=["/srv/web/media"])]),
+    "hard-coded-ips": (
+        dict(files=[FileContent(path="/srv/web/settings.py",
+                                content="# 10.9.9.9 comment\nDB = 'postgres://u:s3cret@10.1.2.3/db'\nBIND='0.0.0.0'\n")]),
+        [web(config_files=["/srv/web/settings.py"], env=[EnvVar(name="CACHE", value="192.168.7.7:11211")])],
+    ),
+    "privileged": (dict(), [web(ports=[PortSpec(port=80)], user="root")]),
+    "unsupported-runtime": (dict(), [web(runtime="java", runtime_version="1.6.0_45")]),
+    "low-confidence-detection": (dict(), [web(confidence=0.3)]),
+}
+
+
+def test_every_rule_has_a_case():
+    assert set(CASES) == set(RULES)
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_rule_fires_with_evidence(rule_id):
+    kw, apps = CASES[rule_id]
+    facts = clean_facts(**kw)
+    found = fired(facts, apps if apps is not None else [])
+    assert rule_id in found, found.keys()
+    f = found[rule_id]
+    assert f.evidence and all(isinstance(e, str) and e for e in f.evidence)
+    assert f.severity == RULES[rule_id].severity
+    others = set(found) - {rule_id}
+    assert not others, f"{rule_id} case also fired {others}"
+
+
+def test_hard_coded_ip_evidence_never_carries_the_line():
+    kw, apps = CASES["hard-coded-ips"]
+    f = fired(clean_facts(**kw), apps)["hard-coded-ips"]
+    text = " ".join(f.evidence)
+    assert "10.1.2.3" in text and "192.168.7.7" in text
+    assert "s3cret" not in text and "10.9.9.9" not in text and "0.0.0.0" not in text
+    assert "/srv/web/settings.py:2: 10.1.2.3" in f.evidence
+
+
+@pytest.mark.parametrize(
+    "runtime,version,fires",
+    [("java", "1.6.0_45", True), ("java", "6", True), ("java", "1.8.0_292", False), ("java", "11", False),
+     ("python", "2.6.6", True), ("python", "2.7.5", True), ("python", "3.6.8", False), ("php", "5.4.16", True),
+     ("php", "7.4", False), ("node", "8.17.0", True), ("node", "16.20.0", False), ("python", "", False)],
+)
+def test_unsupported_runtime_table(runtime, version, fires):
+    found = fired(clean_facts(), [web(runtime=runtime, runtime_version=version)])
+    assert ("unsupported-runtime" in found) is fires
+
+
+def test_fit_score_maps_the_worst_severity():
+    def f(sev):
+        return Finding(rule="x", severity=sev, title="x", host="h")
+
+    assert fit_score([]) == "Excellent"
+    assert fit_score([f("info")]) == "Excellent"
+    assert fit_score([f("low"), f("info")]) == "Good"
+    assert fit_score([f("low"), f("medium")]) == "Needs minor work"
+    assert fit_score([f("high"), f("medium")]) == "Needs major work"
+    assert fit_score([f("blocker"), f("low")]) == "Not recommended"
+    assert fit_score([f("low")], insufficient=True) == "Insufficient data"
+
+
+def test_overrides_switch_off_and_change_severity():
+    kw, apps = CASES["cron-jobs"]
+    facts = clean_facts(**kw)
+    rules = list_rules(RulesFile(rules={"cron-jobs": RuleOverride(severity="high")}))
+    assert fired(facts, apps, rules)["cron-jobs"].severity == "high"
+    rules = list_rules(RulesFile(rules={"cron-jobs": RuleOverride(enabled=False)}))
+    assert "cron-jobs" not in fired(facts, apps, rules)
+
+
+def test_rules_file_is_validated(tmp_path):
+    good = tmp_path / "rules.yaml"
+    good.write_text("rules:\n  cron-jobs: {enabled: false}\n  privileged: {severity: medium}\n")
+    loaded = load_rules(good)
+    assert loaded.rules["cron-jobs"].enabled is False
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  no-such-rule: {enabled: false}\n")
+    with pytest.raises(InputError, match="unknown rule id 'no-such-rule'"):
+        load_rules(bad)
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("rules:\n  cron-jobs: {severity: huge}\n")
+    with pytest.raises(InputError, match="typo.yaml: field 'rules.cron-jobs.severity'"):
+        load_rules(typo)
+
+
+def test_listening_x11_socket_is_evidence():
+    facts = clean_facts(sockets=[Socket(protocol="tcp", address="0.0.0.0", port=6000)])
+    assert "gui-x11" in fired(facts, [web()])
