@@ -1,0 +1,179 @@
+"""mta verify without an engine: compose reading, command lines, smoke judging,
+and cleanup bookkeeping through a fake runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mta.errors import InputError
+from mta.transport.base import CommandResult
+from mta.verify import Engine, verify_dirs
+from mta.verify.compose import interpolate, load_project, parse_env_file, start_order
+from mta.verify.engine import RunSpec
+from mta.verify.naive import naive_size
+from mta.verify.runner import host_dirs
+from mta.verify.smoke import judge, page_title
+
+HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
+
+
+def test_interpolation_follows_compose_rules():
+    env = {"A": "1", "EMPTY": ""}
+    assert interpolate("${A}-$A-${B:-x}-${EMPTY:-d}-${EMPTY-d}-$$A", env) == "1-1-x-d--$A"
+    assert interpolate({"k": ["${A}"]}, env) == {"k": ["1"]}
+
+
+def test_env_file_parsing(tmp_path):
+    p = tmp_path / ".env"
+    p.write_text("# c\nexport DB_PASSWORD='s3 cret'\nEMPTY=\nX=1=2\n\n")
+    assert parse_env_file(p) == {"DB_PASSWORD": "s3 cret", "EMPTY": "", "X": "1=2"}
+
+
+def test_load_handmade_project():
+    proj = load_project(HANDMADE)
+    web, cache = proj.services["web"], proj.services["cache"]
+    assert web.build_context == (HANDMADE / "apps/web").resolve()
+    assert web.env == {"CACHE_HOST": "cache", "GREETING": "hello"}
+    assert web.ports == [8000]
+    assert web.depends_on == ["cache"]
+    assert [(s.name, s.target) for s in web.secrets] == [("web-token", "/run/secrets/web-token")]
+    assert cache.health_cmd == ["CMD", "redis-cli", "ping"]
+    assert [(m.kind, m.source, m.target) for m in cache.mounts] == [("volume", "cache-data", "/var/lib/redis")]
+    assert start_order(proj.services) == ["cache", "web"]
+
+
+def test_dotenv_feeds_interpolation(tmp_path):
+    d = tmp_path / "h"
+    shutil.copytree(HANDMADE, d)
+    (d / ".env").write_text("GREETING=bonjour\n")
+    assert load_project(d).services["web"].env["GREETING"] == "bonjour"
+
+
+def test_depends_on_cycle_and_unknown_are_input_errors(tmp_path):
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  a: {image: x:1, depends_on: [b]}\n  b: {image: x:1, depends_on: [a]}\n"
+    )
+    with pytest.raises(InputError, match="cycle"):
+        start_order(load_project(tmp_path).services)
+    (tmp_path / "compose.yaml").write_text("services:\n  a: {image: x:1, depends_on: [nope]}\n")
+    with pytest.raises(InputError, match="unknown service 'nope'"):
+        load_project(tmp_path)
+
+
+def test_host_dirs(tmp_path):
+    with pytest.raises(InputError, match="no compose.yaml"):
+        host_dirs(tmp_path)
+    for h in ("b", "a"):
+        (tmp_path / "hosts" / h).mkdir(parents=True)
+        (tmp_path / "hosts" / h / "compose.yaml").write_text("services: {}\n")
+    assert [p.name for p in host_dirs(tmp_path)] == ["a", "b"]
+    assert host_dirs(tmp_path / "hosts" / "a") == [(tmp_path / "hosts" / "a").resolve()]
+
+
+def test_engine_command_lines():
+    pod = Engine("podman", "runc")
+    assert pod.build("t:1", "/ctx", "/ctx/Dockerfile", {}) == [
+        "podman", "build", "-t", "t:1", "-f", "/ctx/Dockerfile", "--runtime", "runc", "--format", "docker", "/ctx",
+    ]
+    spec = RunSpec(
+        name="c", image="i:1", network="n", aliases=["web"], env={"A": "b c"}, publish=[8080],
+        health_cmd=["CMD", "curl", "-f", "http://x/"], entrypoint=["/bin/sh", "-c"], command=["echo hi"],
+    )
+    argv = pod.run(spec)
+    assert argv[:5] == ["podman", "run", "-d", "--runtime", "runc"]
+    assert ["--network-alias", "web"] == argv[argv.index("--network-alias"):][:2]
+    assert "-e" in argv and "A=b c" in argv
+    assert "127.0.0.1::8080" in argv
+    assert argv[argv.index("--health-cmd") + 1] == '["curl", "-f", "http://x/"]'
+    assert argv[-5:] == ["--entrypoint", "/bin/sh", "i:1", "-c", "echo hi"]
+    dock = Engine("docker", "runc")
+    assert "--runtime" not in dock.build("t", "/c", "/c/D", {})
+    assert dock.run(spec)[dock.run(spec).index("--health-cmd") + 1] == "curl -f http://x/"
+    assert dock.health("c")[:2] == ["docker", "inspect"]
+    assert pod.health("c") == ["podman", "healthcheck", "run", "c"]
+    with pytest.raises(ValueError):
+        Engine("lxc")
+
+
+def test_smoke_judging():
+    body = b"<html><head><title>\n  Team &amp; Notes </title></head></html>"
+    assert page_title(body) == "Team & Notes"
+    assert judge("/", 200, body, 200, "Team & Notes").status == "ok"
+    bad = judge("/", 500, body, 200, "Other")
+    assert bad.status == "fail" and "status 500" in bad.detail and "title" in bad.detail
+    assert judge("/", 302, b"", None, "").status == "ok"
+    assert judge("/", None, b"", 200, "").detail == "no HTTP answer"
+
+
+def test_naive_sizes_known_for_main_runtimes():
+    for rt in ("java", "python", "php", "node"):
+        assert naive_size(rt)[0] > 300e6
+    assert naive_size("", "tomcat") == naive_size("java")
+    assert naive_size("postgres") is None
+
+
+class FakeRunner:
+    """Records command lines; fails the run of the service named in ``fail``."""
+
+    def __init__(self, fail: str = ""):
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    def run(self, argv, *, timeout=None):
+        argv = list(argv)
+        self.calls.append(argv)
+        if argv[1] == "run" and self.fail and any(a.endswith("-" + self.fail) for a in argv):
+            return CommandResult(125, b"", b"boom")
+        if argv[1] == "inspect" and "{{.State.Status}}" in " ".join(argv):
+            return CommandResult(0, b"running 0", b"")
+        if argv[1] == "inspect":
+            return CommandResult(0, b"null", b"")
+        if argv[1] == "image" and argv[2] == "inspect":
+            return CommandResult(0, b"1000", b"")
+        if argv[1] == "port":
+            return CommandResult(0, b"127.0.0.1:1", b"")
+        if argv[1] in ("ps", "network", "volume") and argv[2] in ("-aq", "ls"):
+            return CommandResult(0, b"", b"")
+        return CommandResult(0, b"", b"")
+
+    def timed(self, argv, *, timeout=None):
+        return self.run(argv, timeout=timeout), 0.1
+
+    @staticmethod
+    def tcp_open(host, port, timeout=2.0):
+        return True
+
+    @staticmethod
+    def http_get(*a, **k):
+        from mta.transport.engine import HttpReply
+
+        return HttpReply(200, b"<title>Verify Demo</title>", 0.01)
+
+
+def test_failed_start_still_cleans_everything(tmp_path):
+    d = tmp_path / "h"
+    shutil.copytree(HANDMADE, d)
+    runner = FakeRunner(fail="web")
+    report = verify_dirs(d, Engine("podman", "runc"), runner=runner, timeout=5)
+    assert not report.ok
+    web = next(s for s in report.hosts[0].services if s.name == "web")
+    assert "did not start" in web.error
+    verbs = [c[1:3] for c in runner.calls]
+    assert ["rm", "-f"] in verbs  # the cache container
+    assert any(c[1:3] == ["network", "rm"] for c in runner.calls)
+    assert any(c[1:3] == ["volume", "rm"] for c in runner.calls)
+    # a secret value was generated and never written into the report
+    assert "generated test value" in " ".join(report.hosts[0].notes)
+
+
+def test_all_ok_with_fake_engine(tmp_path):
+    d = tmp_path / "h"
+    shutil.copytree(HANDMADE, d)
+    report = verify_dirs(d, Engine("podman", "runc"), runner=FakeRunner(), timeout=5)
+    assert report.ok, report.model_dump_json(indent=1)
+    web = next(s for s in report.hosts[0].services if s.name == "web")
+    assert web.smoke.status == "ok" and web.smoke.title == "Verify Demo"
+    assert web.naive_bytes and web.image_bytes == 1000
