@@ -165,12 +165,19 @@ def resolve_answers(
     sets: Iterable[str] = (),
     answers: Optional[Mapping[str, Any]] = None,
     unknown_apps: Literal["error", "ignore"] = "error",
+    full: bool = False,
 ) -> dict[str, Any]:
-    """The flat, checked answers for one host, every id resolved.
+    """The checked answers for one host, for ``mta.plan.make_plan``.
 
     What ``mta generate --answers FILE --set id=value``, batch and the wizard
-    hand to ``mta.plan.make_plan``. ``answers`` is an already loaded file
-    layer (batch loads once for many hosts).
+    use. ``answers`` is an already loaded file layer (batch loads once for
+    many hosts). Layers: --set > file > detected defaults > built-in.
+
+    The detected defaults *are* the plan's own decisions, so by default only
+    answers that differ from them are returned: an answer that merely
+    restates a default must not make the plan rebuild (and lose the details
+    of) what it decided. ``full=True`` returns every id (what the wizard
+    writes, so a reader sees every decision).
     """
     qs = questions_for(facts, apps)
     file_layer: dict[str, Any] = {}
@@ -182,7 +189,9 @@ def resolve_answers(
     set_layer = validate_answers(parse_sets(sets), facts, apps, source="--set", questions=qs)
     detected = {q.id: q.default for q in qs}
     chain = layer(set_layer, file_layer, detected, builtin_defaults(apps))
-    return {q.id: chain[q.id] for q in qs}
+    if full:
+        return {q.id: chain[q.id] for q in qs}
+    return {q.id: chain[q.id] for q in qs if chain[q.id] != detected[q.id]}
 
 
 def dump_answers(

@@ -43,6 +43,20 @@ def ssh_aliases(path: Optional[str] = None) -> list[str]:
     return names
 
 
+def _split_user(target: str) -> tuple[str, str]:
+    """``user@host:port`` -> (``host:port``, ``user``), so the User prompt
+    is the one place the user is set."""
+    from ..transport.ssh_target import parse_target
+
+    try:
+        user, host, port = parse_target(target)
+    except InputError:
+        return target, ""
+    if ":" in host:
+        host = f"[{host}]"
+    return (f"{host}:{port}" if port else host), user or ""
+
+
 def _default_key() -> str:
     for name in ("id_ed25519", "id_ecdsa", "id_rsa"):
         p = Path("~/.ssh").expanduser() / name
@@ -109,7 +123,8 @@ def interactive_connector(
                 default=conn.get("host", ""),
                 validate=lambda v: bool(v.strip()) or "a host is needed",
             ).strip()
-            conn["user"] = p.text("User", default=conn.get("user") or getpass.getuser()).strip()
+            conn["host"], target_user = _split_user(conn["host"])
+            conn["user"] = p.text("User", default=target_user or conn.get("user") or getpass.getuser()).strip()
             conn["auth"] = p.select("Log in with", AUTH_METHODS, default=conn.get("auth", "agent"))
             if conn["auth"] == "key":
                 conn["key_file"] = p.text(

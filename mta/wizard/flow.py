@@ -167,7 +167,6 @@ class Wizard:
         if not apps:
             self.c.print("No apps were detected; only host-level artifacts will be generated.")
         names = [a.name for a in apps]
-        has_proxy = any(a.role == "proxy" for a in apps)
         for app in apps:
             p = f"apps.{app.name}."
             summary.show_app(self.c, app)
@@ -183,7 +182,7 @@ class Wizard:
                 continue
             for key in ("base", "ports", "configmaps", "volumes", "secrets"):
                 self._ask(p + key)
-            if has_proxy and app.role != "proxy":
+            if app.role == "proxy":
                 self._ask(p + "proxy")
             self._ask(p + "replicas")
             self._ask(p + "resources")

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 from ..errors import GenerateError
 from ..io import write_atomic
 from ..model import App, HostFacts
-from .answers import ANSWERS_FILE, dump_answers, load_answers, validate_answers
+from .answers import ANSWERS_FILE, dump_answers, resolve_answers
 
 #: (facts, resolved answers, staging out root) -> None; writes hosts/<host>/...
 Renderer = Callable[[HostFacts, Mapping[str, Any], Path], None]
@@ -45,7 +45,7 @@ def pipeline_renderer(facts: HostFacts, answers: Mapping[str, Any], out_root: Pa
             f"generation is not available in this build ({exc})",
             hint="the wizard still wrote nothing; use `mta discover` and `mta generate` when they are installed",
         ) from None
-    generate_host(facts, None, out_root, dict(answers), str(answers.get("base", "official")))
+    generate_host(facts, None, out_root, dict(answers), str(answers.get("base") or "official"))
 
 
 @contextmanager
@@ -110,7 +110,7 @@ def generate(
         answers_path = staging / ANSWERS_FILE
         write_atomic(answers_path, text)
         # read back exactly as `mta generate --answers` will
-        replay = validate_answers(load_answers(answers_path), facts, apps, source=str(out / ANSWERS_FILE))
+        replay = resolve_answers(facts, apps, answers_path=answers_path)
         renderer(facts, replay, staging)
         files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
         with _no_interrupts():

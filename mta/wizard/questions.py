@@ -262,7 +262,8 @@ def _app_defaults(app: App, planned: Any) -> dict[str, Any]:
             "ports": [p.port for p in planned.expose],
             "configmaps": [c.source for c in planned.config if c.configmap],
             "volumes": vols,
-            "secrets": [s.key for s in planned.secrets],
+            # env names only: file secrets are keyed by file name, not env
+            "secrets": [e.name for e in planned.env if e.secret],
             "replicas": int(planned.replicas),
             "resources": planned.resources.strategy,
         }
@@ -353,7 +354,6 @@ def questions_for(facts: HostFacts, apps: Sequence[App]) -> list[Question]:
     )
 
     names = [a.name for a in apps]
-    has_proxy = any(a.role == "proxy" for a in apps)
     for app in apps:
         papp = planned.app(app.name) if planned is not None and hasattr(planned, "app") else None
         d = _app_defaults(app, papp)
@@ -425,8 +425,9 @@ def questions_for(facts: HostFacts, apps: Sequence[App]) -> list[Question]:
                 p + "proxy",
                 "choice",
                 "keep",
-                "Keep the reverse proxy in front of this app as its own container, or drop it"
-                + (" (a proxy was found on this host)." if has_proxy else "."),
+                "For a reverse proxy (nginx, httpd in front of the apps): keep it as its own container, "
+                "or drop it and let clients reach the apps directly or through the Ingress. "
+                + ("This app is a proxy." if app.role == "proxy" else "No effect: this app is not a proxy."),
                 choices=PROXY_CHOICES,
                 app=app.name,
             ),

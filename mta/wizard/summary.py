@@ -28,20 +28,21 @@ def secret_names(app: App) -> list[str]:
     return [v.name for v in app.env if v.secret or v.value is None or v.value == SECRET_MARKER]
 
 
-def fit_score(facts: HostFacts, apps: Sequence[App]) -> Optional[str]:
-    """The estimate module's fit score, when it is installed and agrees to give one."""
+def fit_scores(facts: HostFacts, apps: Sequence[App]) -> tuple[Optional[str], dict[str, str]]:
+    """(host fit, {app: fit}) from the estimate module's rules, when it is
+    installed; (None, {}) otherwise."""
     try:
-        from ..estimate import evaluate_rules, fit_score as score
+        from ..estimate import evaluate_rules, fit_score
     except ImportError:
-        return None
+        return None, {}
     try:
-        findings = evaluate_rules(facts, list(apps))
-        value = score(findings)
+        host_findings, per_app = evaluate_rules(facts, list(apps))
+        scores = {a.name: str(fit_score(f)) for a, f in zip(apps, per_app)}
+        every = list(host_findings) + [f for fs in per_app for f in fs]
+        host = str(fit_score(every, insufficient=not facts.processes or not apps))
     except Exception:  # the summary must not die on an estimate bug
-        return None
-    if isinstance(value, (int, float)):
-        return f"{value:g}"
-    return str(getattr(value, "score", value))
+        return None, {}
+    return host, scores
 
 
 def _more(items: list, shown: int) -> str:
@@ -59,13 +60,14 @@ def show(c: Console, facts: HostFacts, apps: Sequence[App]) -> None:
             f"  ({'privileged' if facts.privileged else 'unprivileged'} discovery)",
         )
     )
+    host_fit, app_fit = fit_scores(facts, apps)
     table = Table(title="Apps", title_justify="left", show_lines=False)
-    for col in ("app", "stack", "role", "ports", "confidence", "evidence"):
+    for col in ("app", "stack", "role", "ports", "confidence", "fit", "evidence"):
         table.add_column(col)
     for app in apps:
         ports = ",".join(str(p.port) for p in app.ports)
         evidence = "; ".join(f"{e.kind} {e.ref}" for e in app.evidence[:3]) + _more(app.evidence, 3)
-        table.add_row(Text(app.name), Text(app.stack), Text(app.role), Text(ports), f"{app.confidence:.0%}", Text(evidence))
+        table.add_row(Text(app.name), Text(app.stack), Text(app.role), Text(ports), f"{app.confidence:.0%}", Text(app_fit.get(app.name, "-")), Text(evidence))
     if apps:
         c.print(table)
     else:
@@ -97,9 +99,8 @@ def show(c: Console, facts: HostFacts, apps: Sequence[App]) -> None:
             + _more(secrets, 12)
         )
     )
-    score = fit_score(facts, apps)
-    if score is not None:
-        c.print(Text(f"Container fit score: {score}"))
+    if host_fit is not None:
+        c.print(Text(f"Container fit (host): {host_fit}"))
     if facts.not_visible:
         c.print(Text("Not visible without root: " + ", ".join(facts.not_visible[:6]) + _more(facts.not_visible, 6), style="yellow"))
     if facts.errors:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from mta.model import App, EnvVar, Evidence, HostFacts, PortSpec
+from mta.model import App, EnvVar, Evidence, FileContent, HostFacts, PortSpec
 
 
 @pytest.fixture
 def facts() -> HostFacts:
-    return HostFacts(host="vm1")
+    return HostFacts(host="vm1", files=[FileContent(path="/etc/app/app.conf", size=8, content="port=8080\n")])
 
 
 @pytest.fixture

@@ -120,7 +120,7 @@ def test_layer_order():
 def test_resolve_set_beats_file_beats_detected(tmp_path, facts, apps):
     f = tmp_path / "answers.yaml"
     f.write_text("schema_version: 1\nanswers:\n  apps.web.replicas: 2\n  targets.swarm: false\n  apps:\n    db:\n      replicas: 0\n")
-    got = resolve_answers(facts, apps, answers_path=f, sets=["apps.web.replicas=5"])
+    got = resolve_answers(facts, apps, answers_path=f, sets=["apps.web.replicas=5"], full=True)
     assert got["apps.web.replicas"] == 5  # --set
     assert got["targets.swarm"] is False  # file
     assert got["apps.db.replicas"] == 0  # nested form of the file
@@ -128,6 +128,15 @@ def test_resolve_set_beats_file_beats_detected(tmp_path, facts, apps):
     assert got["apps.web.proxy"] == "keep"  # built-in
     assert set(got) == {q.id for q in questions_for(facts, apps)}
     assert set(builtin_defaults(apps)) == set(got)
+
+
+def test_resolve_returns_only_changes_from_the_plan(tmp_path, facts, apps):
+    detected = {q.id: q.default for q in questions_for(facts, apps)}
+    f = tmp_path / "a.yaml"
+    f.write_text(dump_answers(detected))  # an answers file restating every default
+    assert resolve_answers(facts, apps, answers_path=f) == {}
+    got = resolve_answers(facts, apps, answers_path=f, sets=["apps.db.replicas=0"])
+    assert got == {"apps.db.replicas": 0}
 
 
 def test_load_answers_errors_name_the_file(tmp_path):
@@ -162,7 +171,7 @@ def test_parse_set():
 
 
 def test_dump_round_trips_and_holds_no_password(tmp_path, facts, apps):
-    answers = resolve_answers(facts, apps)
+    answers = resolve_answers(facts, apps, full=True)
     path = tmp_path / "mta-answers.yaml"
     path.write_text(dump_answers(answers, host="vm1", connection={"host": "vm1", "user": "ops", "auth": "password"}))
     assert validate_answers(load_answers(path), facts, apps) == answers

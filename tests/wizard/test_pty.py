@@ -135,3 +135,107 @@ def test_offline_full_run_replays_byte_identical(tmp_path):
     assert "mta verify" in text and "kubectl apply -k" in text and "docker compose" in text
     assert "k8s.ingress_host: shop.example.com" in (out / "mta-answers.yaml").read_text()
     assert_replays(out, "shop01", tmp_path)
+
+
+# -- against a real sshd ---------------------------------------------------
+
+TEST_USER = "mtawiz"
+
+
+def needs_discover() -> None:
+    needs("mta.discover")
+    import mta.discover
+
+    if not hasattr(mta.discover, "discover"):
+        if IN_CI:
+            pytest.fail("CI=true but mta.discover.discover is missing", pytrace=False)
+        pytest.skip("mta.discover.discover has not landed yet")
+
+
+@pytest.fixture
+def password_sshd(sshd_factory):
+    """A throw-away sshd that also takes a password for one test user.
+
+    The suite's shared sshd is key-only; password login is enabled here for
+    ``mtawiz`` alone with a Match block (sshd keeps the first value of a
+    keyword, so the key-only defaults above it cannot simply be overridden)."""
+    import secrets
+
+    created = subprocess.run(["id", TEST_USER], capture_output=True).returncode != 0
+    if created:
+        res = subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", TEST_USER], capture_output=True, text=True)
+        if res.returncode != 0:
+            pytest.fail(f"cannot create test user: {res.stderr.strip()}") if IN_CI else pytest.skip(f"cannot create test user: {res.stderr.strip()}")
+    password = "Pw-" + secrets.token_urlsafe(12)
+    subprocess.run(["chpasswd"], input=f"{TEST_USER}:{password}\n", text=True, check=True, capture_output=True)
+    try:
+        server = sshd_factory(hosts=["127.0.0.1"], extra_config=f"Match User {TEST_USER}\n    PasswordAuthentication yes\n")
+        yield server, password
+    finally:
+        if created:
+            subprocess.run(["userdel", "--remove", TEST_USER], capture_output=True)
+
+
+@pytest.mark.sshd
+def test_ssh_run_with_wrong_password_retry_replays(password_sshd, tmp_path):
+    needs("mta.pipeline")
+    needs_discover()
+    server, password = password_sshd
+    out = tmp_path / "out"
+    known = tmp_path / "known_hosts"  # empty: the wizard must ask to trust the key
+    known.write_text("")
+    env = {"MTA_KNOWN_HOSTS": str(known), "MTA_SSH_CONFIG": "", "HOME": str(tmp_path), "SSH_AUTH_SOCK": ""}
+    w = Wizard(["wizard", f"{TEST_USER}@127.0.0.1:{server.port}", "-o", str(out)], env=env, cwd=str(tmp_path), timeout=60)
+    try:
+        w.expect_prompt("Host")
+        w.send(ENTER)
+        w.expect_prompt("User")
+        w.send(ENTER)  # taken from the target
+        w.expect_prompt("Log in with")
+        w.send(DOWN, DOWN, ENTER)  # a password
+        w.expect_prompt("sudo")
+        w.send("n")
+        w.expect_prompt("Jump host")
+        w.send(ENTER)
+        w.expect_prompt("Password for")
+        w.type_line("not-the-password", clear=False)
+        w.expect_prompt("Trust this host key")
+        w.send("y")
+        w.expect_prompt("Password for")  # the wrong password is asked again
+        assert "authentication failed" in w.text()
+        w.type_line(password, clear=False)
+        drive_defaults(w, "Write the artifacts")
+        assert f"connected to 127.0.0.1:{server.port} as {TEST_USER}" in w.text()
+        w.send(ENTER)
+        assert w.next_prompt() is None
+        assert w.wait_exit() == 0, w.text()[-3000:]
+    finally:
+        w.kill()
+    assert password not in w.text()
+    answers = (out / "mta-answers.yaml").read_text()
+    assert password not in answers and "not-the-password" not in answers
+    assert "auth: password" in answers
+    assert known.read_text().strip(), "the trusted key was recorded"
+    hosts = [p.name for p in (out / "hosts").iterdir()]
+    assert len(hosts) == 1
+    assert_replays(out, hosts[0], tmp_path)
+
+
+@pytest.mark.sshd
+def test_defaults_over_ssh_without_a_terminal(sshd, tmp_path):
+    needs("mta.pipeline")
+    needs_discover()
+    out = tmp_path / "out"
+    env = dict(os.environ, **sshd.env, MTA_SSH_CONFIG="")
+    res = subprocess.run(
+        [sys.executable, "-m", "mta", "wizard", "--defaults", sshd.target(), *sshd.cli_args(), "-o", str(out), "--set", "targets.swarm=false"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=150,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "targets.swarm: false" in (out / "mta-answers.yaml").read_text()
+    hosts = [p.name for p in (out / "hosts").iterdir()]
+    assert_replays(out, hosts[0], tmp_path)
