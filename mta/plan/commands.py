@@ -1,0 +1,139 @@
+"""VM command lines -> exec-form container commands; cron schedules -> five fields."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Optional
+
+#: interpreters whose VM path (/usr/lib/jvm/…/bin/java, /opt/rh/…/python3.6)
+#: means "the runtime", which the image puts on PATH.
+_INTERPRETERS = {
+    "java": "java",
+    "python": "python", "python2": "python", "python3": "python",
+    "node": "node", "nodejs": "node",
+    "php": "php", "php-fpm": "php-fpm",
+    "gunicorn": "gunicorn", "uwsgi": "uwsgi", "waitress-serve": "waitress-serve",
+    "celery": "celery", "uvicorn": "uvicorn", "daphne": "daphne",
+    "npm": "npm", "yarn": "yarn",
+}
+_PY_VERSIONED = re.compile(r"^python\d(\.\d+)?$")
+_PHP_FPM = re.compile(r"^php-?fpm[\d.]*$")
+_VENV_BIN = re.compile(r"/(?:venv|\.venv|env|virtualenv)[^/]*/bin/")
+
+
+def interpreter(argv0: str) -> Optional[str]:
+    """The PATH name to use in the image for a VM interpreter path, if known."""
+    base = argv0.rsplit("/", 1)[-1]
+    if _PY_VERSIONED.match(base):
+        return "python"
+    if _PHP_FPM.match(base):
+        return "php-fpm"
+    if base in _INTERPRETERS:
+        return _INTERPRETERS[base]
+    if _VENV_BIN.search(argv0):  # a console script from the VM's virtualenv
+        return base
+    return None
+
+
+def rewrite_command(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Make a VM command run in the image: interpreter paths become PATH names.
+
+    Returns (argv, notes). Arguments are kept verbatim: they are data and end
+    up in JSON-form CMD, never in a shell line.
+    """
+    if not argv:
+        return [], []
+    notes = []
+    out = list(argv)
+    name = interpreter(argv[0])
+    if name and name != argv[0]:
+        out[0] = name
+        notes.append(f"command: {argv[0]} -> {name} (runtime from the image)")
+    # pm2 supervises; in a container the orchestrator does, so run the script.
+    if out[0].rsplit("/", 1)[-1] in ("pm2", "pm2-runtime") and len(out) > 2 and out[1] == "start":
+        script = out[2]
+        if script.endswith((".js", ".mjs", ".cjs")):
+            out = ["node", script]
+            notes.append("pm2 replaced by node: the orchestrator restarts the container")
+    return out, notes
+
+
+def split_shell(command: str) -> list[str]:
+    """argv for a cron command; shell syntax keeps a shell."""
+    if re.search(r"[|&;<>`$(){}*?~]|\n", command):
+        return ["/bin/sh", "-c", command]
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return ["/bin/sh", "-c", command]
+
+
+_ALIASES = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
+_CALENDAR_WORDS = {
+    "minutely": "* * * * *",
+    "hourly": "0 * * * *",
+    "daily": "0 0 * * *",
+    "weekly": "0 0 * * 1",
+    "monthly": "0 0 1 * *",
+    "yearly": "0 0 1 1 *",
+    "annually": "0 0 1 1 *",
+}
+_DOW = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 0}
+_FIELD = re.compile(r"^[0-9A-Za-z*/,\-]+$")
+
+
+def to_five_fields(schedule: str) -> Optional[str]:
+    """A five-field cron schedule, or None when it cannot be expressed (@reboot)."""
+    s = " ".join(schedule.split())
+    if s.lower() in _ALIASES:
+        return _ALIASES[s.lower()]
+    parts = s.split(" ")
+    if len(parts) == 5 and all(_FIELD.match(p) for p in parts):
+        return s
+    return _on_calendar(s)
+
+
+def _on_calendar(s: str) -> Optional[str]:
+    """The common systemd OnCalendar= shapes: words, '[DOW] *-*-* HH:MM[:SS]'."""
+    low = s.lower()
+    if low in _CALENDAR_WORDS:
+        return _CALENDAR_WORDS[low]
+    m = re.match(r"^(?:([A-Za-z,.]+)\s+)?(\*|\d{4})-(\*|\d{1,2})-(\*|\d{1,2})\s+(\*|\d{1,2}):(\*|\d{1,2})(?::\d{1,2})?$", s)
+    if not m:
+        m2 = re.match(r"^(?:([A-Za-z,.]+)\s+)?(\*|\d{1,2}):(\*|\d{1,2})(?::\d{1,2})?$", s)
+        if not m2:
+            return None
+        dows, hour, minute = m2.groups()
+        day, month = "*", "*"
+    else:
+        dows, year, month, day, hour, minute = m.groups()
+        if year != "*":
+            return None
+    dow = "*"
+    if dows:
+        days = []
+        for part in re.split(r",", dows.lower()):
+            if ".." in part:
+                a, b = part.split("..", 1)
+                if a[:3] not in _DOW or b[:3] not in _DOW:
+                    return None
+                days.append(f"{_DOW[a[:3]]}-{_DOW[b[:3]]}")
+            elif part[:3] in _DOW:
+                days.append(str(_DOW[part[:3]]))
+            else:
+                return None
+        dow = ",".join(days)
+
+    def num(v: str) -> str:
+        return "*" if v == "*" else str(int(v))
+
+    return f"{num(minute)} {num(hour)} {num(day)} {num(month)} {dow}"

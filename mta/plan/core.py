@@ -1,0 +1,420 @@
+"""make_plan: per-app decisions first, then the ones that need every app
+(what is kept, who talks to whom, which cron job belongs where)."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from pathlib import Path
+from typing import Any, Optional
+
+from ..errors import InputError
+from ..io import load_yaml
+from ..model import (SECRET_MARKER, App, AppPlan, ConfigFile, EnvVar, Extract, Plan, PortSpec,
+                     ScheduledJob, SecretRef, Targets, VolumeSpec)
+from . import images, probes, resources
+from .commands import rewrite_command, split_shell, to_five_fields, interpreter
+from .names import config_key, dns_label, image_repo_component, is_env_name
+from .rewrite import Target, local_hosts, rewrite_host_var, rewrite_text
+from .stacks import BACKING_SPEC, backing_kind, context_path, family_of, looks_like_file, q, recipe
+
+SECRET_NAME = re.compile(r"(PASS|PASSWD|PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|_KEY$)", re.I)
+SECRET_FILE = re.compile(r"(tomcat-users\.xml|wp-config\.php|\.env$|\.pem$|\.key$|credentials|secrets?\.)", re.I)
+EXCLUDE_ALWAYS = ["**/.git", "**/node_modules", "**/venv", "**/.venv", "**/__pycache__", "**/*.pyc",
+                  "**/*.log", "**/.cache"]
+SECRETS_SHIM = "/usr/local/bin/mta-secrets-env"
+
+
+def load_mapping(path: str) -> dict[str, str]:
+    """A --base FILE: {official repo or ref: internal image}."""
+    data = load_yaml(path)
+    if isinstance(data, dict) and isinstance(data.get("images"), dict):
+        data = data["images"]
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise InputError(f"{path}: expected a mapping of official image -> internal image (strings)",
+                         hint="e.g.  python: registry.example.com/mirror/python")
+    for key, value in data.items():
+        if not images.IMAGE_REF.match(value) or value.endswith(":latest"):
+            raise InputError(f"{path}: field '{key}': {value!r} is not a pinned image reference")
+    return dict(data)
+
+
+def _app_answers(answers: dict, name: str) -> dict[str, Any]:
+    prefix = f"apps.{name}."
+    return {k[len(prefix):]: v for k, v in answers.items() if k.startswith(prefix)}
+
+
+def _as_list(value: Any, key: str) -> list:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise InputError(f"answer '{key}': expected a list, got {type(value).__name__}")
+
+
+def _as_bool(value: Any, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "yes", "1", "false", "no", "0"):
+        return value.lower() in ("true", "yes", "1")
+    raise InputError(f"answer '{key}': expected true or false, got {value!r}")
+
+
+def _under(path: str, roots: list[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def make_plan(facts, apps: list[App], *, answers: Optional[dict] = None, base: str = "official",
+              discovery_path: str = "") -> Plan:
+    """Decide everything for every app; answers (flat ``{id: value}``) override defaults."""
+    answers = dict(answers or {})
+    base = str(answers.get("base") or base or "official")
+    mapping: dict[str, str] = {}
+    mode = base
+    if base not in ("official", "debian"):
+        if not Path(base).is_file():
+            raise InputError(f"--base {base!r}: expected official, debian or a mapping file that exists")
+        mapping, mode = load_mapping(base), "official"
+    plan = Plan(host=facts.host, discovery=discovery_path, base=base, targets=_targets(answers))
+
+    seen: set[str] = set()
+    for app in apps:
+        name = dns_label(app.name)
+        while name in seen:
+            name = dns_label(f"{name}-{len(seen)}")
+        seen.add(name)
+        if name != app.name:
+            app = app.model_copy(update={"name": name})
+        plan.apps.append(_plan_app(facts, app, mode, mapping, _app_answers(answers, name)))
+
+    _keep_or_drop(plan, answers)
+    _wire(plan, facts)
+    _cron(plan, facts)
+    _publish(plan)
+    if not apps:
+        plan.notes.append(_nothing_found(facts))
+    return plan
+
+
+def _targets(answers: dict) -> Targets:
+    t = Targets()
+    for key in ("compose", "swarm", "kubernetes", "security", "sbom"):
+        if f"targets.{key}" in answers:
+            setattr(t, key, _as_bool(answers[f"targets.{key}"], f"targets.{key}"))
+    if answers.get("k8s.namespace"):
+        ns = str(answers["k8s.namespace"])
+        if dns_label(ns) != ns:
+            raise InputError(f"answer 'k8s.namespace': {ns!r} is not a DNS-1123 label")
+        t.namespace = ns
+    if answers.get("k8s.ingress_host"):
+        host = str(answers["k8s.ingress_host"])
+        if not re.match(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", host):
+            raise InputError(f"answer 'k8s.ingress_host': {host!r} is not a DNS name")
+        t.ingress_host = host
+    return t
+
+
+def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
+    base = str(ans.get("base") or mode)
+    r = recipe(app, facts, base, mapping)
+    ap = AppPlan(**app.model_dump())
+    ap.notes = list(app.notes) + r.notes
+    ap.run_as_user = r.run_as_user
+    host = image_repo_component(facts.host)
+    ap.image = r.image or f"mta/{host}-{app.name}:0.1"
+    ap.build = r.build
+    kind = backing_kind(app)
+
+    # ports
+    if "ports" in ans:
+        known = {p.port: p for p in app.ports}
+        ports = []
+        for v in _as_list(ans["ports"], f"apps.{app.name}.ports"):
+            try:
+                n = int(v)
+            except (TypeError, ValueError):
+                raise InputError(f"answer 'apps.{app.name}.ports': {v!r} is not a port number") from None
+            if not 1 <= n <= 65535:
+                raise InputError(f"answer 'apps.{app.name}.ports': {n} is out of range 1-65535")
+            http = known[n].http if n in known else any(h.port == n for h in facts.http)
+            ports.append(known.get(n) or PortSpec(port=n, http=http, name="http" if http else ""))
+        ap.expose = ports
+    else:
+        ap.expose = [p.model_copy() for p in app.ports]
+    for p in ap.expose:
+        if not p.http and any(h.port == p.port and h.status for h in facts.http):
+            p.http = True
+
+    # environment and secrets
+    want_secret = set(_as_list(ans.get("secrets"), f"apps.{app.name}.secrets"))
+    secret_name = f"{app.name}-secrets"
+    env: list[EnvVar] = []
+    for var in app.env:
+        if not is_env_name(var.name):
+            ap.notes.append(f"environment variable {var.name!r} dropped: not a valid name in a container")
+            continue
+        secret = (var.value is None or var.secret or SECRET_MARKER in (var.value or "")
+                  or var.name in want_secret or (not want_secret and SECRET_NAME.search(var.name)))
+        if secret:
+            env.append(EnvVar(name=var.name, secret=secret_name))
+            ap.secrets.append(SecretRef(name=secret_name, key=var.name,
+                                        source=_env_source(app)))
+        else:
+            env.append(EnvVar(name=var.name, value=var.value))
+    if kind:
+        for key in BACKING_SPEC[kind][2]:
+            if not any(e.name == key for e in env):
+                env.append(EnvVar(name=key, secret=secret_name))
+                ap.secrets.append(SecretRef(name=secret_name, key=key, source=f"new: the {kind} image needs it (the VM's own credentials keep working after a restore)"))
+    ap.env = env
+
+    # config files: ConfigMap when the content is known and clean, Secret when
+    # it holds secrets, else baked into the image from the extracted context
+    chosen = _as_list(ans.get("configmaps"), f"apps.{app.name}.configmaps") if "configmaps" in ans else None
+    baked: list[str] = []
+    for path in app.config_files:
+        target = r.config_target(path)
+        f = facts.file(path)
+        if (f and SECRET_MARKER in f.content) or SECRET_FILE.search(posixpath.basename(path)):
+            ap.secrets.append(SecretRef(name=f"{app.name}-files", key=config_key(path), source=path, target=target))
+        elif f and not f.truncated and (chosen is None or path in chosen):
+            ap.config.append(ConfigFile(source=path, target=target, configmap=True))
+        else:
+            ap.config.append(ConfigFile(source=path, target=target, configmap=False))
+            baked.append(path)
+    if ap.build:
+        for path in baked:
+            if not _under(path, app.code_paths):
+                ap.build.files.append(ConfigFile(source=context_path(path), target=r.config_target(path),
+                                                 configmap=False))
+        if any(c.configmap and c.target.startswith(("/etc/nginx/conf.d/", "/etc/apache2/sites-enabled/"))
+               for c in ap.config) or any(s.target.startswith("/etc/nginx/conf.d/") for s in ap.secrets):
+            ap.build.steps += r.drop_default_site
+
+    # volumes
+    if "volumes" in ans:
+        ap.volumes = []
+        for i, v in enumerate(_as_list(ans["volumes"], f"apps.{app.name}.volumes")):
+            path, _, size = str(v).partition("=")
+            path = path.strip()
+            if not path.startswith("/"):
+                raise InputError(f"answer 'apps.{app.name}.volumes': {path!r} is not an absolute path")
+            ap.volumes.append(VolumeSpec(name=dns_label(f"{app.name}-data-{i}" if i else f"{app.name}-data"),
+                                         path=path, size=size.strip() or "1Gi"))
+    elif kind and BACKING_SPEC[kind][0]:
+        src = app.data_paths[0] if app.data_paths else ""
+        ap.volumes = [VolumeSpec(name=f"{app.name}-data", path=BACKING_SPEC[kind][0], source_path=src,
+                                 size=_size_for(facts, src))]
+        ap.notes.append(f"the {kind} volume starts empty: restore a dump taken on the VM"
+                        + (f" (data dir {src})" if src else ""))
+    else:
+        ap.volumes = [VolumeSpec(name=dns_label(f"{app.name}-data-{i}" if i else f"{app.name}-data"),
+                                 path=r.code_target(p), source_path=p, size=_size_for(facts, p))
+                      for i, p in enumerate(app.data_paths)]
+    if ap.build:
+        ap.build.writable += [v.path for v in ap.volumes if v.path not in ap.build.writable]
+
+    # logs to stdout
+    for path in app.log_paths:
+        if path.endswith(".log") and ap.build:
+            ap.build.steps.append(f"mkdir -p {q(posixpath.dirname(path))} && ln -sf /dev/stdout {q(path)}")
+            ap.notes.append(f"log file {path} now goes to stdout")
+        else:
+            ap.notes.append(f"logs under {path}: point the app's logging at stdout "
+                            "(files in the container are lost on restart)")
+
+    # command
+    if ap.build:
+        cmd, cnotes = _command(app, r)
+        ap.notes += cnotes
+        ap.build.cmd = cmd
+        if ap.secrets and any(e.secret for e in ap.env):
+            ap.build.entrypoint = ["/bin/sh", SECRETS_SHIM]
+            ap.build.files.append(ConfigFile(source="mta-secrets-env.sh", target=SECRETS_SHIM, configmap=False))
+
+    # probes
+    exec_cmd = BACKING_SPEC[kind][3] if kind else None
+    ap.readiness = probes.make_probe(facts, ap.expose, exec_command=exec_cmd or None)
+    ap.liveness = ap.readiness.model_copy()
+    if ap.build:
+        hc, reason = probes.healthcheck(r.tool, ap.readiness)
+        ap.build.healthcheck = hc
+        if reason and not ap.readiness.reason:
+            ap.readiness.reason = reason
+            ap.liveness.reason = reason
+
+    # resources, replicas, workload
+    ap.resources = resources.from_processes(facts, app, str(ans.get("resources") or ""))
+    if "replicas" in ans:
+        try:
+            ap.replicas = int(ans["replicas"])
+        except (TypeError, ValueError):
+            raise InputError(f"answer 'apps.{app.name}.replicas': {ans['replicas']!r} is not a number") from None
+    if ap.volumes and ap.replicas > 1:
+        ap.notes.append(f"{ap.replicas} replicas share volumes: needs ReadWriteMany storage or one replica")
+    ap.workload = "StatefulSet" if kind and ap.volumes else "Deployment"
+
+    # extract
+    excl = sorted(set(app.data_paths + app.log_paths))
+    include = list(app.code_paths) + [p for p in baked if not _under(p, app.code_paths)]
+    ap.extract = Extract(include=include, exclude=[e for e in excl if _under(e, app.code_paths)] + EXCLUDE_ALWAYS)
+    if "include" in ans:
+        ap.include = _as_bool(ans["include"], f"apps.{app.name}.include")
+    if ap.build and not app.code_paths and family_of(app) in ("java", "python", "node", "generic"):
+        ap.notes.append("no code path was detected: list it in code_paths and extract.include, then run mta extract")
+    return ap
+
+
+def _env_source(app: App) -> str:
+    who = f"unit {app.service}" if app.service else f"pid {app.pids[0]}" if app.pids else "the app"
+    return f"environment of {who} on the VM"
+
+
+def _size_for(facts, path: str) -> str:
+    """Room for what the VM holds there: the containing mount's use x2, at least 1Gi."""
+    if not path:
+        return "1Gi"
+    best = None
+    for m in facts.mounts:
+        if _under(path, [m.mountpoint]) and (best is None or len(m.mountpoint) > len(best.mountpoint)):
+            best = m
+    if best is None or not best.used_bytes or best.mountpoint == "/":
+        return "1Gi"
+    gi = -(-best.used_bytes * 2 // (1024 ** 3))
+    return f"{max(1, gi)}Gi"
+
+
+_DAEMON_FLAGS = {"-D", "--daemon", "--daemonize"}
+
+
+def _command(app: App, r) -> tuple[list[str], list[str]]:
+    notes: list[str] = []
+    if r.server:
+        if app.command:
+            notes.append("the VM's server command is replaced by the image's foreground server: "
+                         + " ".join(app.command)[:200])
+        return list(r.default_cmd), notes
+    if not app.command:
+        notes.append("no command was detected; set build.cmd in plan.yaml")
+        return list(r.default_cmd), notes
+    cmd, notes = rewrite_command(app.command)
+    out = []
+    for arg in cmd:
+        if arg in _DAEMON_FLAGS and cmd[0] in ("gunicorn", "uwsgi"):
+            notes.append(f"{arg} dropped: a container runs in the foreground")
+            continue
+        fixed = re.sub(r"^(.*?)(?:127\.0\.0\.1|localhost):(\d+)$", r"\g<1>0.0.0.0:\2", arg)
+        if fixed != arg:
+            notes.append(f"listens on all interfaces in the container: {arg} -> {fixed}")
+        out.append(fixed)
+    return out, notes
+
+
+def _keep_or_drop(plan: Plan, answers: dict) -> None:
+    for ap in plan.apps:
+        proxy = str(answers.get(f"apps.{ap.name}.proxy", "keep"))
+        if proxy not in ("keep", "drop"):
+            raise InputError(f"answer 'apps.{ap.name}.proxy': expected keep or drop, got {proxy!r}")
+        if ap.role == "proxy" and proxy == "drop":
+            ap.include = False
+            ap.notes.append("proxy dropped: clients reach the services directly (or via the Ingress)")
+        target = str(answers.get(f"apps.{ap.name}.merge_into") or "")
+        if target:
+            other = plan.app(target)
+            if other is None or other is ap:
+                raise InputError(f"answer 'apps.{ap.name}.merge_into': no other app named {target!r}")
+            ap.include = False
+            ap.notes.append(f"merged into {target}")
+            other.extract.include += [p for p in ap.code_paths if p not in other.extract.include]
+            other.notes.append(f"also carries {ap.name} ({', '.join(ap.code_paths) or 'no code paths'})")
+            if other.build:
+                other.build.files += [ConfigFile(source=context_path(p), target=p, configmap=False)
+                                      for p in ap.code_paths]
+
+
+def _wire(plan: Plan, facts) -> None:
+    """Rewrite neighbour references to service names and derive depends_on."""
+    hosts = local_hosts(facts)
+    kept = [a for a in plan.apps if a.include]
+    for ap in kept:
+        others = [Target(name=o.name, ports=tuple(p.port for p in o.expose), kind=backing_kind(o))
+                  for o in kept if o is not ap]
+        used: set[str] = set()
+        for var in ap.env:
+            if var.value is None:
+                continue
+            new, changes = rewrite_text(var.value, hosts, others)
+            hv = rewrite_host_var(var.name, var.value, hosts, others) if not changes else None
+            if hv:
+                new, changes = hv[1], [hv]
+            for old, repl in changes:
+                ap.rewrites.append(f"env {var.name}: {old} -> {repl}")
+            if changes:
+                var.value = new
+                used.update(_target_of(repl, others) for _, repl in changes)
+        for cf in ap.config + [ConfigFile(source=s.source, target=s.target) for s in ap.secrets if s.target]:
+            f = facts.file(cf.source)
+            if not f:
+                continue
+            _, changes = rewrite_text(f.content, hosts, others)
+            for old, repl in dict.fromkeys(changes):
+                entry = f"config: {old} -> {repl}"
+                if entry not in ap.rewrites:
+                    ap.rewrites.append(entry)
+                used.add(_target_of(repl, others))
+        pids = set(ap.pids)
+        for c in facts.connections:
+            if c.pid in pids and c.remote_address in hosts:
+                for o in others:
+                    if c.remote_port in o.ports:
+                        used.add(o.name)
+        deps = [d for d in list(ap.depends_on) + sorted(used - {""}) if plan.app(d) and plan.app(d).include]
+        ap.depends_on = list(dict.fromkeys(d for d in deps if d != ap.name))
+
+
+def _target_of(replacement: str, targets: list[Target]) -> str:
+    for t in targets:
+        if re.search(rf"(^|[/@]){re.escape(t.name)}(:|$)", replacement) or replacement == t.name:
+            return t.name
+    return ""
+
+
+def _cron(plan: Plan, facts) -> None:
+    for job in facts.cron:
+        owner = None
+        for ap in plan.apps:
+            roots = [p for p in ap.code_paths + ([ap.workdir] if ap.workdir else []) if p and p != "/"]
+            if ap.include and ap.build and any(r in job.command for r in roots):
+                owner = ap
+                break
+        if owner is None:
+            plan.notes.append(f"cron job not tied to an app, left on the VM: {job.schedule} {job.command[:200]}"
+                              + (f" ({job.source})" if job.source else ""))
+            continue
+        schedule = to_five_fields(job.schedule)
+        if schedule is None:
+            owner.notes.append(f"cron job {job.schedule!r} {job.command[:200]} cannot be scheduled in Kubernetes; "
+                               "run it at container start or by hand")
+            continue
+        argv = split_shell(job.command)
+        name = interpreter(argv[0]) if argv and argv[0] != "/bin/sh" else None
+        if name:
+            argv[0] = name
+        owner.jobs.append(ScheduledJob(name=dns_label(f"{owner.name}-cron-{len(owner.jobs) + 1}", max_len=52),
+                                       schedule=schedule, command=argv, user=job.user, source=job.source))
+
+
+def _publish(plan: Plan) -> None:
+    kept = [a for a in plan.apps if a.include and a.expose]
+    proxies = [a for a in kept if a.role == "proxy"]
+    for a in proxies or [a for a in kept if a.role == "app"]:
+        a.publish = True
+
+
+def _nothing_found(facts) -> str:
+    ports = sorted({f"{s.protocol}/{s.port} ({s.process or '?'})" for s in facts.sockets})
+    return ("no application was detected on this host: nothing matched a known stack. "
+            f"Listening: {', '.join(ports) or 'nothing'}. {len(facts.processes)} processes were seen. "
+            "Add an app to plan.yaml by hand, or re-run discovery with --sudo if processes were hidden.")

@@ -1,0 +1,477 @@
+"""One recipe per runtime family: base image, build stages, where code and
+config go in the image, which dirs the non-root user must own.
+
+Steps are shell text that a person reviews in plan.yaml; every discovered
+value in them goes through ``shlex.quote``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from ..errors import InputError
+from ..model import Build, ConfigFile
+from . import images
+
+UID = 10001
+APT_INSTALL = "apt-get update && apt-get install -y --no-install-recommends {pkgs} && rm -rf /var/lib/apt/lists/*"
+
+BACKING_KINDS = {
+    "postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mariadb",
+    "redis": "redis", "mongodb": "mongo", "mongo": "mongo", "memcached": "memcached", "rabbitmq": "rabbitmq",
+}
+FAMILIES = {
+    "tomcat": "tomcat", "jboss": "java", "wildfly": "java", "springboot": "java", "java": "java", "jar": "java",
+    "django": "python", "flask": "python", "wsgi": "python", "python": "python", "celery": "python",
+    "fastapi": "python", "gunicorn": "python",
+    "node": "node", "pm2": "node", "express": "node", "nodejs": "node",
+    "php-apache": "php-apache", "php": "php-apache", "php-fpm": "php-fpm",
+    "static-nginx": "nginx", "nginx": "nginx", "nginx-proxy": "nginx",
+    "static-apache": "httpd", "apache": "httpd", "httpd": "httpd", "apache-proxy": "httpd",
+}
+FILE_SUFFIXES = (".jar", ".war", ".ear", ".py", ".js", ".mjs", ".cjs", ".php", ".html", ".sh", ".rb", ".pl")
+
+
+def family_of(app) -> str:
+    stack = (app.stack or "").lower()
+    if stack in BACKING_KINDS:
+        return "backing"
+    if stack in FAMILIES:
+        return FAMILIES[stack]
+    runtime = (app.runtime or "").lower()
+    for key in (runtime, stack.split("-")[0]):
+        if key in FAMILIES:
+            return FAMILIES[key]
+    return "generic"
+
+
+def context_path(vm_path: str) -> str:
+    """Where ``mta extract`` puts a VM path inside apps/<app>/: context/<path>."""
+    clean = safe_abs_path(vm_path, "path")
+    return "context" + clean
+
+
+def safe_abs_path(path: str, what: str) -> str:
+    if not path or not path.startswith("/") or any(c in path for c in "\n\r\x00"):
+        raise InputError(f"{what} {path!r}: expected an absolute path without control characters")
+    norm = posixpath.normpath(path)
+    if norm.startswith("//"):
+        norm = "/" + norm.lstrip("/")
+    if "/../" in norm + "/":
+        raise InputError(f"{what} {path!r}: '..' is not allowed")
+    return norm
+
+
+def looks_like_file(path: str) -> bool:
+    return path.lower().endswith(FILE_SUFFIXES)
+
+
+def q(value: str) -> str:
+    if any(c in value for c in "\n\r\x00"):
+        raise InputError(f"refusing a value with a line break in a build step: {value!r}")
+    return shlex.quote(value)
+
+
+@dataclass
+class Recipe:
+    build: Optional[Build]
+    image: str = ""  # backing services: the official image itself
+    tool: str = "bash"  # what HEALTHCHECK can use in the image
+    notes: list[str] = field(default_factory=list)
+    code_target: Callable[[str], str] = lambda p: p
+    config_target: Callable[[str], str] = lambda p: p
+    run_as_user: int = UID
+    default_cmd: list[str] = field(default_factory=list)
+    server: bool = False  # the VM command is the distro's server; use the image's own
+    drop_default_site: list[str] = field(default_factory=list)
+
+
+# --- helpers -----------------------------------------------------------------
+
+def _app_root(app) -> str:
+    if app.workdir:
+        return app.workdir
+    for p in app.code_paths:
+        return posixpath.dirname(p) if looks_like_file(p) else p
+    return "/app"
+
+
+def _apt(pkgs: list[str]) -> str:
+    return APT_INSTALL.format(pkgs=" ".join(sorted(set(pkgs))))
+
+
+def _python_requirements(facts, root: str) -> Optional[str]:
+    f = facts.file(posixpath.join(root, "requirements.txt"))
+    return f.content if f else None
+
+
+_PY_SERVERS = {"gunicorn": ("gunicorn==19.10.0", "gunicorn==20.1.0", "gunicorn==23.0.0"),
+               "uwsgi": ("uwsgi==2.0.21", "uwsgi==2.0.21", "uwsgi==2.0.28"),
+               "waitress-serve": ("waitress==1.4.4", "waitress==2.0.0", "waitress==3.0.2")}
+
+
+def _server_pin(server: str, pyver: tuple[int, int]) -> str:
+    pins = _PY_SERVERS[server]
+    return pins[0] if pyver[0] == 2 else pins[1] if pyver < (3, 8) else pins[2]
+
+
+PHP_EXTENSIONS = {"mysql": ["mysqli", "pdo_mysql"], "mysqlnd": ["mysqli", "pdo_mysql"], "mysqli": ["mysqli"],
+                  "pdo-mysql": ["pdo_mysql"], "opcache": ["opcache"], "bcmath": ["bcmath"], "exif": ["exif"],
+                  "calendar": ["calendar"], "sockets": ["sockets"]}
+PHP_NEEDS_LIBS = {"gd", "zip", "intl", "pgsql", "ldap", "imagick", "soap", "xsl", "imap", "tidy", "memcached", "redis"}
+
+
+def _php_extensions(facts) -> tuple[list[str], list[str]]:
+    exts, missing = set(), set()
+    for pkg in facts.packages:
+        m = re.match(r"^php[\d.]*(?:-php)?-(.+)$", pkg.name.lower())
+        if not m:
+            continue
+        mod = m.group(1)
+        if mod in PHP_EXTENSIONS:
+            exts.update(PHP_EXTENSIONS[mod])
+        elif mod in PHP_NEEDS_LIBS:
+            missing.add(mod)
+    notes = [f"PHP extensions {', '.join(sorted(missing))} were installed on the VM; add them with "
+             "docker-php-ext-install plus their -dev libraries"] if missing else []
+    return sorted(exts), notes
+
+
+def _version_from(facts, app, pattern: str) -> str:
+    """A version hinted by packages, exe paths or command args (tomcat 8.5, jdk1.8)."""
+    rx = re.compile(pattern, re.I)
+    hay = [f"{p.name}-{p.version}" for p in facts.packages] + list(app.command)
+    for pid in app.pids:
+        proc = facts.process(pid)
+        if proc:
+            hay += [proc.exe, *proc.cmdline]
+    for text in hay:
+        m = rx.search(text or "")
+        if m:
+            return m.group(1)
+    return ""
+
+
+# --- recipes -----------------------------------------------------------------
+
+def recipe(app, facts, base: str, mapping: dict[str, str]) -> Recipe:
+    """The recipe for ``app`` on ``base`` (official | debian | an image ref)."""
+    fam = family_of(app)
+    explicit = base if base not in ("official", "debian") else ""
+    if explicit:
+        images.check_image_ref(explicit, f"base image for {app.name}")
+    debian = base == "debian"
+    if fam == "backing":
+        r = _backing(app)
+        if explicit:
+            r.image = explicit
+    else:
+        r = {"java": _java, "tomcat": _tomcat, "python": _python, "node": _node, "php-apache": _php_apache,
+             "php-fpm": _php_fpm, "nginx": _nginx, "httpd": _httpd, "generic": _generic}[fam](app, facts, debian)
+        if explicit:
+            r.build.base_image = explicit
+            if r.build.builder_image:
+                r.build.builder_image = explicit
+    if mapping:
+        if r.image:
+            r.image = images.apply_mapping(r.image, mapping)
+        if r.build:
+            r.build.base_image = images.apply_mapping(r.build.base_image, mapping)
+            r.build.builder_image = images.apply_mapping(r.build.builder_image, mapping)
+    return r
+
+
+def _code_files(app, target: Callable[[str], str]) -> list[ConfigFile]:
+    return [ConfigFile(source=context_path(p), target=target(p), configmap=False) for p in app.code_paths]
+
+
+def _java(app, facts, debian: bool) -> Recipe:
+    version = app.runtime_version if app.runtime in ("java", "") else ""
+    version = version or _version_from(facts, app, r"(?:jdk|jre|java)-?(1\.\d+|\d+)")
+    notes: list[str] = []
+    if debian:
+        b = Build(base_image=images.DEBIAN_IMAGE, packages=["openjdk-17-jre-headless"])
+        major = images.java_major(version)
+        if major and major != 17:
+            notes.append(f"VM ran Java {major}; Debian 12 ships Java 17 - test, or use --base official")
+    else:
+        line, notes = images.java_line(version, default=17)
+        b = Build(base_image=f"eclipse-temurin:{line}-jre")
+    b.workdir = _app_root(app)
+    b.files = _code_files(app, lambda p: p)
+    return Recipe(build=b, tool="bash", notes=notes)
+
+
+def _tomcat(app, facts, debian: bool) -> Recipe:
+    tv = app.runtime_version if app.runtime == "tomcat" else ""
+    tv = tv or _version_from(facts, app, r"tomcat-?(\d+\.\d+)") or _version_from(facts, app, r"tomcat(\d)")
+    jv = app.runtime_version if app.runtime == "java" else ""
+    jv = jv or _version_from(facts, app, r"(?:jdk|jre|java-)(1\.\d+|\d+)")
+    if debian:
+        home, cbase = "/usr/share/tomcat10", "/var/lib/tomcat10"
+        b = Build(base_image=images.DEBIAN_IMAGE, packages=["tomcat10"],
+                  env={"CATALINA_HOME": home, "CATALINA_BASE": cbase, "CATALINA_TMPDIR": "/tmp"},
+                  writable=[f"{cbase}/webapps", f"{cbase}/work", "/var/cache/tomcat10", "/var/log/tomcat10"])
+        notes = ["Debian 12 ships Tomcat 10.1 (jakarta.*): apps built for javax.* need migration; "
+                 "--base official keeps the VM's Tomcat line"]
+        cmd = [f"{home}/bin/catalina.sh", "run"]
+        conf = f"{cbase}/conf"
+    else:
+        cbase = "/usr/local/tomcat"
+        image, notes = images.tomcat_image(tv, jv)
+        b = Build(base_image=image, writable=[f"{cbase}/{d}" for d in ("logs", "work", "temp", "webapps")])
+        cmd = ["catalina.sh", "run"]
+        conf = f"{cbase}/conf"
+
+    def code_target(p: str) -> str:
+        name = posixpath.basename(p.rstrip("/"))
+        if p.endswith((".war", ".ear")) or posixpath.basename(posixpath.dirname(p)) == "webapps":
+            return f"{cbase}/webapps/{name}"
+        if name == "webapps":
+            return f"{cbase}/webapps"
+        return p
+
+    def config_target(p: str) -> str:
+        name = posixpath.basename(p)
+        if name == "setenv.sh":
+            return f"{cbase.replace('/var/lib/tomcat10', '/usr/share/tomcat10')}/bin/setenv.sh"
+        if "/conf/" in p or p.startswith("/etc/tomcat"):
+            return f"{conf}/{name}"
+        return p
+
+    b.workdir = cbase
+    b.files = _code_files(app, code_target)
+    return Recipe(build=b, tool="bash", notes=notes, code_target=code_target, config_target=config_target,
+                  default_cmd=cmd, server=True)
+
+
+def _python(app, facts, debian: bool) -> Recipe:
+    root = _app_root(app)
+    pyver, notes = images.python_line(app.runtime_version)
+    env = {"PATH": "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+           "PYTHONUNBUFFERED": "1"}
+    if debian:
+        final = builder = images.DEBIAN_IMAGE
+        pkgs = ["python3", "python3-venv"]
+        make_venv = [_apt(pkgs + ["python3-dev", "build-essential"]), "python3 -m venv /opt/venv"]
+        if pyver != (3, 11):
+            notes.append(f"VM ran Python {pyver[0]}.{pyver[1]}; Debian 12 ships 3.11 - test, or use --base official")
+        packages = pkgs
+    else:
+        tag = "%d.%d" % pyver
+        final, builder, packages = f"python:{tag}-slim", f"python:{tag}", []
+        make_venv = (["pip install --no-cache-dir virtualenv==20.15.1 && virtualenv /opt/venv"] if pyver[0] == 2
+                     else ["python -m venv /opt/venv"])
+    install = ["if [ -f requirements.txt ]; then /opt/venv/bin/pip install --no-cache-dir -r requirements.txt; fi"]
+    reqs = _python_requirements(facts, root)
+    if reqs is not None:
+        install = ["/opt/venv/bin/pip install --no-cache-dir -r requirements.txt"]
+    server = (app.command[:1] or [""])[0].rsplit("/", 1)[-1]
+    if server in _PY_SERVERS:
+        pin = _server_pin(server, pyver)
+        module = pin.split("==")[0]
+        if reqs is None or module not in reqs.lower():
+            install.append(f"if ! /opt/venv/bin/python -c {q('import ' + module)} 2>/dev/null;"
+                           f" then /opt/venv/bin/pip install --no-cache-dir {q(pin)}; fi")
+            notes.append(f"{module} is installed ({pin}) unless requirements.txt brings it")
+    b = Build(base_image=final, builder_image=builder, packages=packages, env=env, workdir=root,
+              builder_files=[ConfigFile(source=context_path(root), target="/src", configmap=False)],
+              builder_steps=[" && ".join(make_venv + install)],
+              artifacts=[ConfigFile(source="/opt/venv", target="/opt/venv", configmap=False)])
+    b.files = _code_files(app, lambda p: p)
+    if reqs is None:
+        notes.append("requirements.txt was not seen; the build installs it when the extracted code has one")
+    tool = "python" if pyver[0] >= 3 else "bash"
+    return Recipe(build=b, tool=tool, notes=notes)
+
+
+def _node(app, facts, debian: bool) -> Recipe:
+    root = _app_root(app)
+    install = ("if [ -f package-lock.json ]; then npm ci --production; else npm install --production; fi"
+               " && npm cache clean --force")
+    if debian:
+        b = Build(base_image=images.DEBIAN_IMAGE, builder_image=images.DEBIAN_IMAGE, packages=["nodejs"],
+                  builder_steps=[_apt(["nodejs", "npm", "build-essential", "python3"]) + " && " + install])
+        notes = ["Debian 12 ships Node.js 18 - test, or use --base official"]
+    else:
+        major, distro, notes = images.node_line(app.runtime_version)
+        b = Build(base_image=f"node:{major}-{distro}-slim", builder_image=f"node:{major}-{distro}",
+                  builder_steps=[install])
+    b.env = {"NODE_ENV": "production"}
+    b.workdir = root
+    b.builder_files = [ConfigFile(source=context_path(root), target="/src", configmap=False)]
+    b.artifacts = [ConfigFile(source="/src", target=root, configmap=False)]
+    extra = [p for p in app.code_paths if p != root]
+    b.files = [ConfigFile(source=context_path(p), target=p, configmap=False) for p in extra]
+    if app.stack == "pm2":
+        notes.append("pm2 is not used in the container: one process, restarted by the orchestrator")
+    return Recipe(build=b, tool="node", notes=notes)
+
+
+def _php_apache(app, facts, debian: bool) -> Recipe:
+    exts, notes = _php_extensions(facts)
+    steps: list[str] = []
+    if debian:
+        b = Build(base_image=images.DEBIAN_IMAGE, packages=["apache2", "libapache2-mod-php"] +
+                  [f"php-{e.replace('pdo_', '')}" for e in exts if e in ("mysqli", "pdo_mysql", "bcmath")])
+        b.packages = sorted(set(p.replace("php-mysqli", "php-mysql") for p in b.packages))
+        steps.append("a2enmod rewrite && ln -sf /dev/stdout /var/log/apache2/access.log"
+                     " && ln -sf /dev/stderr /var/log/apache2/error.log")
+        cmd = ["apache2ctl", "-D", "FOREGROUND"]
+        php_ini = "/etc/php/8.2/apache2/php.ini"
+        notes.append("Debian 12 ships PHP 8.2 - test, or use --base official")
+    else:
+        line, vnotes = images.php_line(app.runtime_version)
+        notes += vnotes
+        b = Build(base_image=f"php:{line}-apache")
+        if exts:
+            steps.append("docker-php-ext-install " + " ".join(exts))
+        steps.append("a2enmod rewrite")
+        cmd = ["apache2-foreground"]
+        php_ini = "/usr/local/etc/php/php.ini"
+    b.steps = steps
+    b.writable = ["/var/run/apache2", "/var/lock/apache2", "/var/log/apache2"]
+    # Without the VM's vhost the image serves /var/www/html, so the docroot moves there.
+    has_site = any(("/apache2/" in p or "/httpd/" in p) and p.endswith(".conf") for p in app.config_files)
+    root = _app_root(app)
+
+    def code_target(p: str) -> str:
+        if has_site or not app.code_paths:
+            return p
+        return "/var/www/html" + p[len(root):] if p == root or p.startswith(root.rstrip("/") + "/") else p
+
+    b.files = _code_files(app, code_target)
+    b.workdir = code_target(root) if app.code_paths else "/var/www/html"
+    if not has_site and app.code_paths and root != "/var/www/html":
+        notes.append(f"docroot {root} is served from /var/www/html (no Apache vhost config was carried over)")
+
+    def config_target(p: str) -> str:
+        name = posixpath.basename(p)
+        if name == "php.ini":
+            return php_ini
+        if "/apache2/" in p or "/httpd/" in p:
+            if name.endswith(".conf") and ("sites-" in p or "conf.d" in p):
+                return f"/etc/apache2/sites-enabled/{name}"
+        return p
+
+    return Recipe(build=b, tool="bash" if debian else "php", notes=notes, config_target=config_target,
+                  code_target=code_target, default_cmd=cmd, server=True,
+                  drop_default_site=["a2dissite 000-default"])
+
+
+def _php_fpm(app, facts, debian: bool) -> Recipe:
+    exts, notes = _php_extensions(facts)
+    if debian:
+        b = Build(base_image=images.DEBIAN_IMAGE, packages=["php-fpm"])
+        b.steps = ["sed -i -e 's|^listen = .*|listen = 9000|' /etc/php/8.2/fpm/pool.d/www.conf"
+                   " && sed -i -e 's|^error_log = .*|error_log = /proc/self/fd/2|' /etc/php/8.2/fpm/php-fpm.conf"]
+        b.writable = ["/run/php"]
+        cmd = ["php-fpm8.2", "-F"]
+        notes.append("Debian 12 ships PHP 8.2 - test, or use --base official")
+    else:
+        line, vnotes = images.php_line(app.runtime_version)
+        notes += vnotes
+        b = Build(base_image=f"php:{line}-fpm")
+        if exts:
+            b.steps = ["docker-php-ext-install " + " ".join(exts)]
+        cmd = ["php-fpm"]
+    b.workdir = _app_root(app)
+    b.files = _code_files(app, lambda p: p)
+    return Recipe(build=b, tool="bash" if debian else "php", notes=notes, default_cmd=cmd, server=True)
+
+
+def _nginx(app, facts, debian: bool) -> Recipe:
+    def config_target(p: str) -> str:
+        name = posixpath.basename(p)
+        if name == "nginx.conf":
+            return "/etc/nginx/nginx.conf"
+        if p.startswith("/etc/nginx/") or p.startswith("/usr/local/nginx/conf"):
+            return f"/etc/nginx/conf.d/{name if name.endswith('.conf') else name + '.conf'}"
+        return p
+
+    if debian:
+        b = Build(base_image=images.DEBIAN_IMAGE, packages=["nginx"],
+                  steps=["sed -i -e 's|^pid .*|pid /tmp/nginx.pid;|' /etc/nginx/nginx.conf"
+                         " && ln -sf /dev/stdout /var/log/nginx/access.log"
+                         " && ln -sf /dev/stderr /var/log/nginx/error.log"],
+                  writable=["/var/lib/nginx", "/var/log/nginx"])
+        notes = []
+        tool = "bash"
+        drop = ["rm -f /etc/nginx/sites-enabled/default"]
+    else:
+        line, notes = images.nginx_line(app.runtime_version)
+        b = Build(base_image=f"nginx:{line}-alpine",
+                  steps=["sed -i -e 's|^pid .*|pid /tmp/nginx.pid;|' /etc/nginx/nginx.conf"],
+                  writable=["/var/cache/nginx"])
+        tool = "wget"
+        drop = ["rm -f /etc/nginx/conf.d/default.conf"]
+    has_config = bool(app.config_files)
+    docroot = "/var/www/html" if debian else "/usr/share/nginx/html"
+
+    def code_target(p: str) -> str:
+        return p if has_config else docroot
+
+    b.files = _code_files(app, code_target)
+    b.workdir = code_target(_app_root(app)) if app.code_paths else docroot
+    return Recipe(build=b, tool=tool, notes=notes, code_target=code_target, config_target=config_target,
+                  default_cmd=["nginx", "-g", "daemon off;"], server=True, drop_default_site=drop)
+
+
+def _httpd(app, facts, debian: bool) -> Recipe:
+    if debian:
+        b = Build(base_image=images.DEBIAN_IMAGE, packages=["apache2"],
+                  steps=["ln -sf /dev/stdout /var/log/apache2/access.log"
+                         " && ln -sf /dev/stderr /var/log/apache2/error.log"],
+                  writable=["/var/run/apache2", "/var/lock/apache2", "/var/log/apache2"])
+        docroot, cmd = "/var/www/html", ["apache2ctl", "-D", "FOREGROUND"]
+
+        def config_target(p: str) -> str:
+            name = posixpath.basename(p)
+            return f"/etc/apache2/sites-enabled/{name}" if name.endswith(".conf") else p
+    else:
+        b = Build(base_image="httpd:2.4", writable=["/usr/local/apache2/logs"])
+        docroot, cmd = "/usr/local/apache2/htdocs", ["httpd-foreground"]
+
+        def config_target(p: str) -> str:
+            return p
+    notes = [] if debian else ["the official httpd image does not read the VM's Apache config; "
+                               "the docroot is served with its defaults - port settings, rewrites and vhosts need review"]
+    b.files = _code_files(app, lambda p: docroot)
+    b.workdir = docroot
+    return Recipe(build=b, tool="bash", notes=notes, code_target=lambda p: docroot, config_target=config_target,
+                  default_cmd=cmd, server=True)
+
+
+def _generic(app, facts, debian: bool) -> Recipe:
+    b = Build(base_image=images.DEBIAN_IMAGE, workdir=_app_root(app))
+    b.files = _code_files(app, lambda p: p)
+    notes = [f"stack {app.stack!r} has no recipe: the code is copied onto {images.DEBIAN_IMAGE} and run as on "
+             "the VM; add the runtime it needs to build.packages"]
+    return Recipe(build=b, tool="bash", notes=notes)
+
+
+BACKING_SPEC = {
+    # kind: (data path, uid, env secrets, exec probe)
+    "postgres": ("/var/lib/postgresql/data", 999, ["POSTGRES_PASSWORD"], ["pg_isready", "-U", "postgres"]),
+    "mysql": ("/var/lib/mysql", 999, ["MYSQL_ROOT_PASSWORD"], ["mysqladmin", "ping", "-h", "127.0.0.1", "--silent"]),
+    "mariadb": ("/var/lib/mysql", 999, ["MARIADB_ROOT_PASSWORD"], []),
+    "redis": ("/data", 999, [], ["redis-cli", "ping"]),
+    "mongo": ("/data/db", 999, [], []),
+    "memcached": ("", 11211, [], []),
+    "rabbitmq": ("/var/lib/rabbitmq", 999, [], ["rabbitmq-diagnostics", "-q", "ping"]),
+}
+
+
+def backing_kind(app) -> str:
+    return BACKING_KINDS.get((app.stack or "").lower(), "")
+
+
+def _backing(app) -> Recipe:
+    kind = backing_kind(app)
+    image, notes = images.backing_image(kind, app.runtime_version)
+    _, uid, _, _ = BACKING_SPEC[kind]
+    return Recipe(build=None, image=image, notes=notes, run_as_user=uid)

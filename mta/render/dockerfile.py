@@ -1,0 +1,129 @@
+"""Dockerfile, .dockerignore and the build context skeleton of one app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import GenerateError
+from ..model import AppPlan
+from ..plan.images import check_image_ref
+from ..plan.stacks import APT_INSTALL
+from . import escape
+from .env import render
+
+SHIM = "mta-secrets-env.sh"
+
+
+@dataclass
+class Run:
+    text: str
+    ignore: str = ""  # hadolint rule ids, with the reason in the template
+
+
+@dataclass
+class DockerfileView:
+    app: str
+    host: str
+    stack: str
+    builder_image: str
+    builder_copies: list[str]
+    builder_runs: list[Run]
+    base_image: str
+    labels: list[str]
+    env: list[str]
+    pre_runs: list[Run]
+    workdir: str
+    copies: list[str]
+    post_runs: list[Run]
+    user: str
+    expose: list[str]
+    healthcheck: str
+    healthcheck_reason: str
+    entrypoint: str
+    cmd: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _where(app: AppPlan, fld: str) -> str:
+    return f"plan.yaml apps[{app.name}].build.{fld}"
+
+
+def _copy(src: str, dst: str, where: str, chown: str = "", from_stage: str = "") -> str:
+    flags = (f"--from={from_stage} " if from_stage else "") + (f"--chown={chown} " if chown else "")
+    return flags + escape.exec_form([escape.copy_path(src, where), escape.copy_path(dst, where)])
+
+
+def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
+    b = app.build
+    assert b is not None
+    check_image_ref(b.base_image, _where(app, "base_image"))
+    if b.builder_image:
+        check_image_ref(b.builder_image, _where(app, "builder_image"))
+    user = escape.user(b.user, _where(app, "user"))
+    chown = f"{user.split(':')[0]}:0"
+    pre: list[Run] = []
+    if b.packages:
+        for p in b.packages:
+            if not p.replace("-", "").replace(".", "").replace("+", "").isalnum():
+                raise GenerateError(f"{_where(app, 'packages')}: {p!r} is not a package name")
+        pre.append(Run(APT_INSTALL.format(pkgs=" ".join(sorted(set(b.packages)))), ignore="DL3008"))
+    post = [escape.run_step(s, _where(app, f"steps[{i}]")) for i, s in enumerate(b.steps)]
+    if b.writable:
+        from ..plan.stacks import q
+
+        dirs = " ".join(q(escape.copy_path(d, _where(app, "writable"))) for d in dict.fromkeys(b.writable))
+        post.append(f"mkdir -p {dirs} && chown -R {chown} {dirs} && chmod -R g=u {dirs}")
+    post_runs = [Run(" \\\n    && ".join(post))] if post else []
+    builder_runs = [Run(escape.run_step(s, _where(app, f"builder_steps[{i}]")),
+                        ignore="DL3008" if "apt-get install" in s else "")
+                    for i, s in enumerate(b.builder_steps)]
+    copies = [_copy(a.source, a.target, _where(app, "artifacts"), chown, "build") for a in b.artifacts]
+    copies += [_copy(f.source, f.target, _where(app, "files"), chown) for f in b.files]
+    labels = [f"org.opencontainers.image.title={escape.label_value(app.name)}",
+              f"io.mta.host={escape.label_value(host)}",
+              f"io.mta.stack={escape.label_value(app.stack)}"]
+    env = [f"{k}={escape.quoted(v, _where(app, 'env.' + k))}" for k, v in b.env.items()
+           if k.replace("_", "").isalnum()]
+    hc = ""
+    if b.healthcheck:
+        if b.healthcheck[0] != "CMD" or len(b.healthcheck) < 2:
+            raise GenerateError(f"{_where(app, 'healthcheck')}: expected [\"CMD\", program, args…]")
+        hc = escape.exec_form(b.healthcheck[1:])
+    return DockerfileView(
+        app=app.name, host=host, stack=app.stack,
+        builder_image=b.builder_image,
+        builder_copies=[_copy(f.source, f.target, _where(app, "builder_files")) for f in b.builder_files],
+        builder_runs=builder_runs,
+        base_image=b.base_image, labels=labels, env=env, pre_runs=pre,
+        workdir=escape.workdir(b.workdir, _where(app, "workdir")),
+        copies=copies, post_runs=post_runs, user=user,
+        expose=[f"{p.port}/{p.protocol}" if p.protocol == "udp" else str(p.port) for p in app.expose],
+        healthcheck=hc,
+        healthcheck_reason=app.readiness.reason or "no probe was decided",
+        entrypoint=escape.exec_form(b.entrypoint) if b.entrypoint else "",
+        cmd=escape.exec_form(b.cmd) if b.cmd else "",
+    )
+
+
+def dockerignore_lines(app: AppPlan) -> list[str]:
+    lines = ["context/README.md"]
+    for pat in app.extract.exclude:
+        if pat.startswith("**/"):
+            lines.append("context/" + pat)  # our own patterns, not discovered text
+        elif pat.startswith("/"):
+            lines.append("context" + escape.ignore_pattern(pat))
+    return list(dict.fromkeys(lines))
+
+
+def render_app(host: str, app: AppPlan) -> dict[str, str]:
+    """apps/<app>/Dockerfile, .dockerignore, context/README.md (and the secrets shim)."""
+    base = f"apps/{app.name}/"
+    view = dockerfile_view(host, app)
+    files = {
+        base + "Dockerfile": render("docker/Dockerfile.j2", v=view),
+        base + ".dockerignore": render("docker/dockerignore.j2", lines=dockerignore_lines(app)),
+        base + "context/README.md": render("docker/context_README.md.j2", app=app),
+    }
+    if any(f.source == SHIM for f in app.build.files):
+        files[base + SHIM] = render("docker/mta-secrets-env.sh.j2")
+    return files
