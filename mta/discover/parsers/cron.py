@@ -19,6 +19,8 @@ def _crontab(text: str, source: str, user: str = "") -> list[CronJob]:
         s = line.strip()
         if s.startswith("#") or _ENV.match(s):
             continue
+        if s.startswith("-"):
+            s = s[1:]  # cronie/SUSE: "-" before a job turns off its syslog line
         parts = s.split()
         if s.startswith("@"):
             n = 1

@@ -31,6 +31,7 @@ def _dpkg(text: str) -> list[Package]:
         if len(parts) < 4:
             continue
         name, full, arch, status = parts[:4]
+        name = name.split(":", 1)[0]  # ${binary:Package} adds ":amd64" for multi-arch
         if not status.split() or status.split()[-1] not in ("installed", "half-configured", "unpacked"):
             continue  # removed, config-files only
         epoch, _, rest = full.rpartition(":") if ":" in full else ("", "", full)

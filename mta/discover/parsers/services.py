@@ -84,6 +84,14 @@ def _systemd(blocks: Blocks) -> list[Service]:
 _INITCTL = re.compile(r"^(?P<name>\S+)(?: \((?P<inst>[^)]*)\))? (?P<goal>\w+)/(?P<state>[\w-]+)(?:, process (?P<pid>\d+))?")
 
 
+# Jobs that only run the boot sequence and consoles (all of upstart on RHEL 6).
+_UPSTART_PLUMBING = {
+    "rc", "rcS", "rcS-sulogin", "rcS-emergency", "rc-sysinit", "tty", "start-ttys", "control-alt-delete",
+    "prefdm", "serial", "plymouth-shutdown", "quit-plymouth", "splash-manager", "init-system-dbus",
+    "ck-log-system-start", "ck-log-system-restart", "ck-log-system-stop", "kexec-disable",
+}
+
+
 def _upstart(blocks: Blocks) -> list[Service]:
     status: dict[str, tuple[str, int]] = {}
     for line in lines(blocks.get("initctl-list", "")):
@@ -93,13 +101,18 @@ def _upstart(blocks: Blocks) -> list[Service]:
             running = m.group("state") == "running"
             prev = status.get(name)
             if prev is None or running:
-                status[name] = ("running" if running else m.group("state"), to_int(m.group("pid") or "0"))
+                state = {"start/running": "running", "stop/waiting": "stopped"}.get(
+                    f"{m.group('goal')}/{m.group('state')}", f"{m.group('goal')}/{m.group('state')}"
+                )
+                status[name] = (state, to_int(m.group("pid") or "0"))
     services = []
     for key, text in blocks.items():
         if not key.startswith("upstart-conf "):
             continue
         path = key.split(" ", 1)[1]
         name = path.rsplit("/", 1)[-1][: -len(".conf")] if path.endswith(".conf") else path.rsplit("/", 1)[-1]
+        if name in _UPSTART_PLUMBING:
+            continue
         svc = Service(name=name, init="upstart", unit_path=path)
         env: dict[str, str] = {}
         in_script = False
