@@ -39,6 +39,7 @@ IGNORED = frozenset({
     "wazuh-agentd", "puppet", "chef-client", "salt-minion", "osqueryd", "clamd", "freshclam", "newrelic-infra",
     "dynatrace", "oneagentwatchdog", "nimbus", "BESClient", "mfetpd", "ds_agent", "cbagentd", "sensu-client",
     # container engines (their containers are already containers)
+    "wickedd", "wickedd-dhcp4", "wickedd-dhcp6", "wickedd-auto4", "wickedd-nanny", "rhsmcertd", "insights-client",
     "dockerd", "docker-containerd", "containerd", "containerd-shim", "containerd-shim-runc-v2", "runc",
     "podman", "conmon", "crio",
 })

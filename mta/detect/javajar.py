@@ -42,7 +42,10 @@ def _main_class(p: Process) -> str:
 
 
 def is_java_app(p: Process) -> bool:
-    return is_java(p) and bool(_jar(p) or _main_class(p))
+    from .jboss import is_jboss
+    from .tomcat import is_tomcat
+
+    return is_java(p) and bool(_jar(p) or _main_class(p)) and not is_tomcat(p) and not is_jboss(p)
 
 
 def _config_dirs(p: Process, jar: str) -> list[str]:
@@ -133,6 +136,10 @@ class JavaJar(Detector):
             conf += 0.05
         name = _artifact(jar) if jar else (main.rsplit(".", 1)[-1] if main else "app")
         logs = [a.split("=", 1)[1] for a in args if a.startswith(("--logging.file", "-Dlogging.file", "--logging.path", "-Dlogging.path"))]
+        for c in configs:
+            m = re.search(r"^logging\.(?:file\.name|file|path|file\.path)\s*[=:]\s*(/\S+)", text_of(facts, c), re.M)
+            if m:
+                logs.append(m.group(1))
         return App(
             name=name,
             stack="springboot" if boot else "java",

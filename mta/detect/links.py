@@ -35,9 +35,36 @@ def finalize(facts: HostFacts, apps: list[App]) -> list[App]:
         for env in app.env:
             if env.value is None:
                 env.secret = slug(f"{app.name}-{env.name}")
+    for app in apps:
+        _unique_port_names(app)
+        _network_mounts(facts, app)
     _link(facts, apps)
     _attach_cron(facts, apps)
     return apps
+
+
+def _unique_port_names(app: App) -> None:
+    # Kubernetes wants port names unique per container and at most 15 characters.
+    seen: set[str] = set()
+    for p in app.ports:
+        if not p.name:
+            continue
+        name = p.name if p.name not in seen else f"{p.name}-{p.port}"
+        p.name = name[:15]
+        seen.add(p.name)
+
+
+def _network_mounts(facts: HostFacts, app: App) -> None:
+    nets = sorted((m for m in facts.mounts if m.network), key=lambda m: -len(m.mountpoint))
+    for path in app.code_paths + app.data_paths:
+        for m in nets:
+            mp = m.mountpoint.rstrip("/")
+            if path == mp or path.startswith(mp + "/"):
+                note = f"{path} is on {m.fstype} mount {m.device} at {m.mountpoint}: mount it as a volume rather than copying it into the image"
+                if note not in app.notes:
+                    app.notes.append(note)
+                    app.evidence.append(Evidence(kind="other", ref=m.mountpoint, detail=f"{m.fstype} {m.device} ({m.options})"[:200]))
+                break
 
 
 def _is_local(facts: HostFacts, host: str) -> bool:
@@ -83,9 +110,9 @@ def _link(facts: HostFacts, apps: list[App]) -> None:
                     detail=f"pid {c.pid} ({c.process or 'process'}) connected to {c.remote_address}:{c.remote_port} ({target.name})",
                 ))
         found: list[Endpoint] = []
-        for env in app.env:
-            if env.value:
-                found += endpoints(env.value, f"{env.name} in environment")
+        # Raw values: a masked password inside DATABASE_URL still names the host.
+        for name, value in _raw_env(facts, app).items():
+            found += endpoints(value, f"{name} in environment")
         for path in app.config_files:
             f = facts.file(path)
             if f:
@@ -100,12 +127,13 @@ def _link(facts: HostFacts, apps: list[App]) -> None:
                     note = f"{ep.where} names {ep.scheme} at {ep.host}:{ep.port}, but nothing listens there"
                     if note not in app.notes:
                         app.notes.append(note)
-            elif ep.scheme in ("http", "https") and "." not in ep.host:
-                continue  # an nginx upstream name; the webserver detector resolved it
+            elif ep.scheme in ("http", "https"):
+                continue  # XML namespaces, docs links, upstream names: too noisy to report
             elif ep.host and not ep.host.startswith("$") and "{" not in ep.host:
-                note = f"external dependency: {ep.scheme} at {ep.host}:{ep.port} (from {ep.where})"
-                if note not in app.notes:
-                    app.notes.append(note)
+                _external(app, ep.host, ep.port, f"{ep.scheme}, from {ep.where}")
+        for c in facts.connections:
+            if c.pid in pids and not _is_local(facts, c.remote_address) and c.remote_port not in _own_ports(facts, pids):
+                _external(app, c.remote_address, c.remote_port, f"open connection from pid {c.pid}")
         # Web servers state their upstreams in evidence: "passes to 127.0.0.1:8000".
         for ev in list(app.evidence):
             for m in re.finditer(r"passes (?:\w+ )?to (\[[^\]]+\]|[\w.-]+):(\d+)", ev.detail):
@@ -117,6 +145,36 @@ def _link(facts: HostFacts, apps: list[App]) -> None:
                 for other in apps:
                     if other.stack == "php-fpm" and any(m.group(1) in (facts.file(c).content if facts.file(c) else "") for c in other.config_files):
                         _add_dep(app, other, Evidence(kind=ev.kind, ref=ev.ref, detail=f"{m.group(0)} ({other.name})"))
+
+
+def _external(app: App, host: str, port: int, why: str) -> None:
+    """One note per external host:port; the consultant must make it reachable from the cluster."""
+    key = f"external dependency: {host}:{port} "
+    if not any(n.startswith(key) for n in app.notes):
+        app.notes.append(f"{key}({why})")
+
+
+def _own_ports(facts: HostFacts, pids: set[int]) -> set[int]:
+    return {s.port for s in facts.sockets if s.pid in pids}
+
+
+def _raw_env(facts: HostFacts, app: App) -> dict[str, str]:
+    from .common import parse_env_file
+
+    out: dict[str, str] = {}
+    svc = next((s for s in facts.services if s.name == app.service), None) if app.service else None
+    if svc:
+        for path in svc.environment_files:
+            f = facts.file(path.lstrip("-"))
+            if f:
+                out.update(parse_env_file(f.content))
+        out.update(svc.environment)
+    for pid in app.pids:
+        p = facts.process(pid)
+        if p:
+            out.update(p.env)
+    names = {e.name for e in app.env}
+    return {k: v for k, v in out.items() if k in names}
 
 
 def _cron_words(command: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import App, Evidence, HostFacts, Process
+from ..model import App, HostFacts, Process
 from . import versions
 from .common import (
     app_env, basename, clamp, ev_port, ev_process, ev_service, existing, join, listening, port_spec, roots,

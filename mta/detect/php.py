@@ -12,7 +12,7 @@ from ..model import App, Evidence, HostFacts, Process
 from . import versions
 from .common import (
     app_env, clamp, ev_file, ev_package, ev_port, ev_process, ev_service, existing, join, listening,
-    package, packages_matching, port_spec, roots, service_of, service_name, text_of, tree, uniq,
+    packages_matching, port_spec, roots, service_of, service_name, tree, uniq,
 )
 from .configs import ini_sections
 from .registry import Detector, register
@@ -89,7 +89,8 @@ class Php(Detector):
         if pv or any(is_fpm(p) for p in facts.processes):
             out.append("/etc/php.ini")
         # document roots of every web server: WordPress & co. are recognised by marker files
-        for p in roots(facts, is_apache):
+        has_php = bool(pv) or bool(packages_matching(facts, r"php.*|mod_php|libapache2-mod-php.*"))
+        for p in roots(facts, is_apache) if has_php else []:
             sites, _, _ = apache_config(facts, p)
             for s in sites:
                 for r in s.roots:
@@ -101,7 +102,7 @@ class Php(Detector):
                 if s.fastcgi or s.php:
                     for r in s.roots:
                         out += _docroot_wants(r)
-        if any(is_apache(p) for p in facts.processes) and not out:
+        if has_php and any(is_apache(p) for p in facts.processes) and not out:
             out += _docroot_wants("/var/www/html")
         return uniq(out)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import re
 
-from ..model import App, Evidence, HostFacts, Process
+from ..model import App, HostFacts, Process
 from . import versions
 from .common import (
     basename, clamp, descendants, env_vars, ev_file, ev_port, ev_process, ev_service, join, listening, port_spec,
     prog, service_of, service_name, text_of, uniq,
 )
 from .names import slug
-from .nodeapp import engines_node, framework, is_node, package_json, script
+from .nodeapp import engines_node, framework, package_json, script
 from .registry import Detector, register
 
 

@@ -77,12 +77,17 @@ class Postgres(Detector):
             if pv:
                 ver = pv
                 vev = ev_file(join(data, "PG_VERSION"), f"cluster format {pv}")
-            dbs = sorted({m.group(2) for c in descendants(facts, p.pid) if (m := re.match(r"postgres: (\S+) (\S+) \S+", " ".join(c.cmdline)))
-                          and m.group(1) not in ("checkpointer", "writer", "wal", "autovacuum", "stats", "logical", "background")})
+            dbs = sorted({m.group(2) for c in descendants(facts, p.pid)
+                          if (m := re.match(r"postgres: (?:[\w./-]+: )?(\S+) (\S+) (?:[\w.:\[\]-]+\(\d+\)|\[local\])", " ".join(c.cmdline)))})
             notes = [f"databases in use: {', '.join(dbs)}"] if dbs else []
             notes.append("move the data with pg_dump/pg_restore or a base backup, not by copying files of a running server")
             log_dir = kv.get("log_directory", "")
-            logs = [log_dir if log_dir.startswith("/") else join(data, log_dir or "pg_log")]
+            if log_dir.startswith("/"):
+                logs = [log_dir]
+            elif log_dir or not conf.startswith("/etc/postgresql/"):
+                logs = [join(data, log_dir or ("log" if ver[:2].isdigit() and int(ver.split(".")[0]) >= 10 else "pg_log"))]
+            else:  # Debian/Ubuntu: pg_ctlcluster sends the server log to /var/log/postgresql
+                logs = ["/var/log/postgresql"]
             apps.append(backing_app(
                 facts, p, name="db", stack="postgresql", runtime="postgres", version=ver, version_ev=vev,
                 port_name="postgres", data_paths=[data], config_files=existing(facts, [conf, join(conf.rsplit("/", 1)[0], "pg_hba.conf")] if conf else []),

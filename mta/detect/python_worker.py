@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from ..model import App, Evidence, HostFacts, Process
 from . import versions
 from .common import (

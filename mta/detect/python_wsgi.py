@@ -7,7 +7,7 @@ import re
 from ..model import App, Evidence, HostFacts, Process
 from . import versions
 from .common import (
-    app_env, argv, basename, clamp, env_value, ev_file, ev_port, ev_process, ev_service, existing, join,
+    app_env, argv, basename, clamp, env_value, ev_port, ev_process, ev_service, existing, join,
     listening, opt, port_spec, prog, roots, runs, script_arg, service_env_files, service_of, service_name,
     text_of, tree, uniq, wrapper_parent,
 )

@@ -7,7 +7,7 @@ import re
 from ..model import App, HostFacts, Process
 from . import versions
 from .backing import backing_app
-from .common import argv, ev_file, existing, join, roots, runs, service_of, text_of, uniq
+from .common import argv, ev_file, existing, roots, runs, service_of, text_of, uniq
 from .configs import redis_conf
 from .registry import Detector, register
 

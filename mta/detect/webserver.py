@@ -81,7 +81,7 @@ class WebServer(Detector):
             for r in s.roots:
                 ev.append(ev_file(s.source, f"{label} serves files from {r}"))
             doc_roots += s.roots
-            logs += s.logs
+            logs += [_log_path(x, kind) for x in s.logs]
         role = "proxy" if passes else "app"
         only_default = not files or (not passes and set(doc_roots) <= DEFAULT_ROOTS)
         conf = 0.8 if files else 0.45
@@ -115,7 +115,17 @@ class WebServer(Detector):
             env=app_env(facts, p, svc),
             code_paths=uniq(doc_roots),
             config_files=files,
-            log_paths=uniq(logs),
+            log_paths=uniq(x for x in logs if x),
             service=service_name(svc),
             notes=notes,
         )
+
+
+def _log_path(path: str, kind: str) -> str:
+    """Apache logs are often relative to ServerRoot or use ${APACHE_LOG_DIR}."""
+    if path.startswith("|"):
+        return ""
+    path = path.replace("${APACHE_LOG_DIR}", "/var/log/apache2")
+    if path.startswith("logs/"):
+        return "/var/log/httpd/" + path[5:]
+    return path if path.startswith("/") else ""
