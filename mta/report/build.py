@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +17,12 @@ from ..estimate.binpack import consolidate, items_of
 from ..estimate.cost import compute_savings
 from ..model.estimate import FIT_SCORES, SEVERITIES, HostEstimate, RulesFile, Settings
 from ..model.report import AppReport, ArtifactLink, HostReport, Method, Report, Summary
-from .collect import HostInput, artifacts, detect, scan
+from .collect import HostInput, artifacts, cache_names, detect, prune_cache, read_host, scan
+
+
+#: Below this many hosts a process pool costs more than it saves.
+PARALLEL_MIN_HOSTS = 64
+CACHE_DIR = ".mta-cache/report"
 
 
 def build_report(
@@ -23,26 +31,37 @@ def build_report(
     rules: Optional[RulesFile] = None,
     report_dir: Optional[Path] = None,
     now: Optional[datetime] = None,
+    *,
+    workers: Optional[int] = None,
+    cache: bool = True,
 ) -> Report:
     """Assess every host under ``outs`` into one portfolio report.
 
-    Links are relative to ``report_dir`` (default: the first OUT).
+    Links are relative to ``report_dir`` (default: the first OUT). Parsed
+    inputs are cached under ``<first OUT>/.mta-cache/report`` (keyed by file
+    size and mtime) so a re-run with other settings skips the YAML parsing.
     """
     settings = settings or Settings()
     outs = [Path(o) for o in outs]
     report_dir = Path(report_dir or outs[0])
-    inputs, merge_notes = scan(outs)
+    cache_dir = outs[0] / CACHE_DIR if cache else None
+    dirs, merge_notes = scan(outs)
     effective_rules = list_rules(rules)
+    results = _assess_all(dirs, settings, effective_rules, report_dir, cache_dir, workers)
+    if cache_dir is not None:
+        keep: set[str] = set()
+        for d in dirs:
+            keep |= cache_names(d, cache_dir)
+        prune_cache(cache_dir, keep)
 
     hosts: list[HostReport] = []
     errors = []
     counted: list[HostEstimate] = []
     excluded: dict[str, str] = {}
-    for item in inputs:
-        errors.extend(item.errors)
-        if item.facts is None:
+    for host, host_errors in results:
+        errors.extend(host_errors)
+        if host is None:
             continue
-        host = _assess(item, settings, effective_rules, report_dir)
         hosts.append(host)
         why = _excluded_because(host)
         if why:
@@ -69,6 +88,25 @@ def build_report(
     if merge_notes:
         report.method.append(Method(topic="Merged inputs", text=" ".join(merge_notes)))
     return report
+
+
+def _assess_all(dirs, settings, rules, report_dir, cache_dir, workers):
+    job = partial(assess_dir, settings=settings, rules=rules, report_dir=report_dir, cache_dir=cache_dir)
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if n <= 1 or len(dirs) < PARALLEL_MIN_HOSTS or "fork" not in mp.get_all_start_methods():
+        return [job(d) for d in dirs]
+    # fork: workers inherit the imported detectors and templates; each host
+    # is independent, and only the small HostReport travels back.
+    with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork")) as pool:
+        return list(pool.map(job, dirs, chunksize=max(1, len(dirs) // (n * 8))))
+
+
+def assess_dir(d: Path, *, settings: Settings, rules, report_dir: Path, cache_dir: Optional[Path]):
+    """(HostReport or None, errors) for one host directory."""
+    item = read_host(d, cache_dir)
+    if item.facts is None:
+        return None, item.errors
+    return _assess(item, settings, rules, report_dir), item.errors
 
 
 def _assess(item: HostInput, settings: Settings, rules, report_dir: Path) -> HostReport:

@@ -1,0 +1,204 @@
+"""``mta report`` in-process: files, schema, content, escaping, settings, merging."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from mta.cli import main
+from mta.model.report import Report
+from mta.report import build_report
+from mta.report.synthetic import write_fleet
+
+from .conftest import HOSTILE
+
+
+@pytest.fixture(scope="module")
+def reported(fleet) -> Path:
+    assert main(["report", str(fleet)]) == 0
+    return fleet
+
+
+def test_writes_every_format(reported, capsys):
+    for name in ("report.html", "report.md", "report.json", "savings.csv", "findings.csv"):
+        assert (reported / name).is_file(), name
+
+
+def test_summary_line(fleet, tmp_path, capsys):
+    out = tmp_path / "o"
+    shutil.copytree(fleet, out)
+    for old in out.glob("report.*"):
+        old.unlink()
+    assert main(["report", str(out), "--format", "json"]) == 0
+    stdout = capsys.readouterr().out
+    assert re.search(r"21 hosts assessed, 3 failed, \d+ apps; \d+ VMs -> \d+ nodes", stdout)
+    assert "wrote " in stdout and (out / "report.json").exists() and not (out / "report.html").exists()
+
+
+def test_json_validates_against_the_model_schema(reported):
+    data = json.loads((reported / "report.json").read_text())
+    jsonschema.validate(data, Report.model_json_schema())
+    report = Report.model_validate(data)
+    assert report.summary.hosts_assessed == 21 and report.summary.hosts_failed == 3
+    assert {e.host for e in report.errors} == {"down-000", "down-001", "broken-01"}
+
+
+def test_every_figure_traces_to_its_inputs(reported):
+    report = Report.model_validate_json((reported / "report.json").read_text())
+    s = report.savings
+    counted = [h for h in report.hosts if h.host in s.hosts_counted]
+    assert s.before.vcpu == sum(h.estimate.vcpu for h in counted)
+    assert s.after.machines == report.consolidation.nodes + 0 * len(report.consolidation.unplaced)
+    assert report.consolidation.nodes >= report.consolidation.lower_bound
+    p = report.settings.price
+    assert s.before.monthly_cost == pytest.approx(
+        (s.before.vcpu * p.vcpu_hour + s.before.memory_gib * p.gib_hour) * p.hours_per_month, abs=0.05)
+    placed = sorted(x for n in report.consolidation.placements for x in n.items)
+    expected = sorted(f"{h.host}/{a.name}#{r + 1}" for h in counted for a in h.apps for r in range(a.estimate.replicas))
+    assert placed == expected
+    for h in report.hosts:
+        for a in h.apps:
+            assert a.estimate.cpu_basis and a.estimate.memory_basis
+    topics = {m.topic for m in report.method}
+    assert {"CPU request", "Memory request and limit", "Node capacity", "Cost", "Apportioning VM history"} <= topics
+
+
+def test_markdown_content(reported):
+    md = (reported / "report.md").read_text()
+    for heading in ("## Summary", "## Savings, before and after", "## Hosts", "## Hosts that could not be assessed",
+                    "## How this was computed", "## Rules"):
+        assert heading in md
+    assert "| vm-0000 |" in md and "### vm-0019" in md
+    assert "down-000" in md and "timed out" in md
+    assert "[apps/web/Dockerfile](hosts/evil-01/apps/web/Dockerfile)" in md
+    # hostile strings cannot open a table cell or a raw HTML tag
+    assert "<script>" not in md
+    assert "\\<script\\>" in md
+
+
+def test_savings_csv(reported):
+    rows = list(csv.DictReader(io.StringIO((reported / "savings.csv").read_text())))
+    assert len(rows) == 21
+    by_host = {r["host"]: r for r in rows}
+    report = Report.model_validate_json((reported / "report.json").read_text())
+    h = next(h for h in report.hosts if h.host == "vm-0003")
+    row = by_host["vm-0003"]
+    assert int(row["vm_vcpu"]) == h.estimate.vcpu
+    assert int(row["requested_cpu_millicores"]) == sum(a.cpu_millicores * a.replicas for a in h.estimate.apps)
+    assert row["counted_in_savings"] == "yes" and row["fit"] == h.fit
+    total = sum(float(r["vm_monthly_cost"]) for r in rows if r["counted_in_savings"] == "yes")
+    assert total == pytest.approx(report.savings.before.monthly_cost, abs=0.5)
+
+
+def test_findings_csv_neutralises_formulas(reported):
+    rows = list(csv.DictReader(io.StringIO((reported / "findings.csv").read_text())))
+    assert rows and set(rows[0]) == {"host", "app", "rule", "severity", "title", "evidence"}
+    for r in rows:
+        for value in r.values():
+            assert not value.startswith(("=", "+", "@")), value
+    from mta.report.formats import _csv
+
+    assert _csv([["=cmd|' /C calc'!A0", "-1+2", "@SUM(A1)", "plain", 3]]) == "\"'=cmd|' /C calc'!A0\",'-1+2,'@SUM(A1),plain,3\n"
+
+
+def test_html_is_self_contained_and_escaped(reported):
+    html = (reported / "report.html").read_text()
+    assert "<script" not in html  # no JS at all, and hostile strings escaped
+    assert "&lt;script&gt;" in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched from the network
+    assert "<link" not in html and "@import" not in html
+    assert html.count("<svg") >= 4
+    assert "@media print" in html
+    assert 'href="hosts/evil-01/apps/web/Dockerfile"' in html
+    assert "Permission denied" in html and "broken-01" in html
+    assert "How this was computed" in html
+
+
+def test_settings_file_and_options_change_the_packing(fleet, tmp_path):
+    out = tmp_path / "o"
+    shutil.copytree(fleet, out)
+    settings = tmp_path / "s.yaml"
+    settings.write_text("node: {cpu: 16, memory_gib: 64}\nprice: {currency: EUR}\n")
+    assert main(["report", str(out), "--format", "json", "--settings", str(settings)]) == 0
+    big = Report.model_validate_json((out / "report.json").read_text())
+    assert main(["report", str(out), "--format", "json", "--settings", str(settings), "--node-cpu", "2",
+                 "--node-memory-gib", "8", "--strategy", "peak"]) == 0
+    small = Report.model_validate_json((out / "report.json").read_text())
+    assert big.savings.currency == "EUR" and big.consolidation.node.cpu_millicores == 16000
+    assert small.consolidation.node.cpu_millicores == 2000 and small.settings.node.memory_gib == 8
+    assert small.consolidation.nodes > big.consolidation.nodes
+    assert small.settings.rightsizing.strategy == "peak"
+
+
+def test_rules_file_switches_rules_off(fleet, tmp_path, capsys):
+    out = tmp_path / "o"
+    shutil.copytree(fleet, out)
+    rules = tmp_path / "r.yaml"
+    rules.write_text("rules:\n  unsupported-runtime: {enabled: false}\n  cron-jobs: {severity: blocker}\n")
+    assert main(["report", str(out), "--format", "json", "--rules", str(rules)]) == 0
+    report = Report.model_validate_json((out / "report.json").read_text())
+    assert "unsupported-runtime" not in report.summary.findings_by_rule
+    cron_hosts = [h for h in report.hosts if any(f.rule == "cron-jobs" for f in h.findings)]
+    assert cron_hosts and all(h.fit == "Not recommended" for h in cron_hosts)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  nope: {enabled: false}\n")
+    assert main(["report", str(out), "--rules", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "mta: error:" in err and "nope" in err and "hint: `mta rules`" in err
+
+
+def test_several_outs_merge_into_the_first(tmp_path):
+    a, b = tmp_path / "shard1", tmp_path / "shard2"
+    write_fleet(a, 3, plans=True)
+    write_fleet(b, 5, plans=True, seed=1)  # vm-0000..2 again: first wins, noted
+    assert main(["report", str(a), str(b), "--format", "json,md"]) == 0
+    report = Report.model_validate_json((a / "report.json").read_text())
+    assert len(report.hosts) == 5 and not (b / "report.json").exists()
+    assert report.inputs == [".", "../shard2"]
+    merged = next(m for m in report.method if m.topic == "Merged inputs")
+    assert "vm-0000" in merged.text
+    assert "../shard2/hosts/vm-0004" in {h.source_dir for h in report.hosts}
+
+
+def test_missing_hosts_dir_is_a_clear_error(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "no hosts/ directory" in err and "hint:" in err
+
+
+def test_invalid_discovery_becomes_a_host_error(tmp_path):
+    write_fleet(tmp_path, 2, plans=True)
+    (tmp_path / "hosts" / "vm-0001" / "discovery.yaml").write_text("host: vm-0001\nbogus: 1\n")
+    (tmp_path / "hosts" / "empty").mkdir()
+    report = build_report([tmp_path])
+    kinds = {(e.host, e.stage, e.kind) for e in report.errors}
+    assert ("vm-0001", "report", "invalid") in kinds and ("empty", "discover", "missing") in kinds
+    assert [h.host for h in report.hosts] == ["vm-0000"]
+
+
+def test_hosts_without_plans_use_the_detectors_or_say_why(tmp_path):
+    write_fleet(tmp_path, 3, plans=False)
+    report = build_report([tmp_path])
+    assert len(report.hosts) == 3
+    for h in report.hosts:
+        assert h.apps_source in {"detected", "none"}
+        if not h.apps:
+            assert h.fit == "Insufficient data"
+            assert h.host in report.savings.hosts_excluded
+
+
+def test_empty_fleet_still_reports(tmp_path):
+    (tmp_path / "hosts").mkdir()
+    report = build_report([tmp_path])
+    assert report.summary.hosts == 0 and report.consolidation.nodes == 0 and report.savings.cost_saved_percent == 0
+    from mta.report.formats import FORMATTERS
+
+    for fmt in FORMATTERS.values():
+        assert fmt(report)
