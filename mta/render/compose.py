@@ -99,9 +99,20 @@ def compose_data(facts: HostFacts, plan: Plan) -> dict[str, Any]:
     return data
 
 
+def no_interpolation(value: Any) -> Any:
+    """Compose expands $VAR in every value; discovered text must stay literal ($$)."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {k: no_interpolation(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [no_interpolation(v) for v in value]
+    return value
+
+
 def render_compose(facts: HostFacts, plan: Plan) -> dict[str, str]:
-    files = {"compose.yaml": render("compose/compose.yaml.j2", host=plan.host,
-                                    body=dump_yaml(compose_data(facts, plan)))}
+    data = no_interpolation(compose_data(facts, plan))
+    files = {"compose.yaml": render("compose/compose.yaml.j2", host=plan.host, body=dump_yaml(data))}
     for app in plan.apps:
         if app.include:
             for item in config_items(facts, app):

@@ -61,11 +61,16 @@ def _pod_security(app: AppPlan) -> dict[str, Any]:
     return sc
 
 
+def literal(text: str) -> str:
+    """Kubernetes expands $(VAR) in env values and commands; $$ keeps a literal $."""
+    return text.replace("$", "$$")
+
+
 def _env(app: AppPlan) -> list[dict[str, Any]]:
     out = []
     for var in app.env:
         if var.value is not None:
-            out.append({"name": var.name, "value": var.value})
+            out.append({"name": var.name, "value": literal(var.value)})
         elif var.secret:
             out.append({"name": var.name, "valueFrom": {"secretKeyRef": {"name": var.secret, "key": var.name}}})
     return out
@@ -157,7 +162,7 @@ def app_objects(facts: HostFacts, plan: Plan, app: AppPlan) -> dict[str, dict[st
     if sitems:
         objs[f"{app.name}-files-secret.yaml"] = _secret(plan, app, f"{app.name}-files", [i.key for i in sitems])
     for job in app.jobs:
-        jc = {"name": "job", "image": app.image, "command": list(job.command), "resources": _resources(app),
+        jc = {"name": "job", "image": app.image, "command": [literal(a) for a in job.command], "resources": _resources(app),
               "securityContext": _container_security(app.run_as_user)}
         env = _env(app)
         if env:
