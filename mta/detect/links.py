@@ -93,6 +93,8 @@ def _add_dep(app: App, target: App, ev: Evidence) -> None:
         return
     if target.name not in app.depends_on:
         app.depends_on.append(target.name)
+    # Every independent reason is kept: a connection seen once may be chance, config is intent.
+    if not any(e.ref == ev.ref and e.detail == ev.detail for e in app.evidence):
         app.evidence.append(ev)
 
 
