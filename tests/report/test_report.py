@@ -105,7 +105,7 @@ def test_findings_csv_neutralises_formulas(reported):
             assert not value.startswith(("=", "+", "@")), value
     from mta.report.formats import _csv
 
-    assert _csv([["=cmd|' /C calc'!A0", "-1+2", "@SUM(A1)", "plain", 3]]) == "\"'=cmd|' /C calc'!A0\",'-1+2,'@SUM(A1),plain,3\n"
+    assert _csv([["=cmd|' /C calc'!A0", "-1+2", "@SUM(A1)", "plain", 3]]) == "'=cmd|' /C calc'!A0,'-1+2,'@SUM(A1),plain,3\n"
 
 
 def test_html_is_self_contained_and_escaped(reported):
