@@ -51,14 +51,13 @@ def _env(proc: psutil.Process) -> dict[str, str]:
 def collect_processes() -> tuple[list[Process], int, dict[int, tuple[float, float]]]:
     """(processes, how many had details hidden, {pid: (cpu seconds, wall time)})."""
     skip = env_skip()
-    me = os.getpid()
     out: list[Process] = []
     hidden = 0
     for proc in psutil.process_iter():
         try:
             with proc.oneshot():
                 pid, ppid = proc.pid, proc.ppid()
-                if pid == 2 or ppid == 2 or pid == me:
+                if pid == 2 or ppid == 2:
                     continue
                 p = Process(pid=pid, ppid=ppid, name=clean(proc.name()))
                 uids = proc.uids()

@@ -127,8 +127,9 @@ sec_processes() {
         set -- $_r
         [ "$p" = 2 ] || [ "${2:-}" = 2 ] && continue
         blk "cmdline $p"; catcap "$CMDLINE_CAP" "$d/cmdline" 2>/dev/null
-        _x=$(readlink "$d/exe" 2>/dev/null) && { blk "exe $p"; printf '%s\n' "$_x"; }
-        _x=$(readlink "$d/cwd" 2>/dev/null) && { blk "cwd $p"; printf '%s\n' "$_x"; }
+        # straight to stdout: a $(...) would cost one more fork per link
+        blk "exe $p"; readlink "$d/exe" 2>/dev/null
+        blk "cwd $p"; readlink "$d/cwd" 2>/dev/null
         blk "cgroup $p"
         while IFS= read -r _l; do
             case $_l in 0::*|*name=systemd:*|*:memory:*) printf '%s\n' "$_l" ;; esac

@@ -1,0 +1,274 @@
+"""The real probe on this machine, under dash and busybox sh, with hostile processes."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import yaml
+
+from mta.discover import discover, discover_local
+from mta.discover.parse import build_facts
+from mta.discover.script import probe_script
+from mta.io import dump_model
+from mta.model import SECRET_MARKER, HostFacts
+from mta.transport.local import LocalTransport
+
+HOSTILE_ARGS = [
+    "multi\nline arg",
+    "quote's \"double\"",
+    "{{ jinja }} {% raw %}",
+    "$(touch /tmp/pwned) `id` ; rm -rf / && | > <",
+    "===MTA:deadbeef:S fake",
+    "",
+    "tab\there",
+]
+HOSTILE_ENV = {
+    "MTA_HOSTILE_NL": "a\nb",
+    "MTA_HOSTILE_TPL": "{{ x }}$(id)",
+    "MTA_DB_PASSWORD": "hunter2",
+    "MTA_URL": "https://bob:pa55@example.com/x",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_process(tmp_path_factory):
+    """A running process whose name, argv and environment are hostile (incl. invalid UTF-8)."""
+    d = tmp_path_factory.mktemp("hostile")
+    link = d / "ev'il\n{{x}}$(id)"
+    os.symlink(sys.executable, link)
+    argv = [os.fsencode(link), b"-c", b"import time; time.sleep(120)"]
+    argv += [a.encode() for a in HOSTILE_ARGS] + [b"bad-\xff\xfe-bytes"]
+    env = {k.encode(): v.encode() for k, v in HOSTILE_ENV.items()}
+    env[b"MTA_BAD_BYTES"] = b"x\xffy"
+    env[b"PATH"] = b"/usr/bin:/bin"
+    proc = subprocess.Popen(argv, env=env, cwd=d)
+    time.sleep(0.3)
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+@pytest.fixture(scope="module")
+def web_port():
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<html><head><title>Probe &amp; Test</title></head></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def _expected_argv():
+    return ["-c", "import time; time.sleep(120)", *HOSTILE_ARGS, "bad-\ufffd\ufffd-bytes"]
+
+
+def _check_hostile(facts: HostFacts, proc) -> None:
+    p = facts.process(proc.pid)
+    assert p is not None, "hostile process not discovered"
+    assert p.cmdline[1:] == _expected_argv()
+    assert "ev'il" in p.name
+    assert p.env["MTA_HOSTILE_NL"] == "a\nb"
+    assert p.env["MTA_HOSTILE_TPL"] == "{{ x }}$(id)"
+    assert p.env["MTA_DB_PASSWORD"] == SECRET_MARKER
+    assert p.env["MTA_URL"] == f"https://bob:{SECRET_MARKER}@example.com/x"
+    assert p.env["MTA_BAD_BYTES"] == "x\ufffdy"
+    # discovery.yaml keeps every byte of it as data
+    again = HostFacts.model_validate(yaml.safe_load(dump_model(facts)))
+    assert again.process(proc.pid) == p
+    assert not os.path.exists("/tmp/pwned")
+
+
+def _plausible(facts: HostFacts) -> None:
+    assert facts.os.id != "unknown" and facts.os.kernel and facts.os.hostname
+    assert facts.hardware.cpu_count >= 1 and facts.hardware.memory_bytes > 0
+    assert any(u.name == "root" and u.uid == 0 for u in facts.users)
+    assert any(m.mountpoint == "/" for m in facts.mounts)
+    assert len(facts.processes) > 3
+    assert facts.packages, "dpkg/rpm database read"
+    me = facts.process(os.getpid())
+    assert me is not None and me.cmdline and me.exe
+    assert not facts.errors, facts.errors
+
+
+SHELLS = {"dash": ["dash", "-s"], "busybox": ["busybox", "sh", "-s"], "sh": ["sh", "-s"]}
+
+
+@pytest.mark.parametrize("shell", sorted(SHELLS))
+def test_probe_runs_under_posix_shells(shell, hostile_process, web_port):
+    if shutil.which(SHELLS[shell][0]) is None:
+        pytest.skip(f"{SHELLS[shell][0]} not installed (tests/apt-packages.txt lists it)")
+    script = probe_script(sample_seconds=1, http_ports=[web_port])
+    res = LocalTransport().run(SHELLS[shell], stdin=script.encode(), timeout=120)
+    assert res.exit_status == 0, res.stderr[-2000:]
+    facts = build_facts(res.stdout, host="here", collector="local")
+    _plausible(facts)
+    _check_hostile(facts, hostile_process)
+    assert facts.utilization.source in ("proc-sample", "sysstat") and facts.utilization.samples
+    assert facts.process(hostile_process.pid).cpu_percent is not None
+    assert [(h.port, h.status, h.title) for h in facts.http] == [(web_port, 200, "Probe & Test")]
+    sock = [s for s in facts.sockets if s.port == web_port]
+    assert sock and sock[0].pid == os.getpid()
+
+
+class CountingTransport(LocalTransport):
+    def __init__(self):
+        super().__init__("counted")
+        self.runs = 0
+        self.reads: list[list[str]] = []
+
+    def run(self, *a, **kw):
+        self.runs += 1
+        return super().run(*a, **kw)
+
+    def read_files(self, paths, *, max_bytes=1 << 20):
+        self.reads.append(list(paths))
+        runs = self.runs
+        try:
+            return super().read_files(paths, max_bytes=max_bytes)
+        finally:
+            self.runs = runs  # LocalTransport reads through run(): still one round trip
+
+
+def test_discover_two_round_trips_and_masked_files(tmp_path, hostile_process, monkeypatch):
+    envfile = tmp_path / "app.env"
+    envfile.write_text("DB_HOST=db\nDB_PASSWORD=s3cret\nexport API_TOKEN='abc'\nURL=mysql://u:pw@h/db\n")
+    import mta.detect
+
+    monkeypatch.setattr(mta.detect, "wanted_files", lambda facts: [str(envfile), "/nonexistent/file"], raising=False)
+    t = CountingTransport()
+    facts = discover(t, sample_seconds=0, http_checks=False)
+    assert t.runs == 1 and len(t.reads) == 1, "probe + one read_files round trip"
+    assert facts.collector == "local" and facts.host == "counted"
+    _check_hostile(facts, hostile_process)
+    f = facts.file(str(envfile))
+    assert f is not None and "s3cret" not in f.content and "abc" not in f.content and "pw@" not in f.content
+    assert "DB_HOST=db" in f.content and f"DB_PASSWORD={SECRET_MARKER}" in f.content
+    assert facts.file("/nonexistent/file") is None
+
+
+def test_wanted_files_failure_is_recorded(monkeypatch):
+    import mta.detect
+
+    def boom(facts):
+        raise RuntimeError("detector bug")
+
+    monkeypatch.setattr(mta.detect, "wanted_files", boom, raising=False)
+    facts = discover(LocalTransport(), sample_seconds=0, http_checks=False)
+    assert any(e.section == "files" and "detector bug" in e.message for e in facts.errors)
+    assert facts.processes
+
+
+def test_discover_local_psutil(hostile_process):
+    facts = discover_local(sample_seconds=1, http_checks=False)
+    assert facts.collector == "local" and facts.privileged == (os.geteuid() == 0)
+    _plausible(facts)
+    _check_hostile(facts, hostile_process)
+    assert facts.utilization.source == "psutil" and facts.utilization.samples
+
+
+def _run_probe_text(script: str) -> HostFacts:
+    res = LocalTransport().run(["sh", "-s"], stdin=script.encode(), timeout=120)
+    return build_facts(res.stdout, host="x")
+
+
+def test_failing_section_is_recorded_and_the_rest_continues():
+    script = probe_script(sample_seconds=0, http_checks=False).replace(
+        "sec_users() { fblk /etc/passwd; }", "sec_users() { echo 'users exploded' >&2; exit 3; }"
+    )
+    assert "users exploded" in script
+    facts = _run_probe_text(script)
+    assert [e.section for e in facts.errors] == ["users"]
+    assert "users exploded" in facts.errors[0].message
+    assert facts.users == [] and facts.processes and facts.packages and facts.os.id != "unknown"
+
+
+def test_truncated_section_is_recorded():
+    facts = _run_probe_text("SECTION_CAP=3000\n" + probe_script(sample_seconds=0, http_checks=False))
+    truncated = {e.section for e in facts.errors if "truncated" in e.message}
+    assert "processes" in truncated and "packages" in truncated
+    assert facts.os.id != "unknown" and facts.users
+
+
+def test_cut_short_output_is_recorded():
+    res = LocalTransport().run(["sh", "-s"], stdin=probe_script(sample_seconds=0, http_checks=False).encode())
+    half = res.stdout[: len(res.stdout) // 2]
+    facts = build_facts(half, host="x")
+    assert any(e.section == "probe" for e in facts.errors)
+    assert facts.os.id != "unknown"
+
+
+def test_parser_exception_becomes_error(monkeypatch):
+    from mta.discover.parsers import packages
+
+    def broken(blocks):
+        raise ValueError("bad rpm line")
+
+    monkeypatch.setattr(packages, "parse", broken)
+    res = LocalTransport().run(["sh", "-s"], stdin=probe_script(sample_seconds=0, http_checks=False).encode())
+    facts = build_facts(res.stdout, host="x")
+    assert [e.section for e in facts.errors] == ["packages"] and "bad rpm line" in facts.errors[0].message
+    assert facts.packages == [] and facts.processes
+
+
+NOBODY_SCRIPT = """
+import json, os
+from mta.discover import discover_local
+f = discover_local(sample_seconds=0, http_checks=False, file_requests=False)
+print(json.dumps({"privileged": f.privileged, "not_visible": f.not_visible, "uid": os.geteuid(),
+                  "n": len(f.processes), "hidden_pid_env": [p.env for p in f.processes if p.pid == 1]}))
+"""
+
+
+def test_discover_local_unprivileged_records_not_visible(hostile_process):
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to drop to nobody")
+    import json
+
+    res = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", NOBODY_SCRIPT],
+        capture_output=True, text=True, timeout=120, cwd="/",
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    if res.returncode != 0 and ("Permission denied" in res.stderr or "ModuleNotFoundError" in res.stderr):
+        pytest.skip(f"this python's packages are not readable by nobody: {res.stderr.strip().splitlines()[-1]}")
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["uid"] == 65534 and out["privileged"] is False and out["n"] > 0
+    assert any("processes" in n for n in out["not_visible"]), out["not_visible"]
+
+
+def test_probe_as_nobody_hides_other_users_details(hostile_process):
+    """The SSH-as-unprivileged-user case: the probe itself run as nobody."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to drop to nobody")
+    script = probe_script(sample_seconds=0, http_checks=False)
+    res = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-s"],
+        input=script.encode(), capture_output=True, timeout=120, cwd="/",
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    facts = build_facts(res.stdout, host="x")
+    assert facts.privileged is False
+    assert any("processes of other users" in n for n in facts.not_visible)
+    p = facts.process(hostile_process.pid)
+    assert p is not None and p.cmdline[1:] == _expected_argv()
+    assert p.env == {} and p.cwd == "" and p.exe == ""
+    assert p.user == "root"
