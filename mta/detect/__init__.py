@@ -6,6 +6,6 @@ services they use. ``wanted_files(facts)`` lists the config files those
 detectors would like the discover stage to fetch from the VM.
 """
 
-from .registry import Detector, detect_apps, detectors, register, wanted_files
+from .registry import Detector, detect_apps, detectors, register, split_globs, wanted_files
 
-__all__ = ["Detector", "detect_apps", "detectors", "register", "wanted_files"]
+__all__ = ["Detector", "detect_apps", "detectors", "register", "split_globs", "wanted_files"]

@@ -100,19 +100,36 @@ def wanted_files(facts: HostFacts, *, strict: bool = False) -> list[str]:
 
     Paths already present in ``facts.files`` are left out, so calling this
     again after a fetch returns only what the fetched files pointed to
-    (includes, pm2 dump apps…). A path may end in a ``*`` glob in its last
-    component (``/etc/nginx/sites-enabled/*``); the fetcher expands it on the VM.
+    (includes, pm2 dump apps…). A path may hold a ``*`` glob in its last
+    component (``/etc/nginx/sites-enabled/*``), to be expanded on the VM
+    (``split_globs`` separates them); likely concrete names for each pattern
+    follow it, so a fetcher without glob support still finds most files.
+    A path ``X.jar!/META-INF/MANIFEST.MF`` names an entry inside a jar.
     """
+    from .guesses import concrete
+
     have = {f.path for f in facts.files}
     out: list[str] = []
     seen: set[str] = set()
-    for det in detectors():
-        for path in _guard(det, "wants", lambda: det.wants(facts), strict):
-            if not path or not path.startswith("/") or path in seen or path in have:
-                continue
+
+    def add(path: str) -> None:
+        if path and path.startswith("/") and path not in seen and path not in have and "\0" not in path:
             seen.add(path)
             out.append(path)
+
+    for det in detectors():
+        for path in _guard(det, "wants", lambda: det.wants(facts), strict):
+            add(path)
+            # A fetcher that cannot expand globs still gets the likely names.
+            for guess in concrete(facts, path) if "*" in path else ():
+                add(guess)
     return out
+
+
+def split_globs(paths: list[str]) -> tuple[list[str], list[str]]:
+    """(exact paths, glob patterns) of a ``wanted_files`` answer."""
+    exact = [p for p in paths if not any(c in p for c in "*?[")]
+    return exact, [p for p in paths if p not in exact]
 
 
 def detect_apps(facts: HostFacts, *, strict: bool = False) -> list[App]:

@@ -37,3 +37,18 @@ def test_slug_and_unique():
     assert len(slug("x" * 100)) == 63
     taken: set[str] = set()
     assert [unique("web", taken), unique("web", taken, "django"), unique("web", taken, "django")] == ["web", "web-django", "web-2"]
+
+
+def test_globs_come_with_concrete_guesses(samples):
+    from mta.detect import split_globs, wanted_files
+
+    facts = samples["debian10-lamp"].model_copy(update={"files": []})
+    wanted = wanted_files(facts, strict=True)
+    exact, globs = split_globs(wanted)
+    assert "/etc/apache2/sites-enabled/*" in globs
+    # the vhost is named after the host (blog), so a fetcher without globs still finds it
+    assert "/etc/apache2/sites-enabled/blog.conf" in exact
+    assert "/etc/apache2/sites-enabled/000-default.conf" in exact
+    tomcat = wanted_files(samples["centos7-tomcat"].model_copy(update={"files": []}), strict=True)
+    assert "/opt/tomcat/webapps/ROOT/WEB-INF/web.xml" in tomcat
+    assert all(p.startswith("/") and "\0" not in p for p in wanted + tomcat)
