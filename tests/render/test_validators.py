@@ -1,0 +1,58 @@
+"""Every generated artifact passes the real validators: hadolint (no error or
+warning), kubernetes-validate --strict, docker-compose config + Compose Spec."""
+
+from __future__ import annotations
+
+import pytest
+
+from .cases import CASES, render_case, write
+
+BASES = ["official", "debian"]
+
+
+@pytest.fixture(scope="module", params=[(c, b) for c in CASES for b in BASES], ids=lambda p: f"{p[0]}-{p[1]}")
+def generated(request, tmp_path_factory):
+    name, base = request.param
+    plan, files = render_case(name, base)
+    return plan, write(files, tmp_path_factory.mktemp(f"{name}-{base}"))
+
+
+def test_dockerfiles_pass_hadolint(generated, validators):
+    plan, root = generated
+    dockerfiles = sorted(root.glob("apps/*/Dockerfile"))
+    built = [a for a in plan.apps if a.include and a.build]
+    assert len(dockerfiles) == len(built)
+    problems = {str(p.relative_to(root)): validators.hadolint(p) for p in dockerfiles}
+    assert not {k: v for k, v in problems.items() if v}
+
+
+def test_k8s_manifests_validate_strictly(generated, validators):
+    plan, root = generated
+    manifests = sorted(root.glob("k8s/*.yaml"))
+    if not any(a.include for a in plan.apps):
+        assert not manifests
+        return
+    assert (root / "k8s" / "kustomization.yaml").exists()
+    assert validators.kube_validate(manifests) == []
+
+
+def test_compose_validates(generated, validators):
+    plan, root = generated
+    if not any(a.include for a in plan.apps):
+        assert not (root / "compose.yaml").exists()
+        return
+    assert validators.compose_validate(root / "compose.yaml") == []
+
+
+def test_no_latest_and_non_root(generated):
+    plan, root = generated
+    for df in root.glob("apps/*/Dockerfile"):
+        text = df.read_text()
+        froms = [line.split()[1] for line in text.splitlines() if line.startswith("FROM ")]
+        assert froms and all(":" in f and not f.endswith(":latest") for f in froms), froms
+        users = [line for line in text.splitlines() if line.startswith("USER ")]
+        assert users[-1] == "USER 10001"
+        assert any(line.startswith(("CMD [", "# No CMD")) for line in text.splitlines())
+        assert "HEALTHCHECK" in text  # the instruction or a comment giving the reason
+    for a in plan.apps:
+        assert a.image and not a.image.endswith(":latest") and ":" in a.image
