@@ -40,7 +40,12 @@ def key_looks_secret(key: str) -> bool:
     if upper in _NOT_SECRET_KEYS:
         return False
     tokens = _tokens(key)
-    if any(t in _SECRET_TOKENS for t in tokens) or any(s in upper.replace("_", "") for s in _SECRET_SUBSTRINGS):
+    squashed = upper.replace("_", "")
+    if (
+        any(t in _SECRET_TOKENS for t in tokens)
+        or any(s in squashed for s in _SECRET_SUBSTRINGS)
+        or (squashed.endswith("PWD") and squashed != "OLDPWD")  # MYSQLPWD, DBPWD
+    ):
         return not (set(tokens) & _LOCATION_TOKENS)
     return False
 
