@@ -71,7 +71,7 @@ class DotNet(Detector):
         ports = []
         for s in listening(facts, [x.pid for x in procs]):
             ev.append(ev_port(s))
-            ports.append(port_spec(facts, s))
+            ports.append(port_spec(facts, s, http=True if fw == "aspnetcore" else None))
         return App(
             name=slug(stem),
             stack="dotnet",

@@ -131,7 +131,7 @@ class JavaJar(Detector):
             ev.append(ev_port(s))
             if s.port in (1099, 9010) or s.port == 5005:
                 continue  # JMX / debugger, not a service port
-            ports.append(port_spec(facts, s))
+            ports.append(port_spec(facts, s, http=True if boot else None))
         if ports:
             conf += 0.05
         name = _artifact(jar) if jar else (main.rsplit(".", 1)[-1] if main else "app")

@@ -71,7 +71,7 @@ class Node(Detector):
         ports = []
         for s in listening(facts, [x.pid for x in procs]):
             ev.append(ev_port(s))
-            ports.append(port_spec(facts, s))
+            ports.append(port_spec(facts, s, http=True if fw else None))
         conf = 0.6 + (0.15 if pkg else 0) + (0.1 if ports else 0) + (0.05 if fw else 0)
         s = script(main)
         workdir = main.cwd or (s.rsplit("/", 1)[0] if s.startswith("/") else "")

@@ -110,7 +110,7 @@ class Pm2(Detector):
             ports = []
             for s in listening(facts, [x.pid for x in procs] + ([daemon.pid] if entry.get("exec_mode") == "cluster_mode" else [])):
                 ev.append(ev_port(s))
-                ports.append(port_spec(facts, s))
+                ports.append(port_spec(facts, s, http=True if fw else None))
             # Cluster mode: the daemon owns the listening socket; only claim it when one app is clustered.
             dump_env = entry.get("env") if isinstance(entry.get("env"), dict) else {}
             user_env = {k: str(v) for k, v in dump_env.items() if not isinstance(v, (dict, list))}

@@ -179,3 +179,87 @@ class PythonWsgi(Detector):
             service=service_name(svc),
             notes=notes,
         )
+
+
+def _is_python(p: Process) -> bool:
+    return bool(re.match(r"python[\d.]*$", prog(p)) or re.match(r"python[\d.]*$", basename(p.exe)))
+
+
+@register
+class PythonScript(Detector):
+    """``python app.py`` owning a port: Flask/Bottle/Tornado dev servers and home-grown daemons."""
+
+    name = "python-script"
+    order = 23
+
+    def _candidates(self, facts: HostFacts) -> list[Process]:
+        listening_pids = {s.pid for s in facts.sockets if s.protocol == "tcp"}
+        out = []
+        for p in roots(facts, _is_python):
+            if server_of(p):
+                continue
+            _, script = script_arg(p)
+            if not script.endswith(".py") and argv(p)[1:2] != ["-m"]:
+                continue
+            if {x.pid for x in tree(facts, p)} & listening_pids:
+                out.append(p)
+        return out
+
+    def wants(self, facts: HostFacts) -> list[str]:
+        out: list[str] = []
+        for p in self._candidates(facts):
+            _, script = script_arg(p)
+            wd = p.cwd
+            if script.endswith(".py"):
+                out.append(script if script.startswith("/") else join(wd, script))
+            out += requirement_files(wd) + [join(wd, ".env")] + service_env_files(facts, [p])
+        return uniq(out)
+
+    def detect(self, facts: HostFacts) -> list[App]:
+        return [self._one(facts, p) for p in self._candidates(facts)]
+
+    def _one(self, facts: HostFacts, p: Process) -> App:
+        procs = tree(facts, p)
+        wrapper = wrapper_parent(facts, p)
+        if wrapper:
+            procs.insert(0, wrapper)
+        svc = service_of(facts, procs)
+        _, script = script_arg(p)
+        path = script if script.startswith("/") or not script.endswith(".py") else join(p.cwd, script)
+        wd = p.cwd or (svc.working_directory if svc else "") or path.rsplit("/", 1)[0]
+        ev = [ev_process(p, "python program owning a listening port")]
+        if svc:
+            ev.append(ev_service(svc))
+        texts = [(path, text_of(facts, path))] if text_of(facts, path) else []
+        fw, fev, fw_ver = framework(facts, wd, texts)
+        ev += fev
+        for lib in ("bottle", "tornado", "aiohttp", "fastapi", "cherrypy", "twisted"):
+            if not fw and any(re.search(rf"^\s*(from|import)\s+{lib}\b", t, re.M) for _, t in texts):
+                fw = lib
+        pv, pev = versions.python(facts, p)
+        if pev:
+            ev.append(pev)
+        ports = []
+        for s in listening(facts, [x.pid for x in procs]):
+            ev.append(ev_port(s))
+            ports.append(port_spec(facts, s, http=True if fw else None))
+        return App(
+            name="web",
+            stack=fw or "python",
+            runtime="python",
+            runtime_version=pv,
+            framework=fw,
+            confidence=clamp(0.55 + 0.2 * bool(fw) + 0.05 * bool(svc)),
+            evidence=ev,
+            pids=[x.pid for x in procs],
+            ports=ports,
+            command=list(p.cmdline),
+            workdir=wd,
+            user=p.user or (svc.user if svc else ""),
+            env=app_env(facts, p, svc),
+            code_paths=[wd] if wd and wd != "/" else ([path] if path.startswith("/") else []),
+            config_files=existing(facts, [join(wd, ".env")]) if wd else [],
+            service=service_name(svc),
+            notes=([f"virtualenv {venv_of(p)}: rebuild it from the requirements file instead of copying it"] if venv_of(p) else [])
+            + ([f"{fw} {fw_ver}"] if fw_ver else []),
+        )

@@ -31,6 +31,7 @@ DETECTOR_MODULES = (
     "postgres",
     "mysql",
     "redis",
+    "backing_misc",
     "webserver",
     "fallback",
 )

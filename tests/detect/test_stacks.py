@@ -258,3 +258,41 @@ def test_service_environment_file_and_secret():
     assert env["DB_URL"].value == "jdbc:mysql://db.example.com/a" and env["DB_PASS"].secret == "a-db-pass"
     assert app.framework == "spring-boot" and app.runtime_version == "11" and app.service == "a"
     assert "/etc/default/a" in wanted_files(facts(processes=f.processes, services=f.services), strict=True)
+
+
+def test_python_script_flask_dev_server():
+    f = facts(processes=[proc(30, "/usr/bin/python3 app.py", exe="/usr/bin/python3.6", cwd="/opt/hello", user="hello")],
+              sockets=[sock(5000, 30)],
+              files=[file("/opt/hello/app.py", "from flask import Flask\napp = Flask(__name__)\napp.run(host='0.0.0.0')\n")])
+    app = one(f)
+    assert (app.name, app.stack, app.framework, app.runtime_version, app.code_paths) == ("web", "flask", "flask", "3.6", ["/opt/hello"])
+    assert app.ports[0].http is True
+    assert "/opt/hello/app.py" in wanted_files(facts(processes=f.processes, sockets=f.sockets), strict=True)
+
+
+def test_python_script_without_port_is_not_an_app():
+    f = facts(processes=[proc(30, "/usr/bin/python3 /opt/tools/sync.py", exe="/usr/bin/python3.6", cwd="/opt/tools")])
+    assert detect_apps(f, strict=True) == []
+
+
+def test_other_backing_services():
+    f = facts(processes=[proc(10, "/usr/bin/memcached -m 64 -p 11211 -u memcache -l 127.0.0.1", exe="/usr/bin/memcached", user="memcache"),
+                         proc(20, "/usr/bin/mongod --config /etc/mongod.conf", exe="/usr/bin/mongod", user="mongodb"),
+                         proc(30, ["/usr/lib/erlang/erts-10.6.4/bin/beam.smp", "-W", "w", "--", "-root", "/usr/lib/erlang", "-s", "rabbit", "boot"],
+                              exe="/usr/lib/erlang/erts-10.6.4/bin/beam.smp", user="rabbitmq")],
+              sockets=[sock(11211, 10, addr="127.0.0.1"), sock(27017, 20, addr="127.0.0.1"), sock(5672, 30)],
+              files=[file("/etc/mongod.conf", "storage:\n  dbPath: /data/mongo\nsystemLog:\n  destination: file\n  path: /var/log/mongodb/mongod.log\n")],
+              packages=[pkg("mongodb-org-server", "4.0.28"), pkg("rabbitmq-server", "3.8.2-0ubuntu1")])
+    apps = {a.name: a for a in detect_apps(f, strict=True)}
+    assert {a.role for a in apps.values()} == {"backing"}
+    assert apps["mongodb"].data_paths == ["/data/mongo"] and apps["mongodb"].runtime_version == "4.0"
+    assert apps["rabbitmq"].runtime_version == "3.8" and apps["rabbitmq"].ports[0].name == "amqp"
+    assert apps["memcached"].data_paths == []
+
+
+def test_web_framework_ports_are_http_without_a_check():
+    f = facts(processes=[proc(62, ["node", "index.js"], exe="/usr/bin/node", cwd="/srv/site")], sockets=[sock(8080, 62)],
+              files=[file("/srv/site/package.json", json.dumps({"name": "site", "dependencies": {"express": "4"}}))])
+    assert one(f).ports[0].http is True
+    bare = facts(processes=[proc(62, ["node", "index.js"], exe="/usr/bin/node", cwd="/srv/site")], sockets=[sock(9999, 62)])
+    assert one(bare).ports[0].http is False  # no framework, no HTTP answer: do not guess
