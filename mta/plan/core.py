@@ -116,11 +116,39 @@ def _targets(answers: dict) -> Targets:
     return t
 
 
+_CTRL = re.compile(r"[\x00-\x1f\x7f]")
+_COPY_UNSAFE = re.compile(r"[$\\*?\[\]\"']")
+_WORKDIR_OK = re.compile(r"^/[A-Za-z0-9._/@+=,:~ -]*[^ ]$|^/$")  # as render.escape.SAFE_WORKDIR
+
+
+def _sane_paths(app: App) -> tuple[App, list[str]]:
+    """Drop discovered paths no artifact can carry safely, saying so."""
+    notes: list[str] = []
+    update: dict[str, Any] = {}
+    for fld, copied in (("code_paths", True), ("config_files", True), ("data_paths", False), ("log_paths", False)):
+        keep = []
+        for p in getattr(app, fld):
+            if not p.startswith("/") or _CTRL.search(p) or "/../" in p + "/" or (copied and _COPY_UNSAFE.search(p)):
+                notes.append(f"{fld[:-1].replace('_', ' ')} {p!r} skipped: its characters cannot be carried "
+                             "safely into a Dockerfile; copy it by hand")
+            else:
+                keep.append(p)
+        update[fld] = keep
+    if app.workdir and not _WORKDIR_OK.match(app.workdir):
+        notes.append(f"workdir {app.workdir!r} replaced by /app: unusual characters")
+        update["workdir"] = "/app"
+    return app.model_copy(update=update), notes
+
+
 def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     base = str(ans.get("base") or mode)
+    app, path_notes = _sane_paths(app)
     r = recipe(app, facts, base, mapping)
     ap = AppPlan(**app.model_dump())
-    ap.notes = list(app.notes) + r.notes
+    ap.notes = list(app.notes) + path_notes + r.notes
+    if ap.build and not _WORKDIR_OK.match(ap.build.workdir):
+        ap.notes.append(f"workdir {ap.build.workdir!r} replaced by /app: unusual characters")
+        ap.build.workdir = "/app"
     ap.run_as_user = r.run_as_user
     host = image_repo_component(facts.host)
     ap.image = r.image or f"mta/{host}-{app.name}:0.1"

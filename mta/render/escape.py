@@ -9,7 +9,7 @@ import re
 from ..errors import GenerateError
 
 _CTRL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
-SAFE_WORKDIR = re.compile(r"^/[A-Za-z0-9._/@+=,:~-]*$")
+SAFE_WORKDIR = re.compile(r"^/[A-Za-z0-9._/@+=,:~ -]*[^ ]$|^/$")
 USER = re.compile(r"^[0-9]{1,10}(:[0-9]{1,10})?$")
 
 
