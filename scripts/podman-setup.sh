@@ -18,6 +18,8 @@ BASE_IMAGE="${MTA_BASE_IMAGE:-docker.io/library/debian:bookworm-slim}"
 EXTRA_TAGS="${MTA_BASE_EXTRA_TAGS:-docker.io/library/debian:bookworm docker.io/library/debian:12-slim docker.io/library/debian:12}"
 SUITE="${MTA_DEBIAN_SUITE:-bookworm}"
 CONF=/etc/containers/containers.conf
+# Bump when the recipe below changes, so an old base image gets rebuilt.
+BASE_RECIPE=2
 
 die() { echo "podman-setup: $*" >&2; exit 1; }
 log() { echo "podman-setup: $*" >&2; }
@@ -87,7 +89,8 @@ mirror() {
     echo "${uri:-http://deb.debian.org/debian}"
 }
 
-if podman image exists "$BASE_IMAGE"; then
+have=$(podman image inspect --format '{{index .Labels "io.mta.base-recipe"}}' "$BASE_IMAGE" 2>/dev/null || true)
+if [ "$have" = "$BASE_RECIPE" ]; then
     log "base image $BASE_IMAGE present"
 else
     MIRROR=$(mirror)
@@ -103,13 +106,26 @@ else
         > "$ROOT/etc/apt/sources.list"
     printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' \
         > "$ROOT/etc/apt/apt.conf.d/90mta-slim"
-    rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/*.bin "$ROOT"/var/cache/apt/archives/*.deb
+    # Like the official -slim variant: no docs, man pages or translations,
+    # now or in packages installed later.
+    printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
+        'path-exclude /usr/share/man/*' 'path-exclude /usr/share/info/*' \
+        'path-exclude /usr/share/locale/*' 'path-include /usr/share/locale/locale.alias' \
+        'path-exclude /usr/share/lintian/*' 'path-exclude /usr/share/linda/*' \
+        > "$ROOT/etc/dpkg/dpkg.cfg.d/docker"
+    find "$ROOT/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
+    find "$ROOT/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
+    rm -rf "$ROOT"/usr/share/man/* "$ROOT"/usr/share/info/* "$ROOT"/usr/share/lintian
+    find "$ROOT/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + 2>/dev/null || true
+    rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/*.bin "$ROOT"/var/cache/apt/archives/*.deb \
+        "$ROOT"/var/cache/debconf/*-old "$ROOT"/var/lib/dpkg/*-old "$ROOT"/var/log/*.log "$ROOT"/var/log/apt/*
     tar -C "$ROOT" --numeric-owner -c . \
-        | podman import --change 'CMD ["bash"]' - "$BASE_IMAGE" >/dev/null \
+        | podman import -q --change 'CMD ["bash"]' --change "LABEL io.mta.base-recipe=$BASE_RECIPE" \
+            - "$BASE_IMAGE" >/dev/null \
         || die "podman import failed"
     log "built $BASE_IMAGE"
 fi
 for tag in $EXTRA_TAGS; do
-    podman image exists "$tag" || podman tag "$BASE_IMAGE" "$tag"
+    podman tag "$BASE_IMAGE" "$tag"
 done
 echo "$BASE_IMAGE"

@@ -93,6 +93,12 @@ class Service:
     entrypoint: Optional[list[str]] = None
     user: str = ""
     workdir: str = ""
+    cap_add: list[str] = field(default_factory=list)
+    cap_drop: list[str] = field(default_factory=list)
+    security_opt: list[str] = field(default_factory=list)
+    read_only: bool = False
+    memory: str = ""  # deploy.resources.limits.memory or mem_limit, e.g. "320M"
+    cpus: str = ""
 
 
 @dataclass
@@ -234,6 +240,13 @@ def load_project(root: Path) -> Project:
             svc.entrypoint = _words(spec.get("entrypoint"))
         svc.user = str(spec.get("user", "") or "")
         svc.workdir = str(spec.get("working_dir", "") or "")
+        svc.cap_add = [str(c) for c in spec.get("cap_add") or []]
+        svc.cap_drop = [str(c) for c in spec.get("cap_drop") or []]
+        svc.security_opt = [str(c) for c in spec.get("security_opt") or []]
+        svc.read_only = bool(spec.get("read_only", False))
+        limits = ((spec.get("deploy") or {}).get("resources") or {}).get("limits") or {}
+        svc.memory = str(limits.get("memory") or spec.get("mem_limit") or "")
+        svc.cpus = str(limits.get("cpus") or spec.get("cpus") or "")
         services[svc.name] = svc
     for svc in services.values():
         for d in svc.depends_on:

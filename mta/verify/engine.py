@@ -30,6 +30,12 @@ class RunSpec:
     workdir: str = ""
     entrypoint: Optional[list[str]] = None
     command: list[str] = field(default_factory=list)
+    cap_add: list[str] = field(default_factory=list)
+    cap_drop: list[str] = field(default_factory=list)
+    security_opt: list[str] = field(default_factory=list)
+    read_only: bool = False
+    memory: str = ""
+    cpus: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,19 @@ class Engine:
             argv += ["--no-healthcheck"]
         elif spec.health_cmd:
             argv += ["--health-cmd", self._health_arg(spec.health_cmd), "--health-interval", "5s"]
+        # The same restrictions compose applies, so verify proves the app runs under them.
+        for c in spec.cap_drop:
+            argv += ["--cap-drop", c]
+        for c in spec.cap_add:
+            argv += ["--cap-add", c]
+        for o in spec.security_opt:
+            argv += ["--security-opt", o]
+        if spec.read_only:
+            argv += ["--read-only"]
+        if spec.memory:
+            argv += ["--memory", spec.memory.lower().removesuffix("b")]
+        if spec.cpus:
+            argv += ["--cpus", spec.cpus]
         if spec.user:
             argv += ["--user", spec.user]
         if spec.workdir:

@@ -262,6 +262,12 @@ class HostRun:
             workdir=svc.workdir,
             entrypoint=svc.entrypoint,
             command=svc.command,
+            cap_add=svc.cap_add,
+            cap_drop=svc.cap_drop,
+            security_opt=svc.security_opt,
+            read_only=svc.read_only,
+            memory=svc.memory,
+            cpus=svc.cpus,
         )
         self.log(f"starting {svc.name}")
         started = time.monotonic()

@@ -1,0 +1,172 @@
+"""Legacy "VMs" as containers: sshd + a real stack, started SysV-style.
+
+Each VM image lives in ``tests/e2e/vms/<kind>/`` and builds FROM ``vm-base``.
+Images are tagged by a hash of their build context (``ensure_image``), so a
+second run reuses them. A VM runs with SYS_PTRACE because root on a real VM
+can read every process's sockets and environment; without it discovery would
+see less than it would on a VM.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import socket
+import subprocess
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from ..support.podman import RUNTIME, ensure_image, podman_cmd
+
+VMS = Path(__file__).parent / "vms"
+STANDINS = Path(__file__).parent / "standins"
+E2E_LABEL = "io.mta.e2e"
+
+#: kind -> (port the app answers on inside the VM, path, title, hostname)
+STACKS = {
+    "tomcat": (8080, "/", "Parts Inventory", "legacy-inventory"),
+    "flask": (80, "/", "Team Notes", "legacy-notes"),
+    "php": (80, "/", "Guestbook", "legacy-guestbook"),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    headers: dict
+
+    @property
+    def title(self) -> str:
+        m = re.search(r"<title[^>]*>(.*?)</title>", self.body, re.I | re.S)
+        return " ".join(m.group(1).split()) if m else ""
+
+
+def http(method: str, hostport: str, path: str = "/", form: Optional[dict] = None, timeout: float = 15) -> Optional[Reply]:
+    host, _, port = hostport.rpartition(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        body = urllib.parse.urlencode(form).encode() if form is not None else None
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
+        conn.request(method, path, body=body, headers=headers)
+        r = conn.getresponse()
+        return Reply(r.status, r.read().decode("utf-8", "replace"), dict(r.getheaders()))
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+
+
+def wait_http(hostport: str, path: str = "/", timeout: float = 180, want: int = 200) -> Reply:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = http("GET", hostport, path)
+        if last is not None and last.status == want:
+            return last
+        time.sleep(1)
+    raise AssertionError(f"{hostport}{path} not answering {want} after {timeout}s (last: {last and last.status})")
+
+
+def wait_ssh(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                s.settimeout(3)
+                if s.recv(64).startswith(b"SSH-"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"sshd on 127.0.0.1:{port} did not answer in {timeout}s")
+
+
+def vm_image(kind: str) -> str:
+    base = ensure_image("localhost/mta-e2e/vm-base", VMS / "base")
+    return ensure_image(f"localhost/mta-e2e/vm-{kind}", VMS / kind, build_args={"VM_BASE": base})
+
+
+@dataclass
+class VM:
+    kind: str
+    container: str
+    ssh_port: int
+    app: str  # 127.0.0.1:PORT of the app as the VM serves it
+
+    def stop(self) -> None:
+        podman_cmd("rm", "-f", self.container, check=False, timeout=120)
+
+
+def start_vm(kind: str, pubkey: str) -> VM:
+    """Start the VM container; returns once sshd and the app answer."""
+    app_port, path, _, hostname = STACKS[kind]
+    image = vm_image(kind)
+    ssh_port, web_port = free_port(), free_port()
+    name = f"mta-e2e-{kind}-{uuid.uuid4().hex[:6]}"
+    podman_cmd(
+        "run", "-d", "--runtime", RUNTIME, "--name", name, "--hostname", hostname,
+        "--cap-add", "SYS_PTRACE", "--label", f"{E2E_LABEL}=vm",
+        "-e", f"SSH_PUBKEY={pubkey}",
+        "-p", f"127.0.0.1:{ssh_port}:22", "-p", f"127.0.0.1:{web_port}:{app_port}",
+        image,
+    )
+    vm = VM(kind, name, ssh_port, f"127.0.0.1:{web_port}")
+    try:
+        wait_ssh(ssh_port)
+        wait_http(vm.app, path)
+    except AssertionError:
+        logs = podman_cmd("logs", "--tail", "30", name, check=False).stdout.decode(errors="replace")
+        vm.stop()
+        raise AssertionError(f"VM {kind} did not come up:\n{logs}")
+    return vm
+
+
+def standin_for(ref: str) -> Optional[Path]:
+    """The stand-in build context for an official image ref (redis:7.0-alpine…)."""
+    repo = ref.split("@")[0].rsplit(":", 1)[0] if ":" in ref.split("/")[-1] else ref
+    name = repo.rsplit("/", 1)[-1]
+    ctx = STANDINS / name
+    return ctx if (ctx / "Containerfile").is_file() else None
+
+
+def ensure_standins(images: list[str]) -> dict[str, str]:
+    """Tag a local stand-in as each missing official image; returns {ref: problem}."""
+    problems = {}
+    for ref in images:
+        if podman_cmd("image", "exists", ref, check=False).returncode == 0:
+            continue
+        ctx = standin_for(ref)
+        if ctx is None:
+            problems[ref] = "no stand-in for this image and no registry to pull it from"
+            continue
+        tag = ensure_image(f"localhost/mta-e2e/standin-{ctx.name}", ctx)
+        podman_cmd("tag", tag, ref)
+    return problems
+
+
+def remove_by_label(label: str) -> None:
+    """Remove containers, networks and volumes carrying ``label`` (verify --keep runs)."""
+    ids = podman_cmd("ps", "-aq", "--filter", f"label={label}", check=False).stdout.decode().split()
+    if ids:
+        podman_cmd("rm", "-f", "-v", *ids, check=False, timeout=120)
+    for kind in ("network", "volume"):
+        ids = podman_cmd(kind, "ls", "-q", "--filter", f"label={label}", check=False).stdout.decode().split()
+        if ids:
+            podman_cmd(kind, "rm", "-f", *ids, check=False)
+
+
+def ssh_keypair(directory: Path) -> tuple[Path, str]:
+    key = directory / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "mta-e2e", "-f", str(key)], check=True)
+    return key, (directory / "id_ed25519.pub").read_text().strip()
