@@ -31,7 +31,8 @@ def prog(p: Process) -> str:
     A login shell's leading ``-`` and a ``name:`` process title are stripped.
     """
     if p.cmdline and p.cmdline[0]:
-        first = p.cmdline[0].split()[0] if " " in p.cmdline[0] and len(p.cmdline) == 1 else p.cmdline[0]
+        words = p.cmdline[0].split() or [""]
+        first = words[0] if len(p.cmdline) == 1 else p.cmdline[0]
         name = basename(first).lstrip("-").rstrip(":")
         if name:
             return name

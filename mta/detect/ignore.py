@@ -42,6 +42,8 @@ IGNORED = frozenset({
     "wickedd", "wickedd-dhcp4", "wickedd-dhcp6", "wickedd-auto4", "wickedd-nanny", "rhsmcertd", "insights-client",
     "dockerd", "docker-containerd", "containerd", "containerd-shim", "containerd-shim-runc-v2", "runc",
     "podman", "conmon", "crio",
+    # process supervisors: the programs they run are detected on their own
+    "supervisord", "runsvdir", "runsv", "s6-svscan", "s6-supervise", "monit", "god",
 })
 
 

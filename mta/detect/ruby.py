@@ -17,7 +17,7 @@ SERVERS = ("puma", "unicorn", "unicorn_rails", "thin", "passenger", "PassengerAg
 
 def server_of(p: Process) -> str:
     text = " ".join(p.cmdline) if p.cmdline else p.name
-    first = text.split()[0] if text else ""
+    first = text.split()[0] if text.split() else ""
     for s in ("puma", "unicorn", "thin", "sidekiq"):
         if first.startswith(s) or re.search(rf"(^|/)({s})(_rails)?(\s|$)", " ".join(argv(p)[:3])):
             return s

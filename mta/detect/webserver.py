@@ -67,8 +67,9 @@ class WebServer(Detector):
         for s in sites:
             label = f"server {' '.join(s.names) or '_'} on :{','.join(map(str, s.listen))}"
             for url in s.proxies:
+                proto = url.split("://", 1)[0].upper() if "://" in url else "HTTP"
                 for t in target_of(url, ups):
-                    ev.append(ev_file(s.source, f"{label} passes HTTP to {t}"))
+                    ev.append(ev_file(s.source, f"{label} passes {proto} to {t}"))
                     passes += 1
             for url in s.fastcgi:
                 for t in target_of(url, ups):

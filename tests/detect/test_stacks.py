@@ -296,3 +296,19 @@ def test_web_framework_ports_are_http_without_a_check():
     assert one(f).ports[0].http is True
     bare = facts(processes=[proc(62, ["node", "index.js"], exe="/usr/bin/node", cwd="/srv/site")], sockets=[sock(9999, 62)])
     assert one(bare).ports[0].http is False  # no framework, no HTTP answer: do not guess
+
+
+def test_apache_proxy_to_tomcat_over_ajp_and_supervisord_ignored():
+    vhost = "<VirtualHost *:80>\n  ServerName app\n  ProxyPass / ajp://localhost:8009/\n</VirtualHost>\n"
+    cmd = ["/usr/bin/java", "-Dcatalina.base=/opt/t", "-Dcatalina.home=/opt/t", "org.apache.catalina.startup.Bootstrap", "start"]
+    f = facts(processes=[proc(10, "/usr/sbin/httpd -DFOREGROUND", exe="/usr/sbin/httpd", user="root"),
+                         proc(11, "/usr/sbin/httpd -DFOREGROUND", ppid=10, exe="/usr/sbin/httpd", user="apache"),
+                         proc(20, ["/usr/bin/python2", "/usr/bin/supervisord", "-c", "/etc/supervisord.conf"], exe="/usr/bin/python2.7", user="root"),
+                         proc(30, cmd, ppid=20, exe="/usr/lib/jvm/java-1.8.0-openjdk/jre/bin/java", user="tomcat")],
+              sockets=[sock(80, 10), sock(9001, 20), sock(8009, 30, addr="127.0.0.1"), sock(8080, 30)],
+              files=[file("/etc/httpd/conf/httpd.conf", "Listen 80\nInclude conf.d/*.conf\n"), file("/etc/httpd/conf.d/app.conf", vhost)])
+    apps = {a.name: a for a in detect_apps(f, strict=True)}
+    assert set(apps) == {"tomcat", "apache"}
+    assert apps["apache"].role == "proxy" and apps["apache"].depends_on == ["tomcat"]
+    assert any("passes AJP to localhost:8009 (tomcat)" in e.detail for e in apps["apache"].evidence)
+    assert apps["tomcat"].pids == [30]
