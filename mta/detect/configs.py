@@ -89,6 +89,7 @@ class WebSite:
     uwsgi: list[str] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
     php: bool = False  # \.php$ handling present
+    passenger: bool = False  # passenger_enabled on / PassengerAppRoot
 
 
 def _nginx_tokens(text: str) -> list[str]:
@@ -141,6 +142,8 @@ def nginx_sites(path: str, text: str) -> tuple[list[WebSite], list[str], list[st
                         cur.fastcgi.append(args[0])
                     elif key == "uwsgi_pass":
                         cur.uwsgi.append(args[0])
+                    elif key == "passenger_enabled" and args[0] == "on":
+                        cur.passenger = True
             stmt = []
         else:
             stmt.append(t)
@@ -208,6 +211,8 @@ def apache_sites(path: str, text: str) -> tuple[list[WebSite], list[str], dict[s
             cur.php = cur.php or in_php
         elif key in ("errorlog", "customlog") and args:
             cur.logs.append(args[0])
+        elif key in ("passengerapproot", "passengerruby", "passengerenabled") and args and args[0].lower() != "off":
+            cur.passenger = True
     return sites, includes, glob
 
 

@@ -142,6 +142,12 @@ def _link(facts: HostFacts, apps: list[App]) -> None:
                 target = owners.get(int(m.group(2))) if _is_local(facts, m.group(1)) else None
                 if target is not None:
                     _add_dep(app, target, Evidence(kind=ev.kind, ref=ev.ref, detail=f"{m.group(0)} ({target.name})"))
+            m = re.search(r"passes \w+ to app (/\S*)", ev.detail)
+            if m:
+                for other in apps:
+                    roots = [r.rstrip("/") for r in other.code_paths + [other.workdir] if r and r != "/"]
+                    if other is not app and any(m.group(1) == r or m.group(1).startswith(r + "/") for r in roots):
+                        _add_dep(app, other, Evidence(kind=ev.kind, ref=ev.ref, detail=f"{m.group(0)} ({other.name})"))
             m = re.search(r"passes (?:\w+ )?to unix:(\S+)", ev.detail)
             if m:
                 for other in apps:

@@ -2,8 +2,10 @@
 
 Detectors run from the most specific (``order`` low: Tomcat, pm2, Django…)
 to the most generic (the listening-port fallback). The first app that claims
-a pid owns it; a later app overlapping claimed pids is dropped, so a Tomcat
-JVM is never also reported as "a java process on port 8080".
+a pid owns it: a later app whose main pid is taken is dropped, so a Tomcat
+JVM is never also reported as "a java process on port 8080"; a later app
+whose tree merely contains another app (nginx spawning Passenger) keeps only
+its own pids.
 """
 
 from __future__ import annotations
@@ -142,12 +144,18 @@ def detect_apps(facts: HostFacts, *, strict: bool = False) -> list[App]:
     apps: list[App] = []
     for det in detectors():
         for app in _guard(det, "detect", lambda: det.detect(facts), strict):
-            pids = set(app.pids)
             ports = {(p.protocol, p.port) for p in app.ports}
-            if pids & claimed or (ports and ports <= claimed_ports and det.order >= 90):
-                log.debug("%s: %s dropped, pids %s already claimed", det.name, app.name, pids & claimed)
+            if (app.pids and app.pids[0] in claimed) or (ports and ports <= claimed_ports and det.order >= 90):
+                log.debug("%s: %s dropped, its main pid or ports already belong to another app", det.name, app.name)
                 continue
-            claimed |= pids
+            # A tree may hold another app's processes (nginx spawning Passenger): those stay with it.
+            theirs = {pid for pid in app.pids if pid in claimed}
+            if theirs:
+                foreign = {(s.protocol, s.port) for s in facts.sockets if s.pid in theirs}
+                app.pids = [pid for pid in app.pids if pid not in theirs]
+                app.ports = [p for p in app.ports if (p.protocol, p.port) not in foreign]
+                ports = {(p.protocol, p.port) for p in app.ports}
+            claimed |= set(app.pids)
             claimed_ports |= ports
             apps.append(app)
     return finalize(facts, apps)

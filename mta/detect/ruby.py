@@ -7,7 +7,7 @@ import re
 from ..model import App, Evidence, HostFacts, Process
 from . import versions
 from .common import (
-    app_env, argv, clamp, ev_file, ev_port, ev_process, ev_service, existing, join, listening, opt, port_spec,
+    app_env, argv, clamp, descendants, ev_file, ev_port, ev_process, ev_service, existing, join, listening, opt, port_spec,
     prog, roots, service_env_files, service_of, service_name, text_of, tree, uniq, wrapper_parent,
 )
 from .registry import Detector, register
@@ -28,11 +28,16 @@ def server_of(p: Process) -> str:
     return ""
 
 
-def _workdir(p: Process) -> str:
-    m = re.search(r"\[([^\]]+)\]", " ".join(p.cmdline))  # "unicorn master -c ... [/srv/app/current]"? puma shows "[app]"
-    if p.cwd:
+def _workdir(facts: HostFacts, p: Process) -> str:
+    """The app root: Passenger names it in its app process titles, the others run in it."""
+    for x in [p] + descendants(facts, p.pid):
+        m = re.search(r"Passenger (?:RubyApp|RackApp|AppPreloader): (/\S+)", " ".join(x.cmdline))
+        if m:
+            return m.group(1).removesuffix("/public")
+    if p.cwd and p.cwd != "/":
         return p.cwd
-    return m.group(1) if m and m.group(1).startswith("/") else ""
+    m = re.search(r"\[(/[^\]]+)\]", " ".join(p.cmdline))
+    return m.group(1) if m else ""
 
 
 @register
@@ -43,7 +48,7 @@ class Ruby(Detector):
     def wants(self, facts: HostFacts) -> list[str]:
         out: list[str] = []
         for p in roots(facts, lambda x: bool(server_of(x))):
-            wd = _workdir(p)
+            wd = _workdir(facts, p)
             if wd:
                 out += [join(wd, f) for f in ("Gemfile", "Gemfile.lock", "config.ru", "config/puma.rb", "config/unicorn.rb",
                                               "config/database.yml", ".ruby-version", ".env", "config/sidekiq.yml")]
@@ -63,7 +68,7 @@ class Ruby(Detector):
         if wrapper:
             procs.insert(0, wrapper)
         svc = service_of(facts, procs)
-        wd = _workdir(p) or (svc.working_directory if svc else "")
+        wd = _workdir(facts, p) or (svc.working_directory if svc else "")
         ev = [ev_process(p, f"{server}")]
         if len(procs) > 1:
             ev.append(Evidence(kind="process", ref=", ".join(f"pid {x.pid}" for x in procs[1:9]),
@@ -81,7 +86,7 @@ class Ruby(Detector):
             fw = "sinatra"
             ev.append(ev_file(join(wd, "Gemfile"), "sinatra"))
         rv = text_of(facts, join(wd, ".ruby-version")).strip().removeprefix("ruby-")
-        rver, rev = versions.ruby(facts, p)
+        rver, rev = versions.ruby(facts, next((x for x in procs if "ruby" in x.exe.rsplit("/", 1)[-1]), p))
         if rv and not rver:
             rver = ".".join(rv.split(".")[:2])
             ev.append(ev_file(join(wd, ".ruby-version"), rv))
@@ -105,7 +110,7 @@ class Ruby(Detector):
             ports=ports,
             command=list(p.cmdline),
             workdir=wd,
-            user=p.user or (svc.user if svc else ""),
+            user=next((x.user for x in procs if "App" in " ".join(x.cmdline[:1]) and x.user), p.user or (svc.user if svc else "")),
             env=app_env(facts, p, svc),
             code_paths=[wd] if wd else [],
             config_files=existing(facts, [join(wd, f) for f in ("config/puma.rb", "config/unicorn.rb", "config/database.yml",

@@ -79,6 +79,10 @@ class WebServer(Detector):
                 for t in target_of(url, ups):
                     ev.append(ev_file(s.source, f"{label} passes uwsgi to {t}"))
                     passes += 1
+            if s.passenger:
+                for r in s.roots or ["?"]:
+                    ev.append(ev_file(s.source, f"{label} passes Passenger to app {r}"))
+                    passes += 1
             for r in s.roots:
                 ev.append(ev_file(s.source, f"{label} serves files from {r}"))
             doc_roots += s.roots

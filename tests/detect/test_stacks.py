@@ -312,3 +312,21 @@ def test_apache_proxy_to_tomcat_over_ajp_and_supervisord_ignored():
     assert apps["apache"].role == "proxy" and apps["apache"].depends_on == ["tomcat"]
     assert any("passes AJP to localhost:8009 (tomcat)" in e.detail for e in apps["apache"].evidence)
     assert apps["tomcat"].pids == [30]
+
+
+def test_passenger_inside_nginx_is_its_own_app():
+    site = "server {\n listen 80;\n server_name blog;\n root /srv/blog/public;\n passenger_enabled on;\n}\n"
+    f = facts(processes=[proc(10, ["nginx: master process /opt/nginx/sbin/nginx"], exe="/opt/nginx/sbin/nginx", user="root"),
+                         proc(11, ["nginx: worker process"], ppid=10, exe="/opt/nginx/sbin/nginx", user="nobody"),
+                         proc(20, ["PassengerAgent watchdog"], ppid=10, exe="/usr/lib/passenger/support-binaries/PassengerAgent", user="root"),
+                         proc(21, ["PassengerAgent core"], ppid=20, exe="/usr/lib/passenger/support-binaries/PassengerAgent", user="root"),
+                         proc(22, ["Passenger RubyApp: /srv/blog (production)"], ppid=21, exe="/usr/bin/ruby2.5", user="blog")],
+              sockets=[sock(80, 10)],
+              files=[file("/etc/nginx/nginx.conf", "http { include /etc/nginx/sites-enabled/*; }"), file("/etc/nginx/sites-enabled/blog", site),
+                     file("/srv/blog/Gemfile.lock", "GEM\n  specs:\n    rails (4.2.11)\n")])
+    apps = {a.name: a for a in detect_apps(f, strict=True)}
+    web, proxy = apps["web"], apps["nginx"]
+    assert (web.stack, web.workdir, web.user, web.framework, web.runtime_version) == ("passenger", "/srv/blog", "blog", "rails", "2.5")
+    assert web.pids == [20, 21, 22]
+    assert proxy.pids == [10, 11] and proxy.role == "proxy" and proxy.depends_on == ["web"]
+    assert [p.port for p in proxy.ports] == [80]
