@@ -8,7 +8,6 @@ batch can record it and go on.
 from __future__ import annotations
 
 import os
-import select
 import shlex
 import socket
 import threading
@@ -431,6 +430,60 @@ class SSHTransport:
                 f"{self.label}: connection lost while a command ran", hint="check the network or the VM, then retry"
             )
 
+    def _pump(self, chan: paramiko.Channel, on_stdout: Callable[[bytes], bool], timeout: float,
+              what: str = "command") -> tuple[bytes, int]:
+        """Read a channel to its end: stdout to ``on_stdout`` (False stops
+        reading), stderr collected by a helper thread. Blocking reads wake on
+        data at once, so a round trip costs no polling delay."""
+        err = bytearray()
+        stop = threading.Event()
+
+        def read_stderr() -> None:
+            while not stop.is_set():
+                try:
+                    data = chan.recv_stderr(1 << 16)
+                except socket.timeout:
+                    continue
+                except (OSError, EOFError, paramiko.SSHException):
+                    return
+                if not data:
+                    return
+                err.extend(data)
+
+        chan.settimeout(0.25)
+        reader = threading.Thread(target=read_stderr, daemon=True)
+        reader.start()
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    data = chan.recv(1 << 16)
+                except socket.timeout:
+                    data = None
+                except (OSError, EOFError, paramiko.SSHException):
+                    break
+                if data == b"":
+                    break
+                if data is not None and not on_stdout(data):
+                    return bytes(err), -2
+                if time.monotonic() > deadline:
+                    raise CommandTimeout(
+                        f"{self.label}: {what} did not finish within {timeout:g}s",
+                        hint="raise --timeout; the VM may be overloaded",
+                    )
+                if data is None and (self._t is None or not self._t.is_active()):
+                    break
+            # stdout is at its end; exit status and stderr follow right after
+            chan.status_event.wait(max(0.0, min(deadline - time.monotonic(), 10.0)))
+            reader.join(max(0.0, min(deadline - time.monotonic(), 5.0)))
+            self._lost_or_none(chan)
+            status = chan.exit_status if chan.exit_status_ready() else -1
+            return bytes(err), status
+        finally:
+            stop.set()
+            chan.close()
+            reader.join(1)
+
     def run(
         self,
         command: Command,
@@ -442,43 +495,19 @@ class SSHTransport:
         timeout = self.command_timeout if timeout is None else timeout
         chan = self._open(self._wrap_sudo(to_shell(command), sudo))
         feeder = self._feed_stdin(chan, stdin)
-        out, err = bytearray(), bytearray()
-        deadline = time.monotonic() + timeout
+        out = bytearray()
+
+        def sink(data: bytes) -> bool:
+            out.extend(data)
+            return True
+
         try:
-            while True:
-                got = False
-                if chan.recv_ready():
-                    out += chan.recv(1 << 16)
-                    got = True
-                if chan.recv_stderr_ready():
-                    err += chan.recv_stderr(1 << 16)
-                    got = True
-                if got:
-                    continue
-                if chan.closed or (chan.exit_status_ready() and chan.eof_received):
-                    # drain what arrived with the close
-                    while chan.recv_ready():
-                        out += chan.recv(1 << 16)
-                    while chan.recv_stderr_ready():
-                        err += chan.recv_stderr(1 << 16)
-                    break
-                if self._t is None or not self._t.is_active():
-                    break
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise CommandTimeout(
-                        f"{self.label}: command did not finish within {timeout:g}s",
-                        hint="raise --timeout; the VM may be overloaded",
-                    )
-                select.select([chan], [], [], min(left, 0.5))
-            self._lost_or_none(chan)
-            status = chan.recv_exit_status() if chan.exit_status_ready() else -1
+            err, status = self._pump(chan, sink, timeout)
         finally:
-            chan.close()
             if feeder is not None:
                 feeder.join(timeout=1)
         self.bytes_received += len(out) + len(err)
-        res = CommandResult(status, bytes(out), bytes(err))
+        res = CommandResult(status, bytes(out), err)
         if sudo and not self.remote_is_root:
             self._check_sudo(res)
         return res
@@ -488,9 +517,20 @@ class SSHTransport:
         # A separate thread: the remote side may fill our receive window
         # before it has read all of its input.
         def feed() -> None:
+            # Not sendall(): it gives up after the channel's read timeout
+            # when the remote window is full, which would leave stdin open.
+            view = memoryview(data or b"")
             try:
-                if data:
-                    chan.sendall(data)
+                while view:
+                    try:
+                        sent = chan.send(view[: 1 << 15])
+                    except socket.timeout:
+                        if chan.closed:
+                            return
+                        continue
+                    if sent == 0:
+                        return
+                    view = view[sent:]
                 chan.shutdown_write()
             except (OSError, EOFError, paramiko.SSHException):
                 pass
@@ -527,44 +567,19 @@ class SSHTransport:
         use_sudo = self.sudo if sudo is None else sudo
         chan = self._open(self._wrap_sudo(tar_command(list(paths), exclude), use_sudo))
         chan.shutdown_write()
-        err = bytearray()
-        deadline = time.monotonic() + (self.command_timeout if timeout is None else timeout)
-        try:
-            while True:
-                if chan.recv_ready():
-                    chunk = chan.recv(1 << 16)
-                    if result.bytes_written + len(chunk) > max_bytes:
-                        result.truncated = True
-                        break
-                    dest.write(chunk)
-                    result.bytes_written += len(chunk)
-                    continue
-                if chan.recv_stderr_ready():
-                    err += chan.recv_stderr(1 << 16)
-                    continue
-                if chan.closed or (chan.exit_status_ready() and chan.eof_received):
-                    while chan.recv_ready():
-                        chunk = chan.recv(1 << 16)
-                        if result.bytes_written + len(chunk) > max_bytes:
-                            result.truncated = True
-                            break
-                        dest.write(chunk)
-                        result.bytes_written += len(chunk)
-                    while chan.recv_stderr_ready():
-                        err += chan.recv_stderr(1 << 16)
-                    break
-                if self._t is None or not self._t.is_active():
-                    break
-                if time.monotonic() > deadline:
-                    raise CommandTimeout(f"{self.label}: copying files did not finish in time", hint="raise --timeout")
-                select.select([chan], [], [], 0.5)
-            if not result.truncated:
-                self._lost_or_none(chan)
-        finally:
-            chan.close()
+
+        def sink(data: bytes) -> bool:
+            if result.bytes_written + len(data) > max_bytes:
+                result.truncated = True
+                return False
+            dest.write(data)
+            result.bytes_written += len(data)
+            return True
+
+        err, status = self._pump(chan, sink, self.command_timeout if timeout is None else timeout, "copying files")
         self.bytes_received += result.bytes_written + len(err)
         if use_sudo and not self.remote_is_root:
-            self._check_sudo(CommandResult(chan.exit_status if chan.exit_status_ready() else 1, b"", bytes(err)))
+            self._check_sudo(CommandResult(status, b"", err))
         for line in err.decode("utf-8", "replace").splitlines():
             if line.strip():
                 result.skipped.append(line.strip())

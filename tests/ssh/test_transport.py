@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import subprocess
 import tarfile
@@ -164,7 +165,7 @@ def test_unknown_host_key_then_accept_new_records_it(sshd, tmp_path, monkeypatch
     monkeypatch.setenv("MTA_KNOWN_HOSTS", str(mine))
     empty = tmp_path / "empty"
     empty.write_text("")
-    with pytest.raises(HostKeyUnknown, match=sshd.host_key_fingerprint) as info:
+    with pytest.raises(HostKeyUnknown, match=re.escape(sshd.host_key_fingerprint)) as info:
         sshd.transport(known_hosts=[str(empty), str(mine)]).run("true")
     assert "--accept-new-host-key" in info.value.hint
     with sshd.transport(known_hosts=[str(empty), str(mine)], accept_new_host_key=True) as t:

@@ -1,0 +1,93 @@
+"""Benchmark: full discovery of this host over loopback SSH.
+
+Starts a throw-away real sshd (as the test suite does), runs
+``mta.discover.discover`` through ``SSHTransport`` and prints wall time
+(goal < 1.5 s), exec round trips (goal <= 2) and probe output bytes
+(goal < 1 MB). Needs root (sshd). Run: ``python benchmarks/discover_ssh.py``.
+
+Options: ``--sample-seconds N`` (default 0: sampling is a fixed wait, not
+work), ``--runs N`` (default 3; the best and the median are printed),
+``--json`` for machine-readable output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.support.sshd import start_sshd, stop_sshd  # noqa: E402
+
+GOALS = {"wall_seconds": 1.5, "round_trips": 2, "probe_bytes": 1_000_000}
+
+
+def run_once(server, sample_seconds: float) -> dict:
+    from mta.discover import discover
+    from mta.io import dump_model
+
+    t0 = time.perf_counter()
+    transport = server.transport()
+    try:
+        connect_start = time.perf_counter()
+        transport.connect()
+        connected = time.perf_counter()
+        facts = discover(transport, host="bench", sample_seconds=sample_seconds)
+        done = time.perf_counter()
+    finally:
+        transport.close()
+    return {
+        "wall_seconds": round(done - t0, 3),
+        "connect_seconds": round(connected - connect_start, 3),
+        "discover_seconds": round(done - connected, 3),
+        "round_trips": transport.round_trips,
+        "probe_bytes": transport.bytes_received,
+        "discovery_yaml_bytes": len(dump_model(facts).encode()),
+        "processes": len(facts.processes),
+        "sockets": len(facts.sockets),
+        "packages": len(facts.packages),
+        "errors": len(facts.errors),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sample-seconds", type=float, default=0.0)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="mta-bench-sshd-"))
+    server, proc = start_sshd(work, hosts=["127.0.0.1"])
+    try:
+        runs = [run_once(server, args.sample_seconds) for _ in range(max(1, args.runs))]
+    finally:
+        stop_sshd(proc)
+        shutil.rmtree(work, ignore_errors=True)
+    best = min(runs, key=lambda r: r["wall_seconds"])
+    median = statistics.median(r["wall_seconds"] for r in runs)
+    verdict = {k: best[k] <= v if k == "round_trips" else best[k] < v for k, v in GOALS.items()}
+    if args.json:
+        print(json.dumps({"runs": runs, "best": best, "median_wall_seconds": median, "goals_met": verdict}, indent=2))
+    else:
+        print(f"discover over loopback SSH, {len(runs)} runs, sample_seconds={args.sample_seconds:g}")
+        print(f"  wall time     best {best['wall_seconds']:.3f}s  median {median:.3f}s   "
+              f"(connect {best['connect_seconds']:.3f}s)  goal < {GOALS['wall_seconds']}s  "
+              f"{'OK' if verdict['wall_seconds'] else 'MISSED'}")
+        print(f"  round trips   {best['round_trips']}   goal <= {GOALS['round_trips']}  "
+              f"{'OK' if verdict['round_trips'] else 'MISSED'}")
+        print(f"  probe bytes   {best['probe_bytes']}   goal < {GOALS['probe_bytes']}  "
+              f"{'OK' if verdict['probe_bytes'] else 'MISSED'}")
+        print(f"  found         {best['processes']} processes, {best['sockets']} sockets, "
+              f"{best['packages']} packages, {best['errors']} probe errors; "
+              f"discovery.yaml {best['discovery_yaml_bytes']} bytes")
+    return 0 if all(verdict.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
