@@ -46,6 +46,11 @@ def rewrite_command(argv: list[str]) -> tuple[list[str], list[str]]:
         return [], []
     notes = []
     out = list(argv)
+    # "python /srv/app/venv/bin/celery …": the VM venv's console script runs from the image's venv
+    if interpreter(argv[0]) == "python" and len(argv) > 1 and _VENV_BIN.search(argv[1]):
+        notes.append(f"command: {argv[0]} {argv[1]} -> {argv[1].rsplit('/', 1)[-1]} (from the image's venv)")
+        out = [argv[1].rsplit("/", 1)[-1], *argv[2:]]
+        return out, notes
     name = interpreter(argv[0])
     if name and name != argv[0]:
         out[0] = name

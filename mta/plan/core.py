@@ -204,6 +204,9 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     baked: list[str] = []
     for path in app.config_files:
         target = r.config_target(path)
+        if not target:
+            ap.notes.append(f"config {path} is not carried over: the image has its own")
+            continue
         f = facts.file(path)
         if (f and SECRET_MARKER in f.content) or SECRET_FILE.search(posixpath.basename(path)):
             ap.secrets.append(SecretRef(name=f"{app.name}-files", key=config_key(path), source=path, target=target))
@@ -244,13 +247,17 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     if ap.build:
         ap.build.writable += [v.path for v in ap.volumes if v.path not in ap.build.writable]
 
-    # logs to stdout
+    # logs to stdout: known files become links, directories stay writable
+    log_files = [p for p in app.log_paths
+                 if p.endswith((".log", "_log")) or any(p.startswith(d.rstrip("/") + "/") for d in app.log_paths)]
     for path in app.log_paths:
-        if path.endswith(".log") and ap.build:
-            ap.build.steps.append(f"mkdir -p {q(posixpath.dirname(path))} && ln -sf /dev/stdout {q(path)}")
-            ap.notes.append(f"log file {path} now goes to stdout")
-        else:
-            ap.notes.append(f"logs under {path}: point the app's logging at stdout "
+        if path in log_files and ap.build:
+            stream = "/dev/stderr" if "err" in posixpath.basename(path).lower() else "/dev/stdout"
+            ap.build.steps.append(f"mkdir -p {q(posixpath.dirname(path))} && ln -sf {stream} {q(path)}")
+            ap.notes.append(f"log file {path} now goes to {stream[5:]}")
+        elif ap.build and path not in log_files:
+            ap.build.writable.append(path)
+            ap.notes.append(f"logs under {path}: kept writable; point the app's logging at stdout "
                             "(files in the container are lost on restart)")
 
     # command
