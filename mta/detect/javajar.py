@@ -42,10 +42,11 @@ def _main_class(p: Process) -> str:
 
 
 def is_java_app(p: Process) -> bool:
+    from .javaservers import _is_server
     from .jboss import is_jboss
     from .tomcat import is_tomcat
 
-    return is_java(p) and bool(_jar(p) or _main_class(p)) and not is_tomcat(p) and not is_jboss(p)
+    return is_java(p) and bool(_jar(p) or _main_class(p)) and not (is_tomcat(p) or is_jboss(p) or _is_server(p))
 
 
 def _config_dirs(p: Process, jar: str) -> list[str]:

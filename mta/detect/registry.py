@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 #: Modules that hold detectors; imported lazily so registration happens once.
 DETECTOR_MODULES = (
+    "javaservers",
     "tomcat",
     "jboss",
     "javajar",

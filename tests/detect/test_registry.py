@@ -11,7 +11,7 @@ from mta.detect.names import slug, unique
 def test_registry_lists_every_stack_in_order():
     names = [d.name for d in detectors()]
     for n in ("tomcat", "jboss", "java-jar", "pm2", "node", "python-wsgi", "python-script", "python-worker", "php", "ruby", "dotnet",
-              "memcached", "mongodb", "rabbitmq",
+              "memcached", "mongodb", "rabbitmq", "java-servers",
               "postgresql", "mysql", "redis", "webserver", "listening-process"):
         assert n in names
     assert names[-1] == "listening-process"

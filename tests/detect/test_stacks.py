@@ -330,3 +330,23 @@ def test_passenger_inside_nginx_is_its_own_app():
     assert web.pids == [20, 21, 22]
     assert proxy.pids == [10, 11] and proxy.role == "proxy" and proxy.depends_on == ["web"]
     assert [p.port for p in proxy.ports] == [80]
+
+
+def test_known_jvm_servers():
+    es = ["/usr/share/elasticsearch/jdk/bin/java", "-Xms1g", "-Des.path.home=/usr/share/elasticsearch", "-Des.path.conf=/etc/elasticsearch",
+          "-cp", "/usr/share/elasticsearch/lib/*", "org.elasticsearch.bootstrap.Elasticsearch", "-p", "/var/run/elasticsearch/elasticsearch.pid"]
+    zk = ["java", "-cp", "/opt/zk/lib/*", "org.apache.zookeeper.server.quorum.QuorumPeerMain", "/opt/zk/conf/zoo.cfg"]
+    jenkins = ["/usr/bin/java", "-Djava.awt.headless=true", "-jar", "/usr/share/jenkins/jenkins.war", "--httpPort=8080"]
+    f = facts(processes=[proc(10, es, exe="/usr/share/elasticsearch/jdk/bin/java", user="elasticsearch"),
+                         proc(20, zk, exe="/usr/lib/jvm/java-11-openjdk-amd64/bin/java", user="zk"),
+                         proc(30, jenkins, exe="/usr/lib/jvm/java-11-openjdk-amd64/bin/java", user="jenkins", env={"JENKINS_HOME": "/data/jenkins"})],
+              sockets=[sock(9200, 10), sock(9300, 10), sock(2181, 20), sock(8080, 30), sock(50000, 30)],
+              files=[file("/etc/elasticsearch/elasticsearch.yml", "cluster.name: logs\npath.data: /data/es\n"),
+                     file("/opt/zk/conf/zoo.cfg", "tickTime=2000\ndataDir=/var/zk\nclientPort=2181\n")],
+              packages=[pkg("elasticsearch", "6.8.23")])
+    apps = {a.name: a for a in detect_apps(f, strict=True)}
+    assert (apps["elasticsearch"].role, apps["elasticsearch"].runtime_version, apps["elasticsearch"].data_paths) == ("backing", "6.8", ["/data/es"])
+    assert (apps["zookeeper"].role, apps["zookeeper"].data_paths) == ("backing", ["/var/zk"])
+    assert (apps["jenkins"].role, apps["jenkins"].data_paths, apps["jenkins"].runtime_version) == ("app", ["/data/jenkins"], "11")
+    assert [(p.port, p.http) for p in apps["jenkins"].ports] == [(8080, True), (50000, False)]
+    assert "/opt/zk/conf/zoo.cfg" in wanted_files(facts(processes=f.processes), strict=True)
