@@ -207,4 +207,19 @@ def discover_over(session: Any) -> Any:
         from ..discover import discover
     except ImportError as exc:
         raise InputError(f"discovery is not available in this build ({exc})", hint="use --discovery FILE") from None
-    return discover(session.transport, sudo=bool(session.connection.get("sudo")))
+    facts = discover(session.transport, sudo=bool(session.connection.get("sudo")))
+    return as_written(facts)
+
+
+def as_written(facts: Any) -> Any:
+    """The facts exactly as discovery.yaml will hold them.
+
+    The wizard plans from what the file says, so ``mta generate`` on that
+    file later sees the very same input, even where YAML does not round-trip
+    a discovered string bit for bit.
+    """
+    import yaml
+
+    from ..io import dump_model
+
+    return type(facts).model_validate(yaml.safe_load(dump_model(facts)))

@@ -23,7 +23,7 @@ DATA = Path(__file__).parent / "data"
 DISCOVERY = DATA / "shop01.discovery.yaml"
 
 
-def fake_renderer(facts, answers, out_root):
+def fake_renderer(facts, answers, out_root, discovery_path="", source=""):
     host = Path(out_root) / "hosts" / facts.host
     host.mkdir(parents=True)
     (host / "answers.json").write_text(json.dumps(dict(answers), sort_keys=True))
@@ -73,16 +73,20 @@ def test_full_run_writes_tree_and_answers(tmp_path, apps):
     assert not prompter.script
     out = tmp_path / "out"
     assert result.answers_file == out / "mta-answers.yaml"
-    got = validate_answers(load_answers(result.answers_file), session.facts, apps)
-    assert set(got) == {q.id for q in questions_for(session.facts, apps)}  # every decision is written
+    got = resolve_answers(session.facts, apps, answers_path=result.answers_file, full=True)
+    # changes are answers; every other decision is there as a commented default
+    text = result.answers_file.read_text()
+    for q in questions_for(session.facts, apps):
+        assert f"  {q.id}:" in text or f"#   {q.id}:" in text, q.id
+    assert set(load_answers(result.answers_file)) == {
+        "apps.web.ports", "apps.web.replicas", "apps.web.volumes", "apps.db.include"
+    }
     assert got["apps.web.ports"] == [8080, 8443]
     assert got["apps.web.replicas"] == 2
     assert got["apps.web.volumes"] == ["/var/lib/app=5Gi"]
     assert got["apps.db.include"] is False
-    # the renderer got what `mta generate --answers` resolves from the file
-    assert json.loads((out / "hosts/shop01/answers.json").read_text()) == resolve_answers(
-        session.facts, apps, answers_path=result.answers_file
-    )
+    # the renderer got the file as `mta generate --answers` reads it
+    assert json.loads((out / "hosts/shop01/answers.json").read_text()) == load_answers(result.answers_file)
     # nothing but the tree and the answers: no staging left behind
     assert sorted(p.name for p in out.iterdir()) == ["hosts", "mta-answers.yaml"]
     assert "hunter" not in result.answers_file.read_text()
@@ -102,7 +106,7 @@ def test_back_keeps_answers(tmp_path, apps):
     wizard, prompter, session = make(tmp_path, apps, script)
     wizard.run()
     got = load_answers(tmp_path / "out/mta-answers.yaml")
-    assert got["targets.kubernetes"] is False and got["targets.compose"] is True
+    assert got["targets.kubernetes"] is False and "targets.compose" not in got  # default: commented
     assert got["apps.web.replicas"] == 3
     # the second time round kubernetes was off, so no namespace prompt
     msgs = [m for _, m, _ in prompter.asked]
@@ -145,7 +149,7 @@ def test_interrupt_during_rendering_leaves_old_tree(tmp_path, facts, apps):
     generate(facts, apps, {}, out, renderer=fake_renderer)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
-    def half(facts, answers, root):
+    def half(facts, answers, root, *rest):
         fake_renderer(facts, answers, root)
         raise KeyboardInterrupt
 
@@ -153,6 +157,17 @@ def test_interrupt_during_rendering_leaves_old_tree(tmp_path, facts, apps):
         generate(facts, apps, {"targets.swarm": False}, out, renderer=half)
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
+
+
+def test_regenerating_keeps_files_that_are_not_ours(tmp_path, facts, apps):
+    out = tmp_path / "out"
+    generate(facts, apps, {}, out, renderer=fake_renderer)
+    context = out / "hosts/vm1/apps/web/context/app.war"  # what `mta extract` pulled
+    context.parent.mkdir(parents=True)
+    context.write_bytes(b"war")
+    generate(facts, apps, {"targets.swarm": False}, out, renderer=fake_renderer)
+    assert context.read_bytes() == b"war"
+    assert "targets.swarm: false" in (out / "mta-answers.yaml").read_text()
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
@@ -178,5 +193,5 @@ def test_defaults_runs_without_prompts(tmp_path, apps, monkeypatch):
     session = Session(out=tmp_path / "out", discovery_path=DISCOVERY, preset=[("--set", {"targets.swarm": "false"})])
     result = run_defaults(console, session, renderer=fake_renderer)
     got = load_answers(result.answers_file)
-    assert got["targets.swarm"] is False
-    assert got["apps.web.ports"] == [8080]
+    assert got == {"targets.swarm": False}
+    assert "#   apps.web.ports: [8080]" in result.answers_file.read_text()
