@@ -416,6 +416,9 @@ def _target_of(replacement: str, targets: list[Target]) -> str:
     return ""
 
 
+_VENV_PREFIX = re.compile(r"(?<![^\s'\"=])/[^\s'\"]*?/(?:venv|\.venv|env|virtualenv)[^/\s'\"]*/bin/")
+
+
 def _cron(plan: Plan, facts) -> None:
     for job in facts.cron:
         owner = None
@@ -434,8 +437,11 @@ def _cron(plan: Plan, facts) -> None:
                                "run it at container start or by hand")
             continue
         argv = split_shell(job.command)
+        if any(a.target == "/opt/venv" for a in owner.build.artifacts):
+            # the VM's virtualenv is rebuilt at /opt/venv in the image
+            argv = [_VENV_PREFIX.sub("/opt/venv/bin/", a) for a in argv]
         name = interpreter(argv[0]) if argv and argv[0] != "/bin/sh" else None
-        if name:
+        if name and not argv[0].startswith("/opt/venv/"):
             argv[0] = name
         owner.jobs.append(ScheduledJob(name=dns_label(f"{owner.name}-cron-{len(owner.jobs) + 1}", max_len=52),
                                        schedule=schedule, command=argv, user=job.user, source=job.source))

@@ -128,7 +128,7 @@ def test_cron_goes_to_the_owning_app():
     _, plan = shop()
     job = plan.app("admin").jobs[0]
     assert job.schedule == "0 0 * * *"
-    assert job.command == ["python", "/opt/shop/manage.py", "clearsessions"]
+    assert job.command == ["/opt/venv/bin/python", "/opt/shop/manage.py", "clearsessions"]
     assert any("backup.sh" in n for n in plan.notes)
 
 
