@@ -39,8 +39,24 @@ def finalize(facts: HostFacts, apps: list[App]) -> list[App]:
         _unique_port_names(app)
         _network_mounts(facts, app)
     _link(facts, apps)
+    _shared_paths(apps)
     _attach_cron(facts, apps)
     return apps
+
+
+def _shared_paths(apps: list[App]) -> None:
+    """A proxy serving files another app writes (Django MEDIA_ROOT) needs a shared volume."""
+    for proxy in apps:
+        if proxy.role != "proxy":
+            continue
+        for path in proxy.code_paths:
+            for other in apps:
+                for data in other.data_paths if other is not proxy else []:
+                    d = data.rstrip("/")
+                    if path.rstrip("/") == d or path.startswith(d + "/"):
+                        note = f"serves {path}, which {other.name} writes ({data}): share one volume between them"
+                        if note not in proxy.notes:
+                            proxy.notes.append(note)
 
 
 def _unique_port_names(app: App) -> None:

@@ -158,6 +158,10 @@ class Tomcat(Detector):
             "/etc/default/tomcat8", "/etc/default/tomcat9",
         ]) + files_under(facts, join(lay["conf"], "Catalina/localhost"), ".xml") + webxmls
         configs += [f for f in files_under(facts, webapps) if f.endswith(("/META-INF/context.xml", "/application.properties"))]
+        if "Welcome to Tomcat" in text_of(facts, join(webapps, "ROOT/WEB-INF/web.xml")):
+            notes.append(f"{join(webapps, 'ROOT')} is Tomcat's stock welcome page")
+        if not lay["base"].startswith(("/usr/share/", "/var/lib/")):
+            notes.append("a tarball install: leave Tomcat's stock webapps (docs, examples, manager, host-manager) out of the image")
         if any("jdbc:" in text_of(facts, c) for c in configs):
             notes.append(f"JDBC driver jars may live in {join(lay['home'], 'lib')}; copy them with the webapps")
         return App(
