@@ -64,6 +64,19 @@ def rewrite_command(argv: list[str]) -> tuple[list[str], list[str]]:
     return out, notes
 
 
+_SHELL_INTERP = re.compile(
+    r"(?<![^\s'\"=;&|(])/(?:[^\s'\";&|()]*/)?(node|nodejs|php[\d.]*|python[\d.]*|java)(?=[\s'\";&|)]|$)")
+
+
+def shell_interpreters(command: str) -> str:
+    """/usr/bin/node, /usr/bin/python3.5 … inside shell text -> PATH names,
+    since official images install runtimes elsewhere (/usr/local/bin)."""
+    def sub(m: re.Match) -> str:
+        return interpreter(m.group(0)) or m.group(0)
+
+    return _SHELL_INTERP.sub(sub, command)
+
+
 def split_shell(command: str) -> list[str]:
     """argv for a cron command; shell syntax keeps a shell."""
     if re.search(r"[|&;<>`$(){}*?~]|\n", command):

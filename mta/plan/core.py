@@ -13,7 +13,7 @@ from ..io import load_yaml
 from ..model import (SECRET_MARKER, App, AppPlan, ConfigFile, EnvVar, Extract, Plan, PortSpec,
                      ScheduledJob, SecretRef, Targets, VolumeSpec)
 from . import images, probes, resources
-from .commands import rewrite_command, split_shell, to_five_fields, interpreter
+from .commands import interpreter, rewrite_command, shell_interpreters, split_shell, to_five_fields
 from .names import config_key, dns_label, image_repo_component, is_env_name
 from .rewrite import Target, local_hosts, rewrite_host_var, rewrite_text
 from .stacks import BACKING_SPEC, backing_kind, context_path, family_of, looks_like_file, q, recipe
@@ -437,6 +437,8 @@ def _cron(plan: Plan, facts) -> None:
                                "run it at container start or by hand")
             continue
         argv = split_shell(job.command)
+        if argv[:2] == ["/bin/sh", "-c"]:
+            argv[2] = shell_interpreters(argv[2])
         if any(a.target == "/opt/venv" for a in owner.build.artifacts):
             # the VM's virtualenv is rebuilt at /opt/venv in the image
             argv = [_VENV_PREFIX.sub("/opt/venv/bin/", a) for a in argv]
