@@ -220,7 +220,7 @@ class Wizard:
             self.result = generate(
                 self.s.facts, self.s.apps, self.resolved(), self.s.out, connection=self.s.connection, renderer=self.renderer
             )
-        summary.show_result(self.c, self.result, self.resolved())
+        summary.show_result(self.c, self.result, self.resolved(), self.s.connection)
 
 
 def checked_preset(session: Session, facts: HostFacts, apps: list[App], qs: list[Question]) -> dict[str, Any]:
@@ -256,7 +256,7 @@ def run_defaults(
     answers = {q.id: chain[q.id] for q in qs}
     summary.show(console, facts, apps)
     result = generate(facts, apps, answers, session.out, connection=session.connection, renderer=renderer)
-    summary.show_result(console, result, answers)
+    summary.show_result(console, result, answers, session.connection)
     return result
 
 

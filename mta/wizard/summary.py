@@ -62,14 +62,16 @@ def show(c: Console, facts: HostFacts, apps: Sequence[App]) -> None:
     )
     host_fit, app_fit = fit_scores(facts, apps)
     table = Table(title="Apps", title_justify="left", show_lines=False)
-    for col in ("app", "stack", "role", "ports", "confidence", "fit", "evidence"):
+    for col in ("app", "stack", "role", "ports", "confidence", "fit"):
         table.add_column(col)
     for app in apps:
         ports = ",".join(str(p.port) for p in app.ports)
-        evidence = "; ".join(f"{e.kind} {e.ref}" for e in app.evidence[:3]) + _more(app.evidence, 3)
-        table.add_row(Text(app.name), Text(app.stack), Text(app.role), Text(ports), f"{app.confidence:.0%}", Text(app_fit.get(app.name, "-")), Text(evidence))
+        table.add_row(Text(app.name), Text(app.stack), Text(app.role), Text(ports), f"{app.confidence:.0%}", Text(app_fit.get(app.name, "-")))
     if apps:
         c.print(table)
+        for app in apps:
+            refs = list(dict.fromkeys(f"{e.kind} {e.ref}" for e in app.evidence))
+            c.print(Text(f"  {app.name} evidence: " + "; ".join(refs[:4]) + _more(refs, 4)))
     else:
         c.print("Apps: none detected")
 
@@ -122,9 +124,19 @@ def show_app(c: Console, app: App) -> None:
         c.print(Text("    secret env: " + ", ".join(names)))
 
 
-def next_commands(result: Generated, answers: Mapping[str, Any]) -> list[str]:
+def next_commands(result: Generated, answers: Mapping[str, Any], connection: Optional[Mapping[str, Any]] = None) -> list[str]:
     d = result.host_dir
-    cmds = [f"mta verify {d}"]
+    extract = f"mta extract {d / 'plan.yaml'}"
+    conn = connection or {}
+    if conn.get("host"):
+        extract += f" {conn['user']}@{conn['host']}" if conn.get("user") and "@" not in conn["host"] else f" {conn['host']}"
+        if conn.get("key_file"):
+            extract += f" -i {conn['key_file']}"
+        if conn.get("sudo"):
+            extract += " --sudo"
+        if conn.get("jump"):
+            extract += f" --jump {conn['jump']}"
+    cmds = [extract + "   # pull the apps' files into the build contexts", f"mta verify {d}"]
     if answers.get("targets.compose", True):
         cmds.append(f"docker compose -f {d / 'compose.yaml'} up --build")
     if answers.get("targets.swarm", False):
@@ -135,7 +147,9 @@ def next_commands(result: Generated, answers: Mapping[str, Any]) -> list[str]:
     return cmds
 
 
-def show_result(c: Console, result: Generated, answers: Mapping[str, Any]) -> None:
+def show_result(
+    c: Console, result: Generated, answers: Mapping[str, Any], connection: Optional[Mapping[str, Any]] = None
+) -> None:
     """The written file tree and what to run next."""
     tree = Tree(Text(str(result.out)))
     nodes: dict[tuple, Tree] = {}
@@ -150,5 +164,5 @@ def show_result(c: Console, result: Generated, answers: Mapping[str, Any]) -> No
     c.print(tree)
     c.print(Text(f"Answers written to {result.answers_file} (no secret values)."))
     c.print(Text("Next:", style="bold"))
-    for cmd in next_commands(result, answers):
-        c.print(Text(f"  {cmd}"))
+    for cmd in next_commands(result, answers, connection):
+        c.print(Text(f"  {cmd}"), soft_wrap=True)  # unbroken, so it can be copied
