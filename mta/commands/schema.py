@@ -1,21 +1,69 @@
-"""``mta schema discovery|plan``: the JSON Schema of the files a user edits."""
+"""``mta schema discovery|plan|answers``: the JSON Schema of the files a user edits."""
 
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
 import click
 
-from ..model import HostFacts, Plan
+from ..model import App, HostFacts, Plan
 
 SCHEMAS = {"discovery": HostFacts, "plan": Plan}
+_APP = "example-app"
+
+
+def _question_schema(q: Any) -> dict[str, Any]:
+    if q.type == "bool":
+        return {"type": "boolean"}
+    if q.type == "int":
+        return {"type": "integer"}
+    if q.type == "list":
+        return {"type": "array", "items": {"type": "integer" if q.item_type == "int" else "string"}}
+    if q.type == "choice" and q.choices and not q.open_choice and q.key != "merge_into":
+        return {"type": "string", "enum": list(q.choices)}
+    return {"type": "string"}
+
+
+def answers_schema() -> dict[str, Any] | None:
+    """Built from the wizard's question registry; None when it is not installed."""
+    try:
+        from ..wizard.questions import questions_for
+    except ImportError:
+        return None
+    qs = questions_for(HostFacts(host="example"), [App(name=_APP, stack="node", role="proxy")])
+    props: dict[str, Any] = {}
+    patterns: dict[str, Any] = {}
+    for q in qs:
+        s = {**_question_schema(q), "description": q.help}
+        if q.id.startswith(f"apps.{_APP}."):
+            patterns[r"^apps\.[a-z0-9]([a-z0-9-]*[a-z0-9])?\." + re.escape(q.key) + "$"] = s
+        else:
+            props[q.id] = s
+    return {
+        "title": "answers",
+        "type": "object",
+        "properties": {
+            "schema_version": {"const": 1},
+            "answers": {"type": "object", "properties": props, "patternProperties": patterns,
+                        "additionalProperties": False},
+            "connection": {"type": "object", "description": "written by the wizard; informational"},
+        },
+        "additionalProperties": False,
+    }
 
 
 @click.command("schema")
-@click.argument("which", type=click.Choice(sorted(SCHEMAS)))
+@click.argument("which", type=click.Choice(sorted([*SCHEMAS, "answers"])))
 def command(which: str) -> None:
-    """Print the JSON Schema of discovery.yaml or plan.yaml."""
-    schema = SCHEMAS[which].model_json_schema()
+    """Print the JSON Schema of discovery.yaml, plan.yaml or an answers file."""
+    if which == "answers":
+        schema = answers_schema()
+        if schema is None:
+            raise click.ClickException("the answers schema needs the wizard module (mta.wizard)")
+    else:
+        schema = SCHEMAS[which].model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema.setdefault("title", which)
     click.echo(json.dumps(schema, indent=2))
