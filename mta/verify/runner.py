@@ -71,6 +71,7 @@ class HostRun:
         self.built_images: list[str] = []
         self.tmp: Optional[Path] = None
         self.secret_values: list[str] = []
+        self.missing_secrets: dict[str, str] = {}
 
     # -- helpers -----------------------------------------------------------
     def _run(self, argv: list[str], timeout: Optional[float] = 120.0):
@@ -113,6 +114,12 @@ class HostRun:
             app = plan.app(name) if plan else None
             bad_deps = [d for d in svc.depends_on if d in failed]
             if out.build == "fail" or out.error:
+                failed.add(name)
+                continue
+            absent = [s.name for s in svc.secrets if s.name in self.missing_secrets]
+            if absent:
+                files = ", ".join(self.missing_secrets[a] or a for a in absent)
+                out.error = f"not started: secret file {files} missing (copy it from the VM; it is kept out of images)"
                 failed.add(name)
                 continue
             if bad_deps:
@@ -192,6 +199,7 @@ class HostRun:
         sdir = self.tmp / "secrets"
         sdir.mkdir(mode=0o700)
         used = {s.name for svc in project.services.values() for s in svc.secrets}
+        missing: dict[str, str] = {}
         import os
 
         for name in sorted(used):
@@ -205,6 +213,10 @@ class HostRun:
                 env = spec["environment"]
                 got = os.environ.get(env, project.env.get(env))
                 value = got.encode() if got else None
+            if value is None and _file_like(name, spec):
+                # A config file (php.ini, a key) cannot be made up: say which file to provide.
+                missing[name] = str(spec.get("file", ""))
+                continue
             if value is None:
                 value = _secrets.token_urlsafe(18).encode()
                 result.notes.append(f"secret {name}: no value given, used a generated test value")
@@ -213,6 +225,7 @@ class HostRun:
             path.write_bytes(value)
             # Readable by the container's non-root user; the dir keeps others out.
             path.chmod(0o444)
+        self.missing_secrets = missing
         return sdir
 
     def _start(
@@ -375,6 +388,12 @@ class HostRun:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
         return problems
+
+
+def _file_like(name: str, spec: dict) -> bool:
+    """A secret that is a whole file (has an extension), not a password or token."""
+    base = str(spec.get("file") or name).rsplit("/", 1)[-1]
+    return "." in base.strip(".")
 
 
 def host_dirs(root: Path) -> list[Path]:

@@ -9,7 +9,8 @@ see less than it would on a VM.
 
 from __future__ import annotations
 
-import http.client
+import http.client as httpc
+import json
 import re
 import socket
 import subprocess
@@ -54,14 +55,14 @@ class Reply:
 
 def http(method: str, hostport: str, path: str = "/", form: Optional[dict] = None, timeout: float = 15) -> Optional[Reply]:
     host, _, port = hostport.rpartition(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    conn = httpc.HTTPConnection(host, int(port), timeout=timeout)
     try:
         body = urllib.parse.urlencode(form).encode() if form is not None else None
         headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
         conn.request(method, path, body=body, headers=headers)
         r = conn.getresponse()
         return Reply(r.status, r.read().decode("utf-8", "replace"), dict(r.getheaders()))
-    except (OSError, http.client.HTTPException):
+    except (OSError, httpc.HTTPException):
         return None
     finally:
         conn.close()
@@ -164,6 +165,97 @@ def remove_by_label(label: str) -> None:
         ids = podman_cmd(kind, "ls", "-q", "--filter", f"label={label}", check=False).stdout.decode().split()
         if ids:
             podman_cmd(kind, "rm", "-f", *ids, check=False)
+
+
+@dataclass
+class Migration:
+    """What the mta chain produced for one VM."""
+
+    host_dir: Optional[Path] = None
+    steps: dict = None  # step -> exit status
+    log: str = ""
+    report: Optional[dict] = None  # verify.json
+
+    @property
+    def failed_step(self) -> str:
+        return next((k for k, v in (self.steps or {}).items() if v != 0), "")
+
+
+def migrate(vm: VM, key: Path, out: Path, *, keep: bool = True, timeout: int = 240, capture=None) -> Migration:
+    """discover -> generate --base debian -> extract -> (stand-ins) -> verify, in process.
+
+    ``capture()`` returns the text printed since the last call (pytest's capsys);
+    stops at the first failing step. With ``keep`` the verified deployment keeps
+    running (verify.json has its endpoints and run_id)."""
+    import os
+
+    from mta.cli import main
+
+    m = Migration(steps={})
+    old = {k: os.environ.get(k) for k in ("MTA_KNOWN_HOSTS", "MTA_SSH_CONFIG")}
+    os.environ["MTA_KNOWN_HOSTS"] = str(out.parent / f"known_hosts-{vm.container}")
+    os.environ["MTA_SSH_CONFIG"] = ""
+    ssh = ["-p", str(vm.ssh_port), "-i", str(key)]
+
+    def step(name: str, argv: list[str]) -> bool:
+        m.steps[name] = int(main(argv))
+        if capture is not None:
+            m.log += f"$ mta {' '.join(argv)}\n" + capture()
+        return m.steps[name] == 0
+
+    try:
+        if not step("discover", ["discover", "root@127.0.0.1", *ssh, "--accept-new-host-key",
+                                 "--sample-seconds", "0.5", "-o", str(out)]):
+            return m
+        hosts = sorted((out / "hosts").iterdir())
+        m.host_dir = hosts[0]
+        if not step("generate", ["generate", str(m.host_dir / "discovery.yaml"), "-o", str(out), "--base", "debian"]):
+            return m
+        if not step("extract", ["extract", str(m.host_dir / "plan.yaml"), "root@127.0.0.1", *ssh]):
+            return m
+        import yaml
+
+        compose = yaml.safe_load((m.host_dir / "compose.yaml").read_text())
+        m.log += "".join(f"operator: copied secret file {p} from the VM\n" for p in fill_secret_files(vm, m.host_dir, compose))
+        official = [s["image"] for s in compose["services"].values() if "build" not in s and s.get("image")]
+        problems = ensure_standins(official)
+        m.steps["standins"] = 1 if problems else 0
+        if problems:
+            m.log += f"backing images unavailable: {problems}\n"
+            return m
+        argv = ["verify", str(m.host_dir), "--runtime", RUNTIME, "--timeout", str(timeout)] + (["--keep"] if keep else [])
+        step("verify", argv)
+        vj = m.host_dir / "verify.json"
+        m.report = json.loads(vj.read_text()) if vj.is_file() else None
+        return m
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def fill_secret_files(vm: VM, host_dir: Path, compose: dict) -> list[str]:
+    """Do what the runbook asks an operator to do: put each secret *file* the
+    compose file names (php.ini, keys…) in place, copied from the VM."""
+    done = []
+    for svc in compose.get("services", {}).values():
+        for use in svc.get("secrets") or []:
+            if not isinstance(use, dict) or not str(use.get("target", "")).startswith("/"):
+                continue
+            spec = (compose.get("secrets") or {}).get(use["source"]) or {}
+            rel = spec.get("file")
+            if not rel or (host_dir / rel).exists() or "." not in Path(rel).name.strip("."):
+                continue
+            got = podman_cmd("exec", vm.container, "cat", use["target"], check=False)
+            if got.returncode == 0:
+                dest = host_dir / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(got.stdout)
+                dest.chmod(0o600)
+                done.append(rel)
+    return done
 
 
 def ssh_keypair(directory: Path) -> tuple[Path, str]:

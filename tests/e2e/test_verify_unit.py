@@ -177,3 +177,15 @@ def test_all_ok_with_fake_engine(tmp_path):
     web = next(s for s in report.hosts[0].services if s.name == "web")
     assert web.smoke.status == "ok" and web.smoke.title == "Verify Demo"
     assert web.naive_bytes and web.image_bytes == 1000
+
+
+def test_missing_secret_file_blocks_only_its_service(tmp_path):
+    d = tmp_path / "h"
+    shutil.copytree(HANDMADE, d)
+    text = (d / "compose.yaml").read_text().replace("./secrets/web-token", "./secrets/web/files/app.ini")
+    (d / "compose.yaml").write_text(text)
+    report = verify_dirs(d, Engine("podman", "runc"), runner=FakeRunner(), timeout=5)
+    web = next(s for s in report.hosts[0].services if s.name == "web")
+    cache = next(s for s in report.hosts[0].services if s.name == "cache")
+    assert "secret file ./secrets/web/files/app.ini missing" in web.error
+    assert cache.ok and not report.ok
