@@ -111,11 +111,13 @@ def _plausible(facts: HostFacts) -> None:
 SHELLS = {"dash": ["dash", "-s"], "busybox": ["busybox", "sh", "-s"], "sh": ["sh", "-s"]}
 
 
+@pytest.mark.parametrize("batch", [1, 0], ids=["batched", "per-process"])
 @pytest.mark.parametrize("shell", sorted(SHELLS))
-def test_probe_runs_under_posix_shells(shell, hostile_process, web_port):
+def test_probe_runs_under_posix_shells(shell, batch, hostile_process, web_port):
+    """batched: grep -z/find -printf reads; per-process: the fallback for hosts without them."""
     if shutil.which(SHELLS[shell][0]) is None:
         pytest.skip(f"{SHELLS[shell][0]} not installed (tests/apt-packages.txt lists it)")
-    script = probe_script(sample_seconds=1, http_ports=[web_port])
+    script = f"BATCH={batch}\n" + probe_script(sample_seconds=1, http_ports=[web_port])
     res = LocalTransport().run(SHELLS[shell], stdin=script.encode(), timeout=120)
     assert res.exit_status == 0, res.stderr[-2000:]
     facts = build_facts(res.stdout, host="here", collector="local")

@@ -16,6 +16,43 @@ from . import Blocks, to_int
 _UNIT = re.compile(r"/([^/]+\.service)(?:/|$)")
 
 
+#: bounds for one process when the probe read everything in one batch
+MAX_ARGS = 4096
+MAX_ENV = 1024
+
+
+def _split_grep(text: str, out: dict) -> None:
+    """``grep -H -z`` output: "<pid>/<file>:<string>" records, each NUL-ended."""
+    for rec in text.split("\0"):
+        path, sep, value = rec.partition(":")
+        if not sep:
+            continue
+        pid, _, kind = path.lstrip("\n").partition("/")
+        if pid.isdigit():
+            out[int(pid)][kind].append(value)
+
+
+def _split_grep_lines(text: str, per_pid: dict) -> None:
+    """``grep -H`` output: "<pid>/<file>:<line>" lines, gathered per pid and file."""
+    acc: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for line in text.split("\n"):
+        path, sep, value = line.partition(":")
+        pid, _, kind = path.partition("/")
+        if sep and pid.isdigit():
+            acc[(int(pid), kind)].append(value)
+    for (pid, kind), values in acc.items():
+        per_pid[pid][kind] = "\n".join(values) + "\n"
+
+
+def _split_links(text: str, per_pid: dict) -> None:
+    """``find -printf '%p\\0%l\\0'`` output: "<pid>/exe", target, "<pid>/cwd", target…"""
+    parts = text.split("\0")
+    for path, target in zip(parts[0::2], parts[1::2]):
+        pid, _, kind = path.lstrip("\n").partition("/")
+        if pid.isdigit() and kind in ("exe", "cwd") and target:
+            per_pid[int(pid)][kind] = target
+
+
 def split_nul(raw: str) -> list[str]:
     parts = raw.split("\0")
     while parts and parts[-1] == "":
@@ -73,12 +110,25 @@ def parse(blocks: Blocks, meta: Optional[dict[str, str]] = None) -> list[Process
     page = to_int(meta.get("page_size", "4096"), 4096) or 4096
     btime = to_int(meta.get("btime", "0"))
     per_pid: dict[int, dict[str, str]] = defaultdict(dict)
+    batched: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for key, text in blocks.items():
         kind, _, pid = key.partition(" ")
         if pid.isdigit():
             per_pid[int(pid)][kind] = text
+        elif kind in ("cmdlines", "environs", "stats"):
+            _split_grep(text, batched)
+        elif kind in ("statuses", "cgroups"):
+            _split_grep_lines(text, per_pid)
+        elif kind == "links":
+            _split_links(text, per_pid)
     procs = []
+    for pid, grouped in batched.items():
+        if "stat" in grouped:
+            per_pid[pid]["stat"] = grouped["stat"][0]
+    shell = to_int(meta.get("shell_pid", "0"))
     for pid in sorted(per_pid):
+        if pid == shell:
+            continue  # the probe itself
         b = per_pid[pid]
         stat = parse_stat(b.get("stat", ""))
         if stat is None and "status" not in b:
@@ -106,13 +156,22 @@ def parse(blocks: Blocks, meta: Optional[dict[str, str]] = None) -> list[Process
                 proc.rss_bytes = to_int(v.split()[0]) * 1024
         if pid == 2 or proc.ppid == 2:
             continue  # kernel threads: nothing to containerise
-        proc.cmdline = split_nul(b.get("cmdline", ""))
+        grouped = batched.get(pid, {})
+        if "cmdline" in grouped:
+            args = grouped["cmdline"]
+            while args and args[-1] == "":
+                args.pop()
+            proc.cmdline = args[:MAX_ARGS]
+        else:
+            proc.cmdline = split_nul(b.get("cmdline", ""))
         proc.exe = b.get("exe", "").rstrip("\n")
         proc.cwd = b.get("cwd", "").rstrip("\n")
         cgroup = b.get("cgroup", "")
         proc.cgroup = _cgroup_path(cgroup)
         proc.unit = unit_of(cgroup)
-        if "environ" in b:
+        if "environ" in grouped:
+            proc.env = parse_environ("\0".join(grouped["environ"][:MAX_ENV]))
+        elif "environ" in b:
             proc.env = parse_environ(b["environ"])
         procs.append(proc)
     return procs
