@@ -152,7 +152,11 @@ def ensure_standins(images: list[str]) -> dict[str, str]:
             problems[ref] = "no stand-in for this image and no registry to pull it from"
             continue
         tag = ensure_image(f"localhost/mta-e2e/standin-{ctx.name}", ctx)
-        podman_cmd("tag", tag, ref)
+        # A short name means Docker Hub, as docker and podman resolve it.
+        first = ref.split("/", 1)[0]
+        full = ref if "/" in ref and ("." in first or ":" in first or first == "localhost") else (
+            f"docker.io/{ref}" if "/" in ref else f"docker.io/library/{ref}")
+        podman_cmd("tag", tag, full)
     return problems
 
 
