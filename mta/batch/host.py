@@ -117,11 +117,9 @@ def _classify(exc: BaseException, stage: str, run: HostRun) -> tuple[str, str]:
         return "input", exc.message
     if isinstance(exc, MtaError):
         return ("probe" if stage == "discover" else stage), exc.message
-    if stage == "discover":
-        return "probe", f"{type(exc).__name__}: {exc}"
-    if stage == "generate":
-        return "generate", f"{type(exc).__name__}: {exc}"
-    return "internal", f"{type(exc).__name__}: {exc}"
+    # a bug in one layer on one host's data: name the layer, keep the batch going
+    kind = {"discover": "probe", "plan": "plan", "extract": "extract", "generate": "generate"}.get(stage, "internal")
+    return kind, f"{type(exc).__name__}: {exc}"
 
 
 def host_dir(out_root: Path, name: str) -> Path:

@@ -40,7 +40,8 @@ def connect_ssh(target: Target, timeout: float) -> Any:
         user=target.user or None,
         jump=target.jump or None,
         sudo=target.sudo,
-        connect_timeout=max(1.0, min(timeout, 20.0)),
+        # half the host's budget at most, so a silent port reads as a timeout, not the deadline
+        connect_timeout=max(1.0, min(timeout / 2, 20.0)),
         command_timeout=max(1.0, timeout),
         accept_new_host_key=target.accept_new_host_key,
         name=target.name,
@@ -69,7 +70,11 @@ def _load_discovery(path: str) -> HostFacts:
 
 
 def _detect(facts: HostFacts) -> list[App]:
-    return _fn("mta.detect.detect_apps")(facts)
+    try:
+        fn = _fn("mta.detect.detect_apps")
+    except StageMissing:
+        fn = _fn("mta.detect.registry.detect_apps")
+    return fn(facts)
 
 
 def _answers(facts: HostFacts, apps: list[App], answers: dict) -> dict:
@@ -91,7 +96,21 @@ def _extract(transport: Any, plan: Plan, host_dir: Path) -> Any:
 
 
 def _generate(facts: HostFacts, plan: Optional[Plan], out_root: Path, answers: dict, base: str) -> Any:
-    return _fn("mta.pipeline.generate_host")(facts, plan, out_root, answers, base)
+    # batch has written discovery.yaml already; naming it keeps generate from dumping it again
+    written = Path(out_root) / "hosts" / facts.host / "discovery.yaml"
+    try:
+        fn = _fn("mta.pipeline.generate_host")
+    except StageMissing:
+        # older layout without mta.pipeline: render and write the same tree ourselves
+        from ..io import write_tree
+
+        render_host = _fn("mta.render.render_host")
+        if plan is None:
+            plan = _plan(facts, _detect(facts), answers=answers, base=base, discovery_path="")
+        return write_tree(Path(out_root) / "hosts" / facts.host, render_host(facts, plan))
+    if written.is_file():
+        return fn(facts, plan, out_root, answers, base, discovery_path=str(written))
+    return fn(facts, plan, out_root, answers, base)
 
 
 @dataclass

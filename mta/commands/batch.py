@@ -8,6 +8,7 @@ status 3 (some failed) or 1 (none succeeded).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sys
 import threading
 import time
@@ -148,6 +149,9 @@ def command(inventory: str, out: str, parallel: int, resume: bool, shard_text: O
     error goes to OUT/hosts/<host>/error.yaml. Exit status: 0 all ok,
     3 some failed, 1 none succeeded.
     """
+    # paramiko logs each failed handshake with a traceback; the result says it in one line
+    logging.getLogger("paramiko").addHandler(logging.NullHandler())
+    logging.getLogger("paramiko").propagate = False
     shard = parse_shard(shard_text) if shard_text else None
     inv = load_inventory(inventory, fmt)
     targets = inv.targets

@@ -50,7 +50,7 @@ def make_target(
     if not HOST_NAME_RE.match(name) or name in (".", ".."):
         raise InputError(
             f"{source}: host name {name!r} cannot be used as a directory name",
-            hint="use letters, digits and . _ - @ : only",
+            hint="use letters, digits and . _ - only (at most 200), or set address: and a plain name",
         )
     s = layer(*levels)
     discovery = _path(s.discovery, base_dir) if s.discovery else ""
