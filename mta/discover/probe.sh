@@ -12,6 +12,7 @@ HTTP_CHECKS=${HTTP_CHECKS:-1}              # 1 = GET / on each listening TCP por
 SECTIONS=${SECTIONS:-"meta os hardware mounts users processes sockets services packages cron utilization http"}
 SECTION_CAP=${SECTION_CAP:-8388608}        # bytes per section at most
 ENV_CAP=${ENV_CAP:-8192}                   # bytes of one process's environment
+ENVS_CAP=${ENVS_CAP:-2097152}              # bytes of all environments together
 CMDLINE_CAP=${CMDLINE_CAP:-16384}          # bytes of one process's command line
 HTTP_MAX_PORTS=${HTTP_MAX_PORTS:-12}
 HTTP_ONLY_PORTS=${HTTP_ONLY_PORTS:-}      # space-separated; empty = every listening port
@@ -131,13 +132,18 @@ sec_processes() {
 # come along (empty cmdline, no exe); the parser drops them.
 _procs_batched() {
     cd /proc || return 0
-    _ev=
-    for p in [0-9]*; do
-        _c=
-        read -r _c 2>/dev/null < "$p/comm" || continue
-        case $ENV_SKIP in *" $_c "*) continue ;; esac
-        [ -r "$p/environ" ] && _ev="$_ev $p/environ"
-    done
+    # Environments worth reading: not plumbing (ENV_SKIP), not a kernel thread,
+    # and not a worker sharing its parent's name (nginx, php-fpm, gunicorn,
+    # postgres children carry their master's environment).
+    _ev=$(grep -a -H -E '^(Name|PPid):' [0-9]*/status 2>/dev/null | awk -v skip="$ENV_SKIP" '
+        { i = index($0, "/"); pid = substr($0, 1, i - 1); rest = substr($0, i + 8)
+          if (rest ~ /^Name:/) { v = substr(rest, 6); sub(/^[ \t]+/, "", v); name[pid] = v }
+          else if (rest ~ /^PPid:/) { v = substr(rest, 6); gsub(/[ \t]/, "", v); ppid[pid] = v } }
+        END { for (p in name) {
+                  q = ppid[p]
+                  if (p == 2 || q == 2 || index(skip, " " name[p] " ")) continue
+                  if ((q in name) && name[q] == name[p]) continue
+                  print p "/environ" } }')
     blk stats; grep -a -H -z -e '' [0-9]*/stat 2>/dev/null
     blk statuses; grep -a -H -E '^(Name|Uid|Gid|PPid|VmRSS|State):' [0-9]*/status 2>/dev/null
     blk cgroups; grep -a -H -E '^0::|name=systemd:|:memory:' [0-9]*/cgroup 2>/dev/null
@@ -152,7 +158,7 @@ _procs_batched() {
     fi
     # environments last: if the section cap cuts, it cuts them
     set -f
-    [ -n "$_ev" ] && { blk environs; grep -a -H -z -e '' $_ev 2>/dev/null; }
+    [ -n "$_ev" ] && { blk environs; grep -a -H -z -e '' $_ev 2>/dev/null | cap "$ENVS_CAP"; }
     set +f
     cd /
 }

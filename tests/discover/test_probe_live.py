@@ -274,3 +274,30 @@ def test_probe_as_nobody_hides_other_users_details(hostile_process):
     assert p is not None and p.cmdline[1:] == _expected_argv()
     assert p.env == {} and p.cwd == "" and p.exe == ""
     assert p.user == "root"
+
+
+def test_workers_sharing_their_parents_name_skip_the_environment(tmp_path):
+    """Pre-fork servers: the master's environment is read once, not per worker."""
+    link = tmp_path / "mtaworker"
+    os.symlink(sys.executable, link)
+    parent = subprocess.Popen(
+        [str(link), "-c",
+         f"import subprocess, time; c = subprocess.Popen([{str(link)!r}, '-c', 'import time; time.sleep(60)']); time.sleep(60)"],
+        env={"PATH": "/usr/bin:/bin", "MTA_MARK": "master"},
+    )
+    facts = None
+    try:
+        time.sleep(0.5)
+        facts = _run_probe_text(probe_script(sample_seconds=0, http_checks=False, sections=["meta", "processes"]))
+        master = facts.process(parent.pid)
+        workers = facts.children(parent.pid)
+        assert master is not None and master.env.get("MTA_MARK") == "master"
+        assert len(workers) == 1 and workers[0].name == "mtaworker" and workers[0].env == {}
+    finally:
+        for p in facts.children(parent.pid) if facts else []:
+            try:
+                os.kill(p.pid, 9)
+            except ProcessLookupError:
+                pass
+        parent.kill()
+        parent.wait()
