@@ -83,9 +83,10 @@ class _Display:
                 self.running[event.host] = ("start", time.monotonic())
                 return
             if event.kind == "step":
+                # the live table shows steps; plain logs get one line per finished host
                 self.running[event.host] = (event.step, time.monotonic())
-                line = None if self.live_mode else f"{event.host}: {event.step}"
-            elif event.kind in ("done", "skip"):
+                return
+            if event.kind in ("done", "skip"):
                 self.running.pop(event.host, None)
                 r = event.result
                 assert r is not None
@@ -102,6 +103,8 @@ class _Display:
                     line = f"[{n}/{self.total}] skipped {r.host} (complete, --resume)"
                 else:
                     line = f"[{n}/{self.total}] ok {r.host} ({r.apps} apps, {r.seconds:.1f}s)"
+                if not self.live_mode:
+                    line += f"  [{len(self.running)} running, {self.failed} failed]"
             else:
                 return
         if line:

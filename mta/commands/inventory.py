@@ -14,6 +14,11 @@ from ..errors import InputError
 from ..inventory import FORMATS, load_inventory
 
 
+def _short(path: str) -> str:
+    rel = os.path.relpath(path)
+    return rel if len(rel) < len(path) else path
+
+
 @click.group("inventory")
 def command() -> None:
     """Inspect inventories (mta YAML, Ansible INI/YAML, CSV)."""
@@ -54,7 +59,7 @@ def check(file: str, fmt: Optional[str], shard_text: Optional[str]) -> None:
     for t in targets:
         table.add_row(
             t.name,
-            t.where,
+            f"file {_short(t.discovery)}" if t.offline else t.where,
             os.path.basename(t.key) if t.key else "",
             ", ".join(t.groups),
             str(len(t.answers)) if t.answers else "",
