@@ -21,6 +21,10 @@ from ..model.estimate import AppEstimate, Confidence, HostEstimate, RightsizingS
 from .units import MIB, ceil_mib, fmt_m, fmt_mi
 
 
+#: Shorter VM memory series (a live sample) carry no peak worth scaling by.
+MIN_MEMORY_HISTORY_SECONDS = 3600
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0..100) with linear interpolation, like numpy's default."""
     if not values:
@@ -115,15 +119,19 @@ def _history_seconds(facts: HostFacts) -> float:
     return max(util.duration_seconds, span)
 
 
-def _confidence(history: float, has_history: bool, any_cpu: bool, s: RightsizingSettings) -> tuple[Confidence, str]:
+def _confidence(
+    history: float, has_history: bool, any_cpu: bool, s: RightsizingSettings, source: str = ""
+) -> tuple[Confidence, str]:
     if not has_history and not any_cpu:
         return "none", "no CPU figures were collected; requests fall back to defaults"
     if has_history and history >= s.high_confidence_days * 86400:
         return "high", f"{_dur(history)} of VM history (>= {s.high_confidence_days:g} days)"
     if has_history and history >= s.medium_confidence_hours * 3600:
         return "medium", f"{_dur(history)} of VM history (>= {s.medium_confidence_hours:g} h, < {s.high_confidence_days:g} days)"
-    if has_history:
+    if has_history and source == "sysstat":
         return "low", f"only {_dur(history)} of VM history (< {s.medium_confidence_hours:g} h)"
+    if has_history:
+        return "low", f"a {_dur(history)} live sample, no history"
     return "low", "a single process sample, no history"
 
 
@@ -164,9 +172,14 @@ def estimate_host(
     samples = facts.utilization.samples
     has_history = len(samples) >= 2 and vcpu > 0
     history = _history_seconds(facts)
-    confidence, reason = _confidence(history, has_history, any_cpu, s)
+    confidence, reason = _confidence(history, has_history, any_cpu, s, facts.utilization.source)
     vm_cores = [x.cpu_percent / 100.0 * vcpu for x in samples] if has_history else []
-    vm_mem = [x.mem_used_bytes for x in samples] if len(samples) >= 1 else []
+    vm_mem = [x.mem_used_bytes for x in samples]
+    # Memory history only means something over a real span (sysstat), and
+    # needs the demand at the time of the process sample (the latest sample).
+    mem_history = None
+    if len(samples) >= 2 and history >= MIN_MEMORY_HISTORY_SECONDS and samples[-1].mem_used_bytes > 0:
+        mem_history = (samples[-1].mem_used_bytes, max(vm_mem))
 
     claimed = set().union(*(u.pids for u in usages)) if usages else set()
     others = [p for p in facts.processes if p.pid not in claimed]
@@ -191,7 +204,7 @@ def estimate_host(
             "to apps by their share of CPU and RSS in the process sample."
         )
     for app, usage in zip(apps, usages):
-        host.apps.append(_estimate_app(facts, app, usage, usages, s, total_cpu, total_rss, vm_cores, vm_mem, confidence))
+        host.apps.append(_estimate_app(facts, app, usage, usages, s, total_cpu, total_rss, vm_cores, mem_history, confidence))
     return host
 
 
@@ -204,7 +217,7 @@ def _estimate_app(
     total_cpu: float,
     total_rss: int,
     vm_cores: list[float],
-    vm_mem: list[int],
+    mem_history: Optional[tuple[int, int]],
     host_confidence: Confidence,
 ) -> AppEstimate:
     replicas, strategy_name = _replicas_and_strategy(app, s.strategy)
@@ -255,17 +268,22 @@ def _estimate_app(
         cpu_m = s.no_data_cpu_millicores
         cpu_basis = f"no CPU data for this app; default {fmt_m(cpu_m)}"
 
-    # Memory: peak RSS (apportioned VM peak when larger) x factor.
+    # Memory: peak RSS x factor. With real history, the app's RSS is scaled by
+    # how much more the VM demanded at its peak than when the sample was taken
+    # (the app's share of demand then, applied to the peak): kernel memory
+    # and page cache never count as the app's.
     peak = usage.rss
     mem_source = f"RSS {fmt_mi(usage.rss)} of {len(usage.pids)} processes in the sample"
-    if vm_mem and mem_share is not None and found and len(vm_mem) >= 2:
-        vm_share_peak = int(max(vm_mem) * mem_share)
-        if vm_share_peak > peak:
-            peak = vm_share_peak
+    if mem_history and found and usage.rss:
+        now, top = mem_history
+        scaled = int(usage.rss * top / now)
+        if scaled > peak:
+            peak = scaled
             apportioned = True
             mem_source = (
-                f"VM peak demand {fmt_mi(max(vm_mem))} (MemTotal-MemAvailable) x its {mem_share:.1%} "
-                f"share of RSS = {fmt_mi(vm_share_peak)} (sample RSS {fmt_mi(usage.rss)})"
+                f"RSS {fmt_mi(usage.rss)} = {usage.rss / now:.1%} of VM demand when sampled "
+                f"({fmt_mi(now)}, MemTotal-MemAvailable), applied to the VM's peak demand {fmt_mi(top)} "
+                f"= {fmt_mi(scaled)}"
             )
     floor = s.memory_floor_mib * MIB
     if strategy.statistic is None:

@@ -17,7 +17,7 @@ from ..estimate.binpack import consolidate, items_of
 from ..estimate.cost import compute_savings
 from ..model.estimate import FIT_SCORES, SEVERITIES, HostEstimate, RulesFile, Settings
 from ..model.report import AppReport, ArtifactLink, HostReport, Method, Report, Summary
-from .collect import HostInput, artifacts, cache_names, detect, prune_cache, read_host, scan
+from .collect import HostInput, artifacts, cache_names, detect, prime_fingerprint, prune_cache, read_host, scan
 
 
 #: Below this many hosts a process pool costs more than it saves.
@@ -46,6 +46,8 @@ def build_report(
     report_dir = Path(report_dir or outs[0])
     cache_dir = outs[0] / CACHE_DIR if cache else None
     dirs, merge_notes = scan(outs)
+    if cache_dir is not None:
+        prime_fingerprint()
     effective_rules = list_rules(rules)
     results = _assess_all(dirs, settings, effective_rules, report_dir, cache_dir, workers)
     if cache_dir is not None:
@@ -106,16 +108,16 @@ def assess_dir(d: Path, *, settings: Settings, rules, report_dir: Path, cache_di
     item = read_host(d, cache_dir)
     if item.facts is None:
         return None, item.errors
-    return _assess(item, settings, rules, report_dir), item.errors
+    return _assess(item, settings, rules, report_dir, cache_dir), item.errors
 
 
-def _assess(item: HostInput, settings: Settings, rules, report_dir: Path) -> HostReport:
+def _assess(item: HostInput, settings: Settings, rules, report_dir: Path, cache_dir: Optional[Path] = None) -> HostReport:
     facts = item.facts
     notes = list(item.notes)
     if item.plan is not None:
         apps, source = list(item.plan.apps), "plan"
     else:
-        detected, why = detect(facts)
+        detected, why = detect(facts, item.dir / "discovery.yaml", cache_dir)
         if why:
             notes.append(why)
         apps, source = (detected or []), ("detected" if detected is not None else "none")

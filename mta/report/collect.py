@@ -18,17 +18,20 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from .. import __version__
 from ..errors import InputError
 from ..io import describe_validation_error
-from ..model import HostFacts, Plan
+from ..model import App, HostFacts, Plan
 from ..model.report import HostError
 
 # libyaml when present: reading a thousand discovery files is the report's
 # main cost, and the C loader is several times faster.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+_APPS = TypeAdapter(list[App])
 
 
 @dataclass
@@ -107,20 +110,30 @@ def prune_cache(cache: Path, keep: set[str]) -> None:
 
 
 def cache_names(d: Path, cache: Path) -> set[str]:
+    """Names of the cache entries that belong to host directory ``d`` as it is now."""
     names = set()
     for f in ("discovery.yaml", "plan.yaml"):
         entry = _cache_entry(d / f, cache) if (d / f).is_file() else None
         if entry is not None:
             names.add(entry.name)
+            if _FINGERPRINT:
+                names.add(f"{entry.stem}-apps-{_FINGERPRINT[0]}.json")
     return names
 
 
 def host_dirs(out: Path) -> list[Path]:
+    """Host directories of ``out``: ``out/hosts/*``, or ``out/*`` holding a discovery.yaml
+    (a directory of snapshots such as ``samples/``)."""
     hosts = out / "hosts"
-    if not hosts.is_dir():
-        raise InputError(f"{out}: no hosts/ directory", hint="pass the -o directory of `mta discover` or `mta batch`")
-    return sorted((Path(e.path) for e in os.scandir(hosts) if e.is_dir() and not e.name.startswith(".")),
+    if hosts.is_dir():
+        return sorted((Path(e.path) for e in os.scandir(hosts) if e.is_dir() and not e.name.startswith(".")),
+                      key=lambda p: p.name)
+    flat = sorted((Path(e.path) for e in os.scandir(out)
+                   if e.is_dir() and not e.name.startswith(".") and (Path(e.path) / "discovery.yaml").is_file()),
                   key=lambda p: p.name)
+    if flat:
+        return flat
+    raise InputError(f"{out}: no hosts/ directory", hint="pass the -o directory of `mta discover` or `mta batch`")
 
 
 def read_host(d: Path, cache: Optional[Path] = None) -> HostInput:
@@ -163,8 +176,43 @@ def scan(outs: Sequence[Path]) -> tuple[list[Path], list[str]]:
     return list(seen.values()), notes
 
 
-def detect(facts: HostFacts) -> tuple[Optional[list], str]:
-    """Apps from the detectors, or (None, why) when they are missing or fail."""
+def _detector_fingerprint() -> str:
+    """Changes when any detector module changes, so cached detections follow the code."""
+    try:
+        from .. import detect as pkg
+    except ImportError:
+        return "none"
+    root = Path(pkg.__file__).parent
+    stamps = sorted(f"{e.name}:{e.stat().st_mtime_ns}" for e in os.scandir(root) if e.name.endswith(".py"))
+    return hashlib.sha256("|".join(stamps).encode()).hexdigest()[:16]
+
+
+_FINGERPRINT: list[str] = []
+
+
+def prime_fingerprint() -> None:
+    """Compute the detector fingerprint once, before worker processes fork."""
+    if not _FINGERPRINT:
+        _FINGERPRINT.append(_detector_fingerprint())
+
+
+def detect(facts: HostFacts, source: Optional[Path] = None, cache: Optional[Path] = None) -> tuple[Optional[list], str]:
+    """Apps from the detectors, or (None, why) when they are missing or fail.
+
+    With ``cache``, the result for ``source`` (the discovery.yaml) is kept
+    next to the parsed facts: detectors are the other big cost of a report.
+    """
+    entry = None
+    if cache is not None and source is not None:
+        prime_fingerprint()
+        base = _cache_entry(source, cache)
+        if base is not None:
+            entry = base.with_name(base.stem + f"-apps-{_FINGERPRINT[0]}.json")
+            if entry.is_file():
+                try:
+                    return _APPS.validate_json(entry.read_bytes()), ""
+                except (OSError, ValidationError):
+                    pass
     try:
         from ..detect import detect_apps  # imported late: the report works without detectors
     except ImportError:
@@ -173,9 +221,12 @@ def detect(facts: HostFacts) -> tuple[Optional[list], str]:
         except ImportError:
             return None, "detectors not available in this installation; no apps detected"
     try:
-        return list(detect_apps(facts)), ""
+        apps = list(detect_apps(facts))
     except Exception as exc:  # one host's detector bug must not sink the portfolio report
         return None, f"detection failed: {type(exc).__name__}: {exc}"
+    if entry is not None:
+        _write_cache(entry, _APPS.dump_json(apps).decode())
+    return apps, ""
 
 
 #: Files worth linking from the report, relative to a host directory.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Callable
 
 import jinja2
@@ -44,9 +45,13 @@ def _bytes_gib(value: int) -> str:
 def _md(value: object) -> str:
     """A discovered string safe inside a Markdown table cell."""
     text = str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    for ch in "`*_[]<>":
+    for ch in "`*_[]":
         text = text.replace(ch, "\\" + ch)
-    return text
+    # Only "<" that could open a tag or comment is dangerous; "< 24 h" reads as is.
+    return _TAG_OPEN.sub(r"\\<", text)
+
+
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 def _slug(value: str) -> str:

@@ -12,7 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-from ..io import dump_model, write_atomic
+import yaml
+
+from ..io import write_atomic
 from ..model import (
     App,
     CronJob,
@@ -155,9 +157,9 @@ def write_fleet(out: Path, count: int, *, seed: int = 0, plans: bool = False, fa
         name = f"vm-{i:04d}"
         facts, apps = make_host(name, seed)
         d = out / "hosts" / name
-        write_atomic(d / "discovery.yaml", dump_model(facts))
+        _write(d / "discovery.yaml", facts)
         if plans:
-            write_atomic(d / "plan.yaml", dump_model(plan_for(facts, apps)))
+            _write(d / "plan.yaml", plan_for(facts, apps))
         names.append(name)
     for i in range(failed):
         d = out / "hosts" / f"down-{i:03d}"
@@ -166,6 +168,13 @@ def write_fleet(out: Path, count: int, *, seed: int = 0, plans: bool = False, fa
         write_atomic(d / "error.yaml", dump_yaml({"host": d.name, "stage": "connect", "kind": "timeout",
                                                   "message": f"ssh: connect to {d.name}:22 timed out after 60s"}))
     return names
+
+
+def _write(path: Path, model) -> None:
+    # libyaml's emitter: the pure-Python one would dominate writing big fleets.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    path.write_text(yaml.dump(model.model_dump(mode="json"), Dumper=dumper, sort_keys=False), encoding="utf-8")
 
 
 def plan_for(facts: HostFacts, apps: list[App], replicas: Optional[int] = None) -> Plan:

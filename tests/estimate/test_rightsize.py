@@ -88,9 +88,29 @@ def test_one_core_saturated_week_of_sar():
     a = est.apps[0]
     assert est.confidence == "high"
     assert a.cpu_millicores == 1200  # 1 core x 100% share x 1.2: a saturated VM asks for more than it had
-    # VM peak demand 800 MiB x 100% RSS share beats sampled 700 MiB
-    assert a.memory_bytes == math.ceil(800 * 1.15) * MIB
+    # demand never rose above what it was when sampled: RSS stands
+    assert a.memory_bytes == math.ceil(700 * 1.15) * MIB
     assert a.apportioned and "apportioned" in " ".join(est.notes)
+
+
+def test_memory_peak_scales_rss_by_the_vm_demand_peak():
+    # Demand was 1 GiB when sampled and peaked at 2 GiB during the week: the
+    # app's 500 MiB is taken as 1000 MiB at peak. Kernel memory and cache are
+    # not in RSS, so they never become the app's.
+    week = [(10.0, 1 * GIB)] * (7 * 144)
+    week[300] = (40.0, 2 * GIB)
+    facts = host([proc(10, cpu=5.0, rss=500 * MIB), proc(20, cpu=1.0, rss=100 * MIB)], samples=week, source="sysstat")
+    a = estimate_host(facts, [app()]).apps[0]
+    assert a.memory_bytes == 1150 * MIB
+    assert "peak demand 2Gi" in a.memory_basis and "when sampled" in a.memory_basis
+
+
+def test_a_live_sample_does_not_inflate_memory():
+    live = [(10.0, 900 * MIB), (12.0, 2 * GIB)]
+    facts = host([proc(10, cpu=5.0, rss=100 * MIB)], samples=live, source="proc-sample", interval=2.0)
+    a = estimate_host(facts, [app()]).apps[0]
+    assert a.memory_bytes == 115 * MIB
+    assert "live sample" in estimate_host(facts, [app()]).confidence_reason
 
 
 def test_huge_memory_rounds_up_to_whole_mib_without_overflow():
@@ -116,7 +136,7 @@ def test_history_is_apportioned_by_cpu_share():
     assert web.cpu_share == 0.75 and worker.cpu_share == 0.25
     assert web.cpu_millicores == 1800 and worker.cpu_millicores == 600
     assert "75.0% share of process CPU" in web.cpu_basis
-    # memory: VM peak 3 GiB x 25% RSS share = 768 MiB < sampled 1 GiB, so RSS stands
+    # memory: demand flat at 3 GiB, so the sampled RSS stands
     assert web.memory_bytes == math.ceil(1024 * 1.15) * MIB
     assert est.vm_memory_peak_bytes == 3 * GIB
 

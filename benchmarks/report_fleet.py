@@ -1,0 +1,82 @@
+"""Time ``mta report`` over a synthetic fleet (default 1,000 hosts; goal < 10 s).
+
+    python benchmarks/report_fleet.py [--hosts 1000] [--plans] [--keep DIR]
+
+Writes the hosts (discovery.yaml with a week of 10-minute sysstat samples on
+half of them, the usual agents, one to three apps), then runs ``mta report``
+as a user would (a fresh process, all formats), twice: cold (YAML parsed)
+and warm (parsed facts read back from the report's cache). Without
+``--plans`` the detectors run on every host, as after ``mta discover``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from mta.report.synthetic import write_fleet  # noqa: E402
+
+
+def timed_report(out: Path, *extra: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "mta", "report", str(out), *extra], check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hosts", type=int, default=1000)
+    ap.add_argument("--failed", type=int, default=10, help="hosts with an error.yaml instead of facts")
+    ap.add_argument("--plans", action="store_true", help="write plan.yaml too (skips the detectors)")
+    ap.add_argument("--keep", type=Path, help="write the fleet here and keep it")
+    args = ap.parse_args()
+
+    tmp = None
+    if args.keep:
+        out = args.keep
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="mta-bench-")
+        out = Path(tmp.name)
+    try:
+        t0 = time.perf_counter()
+        write_fleet(out, args.hosts, plans=args.plans, failed=args.failed)
+        made = time.perf_counter() - t0
+        sizes = [f.stat().st_size for f in (out / "hosts").glob("*/discovery.yaml")]
+        shutil.rmtree(out / ".mta-cache", ignore_errors=True)
+        cold = timed_report(out)
+        warm = timed_report(out)
+        warm_json = timed_report(out, "--format", "json")
+        report = json.loads((out / "report.json").read_text())
+        s, c = report["savings"], report["consolidation"]
+        print(f"hosts written           {args.hosts} (+{args.failed} failed) in {made:.1f} s; "
+              f"discovery.yaml {sum(sizes) / len(sizes) / 1024:.0f} KiB average, {sum(sizes) / 1024**2:.0f} MiB total")
+        print(f"cpus                    {os.cpu_count()}; apps from {'plan.yaml' if args.plans else 'detectors'}")
+        print(f"mta report (cold)       {cold:.2f} s   all formats, YAML parsed")
+        print(f"mta report (warm)       {warm:.2f} s   all formats, parse cache")
+        print(f"mta report json (warm)  {warm_json:.2f} s")
+        print(f"goal < 10 s             {'met' if warm < 10 else 'missed'} warm, {'met' if cold < 10 else 'missed'} cold")
+        print(f"assessed {report['summary']['hosts_assessed']} hosts, {report['summary']['apps']} apps, "
+              f"{report['summary']['hosts_failed']} failed")
+        print(f"VMs -> nodes            {s['before']['machines']} -> {s['after']['machines']}: FFD {c['nodes']} nodes for "
+              f"{c['items'] - len(c['unplaced'])} containers (lower bound {c['lower_bound']}) + "
+              f"{s['after']['machines'] - c['nodes']} dedicated for {len(c['unplaced'])} larger than a node")
+        print(f"monthly cost            {s['before']['monthly_cost']:,.0f} -> {s['after']['monthly_cost']:,.0f} "
+              f"{s['currency']} ({s['cost_saved_percent']}% saved)")
+        print(f"report.html             {(out / 'report.html').stat().st_size / 1024**2:.1f} MiB")
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
