@@ -9,7 +9,7 @@ from typing import Optional
 import click
 from rich.console import Console
 
-from ..wizard.answers import load_answers, parse_sets
+from ..wizard.answers import load_answers, load_connection, parse_sets
 
 
 @click.command("wizard")
@@ -46,14 +46,20 @@ def command(
     from ..wizard.prompts import NoTerminal
 
     preset = []
+    saved: dict = {}
     if answers_file:
         preset.append((answers_file, load_answers(answers_file)))
+        saved = load_connection(answers_file)  # how the last run logged in
     if sets:
         preset.append(("--set", parse_sets(sets)))
-    conn = {"host": target, "user": user, "port": port, "sudo": sudo, "jump": jump}
+    given = {"host": target, "user": user, "port": port, "sudo": sudo or None, "jump": jump}
     if identity:
-        conn.update(auth="key", key_file=identity)
-    conn = {k: v for k, v in conn.items() if v not in (None, "", False)}
+        given.update(auth="key", key_file=identity)
+    given = {k: v for k, v in given.items() if v not in (None, "")}
+    if discovery or (target and saved.get("host") != target):
+        saved = {}  # another host: its login settings do not apply
+    conn = {**saved, **given}
+    target = target or conn.get("host")
     session = Session(out=Path(out), discovery_path=Path(discovery) if discovery else None, preset=preset, connection=conn)
     console = Console(highlight=False)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()

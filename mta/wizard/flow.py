@@ -23,7 +23,11 @@ from .questions import Question, questions_for
 
 
 class Back(Exception):
-    """The user chose to go back one step."""
+    """The user chose to go back: one step, or to the step named ``to``."""
+
+    def __init__(self, to: str = "") -> None:
+        super().__init__(to)
+        self.to = to
 
 
 @dataclass
@@ -89,8 +93,9 @@ class Wizard:
         while i < len(steps):
             try:
                 steps[i][1]()
-            except Back:
-                i = max(i - 1, 0)
+            except Back as back:
+                names = [n for n, _ in steps]
+                i = names.index(back.to) if back.to in names else max(i - 1, 0)
                 continue
             i += 1
         return self.result
@@ -104,7 +109,7 @@ class Wizard:
         if idx > 0:
             choices.append((f"Back to {names[idx - 1]}", "back"))
         if self.p.select("Next", choices, default="next") == "back":
-            raise Back
+            raise Back(names[idx - 1])
 
     def _current(self, here: int) -> str:
         return ["connection", "discovery", "review", "targets", "generate"][here]
@@ -211,11 +216,11 @@ class Wizard:
         assert self.s.facts is not None
         choice = self.p.select(
             f"Write the artifacts for {self.s.facts.host} into {self.s.out}",
-            [("Generate", "go"), ("Back to targets", "back")],
+            [("Generate", "go"), ("Back to targets", "targets"), ("Back to review", "review")],
             default="go",
         )
-        if choice == "back":
-            raise Back
+        if choice != "go":
+            raise Back(choice)
         with self.c.status("Generating…"):
             self.result = generate(
                 self.s.facts, self.s.apps, self.resolved(), self.s.out, connection=self.s.connection, renderer=self.renderer

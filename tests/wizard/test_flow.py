@@ -99,7 +99,7 @@ def test_back_keeps_answers(tmp_path, apps):
         + review_db()
         + [("Next", "next")]
         + TARGETS
-        + [("Write the artifacts", "back")]  # back to targets
+        + [("Write the artifacts", "targets")]  # back to targets
         + [("Generate for", ["targets.compose"]), ("base image", DEFAULT)]
         + [("Write the artifacts", "go")]
     )
@@ -111,6 +111,26 @@ def test_back_keeps_answers(tmp_path, apps):
     # the second time round kubernetes was off, so no namespace prompt
     msgs = [m for _, m, _ in prompter.asked]
     assert sum("namespace" in m for m in msgs) == 1
+
+
+def test_back_from_generate_to_review(tmp_path, apps):
+    script = (
+        [("Next", "next")]
+        + review_web()
+        + review_db()
+        + [("Next", "next")]
+        + TARGETS
+        + [("Write the artifacts", "review")]
+        + review_web(replicas="2")
+        + review_db("skip")
+        + [("Next", "next")]
+        + TARGETS
+        + [("Write the artifacts", "go")]
+    )
+    wizard, prompter, _ = make(tmp_path, apps, script)
+    wizard.run()
+    got = load_answers(tmp_path / "out/mta-answers.yaml")
+    assert got["apps.web.replicas"] == 2 and got["apps.db.include"] is False
 
 
 def test_back_from_review_to_summary_offers_previous_answers(tmp_path, apps):

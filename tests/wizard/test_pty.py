@@ -239,3 +239,15 @@ def test_defaults_over_ssh_without_a_terminal(sshd, tmp_path):
     assert "targets.swarm: false" in (out / "mta-answers.yaml").read_text()
     hosts = [p.name for p in (out / "hosts").iterdir()]
     assert_replays(out, hosts[0], tmp_path)
+
+    # the answers file remembers how to log in: a re-run needs no TARGET
+    again = subprocess.run(
+        [sys.executable, "-m", "mta", "wizard", "--answers", str(out / "mta-answers.yaml"), "-o", str(tmp_path / "again")],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=150,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "targets.swarm: false" in (tmp_path / "again" / "mta-answers.yaml").read_text()
