@@ -10,6 +10,7 @@ and batch check answers against them.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Optional, Sequence
 
@@ -165,8 +166,8 @@ def _check_base(value: str) -> None:
         return
     # a path to a base-image mapping file
     if value.endswith((".yaml", ".yml")) or "/" in value:
-        if any(ch.isspace() or ch in "\n\r\0" for ch in value):
-            raise ValueError(f"{value!r}: a mapping file path may not contain spaces")
+        if "\0" in value or not Path(value).expanduser().is_file():
+            raise ValueError(f"base image mapping file {value!r} does not exist")
         return
     raise ValueError(f"expected official, debian or the path of a mapping file, got {value!r}")
 
@@ -174,8 +175,20 @@ def _check_base(value: str) -> None:
 def _check_image(value: str) -> None:
     if value in BASE_CHOICES:
         return
+    try:  # the plan's own rule, so the wizard never accepts what the plan rejects
+        from ..plan.images import check_image_ref
+    except ImportError:
+        check_image_ref = None
+    if check_image_ref is not None:
+        from ..errors import MtaError
+
+        try:
+            check_image_ref(value, "base image")
+        except MtaError as exc:
+            raise ValueError(f"{exc.message} (or use official or debian)") from None
+        return
     tagged = ":" in value.rsplit("/", 1)[-1] or "@" in value
-    if not _IMAGE_REF.match(value) or not tagged:
+    if not _IMAGE_REF.match(value) or not tagged or value.endswith(":latest"):
         raise ValueError(f"expected official, debian or an image reference with a tag (like eclipse-temurin:17-jre), got {value!r}")
 
 

@@ -59,7 +59,6 @@ def test_defaults_come_from_discovery(facts, apps):
         ("apps.web.merge_into", "db", "db"),
         ("apps.web.merge_into", "", ""),
         ("base", "debian", "debian"),
-        ("base", "./bases.yaml", "./bases.yaml"),
         ("k8s.ingress_host", "shop.example.com", "shop.example.com"),
     ],
 )
@@ -85,6 +84,7 @@ def test_coercion(facts, apps, qid, raw, expected):
         ("apps.web.base", "tomcat"),  # no tag: never latest
         ("apps.web.base", "bad image:1"),
         ("k8s.namespace", "Prod_NS"),
+        ("base", "./no-such-mapping.yaml"),
         ("k8s.ingress_host", "not a host"),
     ],
 )
@@ -92,6 +92,12 @@ def test_invalid_value_names_the_id(facts, apps, qid, raw):
     with pytest.raises(InputError) as err:
         validate_answers({qid: raw}, facts, apps, source="a.yaml")
     assert f"a.yaml: {qid}:" in err.value.message
+
+
+def test_base_mapping_file_must_exist(tmp_path, facts, apps):
+    mapping = tmp_path / "bases.yaml"
+    mapping.write_text("python: registry.example.com/python:3.11-slim\n")
+    assert validate_answers({"base": str(mapping)}, facts, apps) == {"base": str(mapping)}
 
 
 def test_unknown_id_is_named_with_a_suggestion(facts, apps):
