@@ -308,12 +308,9 @@ sec_cron() {
 _ticks() {
     blk "ticks $1"
     read -r _u _i < /proc/uptime; printf 'uptime %s\n' "$_u"
-    for d in /proc/[0-9]*; do
-        read -r _st 2>/dev/null < "$d/stat" || continue
-        _r=${_st##*) }
-        set -- $_r
-        printf '%s %s\n' "${d#/proc/}" "$((${12:-0} + ${13:-0}))"
-    done
+    # fields after the last ") " (comm may hold spaces): 12 and 13 are utime, stime
+    (cd /proc && cat [0-9]*/stat 2>/dev/null) | awk '
+        $1 ~ /^[0-9]+$/ { n = split($0, f, ") "); split(f[n], g, " "); print $1, g[12] + g[13] }'
 }
 
 sec_utilization() {

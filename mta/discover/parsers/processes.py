@@ -127,8 +127,6 @@ def parse(blocks: Blocks, meta: Optional[dict[str, str]] = None) -> list[Process
             per_pid[pid]["stat"] = grouped["stat"][0]
     shell = to_int(meta.get("shell_pid", "0"))
     for pid in sorted(per_pid):
-        if pid == shell:
-            continue  # the probe itself
         b = per_pid[pid]
         stat = parse_stat(b.get("stat", ""))
         if stat is None and "status" not in b:
@@ -174,7 +172,23 @@ def parse(blocks: Blocks, meta: Optional[dict[str, str]] = None) -> list[Process
         elif "environ" in b:
             proc.env = parse_environ(b["environ"])
         procs.append(proc)
-    return procs
+    return _without_probe(procs, shell)
+
+
+def _without_probe(procs: list[Process], shell: int) -> list[Process]:
+    """Drop the probe's own shell and its helpers (subshells, grep, awk)."""
+    if not shell:
+        return procs
+    children: dict[int, list[int]] = defaultdict(list)
+    for p in procs:
+        children[p.ppid].append(p.pid)
+    gone, todo = set(), [shell]
+    while todo:
+        pid = todo.pop()
+        if pid not in gone:
+            gone.add(pid)
+            todo.extend(children.get(pid, ()))
+    return [p for p in procs if p.pid not in gone]
 
 
 def cpu_ticks(text: str) -> tuple[float, dict[int, int]]:
