@@ -37,7 +37,7 @@ def main() -> int:
     ap.add_argument("--hosts", type=int, default=1000)
     ap.add_argument("--failed", type=int, default=10, help="hosts with an error.yaml instead of facts")
     ap.add_argument("--plans", action="store_true", help="write plan.yaml too (skips the detectors)")
-    ap.add_argument("--keep", type=Path, help="write the fleet here and keep it")
+    ap.add_argument("--keep", type=Path, help="write the fleet here and keep it (reused when it exists)")
     args = ap.parse_args()
 
     tmp = None
@@ -48,7 +48,10 @@ def main() -> int:
         out = Path(tmp.name)
     try:
         t0 = time.perf_counter()
-        write_fleet(out, args.hosts, plans=args.plans, failed=args.failed)
+        if args.keep and (out / "hosts").is_dir():
+            print(f"reusing the fleet in {out}")
+        else:
+            write_fleet(out, args.hosts, plans=args.plans, failed=args.failed)
         made = time.perf_counter() - t0
         sizes = [f.stat().st_size for f in (out / "hosts").glob("*/discovery.yaml")]
         shutil.rmtree(out / ".mta-cache", ignore_errors=True)

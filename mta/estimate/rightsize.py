@@ -13,10 +13,11 @@ process sample, and every estimate says so in its basis.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence
 
-from ..model import App, HostFacts
+from ..model import App, HostFacts, Process
 from ..model.estimate import AppEstimate, Confidence, HostEstimate, RightsizingSettings
 from .units import MIB, ceil_mib, fmt_m, fmt_mi
 
@@ -68,6 +69,25 @@ register(CpuStrategy("peak", lambda s: f"peak CPU use x {s.cpu_comfort:g}", lamb
 register(CpuStrategy("as-is", lambda s: "the VM's configured size, split by share", None))
 
 
+_INTERPRETER = re.compile(r"^(python[\d.]*|java|node|nodejs|perl|ruby|php[\d.]*|php-cgi|sh|bash|dash)$")
+
+
+def program_of(p: Process) -> str:
+    """What program a process runs: its executable, or the script an interpreter runs.
+
+    Not ``comm``: servers rename their workers ("postgres: checkpointer"),
+    which would make one program look like many.
+    """
+    exe = (p.exe or (p.cmdline[0] if p.cmdline and p.cmdline[0].startswith("/") else "")).rsplit("/", 1)[-1]
+    if not exe:
+        return (p.name or "?").split(":", 1)[0].strip() or "?"
+    if _INTERPRETER.match(exe):
+        for arg in p.cmdline[1:]:
+            if not arg.startswith("-"):
+                return f"{exe} {arg.rsplit('/', 1)[-1]}"
+    return exe
+
+
 @dataclass
 class _Usage:
     pids: set[int]
@@ -104,7 +124,7 @@ def _claim_processes(facts: HostFacts, apps: Sequence[App]) -> list[_Usage]:
                 pids=mine,
                 cpu_cores=sum((p.cpu_percent or 0.0) for p in procs) / 100.0,
                 rss=sum(p.rss_bytes for p in procs),
-                names={p.name or (p.cmdline[0] if p.cmdline else "?") for p in procs},
+                names={program_of(p) for p in procs},
             )
         )
     return usages

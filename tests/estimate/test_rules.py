@@ -157,3 +157,17 @@ def test_rules_file_is_validated(tmp_path):
 def test_listening_x11_socket_is_evidence():
     facts = clean_facts(sockets=[Socket(protocol="tcp", address="0.0.0.0", port=6000)])
     assert "gui-x11" in fired(facts, [web()])
+
+
+def test_renamed_workers_of_one_server_are_one_program():
+    exe = "/usr/lib/postgresql/9.5/bin/postgres"
+    procs = [Process(pid=10, name="postgres", exe=exe, cmdline=[exe, "-D", "/var/lib/postgresql"])]
+    procs += [Process(pid=11 + k, ppid=10, name=f"main: worker{k}", exe=exe, cmdline=[f"postgres: 9.5/main: worker{k}"])
+              for k in range(9)]
+    facts = clean_facts(processes=procs)
+    assert "tightly-coupled" not in fired(facts, [web(pids=[10])])
+    # but nine different scripts under one interpreter are nine programs
+    py = "/usr/bin/python3"
+    procs = [Process(pid=10, name="supervisord", exe="/usr/bin/supervisord")]
+    procs += [Process(pid=11 + k, ppid=10, name="python3", exe=py, cmdline=[py, "-u", f"/srv/job{k}.py"]) for k in range(9)]
+    assert "tightly-coupled" in fired(clean_facts(processes=procs), [web(pids=[10])])
