@@ -204,7 +204,8 @@ def test_ssh_run_with_wrong_password_retry_replays(password_sshd, tmp_path):
         w.expect_prompt("Password for")  # the wrong password is asked again
         assert "authentication failed" in w.text()
         w.type_line(password, clear=False)
-        drive_defaults(w, "Write the artifacts")
+        drive_defaults(w, "Write the artifacts", back_once_at_review=True)
+        assert w.text().count("2. Discovery") == 2  # went Back once; discovery is not run again
         assert f"connected to 127.0.0.1:{server.port} as {TEST_USER}" in w.text()
         w.send(ENTER)
         assert w.next_prompt() is None
