@@ -57,3 +57,14 @@ def sudo_users():
         SUDOERS.unlink(missing_ok=True)
         for user in created:
             subprocess.run(["userdel", "-r", user], capture_output=True)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch):
+    """Keep the user's ~/.ssh (config, known_hosts, keys, agent) out of every test."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for var in ("SSH_AUTH_SOCK", "MTA_SSH_PASSWORD", "MTA_SSH_KEY_PASSPHRASE", "MTA_SSH_CONFIG", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("MTA_KNOWN_HOSTS", str(home / "mta_known_hosts"))
+    return home

@@ -130,6 +130,12 @@ def _stop(pid: int, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
         pass
 
 
+def _gunicorn() -> list[str]:
+    """The gunicorn script itself (process name "gunicorn", as on a VM), else -m."""
+    script = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    return [script] if os.access(script, os.X_OK) else [sys.executable, "-m", "gunicorn"]
+
+
 def _pg_bin() -> str:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
     if not found:
@@ -150,7 +156,7 @@ def start_services(root: Path) -> tuple[Services, list[tuple[int, int]]]:
         app_log = root / "gunicorn.log"
         with open(app_log, "wb") as log:
             gun = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{app_port}", "--workers", "1",
+                _gunicorn() + ["--bind", f"127.0.0.1:{app_port}", "--workers", "1",
                  "--pid", str(root / "gunicorn.pid"), "--chdir", str(svc.app_dir), "hello:app"],
                 cwd=svc.app_dir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,
