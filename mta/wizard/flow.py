@@ -100,19 +100,15 @@ class Wizard:
             i += 1
         return self.result
 
-    def nav(self, here: int) -> None:
-        """Continue or go Back (raises Back)."""
-        steps = self.steps()
-        names = [n for n, _ in steps]
-        idx = names.index(self._current(here))
+    def nav(self, here: str) -> None:
+        """Continue, or go Back to the previous step (raises Back)."""
+        names = [n for n, _ in self.steps()]
+        idx = names.index(here)
         choices = [(f"Continue to {names[idx + 1]}", "next")]
         if idx > 0:
             choices.append((f"Back to {names[idx - 1]}", "back"))
         if self.p.select("Next", choices, default="next") == "back":
             raise Back(names[idx - 1])
-
-    def _current(self, here: int) -> str:
-        return ["connection", "discovery", "review", "targets", "generate"][here]
 
     # -- the steps ---------------------------------------------------------
 
@@ -143,13 +139,15 @@ class Wizard:
             self._questions = questions_for(self.s.facts, self.s.apps)
             self._apply_preset()
         summary.show(self.c, self.s.facts, self.s.apps)
-        self.nav(1)
+        self.nav("discovery")
 
     def _apply_preset(self) -> None:
         """--answers/--set become the prompts' defaults (checked here, once
         the host's ids are known)."""
         assert self.s.facts is not None
-        self.s.answers = checked_preset(self.s, self.s.facts, self.s.apps, self._questions)
+        ids = {q.id for q in self._questions}
+        kept = {k: v for k, v in self.s.answers.items() if k in ids}  # given before a Back
+        self.s.answers = {**checked_preset(self.s, self.s.facts, self.s.apps, self._questions), **kept}
 
     def default(self, q: Question) -> Any:
         return self.s.answers.get(q.id, q.default)
@@ -191,7 +189,7 @@ class Wizard:
                 self._ask(p + "proxy")
             self._ask(p + "replicas")
             self._ask(p + "resources")
-        self.nav(2)
+        self.nav("review")
 
     def step_targets(self) -> None:
         self.c.rule("4. Targets")

@@ -215,3 +215,44 @@ def test_defaults_runs_without_prompts(tmp_path, apps, monkeypatch):
     got = load_answers(result.answers_file)
     assert got == {"targets.swarm": False}
     assert "#   apps.web.ports: [8080]" in result.answers_file.read_text()
+
+
+def test_back_to_connection_rediscovers_and_keeps_answers(tmp_path, apps):
+    from mta.wizard.load import load_facts
+
+    calls = {"connect": 0, "discover": 0}
+
+    def connector(p, c, session):
+        calls["connect"] += 1
+        session.connection = {"host": "shop01", "user": "ops", "auth": "agent"}
+
+    def discoverer(session):
+        calls["discover"] += 1
+        return load_facts(DISCOVERY)
+
+    script = (
+        [("Next", "next")]
+        + review_web(replicas="3")
+        + review_db()
+        + [("Next", "back")]  # review -> discovery
+        + [("Next", "back")]  # discovery -> connection
+        + [("Next", "next")]
+        + review_web()
+        + review_db()
+        + [("Next", "next")]
+        + TARGETS
+        + [("Write the artifacts", "go")]
+    )
+    console = Console(file=open(os.devnull, "w"), width=120)
+    session = Session(out=tmp_path / "out")
+    prompter = ScriptedPrompter(script)
+    wizard = Wizard(
+        prompter, console, session, connector=connector, discoverer=discoverer,
+        detector=lambda facts: list(apps), renderer=fake_renderer,
+    )
+    result = wizard.run()
+    assert calls == {"connect": 2, "discover": 2}
+    offered = [d for k, m, d in prompter.asked if "web: replicas" in m]
+    assert offered == ["1", "3"]
+    text = result.answers_file.read_text()
+    assert "connection:" in text and "user: ops" in text
