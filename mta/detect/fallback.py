@@ -40,6 +40,7 @@ def owner_package(facts: HostFacts, exe: str) -> str:
 class Fallback(Detector):
     name = "listening-process"
     order = 90
+    needs_port = True
 
     def detect(self, facts: HostFacts) -> list[App]:
         tops: dict[int, Process] = {}

@@ -16,8 +16,12 @@ def venv_of(p: Process) -> str:
     candidates.append(script)
     for path in candidates:
         m = re.match(r"(/.+?)/bin/[^/]+$", path or "")
-        if m and not m.group(1).startswith(("/usr", "/bin", "/opt/rh/")) and m.group(1) not in ("", "/"):
-            return m.group(1)
+        if not m or m.group(1).startswith(("/usr", "/bin", "/opt/rh/")) or m.group(1) in ("", "/"):
+            continue
+        # pyenv / a self-built interpreter (/opt/python3.8, ~/.pyenv/versions/3.11.7) is not a virtualenv
+        if re.fullmatch(r"(python-?)?\d+(\.\d+)*[a-z0-9.-]*", basename(m.group(1))) or basename(m.group(1)).startswith("python"):
+            continue
+        return m.group(1)
     return ""
 
 

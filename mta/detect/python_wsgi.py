@@ -191,6 +191,7 @@ class PythonScript(Detector):
 
     name = "python-script"
     order = 23
+    needs_port = True
 
     def _candidates(self, facts: HostFacts) -> list[Process]:
         listening_pids = {s.pid for s in facts.sockets if s.protocol == "tcp"}
@@ -201,7 +202,8 @@ class PythonScript(Detector):
             _, script = script_arg(p)
             if not script.endswith(".py") and argv(p)[1:2] != ["-m"]:
                 continue
-            if {x.pid for x in tree(facts, p)} & listening_pids:
+            # Only its own python processes count: a test runner that started nginx is not a web app.
+            if {x.pid for x in tree(facts, p) if _is_python(x)} & listening_pids:
                 out.append(p)
         return out
 

@@ -46,6 +46,8 @@ class Detector:
     name: str = ""
     #: lower runs first and wins pids it claims
     order: int = 50
+    #: the app exists only because it listens (fallback, python scripts): no port left, no app
+    needs_port: bool = False
 
     def wants(self, facts: HostFacts) -> list[str]:
         """VM paths this detector would like fetched, derived from the facts."""
@@ -140,23 +142,64 @@ def detect_apps(facts: HostFacts, *, strict: bool = False) -> list[App]:
     """All apps on the host with evidence; ``[]`` when nothing is detectable."""
     from .links import finalize
 
+    cands: list[tuple[Detector, App]] = []
+    for det in detectors():
+        cands += [(det, app) for app in _guard(det, "detect", lambda: det.detect(facts), strict)]
+    return finalize(facts, resolve(facts, cands))
+
+
+def resolve(facts: HostFacts, cands: list[tuple[Detector, App]]) -> list[App]:
+    """Settle which app owns which pid.
+
+    1. One app per main pid (``pids[0]``): the most specific detector wins.
+    2. An app whose tree holds another app's main pid gives that subtree up
+       (the test runner that started nginx, nginx that spawned Passenger).
+    3. What still overlaps goes to the earlier app; an app that exists only
+       because it listens (``needs_port``) and has no port left is dropped.
+    """
+    kept: list[tuple[Detector, App]] = []
+    roots: set[int] = set()
+    for det, app in cands:
+        if app.pids and app.pids[0] in roots:
+            log.debug("%s: %s dropped, its main pid belongs to an earlier app", det.name, app.name)
+            continue
+        if app.pids:
+            roots.add(app.pids[0])
+        kept.append((det, app))
+    # Nested roots from the same detector (npm -> sh -> node) or from a guess that only saw a
+    # port (the node under npm, again): the outer app already holds the inner one.
+    kept = [(det, app) for det, app in kept
+            if not any(o is not app and (d is det or det.needs_port) and app.pids and o.pids and app.pids[0] in o.pids[1:]
+                       for d, o in kept)]
+    for det, app in kept:
+        mine = set(app.pids)
+        nested: set[int] = set()
+        for _, other in kept:
+            if other is not app and other.pids and other.pids[0] in mine and other.pids[0] != app.pids[0]:
+                nested |= set(other.pids)
+        _give_up(facts, app, nested)
+    out: list[App] = []
     claimed: set[int] = set()
     claimed_ports: set[tuple[str, int]] = set()
-    apps: list[App] = []
-    for det in detectors():
-        for app in _guard(det, "detect", lambda: det.detect(facts), strict):
-            ports = {(p.protocol, p.port) for p in app.ports}
-            if (app.pids and app.pids[0] in claimed) or (ports and ports <= claimed_ports and det.order >= 90):
-                log.debug("%s: %s dropped, its main pid or ports already belong to another app", det.name, app.name)
-                continue
-            # A tree may hold another app's processes (nginx spawning Passenger): those stay with it.
-            theirs = {pid for pid in app.pids if pid in claimed}
-            if theirs:
-                foreign = {(s.protocol, s.port) for s in facts.sockets if s.pid in theirs}
-                app.pids = [pid for pid in app.pids if pid not in theirs]
-                app.ports = [p for p in app.ports if (p.protocol, p.port) not in foreign]
-                ports = {(p.protocol, p.port) for p in app.ports}
-            claimed |= set(app.pids)
-            claimed_ports |= ports
-            apps.append(app)
-    return finalize(facts, apps)
+    for det, app in kept:
+        if app.pids and app.pids[0] in claimed:
+            continue
+        _give_up(facts, app, claimed & set(app.pids))
+        ports = {(p.protocol, p.port) for p in app.ports}
+        if det.needs_port and (not ports or (det.order >= 90 and ports <= claimed_ports)):
+            continue
+        claimed |= set(app.pids)
+        claimed_ports |= ports
+        out.append(app)
+    return out
+
+
+def _give_up(facts: HostFacts, app: App, pids: set[int]) -> None:
+    """Remove ``pids`` and the ports they listen on from ``app``."""
+    pids = pids - {app.pids[0]} if app.pids else pids
+    if not pids:
+        return
+    foreign = {(s.protocol, s.port) for s in facts.sockets if s.pid in pids}
+    mine = {(s.protocol, s.port) for s in facts.sockets if s.pid in set(app.pids) - pids}
+    app.pids = [p for p in app.pids if p not in pids]
+    app.ports = [p for p in app.ports if (p.protocol, p.port) not in foreign - mine]
