@@ -22,7 +22,8 @@ def unique(name: str, taken: set[str], alt: str = "") -> str:
     base = slug(name)
     candidates = [base]
     if alt and slug(alt) != base:
-        candidates.append(slug(f"{base}-{alt}"))
+        # "static" + "static-apache" -> "static-apache", "db" + "postgresql" -> "db-postgresql"
+        candidates.append(slug(alt) if slug(alt).startswith(base + "-") else slug(f"{base}-{alt}"))
     for c in candidates:
         if c not in taken:
             taken.add(c)

@@ -53,3 +53,8 @@ def test_globs_come_with_concrete_guesses(samples):
     tomcat = wanted_files(samples["centos7-tomcat"].model_copy(update={"files": []}), strict=True)
     assert "/opt/tomcat/webapps/ROOT/WEB-INF/web.xml" in tomcat
     assert all(p.startswith("/") and "\0" not in p for p in wanted + tomcat)
+
+
+def test_alt_name_does_not_repeat_the_base():
+    taken = {"static"}
+    assert unique("static", taken, "static-apache") == "static-apache"

@@ -350,3 +350,15 @@ def test_known_jvm_servers():
     assert (apps["jenkins"].role, apps["jenkins"].data_paths, apps["jenkins"].runtime_version) == ("app", ["/data/jenkins"], "11")
     assert [(p.port, p.http) for p in apps["jenkins"].ports] == [(8080, True), (50000, False)]
     assert "/opt/zk/conf/zoo.cfg" in wanted_files(facts(processes=f.processes), strict=True)
+
+
+def test_unicorn_and_sidekiq():
+    f = facts(processes=[proc(10, "unicorn master -c /srv/shop/current/config/unicorn.rb -E production -D", exe="/usr/local/bin/ruby", cwd="/srv/shop/current", user="shop"),
+                         proc(11, "unicorn worker[0] -c /srv/shop/current/config/unicorn.rb -E production -D", ppid=10, exe="/usr/local/bin/ruby", cwd="/srv/shop/current", user="shop"),
+                         proc(20, ["sidekiq 5.2.9 shop [0 of 10 busy]"], exe="/usr/local/bin/ruby", cwd="/srv/shop/current", user="shop")],
+              sockets=[sock(8080, 10, addr="127.0.0.1")],
+              files=[file("/srv/shop/current/.ruby-version", "2.4.10\n"), file("/srv/shop/current/Gemfile", "gem 'rails', '5.1.7'\n")])
+    apps = {a.name: a for a in detect_apps(f, strict=True)}
+    assert (apps["web"].stack, apps["web"].pids, apps["web"].runtime_version, apps["web"].framework) == ("unicorn", [10, 11], "2.4", "rails")
+    assert (apps["worker"].role, apps["worker"].stack) == ("worker", "sidekiq")
+    assert "/srv/shop/current/config/unicorn.rb" in wanted_files(f, strict=True)
