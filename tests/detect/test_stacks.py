@@ -362,3 +362,26 @@ def test_unicorn_and_sidekiq():
     assert (apps["web"].stack, apps["web"].pids, apps["web"].runtime_version, apps["web"].framework) == ("unicorn", [10, 11], "2.4", "rails")
     assert (apps["worker"].role, apps["worker"].stack) == ("worker", "sidekiq")
     assert "/srv/shop/current/config/unicorn.rb" in wanted_files(f, strict=True)
+
+
+def test_a_parent_that_started_servers_is_not_their_app():
+    """A python test runner (or any launcher) that started nginx and redis: they are the apps, it is not."""
+    f = facts(processes=[proc(10, "/usr/bin/python3 /opt/run/launch.py", exe="/usr/bin/python3.11", cwd="/opt/run", user="root"),
+                         proc(11, ["nginx: master process /usr/sbin/nginx -c /opt/run/nginx.conf"], ppid=10, exe="/usr/sbin/nginx", user="root"),
+                         proc(12, ["nginx: worker process"], ppid=11, exe="/usr/sbin/nginx", user="www-data"),
+                         proc(13, "/usr/bin/redis-server 127.0.0.1:7000", ppid=10, exe="/usr/bin/redis-server", cwd="/opt/run/redis", user="root")],
+              sockets=[sock(8088, 11), sock(7000, 13, addr="127.0.0.1")])
+    apps = {a.stack: a for a in detect_apps(f, strict=True)}
+    assert set(apps) == {"static-nginx", "redis"}
+    assert apps["static-nginx"].pids == [11, 12] and apps["redis"].pids == [13]
+    assert apps["redis"].data_paths == ["/opt/run/redis"]
+
+
+def test_shell_wrapper_belongs_to_its_java_app():
+    f = facts(processes=[proc(10, ["/bin/sh", "/opt/pay/bin/run.sh"], exe="/bin/dash", cwd="/opt/pay", user="pay"),
+                         proc(11, ["java", "-Xmx1g", "-jar", "/opt/pay/pay-server.jar"], ppid=10, exe="/usr/lib/jvm/java-8-openjdk-amd64/jre/bin/java",
+                              cwd="/opt/pay", user="pay")],
+              sockets=[sock(8443, 11)])
+    app = one(f)
+    assert (app.name, app.pids, app.runtime_version, app.command[0]) == ("pay-server", [10, 11], "8", "java")
+    assert app.ports[0].name == "https"
