@@ -67,6 +67,7 @@ class HostRun:
         self.deadline = deadline
         self.deadline_at = time.monotonic() + deadline if deadline else None
         self.expired = False
+        self.interrupted = False  # the whole batch was stopped (Ctrl-C), not this host's fault
         self.finished = False
         self.transport: Any = None
         self._lock = threading.Lock()
@@ -83,10 +84,11 @@ class HostRun:
         if expired:
             _close_quietly(transport)
 
-    def expire(self) -> None:
+    def expire(self, interrupted: bool = False) -> None:
         """Called by the watchdog: closing the connection unblocks whatever waits on it."""
         with self._lock:
             self.expired = True
+            self.interrupted = self.interrupted or interrupted
             transport = self.transport
         if transport is not None:
             _close_quietly(transport)
@@ -105,6 +107,8 @@ def _close_quietly(transport: Any) -> None:
 
 def _classify(exc: BaseException, stage: str, run: HostRun) -> tuple[str, str]:
     """(kind, message) for an error record."""
+    if run.interrupted:
+        return "interrupted", f"the batch was interrupted during {stage}; --resume redoes this host"
     if run.expired or isinstance(exc, DeadlineExceeded):
         return "deadline", f"gave up after {run.deadline:g}s (per-host deadline) during {stage}"
     if isinstance(exc, TransportError):

@@ -11,7 +11,7 @@ import heapq
 import itertools
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -132,9 +132,15 @@ def run_batch(
 
     lock = threading.Lock()
     watchdog = Watchdog()
+    running: dict[str, HostRun] = {}
+    stopping = threading.Event()
 
-    def work(t: Target) -> HostResult:
+    def work(t: Target) -> Optional[HostResult]:
+        if stopping.is_set():
+            return None
         run = HostRun(t.name, t.deadline or deadline)
+        with lock:
+            running[t.name] = run
         watchdog.watch(run)
         emit(Event("start", t.name))
         try:
@@ -143,16 +149,32 @@ def run_batch(
         finally:
             run.finished = True
         with lock:
+            running.pop(t.name, None)
             batch.results.append(r)
         emit(Event("done", t.name, result=r))
         return r
 
+    pool = ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="mta-host")
     try:
-        with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="mta-host") as pool:
-            futures = [pool.submit(work, t) for t in todo]
-            for f in futures:
-                f.result()
+        futures = [pool.submit(work, t) for t in todo]
+        pending = set(futures)
+        while pending:
+            # short waits keep the main thread responsive to Ctrl-C
+            _, pending = wait(pending, timeout=0.5)
+        for f in futures:
+            f.result()
+    except BaseException:
+        # Ctrl-C: start nothing new, cut the connections of running hosts so
+        # they end now (recorded as interrupted), then let the caller exit.
+        stopping.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        with lock:
+            for run in running.values():
+                run.expire(interrupted=True)
+        pool.shutdown(wait=True)
+        raise
     finally:
+        pool.shutdown(wait=True)
         watchdog.stop()
         work_dir = out_root / WORK_DIR
         try:

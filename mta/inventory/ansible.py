@@ -41,6 +41,10 @@ ANSIBLE_VARS = {
 
 _GROUP_KEYS = {"hosts", "vars", "children"}
 
+#: ssh options in these variables may name a jump host (-J x / -o ProxyJump=x)
+_SSH_ARGS_VARS = ("ansible_ssh_common_args", "ansible_ssh_extra_args")
+_JUMP_RE = re.compile(r"(?:-J\s*|ProxyJump[=\s]+)([^\s'\"]+)")
+
 
 @dataclass
 class _Vars:
@@ -267,7 +271,12 @@ def _settings(v: _Vars, fallback: str, what: str) -> Settings:
     origin: dict[str, str] = {}
     for var, value in v.values.items():
         where = v.where.get(var, fallback)
-        if var in ANSIBLE_VARS:
+        if var in _SSH_ARGS_VARS:
+            m = _JUMP_RE.search(str(value))
+            if not m:
+                continue
+            name, value = "jump", m.group(1)
+        elif var in ANSIBLE_VARS:
             name = ANSIBLE_VARS[var]
         elif var.startswith("mta_"):
             name = var[4:]

@@ -202,6 +202,9 @@ def test_ansible_ini_groups_children_vars_ranges(tmp_path):
         ansible_become=yes
         mta_deadline=120
 
+        [db:vars]
+        ansible_ssh_common_args='-o ProxyJump=ops@bastion.example.com:2222'
+
         [all:vars]
         ansible_port=22
         mta_answers={"targets.swarm": false}
@@ -223,6 +226,7 @@ def test_ansible_ini_groups_children_vars_ranges(tmp_path):
     assert x.port == 2200 and x.key == str(tmp_path / "keys" / "extra")
     assert x.answers["apps.web.replicas"] == 3
     assert t["db-b"].address == "192.0.2.20" and t["db-b"].user == "produser"
+    assert t["db-b"].jump == "ops@bastion.example.com:2222" and w.jump == ""
     assert x.source == f"{p}:6"
 
 

@@ -234,3 +234,24 @@ def test_cli_shard_and_bad_inventory(tmp_path, capsys, fake_cli):
     bad.write_text("hosts:\n  - name: a\n    prot: 22\n")
     assert main(["batch", str(bad), "-o", str(tmp_path / "x")]) == 1
     assert f"{bad}:3: host a: field 'prot': unknown field" in capsys.readouterr().err
+
+
+def test_interrupt_stops_running_hosts_and_starts_no_more(tmp_path, inv):
+    import signal
+    import threading
+    import time
+
+    hang = [dataclasses.replace(inv.targets[0], name=f"hang{i}", address=f"hang-{i}", deadline=60) for i in range(2)]
+    rest = [dataclasses.replace(inv.targets[0], name=f"later{i}", address=f"ok-{i}") for i in range(4)]
+    out = tmp_path / "out"
+    timer = threading.Timer(0.5, os.kill, args=(os.getpid(), signal.SIGINT))
+    timer.start()
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(hang + rest, out, parallel=2, stages=fake_stages(Recorder()))
+    assert time.monotonic() - t0 < 10
+    for h in hang:
+        err = yaml.safe_load((out / "hosts" / h.name / "error.yaml").read_text())
+        assert err["kind"] == "interrupted"
+    assert not any((out / "hosts" / r.name).exists() for r in rest)
+    assert stray(out) == []
