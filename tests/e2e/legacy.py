@@ -129,7 +129,10 @@ def start_vm(kind: str, pubkey: str) -> VM:
     except AssertionError:
         logs = podman_cmd("logs", "--tail", "30", name, check=False).stdout.decode(errors="replace")
         vm.stop()
-        raise AssertionError(f"VM {kind} did not come up:\n{logs}")
+        raise AssertionError(f"VM {kind} did not come up:\n{logs}") from None
+    except BaseException:
+        vm.stop()
+        raise
     return vm
 
 
