@@ -26,7 +26,12 @@ _NOT_SECRET_KEYS = {"PWD", "OLDPWD", "KEYMAP", "XKB_DEFAULT_LAYOUT", "GPG_KEY_ID
 _LOCATION_TOKENS = {"FILE", "PATH", "DIR", "SOCK", "SOCKET", "LOCATION", "ID"}
 
 _URL_CREDS = re.compile(r"(?P<pre>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*):(?P<pw>[^@/\s]+)@")
-_INLINE_PW = re.compile(r"(?i)(?P<pre>\b(?:password|passwd|pwd)\s*=\s*)(?P<pw>[^;&\s]+)")
+_INLINE_PW = re.compile(r"(?i)(?P<pre>\b(?:password|passwd|pwd)\s*=\s*)(?P<pw>[^;&\s\"'][^;&\s]*)")
+# XML/HTML attributes and elements: password="x", <secret>x</secret> (Tomcat context.xml, JBoss)
+_SECRET_WORD = r"[\w.\-]*(?:password|passwd|secret|token|credential|apikey|api-key|api_key)[\w.\-]*"
+_ATTR = re.compile(rf"(?i)(?P<pre>\b{_SECRET_WORD}\s*=\s*)(?P<q>[\"'])(?P<pw>[^\"']*)(?P=q)")
+_JSON = re.compile(rf"(?i)(?P<pre>(?P<kq>[\"']){_SECRET_WORD}(?P=kq)\s*:\s*)(?P<q>[\"'])(?P<pw>(?:\\.|(?!(?P=q)).)*)(?P=q)")
+_ELEMENT = re.compile(rf"(?i)(?P<pre><(?P<tag>{_SECRET_WORD})(?:\s[^>]*)?>)(?P<pw>[^<]+)(?P<post></(?P=tag)\s*>)")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -76,6 +81,9 @@ def mask_value(key: str, value: str) -> str:
 def mask_inline(text: str) -> str:
     """Mask only passwords embedded in URLs (scheme://user:pass@) and ``password=x`` pairs."""
     text = _URL_CREDS.sub(lambda m: f"{m.group('pre')}:{SECRET_MARKER}@", text)
+    text = _ATTR.sub(lambda m: f"{m.group('pre')}{m.group('q')}{SECRET_MARKER if m.group('pw') else ''}{m.group('q')}", text)
+    text = _JSON.sub(lambda m: f"{m.group('pre')}{m.group('q')}{SECRET_MARKER if m.group('pw') else ''}{m.group('q')}", text)
+    text = _ELEMENT.sub(lambda m: f"{m.group('pre')}{SECRET_MARKER}{m.group('post')}", text)
     return _INLINE_PW.sub(lambda m: f"{m.group('pre')}{SECRET_MARKER}", text)
 
 
@@ -85,8 +93,8 @@ def mask_env(env: Mapping[str, str]) -> dict[str, str]:
 
 
 _ASSIGN = re.compile(
-    r"^(?P<lead>\s*(?:export\s+|set\s+|setenv\s+)?)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)"
-    r"(?P<sep>\s*[=:]\s*|\s+(?=\S))(?P<val>.*?)(?P<trail>\s*)$"
+    r"^(?P<lead>\s*(?:export\s+|set\s+|setenv\s+)?(?P<kq>[\"']?))(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)(?P=kq)"
+    r"(?P<sep>\s*[=:]\s*|\s+(?=\S))(?P<val>.*?)(?P<trail>,?\s*)$"
 )
 
 
@@ -102,7 +110,8 @@ def mask_text(text: str) -> str:
         if m and m.group("sep").strip() in ("=", ":") and key_looks_secret(m.group("key")) and m.group("val"):
             val = m.group("val")
             quote = val[0] if val[0] in "'\"" and val.endswith(val[0]) and len(val) > 1 else ""
-            body = f"{m.group('lead')}{m.group('key')}{m.group('sep')}{quote}{SECRET_MARKER}{quote}{m.group('trail')}"
+            body = (f"{m.group('lead')}{m.group('key')}{m.group('kq')}{m.group('sep')}"
+                    f"{quote}{SECRET_MARKER}{quote}{m.group('trail')}")
         else:
             body = mask_inline(body)
         out.append(body + end)

@@ -69,3 +69,22 @@ def test_mask_text_env_file_shapes():
     assert f"jdbc.password = {M}" in out
     assert "EMPTY_PASSWORD=\n" in out
     assert out.count("\n") == text.count("\n")
+
+
+def test_mask_text_config_formats():
+    text = (
+        '{"db": {"host": "h", "password": "js0n-pw",\n'
+        '  "password": "js0n-pw2",\n'
+        '  "user": "app"}}\n'
+        '<Resource name="jdbc/shop" username="shop" password="xml pw" url="jdbc:mysql://db/shop"/>\n'
+        "<secret-key>el3ment</secret-key>\n"
+        "spring.datasource.password=pr0ps\n"
+        "Server=db;Database=x;User Id=sa;Password=c0nn;\n"
+    )
+    out = mask_text(text)
+    for secret in ("js0n-pw", "xml pw", "el3ment", "pr0ps", "c0nn"):
+        assert secret not in out, secret
+    assert f'  "password": "{M}",\n' in out
+    assert f'password="{M}" url="jdbc:mysql://db/shop"' in out and 'username="shop"' in out
+    assert f"<secret-key>{M}</secret-key>" in out
+    assert '"user": "app"' in out
