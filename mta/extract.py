@@ -36,7 +36,6 @@ DEFAULT_EXCLUDES: list[tuple[str, str]] = [
     ("*/logs/*", "log directory"),
     ("*/cache/*", "cache directory"),
     ("*/.cache/*", "cache directory"),
-    ("*/tmp/*", "temporary files"),
     ("__pycache__", "bytecode cache"),
     ("*.pyc", "bytecode cache"),
     ("*/node_modules/.cache/*", "cache directory"),
@@ -96,7 +95,10 @@ def plan_paths(app: AppPlan) -> tuple[list[str], list[tuple[str, str]]]:
     """What to pull and what to leave out (pattern, reason) for one app."""
     include = list(app.extract.include) or list(dict.fromkeys(list(app.code_paths) + list(app.config_files)))
     include = [p for p in include if p and p.startswith("/") and _rel(p)]
-    excludes: list[tuple[str, str]] = [(p, "excluded by the plan") for p in app.extract.exclude]
+    # tar matches member names, which are relative to /: so are absolute patterns
+    excludes: list[tuple[str, str]] = [
+        (_rel(p) if p.startswith("/") else p, "excluded by the plan") for p in app.extract.exclude if p
+    ]
     excludes += DEFAULT_EXCLUDES
     for p in app.data_paths:
         if p and not any(_rel(p) == _rel(i) for i in include):
@@ -142,9 +144,13 @@ def _no_symlink_parents(root: str, target: str) -> bool:
     return True
 
 
-def safe_extract(tar_path: Path, dest: Path, result: AppExtract) -> None:
-    """Unpack ``tar_path`` into ``dest`` refusing anything that could escape it."""
+def safe_extract(tar_path: Path, dest: Path, result: AppExtract, roots: Optional[list[str]] = None) -> None:
+    """Unpack ``tar_path`` into ``dest`` refusing anything that could escape it.
+
+    ``roots`` (VM paths that were copied): symlinks must point inside one of
+    them, so a link never dangles into a part of the VM we did not copy."""
     root = os.path.realpath(dest)
+    allowed = [os.path.join(root, _rel(r)) for r in roots] if roots else [root]
     try:
         tf = tarfile.open(tar_path, mode="r:")
     except tarfile.TarError as exc:
@@ -170,13 +176,19 @@ def safe_extract(tar_path: Path, dest: Path, result: AppExtract) -> None:
                 result.skipped.append(Skipped(name, "would be written outside the context"))
                 continue
             try:
-                _extract_member(tf, member, name, root, target, result)
+                _extract_member(tf, member, name, root, target, result, allowed)
+            except tarfile.TarError as exc:  # the stream was cut inside this member
+                if os.path.lexists(target) and not os.path.isdir(target):
+                    os.unlink(target)
+                if not result.truncated:
+                    result.skipped.append(Skipped(name, f"tar stream ended early: {exc}"))
+                break
             except OSError as exc:
                 result.skipped.append(Skipped(name, f"cannot write: {exc.strerror or exc}"))
 
 
 def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, root: str, target: str,
-                    result: AppExtract) -> None:
+                    result: AppExtract, allowed: list[str]) -> None:
     if member.isdir():
         if os.path.lexists(target) and not os.path.isdir(target):
             os.unlink(target)
@@ -201,7 +213,7 @@ def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, roo
         # Absolute links point at VM paths, which the context mirrors under root.
         vm_target = link if link.startswith("/") else posixpath.join("/" + posixpath.dirname(name), link)
         resolved = os.path.normpath(os.path.join(root, posixpath.normpath(vm_target).lstrip("/")))
-        if not _inside(root, resolved):
+        if not any(_inside(a, resolved) for a in allowed):
             result.skipped.append(Skipped(name, f"symlink to {link} leaves the context"))
             return
         rel_link = os.path.relpath(resolved, os.path.dirname(target))
@@ -253,7 +265,7 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
                 if "Exiting with failure status" in line:
                     continue
                 result.skipped.append(Skipped(_tar_line_path(line), _tar_line_reason(line)))
-            safe_extract(tar_file, staging, result)
+            safe_extract(tar_file, staging, result, include)
             tar_file.unlink()
         record = {
             "app": app.name,

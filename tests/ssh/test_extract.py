@@ -1,0 +1,218 @@
+"""Extraction: one tar stream per app over real SSH, unpacked defensively."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from mta.cli import main
+from mta.extract import REPORT_NAME, extract_host, safe_extract, AppExtract
+from mta.io import dump_model, write_atomic
+from mta.model import AppPlan, Build, Extract, HostFacts, Plan, SecretRef
+
+pytestmark = [pytest.mark.timeout(180)]
+
+
+# -- the unpacker on hand-made hostile archives (no SSH needed) ----------------------
+
+
+def _add(tf: tarfile.TarFile, name: str, *, data: bytes = b"", kind=tarfile.REGTYPE, link: str = "",
+         mode: int = 0o644) -> None:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.mode = mode
+    info.linkname = link
+    if kind == tarfile.REGTYPE:
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    else:
+        tf.addfile(info)
+
+
+def test_safe_extract_refuses_every_escape(tmp_path):
+    archive = tmp_path / "evil.tar"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with tarfile.open(archive, "w") as tf:
+        _add(tf, "srv/app", kind=tarfile.DIRTYPE, mode=0o755)
+        _add(tf, "srv/app/main.py", data=b"print(1)\n", mode=0o4755)
+        _add(tf, "../escaped", data=b"x")
+        _add(tf, "/abs/escaped", data=b"x")
+        _add(tf, "srv/app/../../../escaped2", data=b"x")
+        _add(tf, "srv/app/rel-link", kind=tarfile.SYMTYPE, link="main.py")
+        _add(tf, "srv/app/abs-link", kind=tarfile.SYMTYPE, link="/srv/app/main.py")
+        _add(tf, "srv/app/passwd", kind=tarfile.SYMTYPE, link="/etc/passwd")
+        _add(tf, "srv/app/up", kind=tarfile.SYMTYPE, link="../../../../../")
+        _add(tf, "srv/app/out", kind=tarfile.SYMTYPE, link=str(outside))
+        _add(tf, "srv/app/out/planted", data=b"through the link")
+        _add(tf, "srv/app/tty", kind=tarfile.CHRTYPE)
+        _add(tf, "srv/app/disk", kind=tarfile.BLKTYPE)
+        _add(tf, "srv/app/fifo", kind=tarfile.FIFOTYPE)
+        _add(tf, "srv/app/hard-in", kind=tarfile.LNKTYPE, link="srv/app/main.py")
+        _add(tf, "srv/app/hard-out", kind=tarfile.LNKTYPE, link="etc/shadow")
+    dest = tmp_path / "context"
+    dest.mkdir()
+    res = AppExtract(app="t")
+    safe_extract(archive, dest, res, roots=["/srv/app"])
+
+    app = dest / "srv" / "app"
+    assert (app / "main.py").read_bytes() == b"print(1)\n"
+    assert not (app / "main.py").stat().st_mode & 0o7000  # no setuid in a context
+    assert os.readlink(app / "rel-link") == "main.py"
+    assert os.readlink(app / "abs-link") == "main.py"  # absolute, inside: made relative
+    assert (app / "hard-in").read_bytes() == b"print(1)\n"
+    for gone in ("passwd", "up", "tty", "disk", "fifo", "hard-out"):
+        assert not os.path.lexists(app / gone), gone
+    # the link was refused, so the file behind it landed in a plain directory
+    assert not (app / "out").is_symlink() and (app / "out" / "planted").is_file()
+    assert list(outside.iterdir()) == []
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "escaped2").exists()
+    reasons = {s.path: s.reason for s in res.skipped}
+    assert "unsafe" in reasons["../escaped"] and "unsafe" in reasons["/abs/escaped"]
+    assert "leaves the context" in reasons["srv/app/passwd"]
+    assert reasons["srv/app/tty"] == "device file" and reasons["srv/app/fifo"] == "fifo"
+    assert "outside" in reasons["srv/app/hard-out"]
+    # every file that exists is inside the context
+    for p in dest.rglob("*"):
+        assert os.path.realpath(p).startswith(str(dest.resolve())) or p.is_symlink()
+
+
+# -- over SSH -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_tree(tmp_path):
+    """A VM-like app directory with code, logs, data, secrets and specials."""
+    root = tmp_path / "vm" / "srv" / "shop"
+    for d in ("pkg/__pycache__", "logs", "uploads", "static"):
+        (root / d).mkdir(parents=True)
+    (root / "app.py").write_text("from flask import Flask\n")
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0" * 10)
+    (root / "logs" / "app.log").write_text("noise\n")
+    (root / "uploads" / "photo.jpg").write_bytes(os.urandom(2048))
+    (root / ".env").write_text("SECRET_KEY=do-not-copy\n")
+    (root / "server.key").write_text("-----BEGIN PRIVATE KEY-----\n")
+    (root / "settings.ini").write_text("password = hunter2\n")
+    (root / "static" / "logo.svg").write_text("<svg/>")
+    os.symlink("static/logo.svg", root / "logo.svg")
+    os.symlink("/etc/passwd", root / "passwd-link")
+    os.mkfifo(root / "control.fifo")
+    for p in [tmp_path, tmp_path / "vm", tmp_path / "vm" / "srv", root]:
+        os.chmod(p, 0o755)
+    return root
+
+
+def _plan(root: Path, **extract) -> Plan:
+    app = AppPlan(
+        name="shop", stack="flask", runtime="python",
+        code_paths=[str(root)], data_paths=[str(root / "uploads")], log_paths=[str(root / "logs")],
+        secrets=[SecretRef(name="shop-settings", key="password", source=str(root / "settings.ini"))],
+        build=Build(base_image="python:3.11-slim"),
+        extract=Extract(include=[str(root)], exclude=["**/__pycache__"], **extract),
+    )
+    db = AppPlan(name="db", stack="postgresql", build=None, image="postgres:15")
+    return Plan(host="vm1", apps=[app, db])
+
+
+@pytest.mark.sshd
+def test_extract_over_ssh(sshd, app_tree, tmp_path):
+    host_dir = tmp_path / "out" / "hosts" / "vm1"
+    with sshd.transport() as t:
+        report = extract_host(t, _plan(app_tree), host_dir)
+        assert t.round_trips == 1  # one tar stream for the app, nothing for the official image
+    assert [a.app for a in report.apps] == ["shop"] and not report.failed
+    ctx = host_dir / "apps" / "shop" / "context"
+    base = ctx / str(app_tree).lstrip("/")
+    assert (base / "app.py").read_text() == "from flask import Flask\n"
+    assert (base / "pkg" / "__init__.py").exists()
+    assert os.readlink(base / "logo.svg") == "static/logo.svg"
+    for left_out in (".env", "server.key", "settings.ini", "logs/app.log", "uploads/photo.jpg",
+                     "pkg/__pycache__/x.cpython-311.pyc", "passwd-link", "control.fifo"):
+        assert not os.path.lexists(base / left_out), left_out
+    record = json.loads((ctx / REPORT_NAME).read_text())
+    assert record["files"] == report.apps[0].files == 3  # app.py, pkg/__init__.py, static/logo.svg
+    reasons = {e["pattern"]: e["reason"] for e in record["excluded_patterns"]}
+    assert "data directory" in reasons[str(app_tree / "uploads").lstrip("/")]
+    assert "secret" in reasons[".env"] and "secret" in reasons[str(app_tree / "settings.ini").lstrip("/")]
+    skipped = {s["path"].rsplit("/", 1)[-1]: s["reason"] for s in record["skipped"]}
+    assert "leaves the context" in skipped["passwd-link"] and skipped["control.fifo"] == "fifo"
+    assert list(host_dir.glob("apps/shop/.context-*")) == []  # staging cleaned
+
+    # a second run replaces the context: files gone on the VM are gone here
+    (app_tree / "app.py").unlink()
+    with sshd.transport() as t:
+        extract_host(t, _plan(app_tree, copy_secret_files=True), host_dir)
+    assert not (base / "app.py").exists()
+    assert (base / ".env").exists() and (base / "settings.ini").exists()  # asked for
+
+
+@pytest.mark.sshd
+def test_extract_size_cap(sshd, app_tree, tmp_path):
+    (app_tree / "static" / "big.bin").write_bytes(os.urandom(300_000))
+    with sshd.transport() as t:
+        report = extract_host(t, _plan(app_tree, max_bytes=200_000), tmp_path / "h")
+        assert t.run("echo ok").ok
+    app = report.apps[0]
+    assert app.truncated and app.bytes <= 200_000
+    record = json.loads((tmp_path / "h" / "apps" / "shop" / "context" / REPORT_NAME).read_text())
+    assert record["truncated"] and any("size cap" in s["reason"] for s in record["skipped"])
+
+
+@pytest.mark.sshd
+def test_extract_cli_uses_the_discovery_address(capsys, sshd, app_tree, tmp_path, monkeypatch):
+    monkeypatch.setenv("MTA_KNOWN_HOSTS", str(sshd.known_hosts))
+    host_dir = tmp_path / "out" / "hosts" / "vm1"
+    write_atomic(host_dir / "plan.yaml", dump_model(_plan(app_tree)))
+    write_atomic(host_dir / "discovery.yaml", dump_model(HostFacts(host="vm1", address=sshd.hosts[4])))
+    rc = main(["extract", str(host_dir / "plan.yaml"), "-p", str(sshd.port), *sshd.cli_args()])
+    cap = capsys.readouterr()
+    assert rc == 0, cap.err
+    assert "shop:" in cap.out and "files" in cap.out
+    assert (host_dir / "apps" / "shop" / "context" / str(app_tree).lstrip("/") / "app.py").exists()
+
+    rc = main(["extract", str(host_dir / "plan.yaml"), "--app", "nope"])
+    assert rc == 1 and "no app named nope" in capsys.readouterr().err
+
+
+def test_extract_cli_local(capsys, app_tree, tmp_path):
+    host_dir = tmp_path / "out" / "hosts" / "vm1"
+    write_atomic(host_dir / "plan.yaml", dump_model(_plan(app_tree)))
+    rc = main(["extract", str(host_dir / "plan.yaml"), "--local"])
+    assert rc == 0, capsys.readouterr().err
+    assert (host_dir / "apps" / "shop" / "context" / str(app_tree).lstrip("/") / "app.py").exists()
+
+
+def test_unsafe_app_name_in_an_edited_plan(tmp_path, app_tree):
+    from mta.transport.local import LocalTransport
+
+    plan = _plan(app_tree)
+    plan.apps[0].name = "x"  # valid, then forced below like a hand edit would
+    plan.apps[0].__dict__["name"] = "../../escape"
+    report = extract_host(LocalTransport("vm1"), plan, tmp_path / "h")
+    assert report.failed and "unsafe app name" in report.failed[0].error
+    assert not (tmp_path / "escape").exists()
+
+
+@pytest.mark.sshd
+@pytest.mark.services
+def test_discover_detect_plan_extract_pipeline(sshd, services, tmp_path):
+    detect = pytest.importorskip("mta.detect")
+    plan_mod = pytest.importorskip("mta.plan")
+    from mta.discover import discover
+
+    with sshd.transport() as t:
+        facts = discover(t, host="self", sample_seconds=0)
+        apps = detect.detect_apps(facts)
+        plan = plan_mod.make_plan(facts, apps)
+        flask_apps = [a for a in plan.apps if str(services.app_dir) in a.extract.include]
+        assert flask_apps, [(a.name, a.stack, a.extract.include) for a in plan.apps]
+        report = extract_host(t, plan, tmp_path / "hosts" / "self", apps=[flask_apps[0].name])
+    assert not report.failed, report
+    ctx = tmp_path / "hosts" / "self" / "apps" / flask_apps[0].name / "context"
+    assert (ctx / str(services.app_dir).lstrip("/") / "hello.py").exists()
