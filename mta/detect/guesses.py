@@ -33,7 +33,7 @@ _APP_DIRS = re.compile(r"^/(srv|opt|var/www|home|data|app|apps|www)/([^/]+)")
 _NOT_NAMES = {"html", "www", "current", "releases", "shared", "bin", "lib", "app", "apps", "data"}
 
 
-def app_names(facts: HostFacts, limit: int = 8) -> list[str]:
+def app_names(facts: HostFacts, limit: int = 10) -> list[str]:
     """Names the host's own apps probably carry: /srv/<name>, /var/www/<name>, app users."""
     names: list[str] = []
     for p in facts.processes:
@@ -47,6 +47,8 @@ def app_names(facts: HostFacts, limit: int = 8) -> list[str]:
             names.append(m.group(2))
     names += [n.split(".")[0] for n in (facts.os.hostname, facts.host) if n]
     names += [u.name for u in facts.users if u.uid >= 1000 and u.uid < 60000 and u.name not in ("nobody", "ubuntu", "admin", "ec2-user")]
+    # web01 / intranet01 / shop-prod: the site is usually called after the stem
+    names += [re.sub(r"([-_]?(\d+|prod|production|web|app|srv))+$", "", n) for n in list(names)]
     return uniq(n for n in names if re.fullmatch(r"[\w.-]{2,40}", n))[:limit]
 
 
@@ -67,6 +69,8 @@ def concrete(facts: HostFacts, pattern: str) -> list[str]:
     if directory in NAMED_AFTER_APP:
         for n in app_names(facts):
             names += [n, f"{n}.conf"] + ([f"{n}.ini"] if directory.endswith("apps-enabled") else [])
+            if directory == "/etc/apache2/sites-enabled":
+                names.append(f"{n}-le-ssl.conf")  # certbot's copy of the vhost for TLS
     m = re.fullmatch(r"/etc/php/(\d\.\d)/fpm/pool\.d", directory)
     if m:
         names.append("www.conf")

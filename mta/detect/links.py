@@ -23,6 +23,7 @@ _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "::", "ip6-localhost
 
 def finalize(facts: HostFacts, apps: list[App]) -> list[App]:
     """Unique names, secret names, depends_on and cron evidence for detected apps."""
+    _proxy_by_connection(facts, apps)
     taken: set[str] = set()
     renamed: dict[str, str] = {}
     for app in apps:
@@ -57,6 +58,29 @@ def _shared_paths(apps: list[App]) -> None:
                         note = f"serves {path}, which {other.name} writes ({data}): share one volume between them"
                         if note not in proxy.notes:
                             proxy.notes.append(note)
+
+
+def _proxy_by_connection(facts: HostFacts, apps: list[App]) -> None:
+    """A web server whose site configs we could not read, but whose workers talk to a local
+    app's port, is that app's reverse proxy: the connection is the evidence."""
+    owners = _port_owners(facts, apps)
+    for app in apps:
+        if not app.stack.startswith("static-") or any("serves files from" in e.detail for e in app.evidence):
+            continue
+        pids = set(app.pids)
+        seen = []
+        for c in facts.connections:
+            target = owners.get(c.remote_port) if c.pid in pids and _is_local(facts, c.remote_address) else None
+            if target is not None and target is not app and target.role in ("app", "worker"):
+                seen.append(Evidence(kind="port", ref=f"tcp/{c.remote_port}",
+                                     detail=f"pid {c.pid} ({c.process or 'worker'}) passes HTTP to {c.remote_address}:{c.remote_port}"))
+        if seen:
+            kind = app.stack.split("-", 1)[1]
+            app.role, app.stack, app.name = "proxy", f"{kind}-proxy", kind
+            app.code_paths = []
+            app.evidence += seen
+            app.notes = [n for n in app.notes if "document roots guessed" not in n]
+            app.notes.append("site configuration not read; proxying seen in open connections")
 
 
 def _unique_port_names(app: App) -> None:

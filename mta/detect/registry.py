@@ -129,6 +129,14 @@ def wanted_files(facts: HostFacts, *, strict: bool = False) -> list[str]:
             # A fetcher that cannot expand globs still gets the likely names.
             for guess in concrete(facts, path) if "*" in path else ():
                 add(guess)
+    # How each running app is started: the EnvironmentFile of its unit (env vars, secrets masked).
+    from .ignore import ignored
+
+    for svc in facts.services:
+        proc = facts.process(svc.main_pid) if svc.main_pid else None
+        if proc is not None and not ignored(proc):
+            for path in svc.environment_files:
+                add(path.lstrip("-"))
     return out
 
 

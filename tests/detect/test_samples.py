@@ -258,3 +258,35 @@ def test_wanted_files_on_a_bare_probe(samples):
         assert path in tomcat, path
     pm2 = set(wanted_files(samples["ubuntu1804-node-pm2"].model_copy(update={"files": []}), strict=True))
     assert {"/home/deploy/.pm2/dump.pm2", "/srv/api/package.json", "/srv/admin/package.json"} <= pm2
+
+
+#: Files named after something only a directory listing shows (webapp names, a site called "acme").
+GLOB_ONLY = {
+    "centos7-tomcat": {"/opt/tomcat/webapps/inventory/WEB-INF/web.xml",
+                       "/opt/tomcat/webapps/inventory/WEB-INF/classes/application.properties"},
+    "ubuntu1804-node-pm2": {"/etc/nginx/sites-enabled/acme"},
+}
+
+
+def _fetch(facts, sample_files, wanted, globs_work: bool):
+    import fnmatch
+
+    have = {f.path for f in facts.files}
+    got = [f for f in sample_files if f.path not in have and any(
+        f.path == w or (globs_work and "*" in w and fnmatch.fnmatch(f.path, w) and f.path.count("/") == w.count("/")) for w in wanted)]
+    return facts.model_copy(update={"files": facts.files + got})
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("globs_work", [True, False])
+def test_detectors_ask_for_every_sample_file(samples, name, globs_work):
+    """Fetching what wanted_files asks for (one round trip, as discover does) reaches the
+    sample's config files; the rest come with a second pass, following includes."""
+    full = samples[name]
+    facts = full.model_copy(update={"files": []})
+    one_pass = _fetch(facts, full.files, wanted_files(facts, strict=True), globs_work)
+    two_pass = _fetch(one_pass, full.files, wanted_files(one_pass, strict=True), globs_work)
+    missing = {f.path for f in full.files} - {f.path for f in two_pass.files}
+    assert missing == (set() if globs_work else GLOB_ONLY.get(name, set()))
+    # and the apps found after one round trip are already the right ones
+    assert [a.name for a in detect_apps(one_pass, strict=True)] == [e[0] for e in EXPECTED[name]]
