@@ -83,11 +83,11 @@ def test_back_then_ctrl_c_writes_nothing(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name != "out"]
 
 
-def test_ctrl_c_at_generate_confirmation(tmp_path):
+def test_ctrl_c_at_the_first_prompt(tmp_path):
     out = tmp_path / "out"
     w = Wizard(["wizard", "--discovery", str(DISCOVERY), "-o", str(out)], cwd=str(tmp_path))
     try:
-        drive_defaults(w, "Write the artifacts")
+        w.expect_prompt("Next")
         w.send(CTRL_C)
         assert w.wait_exit() == 130
     finally:
