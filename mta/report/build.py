@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional, Sequence
+
+from pydantic import ValidationError
 
 from .. import __version__
 from ..estimate import estimate_host, evaluate_rules, fit_score, list_rules, node_spec
@@ -17,7 +20,19 @@ from ..estimate.binpack import consolidate, items_of
 from ..estimate.cost import compute_savings
 from ..model.estimate import FIT_SCORES, SEVERITIES, HostEstimate, RulesFile, Settings
 from ..model.report import AppReport, ArtifactLink, HostReport, Method, Report, Summary
-from .collect import HostInput, artifacts, cache_names, detect, prime_fingerprint, prune_cache, read_host, scan
+from .collect import (
+    HostInput,
+    artifacts,
+    cache_names,
+    detect,
+    host_entry,
+    prime_fingerprint,
+    prune_cache,
+    read_errors,
+    read_host,
+    scan,
+    write_cache,
+)
 
 
 #: Below this many hosts a process pool costs more than it saves.
@@ -38,8 +53,10 @@ def build_report(
     """Assess every host under ``outs`` into one portfolio report.
 
     Links are relative to ``report_dir`` (default: the first OUT). Parsed
-    inputs are cached under ``<first OUT>/.mta-cache/report`` (keyed by file
-    size and mtime) so a re-run with other settings skips the YAML parsing.
+    inputs, detections and per-host assessments are cached under
+    ``<first OUT>/.mta-cache/report`` (keyed by file size and mtime, detector
+    code, rightsizing settings and rules), so a re-run skips the YAML
+    parsing, and a what-if on node size or prices skips the hosts entirely.
     """
     settings = settings or Settings()
     outs = [Path(o) for o in outs]
@@ -52,8 +69,9 @@ def build_report(
     results = _assess_all(dirs, settings, effective_rules, report_dir, cache_dir, workers)
     if cache_dir is not None:
         keep: set[str] = set()
+        salt = cache_salt(settings, effective_rules)
         for d in dirs:
-            keep |= cache_names(d, cache_dir)
+            keep |= cache_names(d, cache_dir, salt)
         prune_cache(cache_dir, keep)
 
     hosts: list[HostReport] = []
@@ -93,7 +111,8 @@ def build_report(
 
 
 def _assess_all(dirs, settings, rules, report_dir, cache_dir, workers):
-    job = partial(assess_dir, settings=settings, rules=rules, report_dir=report_dir, cache_dir=cache_dir)
+    job = partial(assess_dir, settings=settings, rules=rules, report_dir=report_dir, cache_dir=cache_dir,
+                  salt=cache_salt(settings, rules))
     n = workers if workers is not None else (os.cpu_count() or 1)
     if n <= 1 or len(dirs) < PARALLEL_MIN_HOSTS or "fork" not in mp.get_all_start_methods():
         return [job(d) for d in dirs]
@@ -103,12 +122,32 @@ def _assess_all(dirs, settings, rules, report_dir, cache_dir, workers):
         return list(pool.map(job, dirs, chunksize=max(1, len(dirs) // (n * 8))))
 
 
-def assess_dir(d: Path, *, settings: Settings, rules, report_dir: Path, cache_dir: Optional[Path]):
+def cache_salt(settings: Settings, rules) -> str:
+    """What a host's assessment depends on besides its files."""
+    return settings.rightsizing.model_dump_json() + json.dumps([r.model_dump() for r in rules], sort_keys=True)
+
+
+def assess_dir(d: Path, *, settings: Settings, rules, report_dir: Path, cache_dir: Optional[Path], salt: str = ""):
     """(HostReport or None, errors) for one host directory."""
+    entry = host_entry(d, cache_dir, salt) if cache_dir is not None else None
+    if entry is not None and entry.is_file():
+        try:
+            host = HostReport.model_validate_json(entry.read_bytes())
+        except (OSError, ValidationError):
+            host = None
+        if host is not None:
+            # Generated files come and go without the facts changing.
+            rel = _rel(d, report_dir)
+            host.source_dir = rel
+            host.artifacts = [ArtifactLink(label=a, href=f"{rel}/{a}") for a in artifacts(d)]
+            return host, read_errors(d)
     item = read_host(d, cache_dir)
     if item.facts is None:
         return None, item.errors
-    return _assess(item, settings, rules, report_dir, cache_dir), item.errors
+    host = _assess(item, settings, rules, report_dir, cache_dir)
+    if entry is not None:
+        write_cache(entry, host.model_dump_json())
+    return host, item.errors
 
 
 def _assess(item: HostInput, settings: Settings, rules, report_dir: Path, cache_dir: Optional[Path] = None) -> HostReport:

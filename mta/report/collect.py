@@ -67,11 +67,11 @@ def _load(path: Path, model: type, cache: Optional[Path] = None):
     except ValidationError as exc:
         raise InputError(describe_validation_error(path, exc)) from None
     if entry is not None:
-        _write_cache(entry, obj.model_dump_json())
+        write_cache(entry, obj.model_dump_json())
     return obj
 
 
-def _write_cache(entry: Path, text: str) -> None:
+def write_cache(entry: Path, text: str) -> None:
     # Temp file + rename, but no fsync: a lost entry is only re-parsed.
     tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
     try:
@@ -109,9 +109,27 @@ def prune_cache(cache: Path, keep: set[str]) -> None:
                 pass
 
 
-def cache_names(d: Path, cache: Path) -> set[str]:
+def host_entry(d: Path, cache: Path, salt: str) -> Optional[Path]:
+    """Cache file of a host's assessment: its inputs as they are now, the
+    detectors, and ``salt`` (the rightsizing settings and rules in force).
+    Node size and prices are not in the key: a what-if on them re-uses it."""
+    parts = []
+    for f in ("discovery.yaml", "plan.yaml"):
+        entry = _cache_entry(d / f, cache) if (d / f).is_file() else None
+        parts.append(entry.stem if entry is not None else "-")
+    if parts[0] == "-":
+        return None
+    prime_fingerprint()
+    key = hashlib.sha256("|".join([*parts, _FINGERPRINT[0], salt]).encode()).hexdigest()[:32]
+    return cache / f"host-{key}.json"
+
+
+def cache_names(d: Path, cache: Path, salt: str = "") -> set[str]:
     """Names of the cache entries that belong to host directory ``d`` as it is now."""
     names = set()
+    host = host_entry(d, cache, salt)
+    if host is not None:
+        names.add(host.name)
     for f in ("discovery.yaml", "plan.yaml"):
         entry = _cache_entry(d / f, cache) if (d / f).is_file() else None
         if entry is not None:
@@ -136,15 +154,20 @@ def host_dirs(out: Path) -> list[Path]:
     raise InputError(f"{out}: no hosts/ directory", hint="pass the -o directory of `mta discover` or `mta batch`")
 
 
+def read_errors(d: Path) -> list[HostError]:
+    """The batch's error.yaml of one host directory, if any."""
+    err = d / "error.yaml"
+    if not err.is_file():
+        return []
+    try:
+        return [_load(err, HostError)]
+    except InputError as exc:
+        return [HostError(host=d.name, stage="report", kind="invalid", message=exc.message)]
+
+
 def read_host(d: Path, cache: Optional[Path] = None) -> HostInput:
     """Facts, plan and errors of one host directory; problems become HostErrors."""
-    item = HostInput(host=d.name, dir=d)
-    err = d / "error.yaml"
-    if err.is_file():
-        try:
-            item.errors.append(_load(err, HostError))
-        except InputError as exc:
-            item.errors.append(HostError(host=d.name, stage="report", kind="invalid", message=exc.message))
+    item = HostInput(host=d.name, dir=d, errors=read_errors(d))
     disc = d / "discovery.yaml"
     if disc.is_file():
         try:
@@ -225,7 +248,7 @@ def detect(facts: HostFacts, source: Optional[Path] = None, cache: Optional[Path
     except Exception as exc:  # one host's detector bug must not sink the portfolio report
         return None, f"detection failed: {type(exc).__name__}: {exc}"
     if entry is not None:
-        _write_cache(entry, _APPS.dump_json(apps).decode())
+        write_cache(entry, _APPS.dump_json(apps).decode())
     return apps, ""
 
 

@@ -235,3 +235,17 @@ def test_parallel_and_serial_agree(tmp_path):
     finally:
         build_mod.PARALLEL_MIN_HOSTS = old
     assert parallel.model_dump(exclude={"generated_at"}) == serial.model_dump(exclude={"generated_at"})
+
+
+def test_cached_assessment_still_sees_new_artifacts_and_settings(tmp_path):
+    write_fleet(tmp_path, 2, plans=True)
+    first = build_report([tmp_path])
+    assert not next(h for h in first.hosts if h.host == "vm-0000").artifacts[2:]
+    (tmp_path / "hosts" / "vm-0000" / "compose.yaml").write_text("services: {}\n")
+    again = build_report([tmp_path])
+    links = [a.href for a in next(h for h in again.hosts if h.host == "vm-0000").artifacts]
+    assert "hosts/vm-0000/compose.yaml" in links
+    from mta.model.estimate import Settings
+
+    peak = build_report([tmp_path], Settings(rightsizing={"strategy": "peak"}))
+    assert {a.estimate.strategy for h in peak.hosts for a in h.apps} == {"peak"}
