@@ -368,7 +368,9 @@ class SSHTransport:
             hint="pass -i KEY, load the key into ssh-agent, set MTA_SSH_PASSWORD or use --password-prompt; "
             "check the user (-u)",
         )
-        err.rsa_tried = rsa_tried and "server-sig-algs" not in (t.server_extensions or {})
+        # Old servers, and new ones told to accept only ssh-rsa, refuse the rsa-sha2
+        # signature paramiko picks (server-sig-algs may list it anyway): connect() retries with SHA-1.
+        err.rsa_tried = rsa_tried
         raise err
 
     # -- commands ----------------------------------------------------------------

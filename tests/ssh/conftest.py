@@ -3,7 +3,8 @@
 ``sudo_users`` creates (as root, for the session) two local users that the
 test key may log in as through the ``sshd`` fixture:
 
-- ``mtapw``: ``sudo`` requires a password (``mtapw ALL=(ALL) ALL``);
+- ``mtapw``: ``sudo`` requires a password (``mtapw ALL=(ALL) ALL``); its login
+  password is ``MTAPW_PASSWORD`` (for password-authentication tests);
 - ``mtatty``: ``Defaults:mtatty requiretty`` with a NOPASSWD rule.
 
 Both, and their sudoers drop-in, are removed at the end.
@@ -23,6 +24,8 @@ from tests.support.sshd import unavailable
 
 SUDOERS = Path("/etc/sudoers.d/mta-test-users")
 USERS = ("mtapw", "mtatty")
+#: mtapw's login password, for the password-authentication tests
+MTAPW_PASSWORD = "mta-test-pw"
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +43,7 @@ def sudo_users():
             created.append(user)
         # "*": no password, yet not locked, so sshd accepts key logins without PAM
         subprocess.run(["usermod", "-p", "*", user], check=True, capture_output=True)
+    subprocess.run(["chpasswd"], input=f"mtapw:{MTAPW_PASSWORD}\n", text=True, check=True, capture_output=True)
     SUDOERS.write_text(
         "# mta test suite; removed when the suite ends\n"
         "mtapw ALL=(ALL) ALL\n"

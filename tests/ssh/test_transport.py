@@ -300,3 +300,48 @@ def test_target_parsing():
     for bad in ("", "a b", "host:99999", "@host"):
         with pytest.raises(InputError):
             parse_target(bad)
+
+
+def test_password_auth_from_env_or_callback(sshd_factory, sudo_users, monkeypatch):
+    from tests.ssh.conftest import MTAPW_PASSWORD
+
+    server = sshd_factory(options={"PasswordAuthentication": "yes"}, hosts=["127.0.0.1"])
+
+    def transport(**kw):
+        return SSHTransport(f"mtapw@127.0.0.1:{server.port}", known_hosts=[str(server.known_hosts)],
+                            ssh_config="", use_agent=False, look_for_keys=False, **kw)
+
+    with pytest.raises(AuthFailed, match="no key or password"):
+        transport().run("true")
+    with transport(password=lambda prompt: "wrong") as t:
+        with pytest.raises(AuthFailed, match="tried password"):
+            t.run("true")
+    with transport(password=lambda prompt: MTAPW_PASSWORD) as t:
+        assert t.run("id -un").stdout == b"mtapw\n"
+    monkeypatch.setenv("MTA_SSH_PASSWORD", MTAPW_PASSWORD)
+    with transport() as t:
+        assert t.run("id -un").stdout == b"mtapw\n"
+
+
+def test_server_offering_only_sha1_algorithms(sshd_factory, tmp_path):
+    """Old sshd (CentOS 6 era): ssh-rsa host key and SHA-1 kex only. Works when
+    this paramiko still implements them, else a clear typed error saying so."""
+    import paramiko
+
+    from mta.transport import TransportError
+
+    key = tmp_path / "rsa"
+    subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", str(key)], check=True)
+    server = sshd_factory(
+        hosts=["127.0.0.1"], host_key_type="rsa", user_key=key,
+        options={"HostKeyAlgorithms": "ssh-rsa", "PubkeyAcceptedAlgorithms": "ssh-rsa",
+                 "KexAlgorithms": "diffie-hellman-group14-sha1"},
+    )
+    t = server.transport()
+    if "ssh-rsa" in paramiko.Transport._key_info and "diffie-hellman-group14-sha1" in paramiko.Transport._kex_info:
+        with t:
+            assert t.run("echo legacy").stdout == b"legacy\n"
+    else:
+        with pytest.raises(TransportError, match="no SSH algorithm in common") as info:
+            t.run("true")
+        assert "paramiko<4" in info.value.hint

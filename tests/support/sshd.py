@@ -17,8 +17,10 @@ Fixtures
     - ``env``: environment variables (``MTA_KNOWN_HOSTS``) that make the CLI trust it
 
 ``sshd_factory`` (function)
-    Starts extra throw-away servers (``sshd_factory(extra_config="...")``)
-    for fault injection: killing per-connection children, other host keys.
+    Starts extra throw-away servers for fault injection (killing
+    per-connection children) or other settings:
+    ``sshd_factory(options={"PasswordAuthentication": "yes"}, host_key_type="rsa",
+    user_key=path, hosts=["127.0.0.1"])``; ``options`` replace the defaults.
 
 Every server runs as root because sshd needs root to switch users. Not root:
 the suites skip with the reason; with ``CI=true`` they fail instead, because
@@ -153,6 +155,7 @@ def start_sshd(
     *,
     hosts: Optional[list[str]] = None,
     extra_config: str = "",
+    options: Optional[dict[str, str]] = None,
     host_key_type: str = "ed25519",
     user_key: Optional[Path] = None,
 ) -> tuple[SshdServer, subprocess.Popen]:
@@ -178,29 +181,28 @@ def start_sshd(
     port = free_port()
     pidfile = workdir / "sshd.pid"
     config = workdir / "sshd_config"
-    listen = "\n".join(f"ListenAddress {h}" for h in hosts)
-    config.write_text(
-        f"""# mta test sshd: loopback only, key auth only
-Port {port}
-{listen}
-HostKey {host_key}
-PidFile {pidfile}
-AuthorizedKeysFile {auth_keys}
-StrictModes no
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-UseDNS no
-MaxStartups 100:30:200
-MaxSessions 50
-LoginGraceTime 20
-LogLevel VERBOSE
-Subsystem sftp internal-sftp
-{extra_config}
-"""
-    )
+    settings = {
+        "Port": str(port),
+        "HostKey": str(host_key),
+        "PidFile": str(pidfile),
+        "AuthorizedKeysFile": str(auth_keys),
+        "StrictModes": "no",
+        "PermitRootLogin": "prohibit-password",
+        "PubkeyAuthentication": "yes",
+        "PasswordAuthentication": "no",
+        "KbdInteractiveAuthentication": "no",
+        "UsePAM": "no",
+        "UseDNS": "no",
+        "MaxStartups": "100:30:200",
+        "MaxSessions": "50",
+        "LoginGraceTime": "20",
+        "LogLevel": "VERBOSE",
+        "Subsystem": "sftp internal-sftp",
+    }
+    # sshd keeps the FIRST value of a keyword, so overrides replace defaults here
+    settings.update(options or {})
+    lines = [f"{k} {v}" for k, v in settings.items()] + [f"ListenAddress {h}" for h in hosts]
+    config.write_text("# mta test sshd: loopback only\n" + "\n".join(lines) + "\n" + extra_config + "\n")
     test = subprocess.run([SSHD, "-t", "-f", str(config)], capture_output=True, text=True)
     if test.returncode != 0:
         raise RuntimeError(f"sshd -t rejected the config: {test.stderr.strip()}")
