@@ -171,3 +171,19 @@ def test_renamed_workers_of_one_server_are_one_program():
     procs = [Process(pid=10, name="supervisord", exe="/usr/bin/supervisord")]
     procs += [Process(pid=11 + k, ppid=10, name="python3", exe=py, cmdline=[py, "-u", f"/srv/job{k}.py"]) for k in range(9)]
     assert "tightly-coupled" in fired(clean_facts(processes=procs), [web(pids=[10])])
+
+
+def test_mta_rules_lists_and_round_trips(tmp_path, capsys):
+    from mta.cli import main
+
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out
+    for rid in RULES:
+        assert rid in out
+    assert main(["rules", "--format", "yaml"]) == 0
+    starter = tmp_path / "rules.yaml"
+    starter.write_text(capsys.readouterr().out.replace("cron-jobs:\n    enabled: true", "cron-jobs:\n    enabled: false"))
+    assert load_rules(starter).rules["cron-jobs"].enabled is False
+    assert main(["rules", "--rules", str(starter)]) == 0
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("cron-jobs"))
+    assert " off " in line
