@@ -20,7 +20,11 @@ SADF_DAYS=${SADF_DAYS:-7}
 BATCH=${BATCH:-1}                          # 0 = read /proc files one process at a time
 
 LC_ALL=C; export LC_ALL
-PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin:${PATH:-}; export PATH
+PROBE_PATH=${PROBE_PATH:-}                 # exact PATH to use (tests: a busybox-only host)
+if [ -n "$PROBE_PATH" ]; then PATH=$PROBE_PATH
+else PATH=/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin:${PATH:-}
+fi
+export PATH
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
@@ -195,10 +199,11 @@ _procs_each() {
 }
 
 sec_sockets() {
-    if have ss; then
+    # each tool only if it takes these options (busybox netstat may lack -p)
+    if have ss && T 20 ss -tulpn >/dev/null 2>&1; then
         blk ss-listen; T 20 ss -tulpn 2>/dev/null
         blk ss-established; T 20 ss -tnp state established 2>/dev/null | cap 1048576
-    elif have netstat; then
+    elif have netstat && T 20 netstat -tulpn >/dev/null 2>&1; then
         blk netstat-listen; T 20 netstat -tulpn 2>/dev/null
         blk netstat-established; T 20 netstat -tnp 2>/dev/null | grep ESTABLISHED | cap 1048576
     else
@@ -383,7 +388,9 @@ sec_http() {
             if [ "$_tool" = curl ]; then
                 curl -s -k -i -m 3 --connect-timeout 2 "$_sch://$_host:$_port/" 2>/dev/null | cap 32768
             else
-                T 5 wget -q -S -O - -T 3 "$_sch://$_host:$_port/" 2>&1 | cap 32768
+                # -S headers go to stderr; -q would hide them; busybox wget may lack -T
+                _nc=; [ "$_sch" = https ] && _nc=--no-check-certificate
+                T 5 wget -S $_nc -O - "$_sch://$_host:$_port/" 2>&1 | cap 32768
             fi
         done < "$f"
     done

@@ -108,7 +108,7 @@ def _plausible(facts: HostFacts) -> None:
     assert not facts.errors, facts.errors
 
 
-SHELLS = {"dash": ["dash", "-s"], "busybox": ["busybox", "sh", "-s"], "sh": ["sh", "-s"]}
+SHELLS = {"dash": ["dash", "-s"], "busybox": ["busybox", "sh", "-s"]}
 
 
 @pytest.mark.parametrize("batch", [1, 0], ids=["batched", "per-process"])
@@ -301,3 +301,34 @@ def test_workers_sharing_their_parents_name_skip_the_environment(tmp_path):
                 pass
         parent.kill()
         parent.wait()
+
+
+@pytest.mark.parametrize("netstat", [True, False], ids=["busybox-netstat", "proc-net"])
+def test_busybox_only_host(tmp_path, netstat, web_port):
+    """Only busybox applets on PATH (no ss, no GNU find, no curl): every fallback path."""
+    bb = shutil.which("busybox")
+    if bb is None:
+        pytest.skip("busybox not installed (tests/apt-packages.txt lists it)")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    applets = subprocess.run([bb, "--list"], capture_output=True, text=True, check=True).stdout.split()
+    for name in applets:
+        if name == "netstat" and not netstat:
+            continue
+        os.symlink(bb, bindir / name)
+    script = f"PROBE_PATH={bindir}\n" + probe_script(sample_seconds=1, http_ports=[web_port])
+    res = LocalTransport().run([bb, "sh", "-s"], stdin=script.encode(), timeout=120)
+    assert res.exit_status == 0, res.stderr[-2000:]
+    out = res.stdout
+    facts = build_facts(out, host="bb")
+    assert not facts.errors, facts.errors
+    netstat_p = subprocess.run([bb, "netstat", "-tulpn"], capture_output=True).returncode == 0
+    assert (b"B netstat-listen" in out) == (netstat and netstat_p)
+    assert (b"B proc-net tcp" in out) == (not (netstat and netstat_p))
+    assert b"B links" not in out  # busybox find has no -printf: per-process readlink
+    me = facts.process(os.getpid())
+    assert me is not None and me.exe and me.cmdline
+    sock = [s for s in facts.sockets if s.port == web_port]
+    assert sock and sock[0].pid == os.getpid()
+    assert [(h.port, h.status, h.title) for h in facts.http] == [(web_port, 200, "Probe & Test")]
+    assert facts.utilization.samples and facts.os.id != "unknown"
