@@ -120,8 +120,11 @@ def generate(
     text = dump_answers(answers, host=facts.host, connection=connection, defaults=defaults)
     host_dir = out / "hosts" / host_dirname(facts.host)
     created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".mta-wizard-", dir=out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".mta-wizard-", dir=out))
+    except OSError as exc:
+        raise GenerateError(f"cannot write into {out}: {exc.strerror or exc}", hint="choose another -o OUT") from None
     committed = False
     try:
         answers_path = staging / ANSWERS_FILE
@@ -131,7 +134,10 @@ def generate(
         renderer(facts, raw, staging, str(host_dir / "discovery.yaml"), str(out / ANSWERS_FILE))
         files = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
         with _no_interrupts():
-            _commit(staging, out, files)
+            try:
+                _commit(staging, out, files)
+            except OSError as exc:
+                raise GenerateError(f"cannot write into {out}: {exc.strerror or exc}") from None
             committed = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
