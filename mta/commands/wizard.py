@@ -12,6 +12,14 @@ from rich.console import Console
 from ..wizard.answers import load_answers, load_connection, parse_sets
 
 
+def _connect_and_discover(session):
+    """--defaults with a TARGET: log in with the options given, then discover."""
+    from ..wizard.connect import connect_noninteractive, discover_over
+
+    session.transport = connect_noninteractive(session.connection)
+    return discover_over(session)
+
+
 @click.command("wizard")
 @click.argument("target", required=False)
 @click.option("--discovery", type=click.Path(dir_okay=False), help="Work offline from a discovery.yaml instead of connecting.")
@@ -67,14 +75,7 @@ def command(
     if defaults or (answers_file and not interactive):
         if discovery is None and not target:
             raise click.UsageError("--defaults needs a TARGET or --discovery FILE")
-        discoverer = None
-        if discovery is None:
-            from ..wizard.connect import connect_noninteractive, discover_over
-
-            def discoverer(s: Session):
-                s.transport = connect_noninteractive(s.connection)
-                return discover_over(s)
-
+        discoverer = None if discovery is not None else _connect_and_discover
         try:
             run_defaults(console, session, discoverer=discoverer)
         finally:
