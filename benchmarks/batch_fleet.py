@@ -75,24 +75,44 @@ def run(n: int, servers, known: Path, work: Path, args) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy0 = psutil.cpu_times()
     t0 = time.monotonic()
-    proc = subprocess.run(
+    logs = open(work / f"batch-{n}.log", "w+")
+    child = subprocess.Popen(
         [sys.executable, "-m", "mta", "batch", str(inv), "-o", str(out), "--parallel", str(args.parallel),
          "--deadline", "300"],
-        capture_output=True, text=True,
+        stdout=logs, stderr=subprocess.STDOUT, text=True,
     )
+    # RSS of the mta process by progress quartile: flat memory means the
+    # last quartile is no bigger than the first
+    ps = psutil.Process(child.pid)
+    quartiles = [0, 0, 0, 0]
+    while child.poll() is None:
+        try:
+            rss = ps.memory_info().rss
+        except psutil.Error:
+            break
+        hosts_dir = out / "hosts"
+        done = sum(1 for _ in hosts_dir.glob("*/.mta-complete")) if hosts_dir.exists() else 0
+        q = min(3, done * 4 // n)
+        quartiles[q] = max(quartiles[q], rss)
+        time.sleep(0.25)
+    child.wait()
     wall = time.monotonic() - t0
+    logs.seek(0)
+    proc = subprocess.CompletedProcess(child.args, child.returncode, logs.read(), "")
+    logs.close()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy1 = psutil.cpu_times()
     busy = sum(getattr(busy1, f) - getattr(busy0, f) for f in ("user", "system", "nice", "irq", "softirq"))
     ok = sum(1 for p in (out / "hosts").iterdir() if (p / ".mta-complete").exists()) if (out / "hosts").exists() else 0
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
-        print(proc.stdout[-2000:], proc.stderr[-2000:], file=sys.stderr)
+        print(proc.stdout[-2000:], file=sys.stderr)
     return {
         "hosts": n, "ok": ok, "exit": proc.returncode, "wall_s": wall, "hosts_per_s": n / wall,
         # ru_maxrss of children is the largest child that ended: the mta process
         "peak_rss_mib": after.ru_maxrss / 1024, "mta_cpu_s": cpu, "mta_cpu_per_host_ms": 1000 * cpu / n,
         "wall_per_host_ms": 1000 * wall / n, "machine_busy_cpu_s": busy,
+        "rss_by_quartile_mib": [round(q / 2**20) for q in quartiles],
     }
 
 
@@ -124,6 +144,8 @@ def main() -> int:
             print(f"cost per host: {a['wall_per_host_ms']:.0f} ms wall / {a['mta_cpu_per_host_ms']:.0f} ms mta CPU "
                   f"at {a['hosts']} hosts vs {b['wall_per_host_ms']:.0f} ms / {b['mta_cpu_per_host_ms']:.0f} ms "
                   f"at {b['hosts']}; peak RSS {a['peak_rss_mib']:.0f} -> {b['peak_rss_mib']:.0f} MiB")
+        for r in rows:
+            print(f"{r['hosts']} hosts: RSS by progress quartile (MiB): {r['rss_by_quartile_mib']}")
         goal = next((r for r in rows if r["hosts"] == 200), None)
         if goal:
             verdict = "met" if goal["wall_s"] < 30 and goal["ok"] == 200 else "NOT met"

@@ -93,6 +93,12 @@ class HostRun:
         if transport is not None:
             _close_quietly(transport)
 
+    def finish(self) -> None:
+        """The host is done: the watchdog must leave it alone, and nothing is kept."""
+        with self._lock:
+            self.finished = True
+            self.transport = None
+
     def check(self) -> None:
         if self.expired:
             raise DeadlineExceeded("deadline passed")

@@ -73,6 +73,11 @@ class Watchdog:
         if run.deadline_at is None:
             return
         with self._cv:
+            if len(self._heap) > 64 and len(self._heap) % 64 == 0:
+                # finished hosts wait here until their deadline; drop them so
+                # memory does not grow with the fleet
+                self._heap = [e for e in self._heap if not e[2].finished]
+                heapq.heapify(self._heap)
             heapq.heappush(self._heap, (run.deadline_at, next(self._seq), run))
             self._cv.notify()
 
@@ -147,7 +152,7 @@ def run_batch(
             r = run_host(t, out_root, stages=stages, run=run,
                          on_step=lambda host, step: emit(Event("step", host, step)))
         finally:
-            run.finished = True
+            run.finish()
         with lock:
             running.pop(t.name, None)
             batch.results.append(r)
