@@ -17,6 +17,7 @@ CMDLINE_CAP=${CMDLINE_CAP:-16384}          # bytes of one process's command line
 HTTP_MAX_PORTS=${HTTP_MAX_PORTS:-12}
 HTTP_ONLY_PORTS=${HTTP_ONLY_PORTS:-}      # space-separated; empty = every listening port
 SADF_DAYS=${SADF_DAYS:-7}
+SA_DIRS=${SA_DIRS:-"/var/log/sa /var/log/sysstat"}   # where sysstat keeps its daily files
 BATCH=${BATCH:-1}                          # 0 = read /proc files one process at a time
 
 LC_ALL=C; export LC_ALL
@@ -320,7 +321,13 @@ _ticks() {
 
 sec_utilization() {
     if have sadf; then
-        _files=$(ls -t /var/log/sa/sa[0-9][0-9] /var/log/sysstat/sa[0-9][0-9] 2>/dev/null | head -n "$SADF_DAYS")
+        # saDD, or saYYYYMMDD when sysstat keeps more than 28 days
+        _files=
+        for _d in $SA_DIRS; do
+            _files="$_files $_d/sa[0-9][0-9] $_d/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]"
+        done
+        # saDD, or saYYYYMMDD when sysstat keeps more than 28 days; newest first
+        _files=$(ls -t $_files 2>/dev/null | head -n "$SADF_DAYS")
         for f in $_files; do
             blk "sadf $f"; T 30 sadf -d "$f" -- -u -r 2>/dev/null
         done

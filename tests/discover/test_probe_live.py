@@ -332,3 +332,27 @@ def test_busybox_only_host(tmp_path, netstat, web_port):
     assert sock and sock[0].pid == os.getpid()
     assert [(h.port, h.status, h.title) for h in facts.http] == [(web_port, 200, "Probe & Test")]
     assert facts.utilization.samples and facts.os.id != "unknown"
+
+
+SADC = "/usr/lib/sysstat/sadc"
+
+
+def test_sysstat_history_is_read_with_sadf(tmp_path):
+    """Real sadc data files read back by the probe's sadf, parsed as utilization."""
+    if not os.path.exists(SADC) or shutil.which("sadf") is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("sysstat missing in CI (tests/apt-packages.txt lists it)")
+        pytest.skip("sysstat not installed")
+    day = time.strftime("%d")
+    subprocess.run([SADC, "1", "3", str(tmp_path / f"sa{day}")], check=True, timeout=30)
+    script = f"SA_DIRS={tmp_path}\n" + probe_script(
+        sample_seconds=0, http_checks=False, sections=["meta", "hardware", "utilization"])
+    res = LocalTransport().run(["sh", "-s"], stdin=script.encode(), timeout=60)
+    facts = build_facts(res.stdout, host="x")
+    assert not facts.errors, facts.errors
+    util = facts.utilization
+    assert util.source == "sysstat" and len(util.samples) == 2 and util.interval_seconds == 1.0
+    now = time.time()
+    for s in util.samples:
+        assert abs(s.timestamp - now) < 120 and 0 <= s.cpu_percent <= 100
+        assert 0 < s.mem_used_bytes < facts.hardware.memory_bytes
