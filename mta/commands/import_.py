@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 from typing import Optional
@@ -27,13 +28,18 @@ def safe_host_name(name: str) -> str:
               help="Output directory; writes OUT/hosts/<host>/discovery.yaml.")
 @click.option("--host", default=None, help="Name for the host (default: the host name the script recorded).")
 def command(file: Path, out: Path, host: Optional[str]) -> None:
-    """Parse the output of `mta collect-script` run on a host."""
+    """Parse the output of `mta collect-script` run on a host (plain or gzipped)."""
     try:
         data = file.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{file}: no such file") from None
     except OSError as exc:
         raise InputError(f"{file}: cannot read ({exc.strerror})") from None
+    if data[:2] == b"\x1f\x8b":  # sent back compressed: sh collect.sh | gzip > host.mta.gz
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{file}: damaged gzip data ({exc})") from None
     facts = build_facts(data, host=host, collector="import")
     facts.host = safe_host_name(host or facts.host)
     target = out / "hosts" / facts.host / "discovery.yaml"

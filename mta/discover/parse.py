@@ -57,7 +57,7 @@ def split_output(data: Union[bytes, str]) -> ProbeOutput:
     complete = False
     for chunk in chunks[1:]:
         head, _, body = chunk.partition(b"\n")
-        head_s = head.decode("utf-8", "replace")
+        head_s = head.decode("utf-8", "replace").rstrip("\r")  # survives a CRLF conversion
         kind, _, arg = head_s.partition(" ")
         if kind == "S":
             name, _, cap = arg.partition(" ")

@@ -38,3 +38,17 @@ def test_import_rejects_other_files(tmp_path, capsys):
     assert "not mta probe output" in err and "hint:" in err
     assert main(["import", str(tmp_path / "missing.mta"), "-o", str(tmp_path / "out")]) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_import_gzipped_and_crlf(tmp_path, capsys):
+    import gzip
+
+    from .fixtures import DISTROS, load, render
+
+    snap = load(DISTROS / "centos7.yaml")
+    raw = render(snap["sections"]).replace(b"\n", b"\r\n")
+    (tmp_path / "h.mta.gz").write_bytes(gzip.compress(raw))
+    assert main(["import", str(tmp_path / "h.mta.gz"), "-o", str(tmp_path / "out")]) == 0
+    facts = load_model(tmp_path / "out" / "hosts" / "app-c7" / "discovery.yaml", HostFacts)
+    assert facts.os.id == "centos" and [s.name for s in facts.services][:2] == ["nginx.service", "shop.service"]
+    assert facts.process(1012).cmdline[:2] == ["/opt/shop/venv/bin/python3", "/opt/shop/venv/bin/gunicorn"]

@@ -124,3 +124,18 @@ def test_invalid_utf8_and_forged_markers_are_data():
 def test_not_probe_output():
     with pytest.raises(InputError):
         split_output(b"hello\nworld\n")
+
+
+def test_discover_reports_a_probe_that_printed_nothing():
+    from mta.discover import ProbeFailed, discover
+    from mta.transport import CommandResult
+
+    class Broken:
+        name = "broken"
+
+        def run(self, *a, **kw):
+            return CommandResult(1, b"", b"sudo: a password is required\n")
+
+    with pytest.raises(ProbeFailed) as err:
+        discover(Broken())
+    assert "a password is required" in err.value.message and err.value.hint
