@@ -109,12 +109,16 @@ def show(c: Console, facts: HostFacts, apps: Sequence[App]) -> None:
         c.print(Text(f"{len(facts.errors)} probe section(s) failed: " + ", ".join(e.section for e in facts.errors[:6]), style="yellow"))
 
 
+def _cut(line: str, width: int = 150) -> str:
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
 def show_app(c: Console, app: App) -> None:
     c.print(Text.assemble(("\n▸ ", "bold"), (app.name, "bold cyan"), f"  {app.stack} ({app.role})"))
     for e in app.evidence[:4]:
-        c.print(Text(f"    evidence: {e.kind} {e.ref} {e.detail}".rstrip()))
+        c.print(Text(_cut(f"    evidence: {e.kind} {e.ref} {e.detail}".rstrip())))
     if app.command:
-        c.print(Text("    command: " + " ".join(app.command)[:160]))
+        c.print(Text(_cut("    command: " + " ".join(app.command))))
     if app.config_files:
         c.print(Text("    config: " + ", ".join(app.config_files[:6]) + _more(app.config_files, 6)))
     if app.data_paths:
