@@ -218,3 +218,17 @@ def test_hostile_paths_are_skipped_with_a_note(tmp_path):
     assert ap.build.workdir == "/app"
     assert sum("skipped" in n for n in ap.notes) == 2
     render_host(facts, plan)  # renders without error
+
+
+def test_rerun_drops_our_stale_manifests_only(tmp_path, capsys):
+    facts, _ = shop_host()
+    disc = discovery(tmp_path, facts)
+    out = tmp_path / "out"
+    assert run(capsys, str(disc), "-o", str(out))[0] == 0
+    k8s = out / "hosts" / facts.host / "k8s"
+    assert list(k8s.glob("*.yaml"))
+    mine = k8s / "extra-networkpolicy.yaml"
+    mine.write_text("kind: NetworkPolicy\n")
+    code, _, err = run(capsys, str(disc), "-o", str(out), "--set", "targets.kubernetes=false")
+    assert code == 0, err
+    assert sorted(p.name for p in k8s.iterdir()) == [mine.name]
