@@ -7,7 +7,6 @@ detectors ask for. It never changes the host.
 
 from __future__ import annotations
 
-import os
 import socket
 from datetime import datetime, timezone
 from typing import Iterable, Optional

@@ -10,7 +10,6 @@ import os
 import re
 import socket as _socket
 import time
-from typing import Optional
 
 import psutil
 
@@ -48,8 +47,8 @@ def _env(proc: psutil.Process) -> dict[str, str]:
     return mask_env(env)
 
 
-def collect_processes() -> tuple[list[Process], int, dict[int, tuple[float, float]]]:
-    """(processes, how many had details hidden, {pid: (cpu seconds, wall time)})."""
+def collect_processes() -> tuple[list[Process], int]:
+    """(processes, how many had cwd/exe/environment hidden from us)."""
     skip = env_skip()
     out: list[Process] = []
     hidden = 0

@@ -85,7 +85,7 @@ def _many_processes(n: int) -> dict:
     blocks = {"uptime": "5000.00 9000.00\n"}
     for pid in range(100, 100 + n):
         blocks[f"stat {pid}"] = f"{pid} (worker {pid}) S 1 {pid} {pid} 0 -1 0 0 0 0 0 10 5 0 0 20 0 1 0 100 1000 250 0 0 0\n"
-        blocks[f"status {pid}"] = f"Name:\tworker\nPPid:\t1\nUid:\t33\t33\t33\t33\nVmRSS:\t1000 kB\n"
+        blocks[f"status {pid}"] = "Name:\tworker\nPPid:\t1\nUid:\t33\t33\t33\t33\nVmRSS:\t1000 kB\n"
         blocks[f"cmdline {pid}"] = f"/usr/bin/worker\0--id\0{pid}\0"
         blocks[f"exe {pid}"] = "/usr/bin/worker\n"
         blocks[f"cwd {pid}"] = "/srv\n"

@@ -70,7 +70,7 @@ def _parse_table(text: str, default_proto: str, want_listen: bool) -> tuple[list
         eps = _endpoints(tokens)
         if len(eps) < 2:
             continue
-        (li, local), (_, peer) = eps[0], eps[1]
+        (_, local), (_, peer) = eps[0], eps[1]
         pid, name = _owner(" ".join(tokens[eps[1][0] + 1:]))
         upper = [t.upper() for t in tokens]
         if want_listen:
