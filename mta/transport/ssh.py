@@ -49,7 +49,10 @@ def _legacy_algorithms(t: paramiko.Transport) -> None:
     implements, last, so old VMs (CentOS 6, Ubuntu 14.04) can be reached."""
     opts = t.get_security_options()
     kex = list(opts.kex) + [k for k in paramiko.Transport._kex_info if k not in opts.kex]
-    keys = list(opts.key_types) + [k for k in paramiko.Transport._key_info if k not in opts.key_types]
+    # host certificates are not checked against known_hosts here: never ask for them
+    keys = list(opts.key_types) + [
+        k for k in paramiko.Transport._key_info if k not in opts.key_types and "-cert-" not in k
+    ]
     opts.kex = kex
     opts.key_types = keys
 
@@ -166,6 +169,7 @@ class SSHTransport:
                 raise self._handshake_error(exc) from None
             self.known_hosts.verify(names, t.get_remote_server_key(), accept_new=self.accept_new_host_key)
             self._authenticate(t)
+            t.set_keepalive(15)  # a dead VM surfaces as ConnectionLost, not a hang
         except BaseException:
             t.close()
             raise
