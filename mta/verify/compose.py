@@ -7,7 +7,9 @@ volumes, ports, healthcheck, depends_on, command, entrypoint, user.
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
@@ -98,6 +100,7 @@ class Service:
     security_opt: list[str] = field(default_factory=list)
     read_only: bool = False
     memory: str = ""  # deploy.resources.limits.memory or mem_limit, e.g. "320M"
+    sysctls: dict[str, str] = field(default_factory=dict)
     cpus: str = ""
 
 
@@ -111,8 +114,6 @@ class Project:
 
 
 def _words(value: object) -> list[str]:
-    import shlex
-
     if value is None:
         return []
     if isinstance(value, str):
@@ -186,8 +187,6 @@ def load_project(root: Path) -> Project:
     data = load_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
         raise InputError(f"{path}: expected a 'services' mapping")
-    import os
-
     dotenv = parse_env_file(root / ".env") if (root / ".env").is_file() else {}
     env = {**dotenv, **os.environ}
     data = interpolate(data, env)
@@ -244,6 +243,7 @@ def load_project(root: Path) -> Project:
         svc.cap_drop = [str(c) for c in spec.get("cap_drop") or []]
         svc.security_opt = [str(c) for c in spec.get("security_opt") or []]
         svc.read_only = bool(spec.get("read_only", False))
+        svc.sysctls = _env(spec.get("sysctls"))
         limits = ((spec.get("deploy") or {}).get("resources") or {}).get("limits") or {}
         svc.memory = str(limits.get("memory") or spec.get("mem_limit") or "")
         svc.cpus = str(limits.get("cpus") or spec.get("cpus") or "")

@@ -34,6 +34,7 @@ class RunSpec:
     cap_drop: list[str] = field(default_factory=list)
     security_opt: list[str] = field(default_factory=list)
     read_only: bool = False
+    sysctls: dict[str, str] = field(default_factory=dict)
     memory: str = ""
     cpus: str = ""
 
@@ -121,6 +122,8 @@ class Engine:
             argv += ["--security-opt", o]
         if spec.read_only:
             argv += ["--read-only"]
+        for k, v in spec.sysctls.items():
+            argv += ["--sysctl", f"{k}={v}"]
         if spec.memory:
             argv += ["--memory", spec.memory.lower().removesuffix("b")]
         if spec.cpus:

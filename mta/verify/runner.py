@@ -10,6 +10,7 @@ it made, also on failure and Ctrl-C.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets as _secrets
 import shutil
@@ -200,7 +201,6 @@ class HostRun:
         sdir.mkdir(mode=0o700)
         used = {s.name for svc in project.services.values() for s in svc.secrets}
         missing: dict[str, str] = {}
-        import os
 
         for name in sorted(used):
             spec = project.secrets.get(name) or {}
@@ -279,6 +279,7 @@ class HostRun:
             cap_drop=svc.cap_drop,
             security_opt=svc.security_opt,
             read_only=svc.read_only,
+            sysctls=svc.sysctls,
             memory=svc.memory,
             cpus=svc.cpus,
         )
@@ -298,7 +299,8 @@ class HostRun:
                     endpoints[port] = int(hp)
         out.endpoints = {str(k): f"127.0.0.1:{v}" for k, v in endpoints.items()}
         self._wait_ready(name, svc, out, endpoints, http_port, probe.path if probe else "/", started)
-        if out.ready == "ok" and http_port and http_port in endpoints and probe is not None:
+        # Also when not ready: the status and title say more than "not ready" does.
+        if out.ready != "skipped" and http_port and http_port in endpoints and probe is not None:
             reply = self.runner.http_get("127.0.0.1", endpoints[http_port], probe.path, timeout=15)
             out.smoke = judge(
                 probe.path,
