@@ -162,3 +162,22 @@ def test_bad_target_syntax_is_a_usage_error(capsys, tmp_path):
 def test_password_is_never_a_cli_option(capsys):
     rc = main(["discover", "--password", "x", "h", "-o", "o"])
     assert rc == 2
+
+
+def test_ssh_config_alias_with_proxyjump(capsys, tmp_path, sshd, monkeypatch):
+    """A Host alias from ssh_config (HostName, Port, User, IdentityFile, ProxyJump)."""
+    cfg = tmp_path / "ssh_config"
+    cfg.write_text(
+        f"Host bastion\n  HostName {sshd.hosts[0]}\n  Port {sshd.port}\n  User root\n"
+        f"  IdentityFile {sshd.key_path}\n"
+        f"Host legacy-app\n  HostName {sshd.hosts[5]}\n  Port {sshd.port}\n  User root\n"
+        f"  IdentityFile {sshd.key_path}\n  ProxyJump bastion\n"
+    )
+    monkeypatch.setenv("MTA_SSH_CONFIG", str(cfg))
+    monkeypatch.setenv("MTA_KNOWN_HOSTS", str(sshd.known_hosts))
+    out = tmp_path / "out"
+    rc, stdout, err = run_cli(capsys, "discover", "legacy-app", "-o", str(out), "--sample-seconds", "0")
+    assert rc == 0, err
+    facts = load_model(out / "hosts" / "legacy-app" / "discovery.yaml", HostFacts)
+    assert facts.host == "legacy-app" and facts.address == sshd.hosts[5]
+    assert "legacy-app" in stdout
