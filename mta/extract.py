@@ -15,7 +15,6 @@ import os
 import posixpath
 import re
 import shutil
-import stat
 import tarfile
 import tempfile
 from dataclasses import asdict, dataclass, field

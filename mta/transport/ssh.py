@@ -12,7 +12,6 @@ import shlex
 import socket
 import threading
 import time
-from pathlib import Path
 from typing import BinaryIO, Callable, Optional, Sequence
 
 import paramiko

@@ -176,7 +176,6 @@ def start_services(root: Path) -> tuple[Services, list[tuple[int, int]]]:
         (root / "nginx-tmp").mkdir()
         conf = root / "nginx.conf"
         conf.write_text(NGINX_CONF.format(dir=root, port=nginx_port, app_port=app_port))
-        ngx_log = root / "nginx-error.log"
         ngx = subprocess.Popen(
             ["/usr/sbin/nginx", "-c", str(conf), "-p", str(root), "-g", "daemon off;"],
             stdout=subprocess.DEVNULL, stderr=open(root / "nginx-stderr.log", "wb"), stdin=subprocess.DEVNULL,
