@@ -25,10 +25,8 @@ from ..errors import InputError
 from ..io import describe_validation_error
 from ..model import App, HostFacts, Plan
 from ..model.report import HostError
+from . import fastyaml
 
-# libyaml when present: reading a thousand discovery files is the report's
-# main cost, and the C loader is several times faster.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 _APPS = TypeAdapter(list[App])
@@ -57,7 +55,7 @@ def _load(path: Path, model: type, cache: Optional[Path] = None):
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read ({exc})") from None
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = fastyaml.load(text)
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: malformed YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
