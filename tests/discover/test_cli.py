@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-
-import pytest
 
 from mta.cli import main
 from mta.io import load_model
@@ -13,8 +10,9 @@ from mta.model import HostFacts
 
 
 def test_collect_script_then_import(tmp_path, capsys):
-    if shutil.which("dash") is None:
-        pytest.skip("dash not installed (tests/apt-packages.txt lists it)")
+    from .test_probe_live import need
+
+    need("dash")
     assert main(["collect-script", "--sample-seconds", "0", "--no-http-checks"]) == 0
     script = capsys.readouterr().out
     assert script.startswith("#!/bin/sh\n") and "sh collect.sh >" in script

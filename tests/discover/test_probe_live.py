@@ -109,14 +109,24 @@ def _plausible(facts: HostFacts) -> None:
 
 
 SHELLS = {"dash": ["dash", "-s"], "busybox": ["busybox", "sh", "-s"]}
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need(tool: str) -> str:
+    """Path of ``tool``; skip without it, but fail in CI, which installs tests/apt-packages.txt."""
+    path = shutil.which(tool)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{tool} missing in CI (tests/apt-packages.txt lists it)")
+        pytest.skip(f"{tool} not installed (tests/apt-packages.txt lists it)")
+    return path
 
 
 @pytest.mark.parametrize("batch", [1, 0], ids=["batched", "per-process"])
 @pytest.mark.parametrize("shell", sorted(SHELLS))
 def test_probe_runs_under_posix_shells(shell, batch, hostile_process, web_port):
     """batched: grep -z/find -printf reads; per-process: the fallback for hosts without them."""
-    if shutil.which(SHELLS[shell][0]) is None:
-        pytest.skip(f"{SHELLS[shell][0]} not installed (tests/apt-packages.txt lists it)")
+    need(SHELLS[shell][0])
     script = f"BATCH={batch}\n" + probe_script(sample_seconds=1, http_ports=[web_port])
     res = LocalTransport().run(SHELLS[shell], stdin=script.encode(), timeout=120)
     assert res.exit_status == 0, res.stderr[-2000:]
@@ -235,8 +245,36 @@ import json, os
 from mta.discover import discover_local
 f = discover_local(sample_seconds=0, http_checks=False, file_requests=False)
 print(json.dumps({"privileged": f.privileged, "not_visible": f.not_visible, "uid": os.geteuid(),
-                  "n": len(f.processes), "hidden_pid_env": [p.env for p in f.processes if p.pid == 1]}))
+                  "n": len(f.processes), "root_envs": [p.env for p in f.processes if p.uid == 0 and p.env]}))
 """
+#: what ``from mta.discover import discover_local`` imports outside the stdlib
+NOBODY_PACKAGES = ("mta", "pydantic", "pydantic_core", "typing_extensions", "annotated_types",
+                   "typing_inspection", "psutil")
+
+
+def _readable_copy_of_packages() -> str:
+    """Copy the packages into a world-readable dir: this python's own may sit under /root."""
+    import importlib.util
+    import tempfile
+
+    root = tempfile.mkdtemp(prefix="mta-nobody-", dir="/tmp")
+    os.chmod(root, 0o755)
+    for name in NOBODY_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        src = os.path.dirname(spec.origin) if spec.submodule_search_locations else spec.origin
+        dst = os.path.join(root, os.path.basename(src))
+        if os.path.isdir(src):
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "tests"))
+        else:
+            shutil.copy2(src, dst)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for d in dirnames:
+            os.chmod(os.path.join(dirpath, d), 0o755)
+        for f in filenames:
+            os.chmod(os.path.join(dirpath, f), 0o644)
+    return root
 
 
 def test_discover_local_unprivileged_records_not_visible(hostile_process):
@@ -244,17 +282,21 @@ def test_discover_local_unprivileged_records_not_visible(hostile_process):
         pytest.skip("needs root and setpriv to drop to nobody")
     import json
 
-    res = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", NOBODY_SCRIPT],
-        capture_output=True, text=True, timeout=120, cwd="/",
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    if res.returncode != 0 and ("Permission denied" in res.stderr or "ModuleNotFoundError" in res.stderr):
-        pytest.skip(f"this python's packages are not readable by nobody: {res.stderr.strip().splitlines()[-1]}")
+    pkgs = _readable_copy_of_packages()
+    try:
+        res = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-I", "-c",
+             f"import sys; sys.path.insert(0, {pkgs!r})\n" + NOBODY_SCRIPT],
+            capture_output=True, text=True, timeout=120, cwd="/",
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        )
+    finally:
+        shutil.rmtree(pkgs, ignore_errors=True)
     assert res.returncode == 0, res.stderr[-2000:]
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["uid"] == 65534 and out["privileged"] is False and out["n"] > 0
     assert any("processes" in n for n in out["not_visible"]), out["not_visible"]
+    assert out["root_envs"] == [], "environments of root's processes are not readable by nobody"
 
 
 def test_probe_as_nobody_hides_other_users_details(hostile_process):
@@ -306,9 +348,7 @@ def test_workers_sharing_their_parents_name_skip_the_environment(tmp_path):
 @pytest.mark.parametrize("netstat", [True, False], ids=["busybox-netstat", "proc-net"])
 def test_busybox_only_host(tmp_path, netstat, web_port):
     """Only busybox applets on PATH (no ss, no GNU find, no curl): every fallback path."""
-    bb = shutil.which("busybox")
-    if bb is None:
-        pytest.skip("busybox not installed (tests/apt-packages.txt lists it)")
+    bb = need("busybox")
     bindir = tmp_path / "bin"
     bindir.mkdir()
     applets = subprocess.run([bb, "--list"], capture_output=True, text=True, check=True).stdout.split()
@@ -339,10 +379,9 @@ SADC = "/usr/lib/sysstat/sadc"
 
 def test_sysstat_history_is_read_with_sadf(tmp_path):
     """Real sadc data files read back by the probe's sadf, parsed as utilization."""
-    if not os.path.exists(SADC) or shutil.which("sadf") is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("sysstat missing in CI (tests/apt-packages.txt lists it)")
-        pytest.skip("sysstat not installed")
+    need("sadf")
+    if not os.path.exists(SADC):
+        pytest.fail(f"{SADC} missing although sadf is installed")
     day = time.strftime("%d")
     subprocess.run([SADC, "1", "3", str(tmp_path / f"sa{day}")], check=True, timeout=30)
     script = f"SA_DIRS={tmp_path}\n" + probe_script(
