@@ -2,10 +2,12 @@
 
 The naive image is a full distro image plus the whole JDK/SDK/toolchain of the
 app's runtime, built without multi-stage, cleanup or --no-install-recommends.
-Figures are uncompressed sizes measured from Debian 12 images (``debian:bookworm``
-117 MB + ``apt-get install`` of the listed packages with recommends), rounded;
-they are an estimate for the report, not a promise. ``mta verify --naive-image``
-measures a real reference image instead.
+Figures are rounded uncompressed sizes: for python/node/ruby/go/dotnet the
+official full (non-slim) images named below; for java/php/web servers Debian 12
+(``debian:bookworm``) plus the packages named, with recommends. They are
+estimates for the report, not measurements of this app; the e2e benchmark
+(``benchmarks/e2e_images.py``) also prints a measured reference: the size of
+the whole legacy-VM image the app came from.
 """
 
 from __future__ import annotations
