@@ -5,49 +5,62 @@ Every path is quoted with shlex.quote; the commands only read.
 
 from __future__ import annotations
 
+import secrets
 import shlex
 from typing import Optional, Sequence
 
-# A marker line that cannot appear by accident in a file we frame.
-_MARK = "\x1emta-file\x1e"
-
-
 def read_files_command(paths: Sequence[str], max_bytes: int) -> str:
-    """One sh command printing each readable file framed by marker lines.
+    """One sh command printing each readable file between marker lines.
 
-    Frame: MARK <index> <ok|missing> <size>\n<bytes>\n
+    Output: ``RS NONCE\n`` once, then per path ``RS NONCE <i> ok\n<bytes>\nRS NONCE end\n``
+    or ``RS NONCE <i> missing\n`` (RS = \\036). The nonce is random per call,
+    so no file content can fake a frame, and each file costs one ``head``.
     """
-    parts = []
+    nonce = secrets.token_hex(12)
+    parts = [f"printf '\\036%s\\n' {nonce}"]
     for i, p in enumerate(paths):
         q = shlex.quote(p)
         parts.append(
-            f'if [ -f {q} ] && [ -r {q} ]; then '
-            f'printf "\\036mta-file\\036 {i} ok %s\\n" "$(head -c {int(max_bytes)} {q} | wc -c | tr -d " ")"; '
-            f"head -c {int(max_bytes)} {q}; echo; "
-            f'else printf "\\036mta-file\\036 {i} missing 0\\n"; fi'
+            f"if [ -f {q} ] && [ -r {q} ]; then "
+            f"printf '\\036%s %d ok\\n' {nonce} {i}; head -c {int(max_bytes)} {q}; "
+            f"printf '\\n\\036%s end\\n' {nonce}; "
+            f"else printf '\\036%s %d missing\\n' {nonce} {i}; fi"
         )
-    return "; ".join(parts)
+    return "\n".join(parts) + "\n"
 
 
 def parse_read_files(out: bytes, paths: Sequence[str]) -> dict[str, Optional[bytes]]:
+    """Contents by path from ``read_files_command`` output; None when unreadable."""
     result: dict[str, Optional[bytes]] = {p: None for p in paths}
-    mark = _MARK.encode()
-    pos = 0
+    if not out.startswith(b"\x1e"):
+        return result
+    nl = out.find(b"\n")
+    nonce = out[1:nl]
+    if nl < 0 or not nonce:
+        return result
+    head = b"\x1e" + nonce + b" "
+    tail = b"\n\x1e" + nonce + b" end\n"
+    pos = nl + 1
     while True:
-        start = out.find(mark, pos)
+        start = out.find(head, pos)
         if start < 0:
             break
-        nl = out.find(b"\n", start)
-        if nl < 0:
+        eol = out.find(b"\n", start)
+        if eol < 0:
             break
-        header = out[start + len(mark):nl].split()
-        pos = nl + 1
-        if len(header) != 3:
+        fields = out[start + len(head):eol].split()
+        pos = eol + 1
+        if len(fields) != 2 or not fields[0].isdigit():
             continue
-        idx, status, size = int(header[0]), header[1], int(header[2])
-        if status == b"ok" and 0 <= idx < len(paths):
-            result[paths[idx]] = out[pos:pos + size]
-            pos += size + 1
+        idx, status = int(fields[0]), fields[1]
+        if status != b"ok":
+            continue
+        end = out.find(tail, pos)
+        if end < 0:  # cut off: keep what arrived
+            end = len(out)
+        if 0 <= idx < len(paths):
+            result[paths[idx]] = out[pos:end]
+        pos = end + len(tail)
     return result
 
 

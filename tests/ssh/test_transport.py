@@ -345,3 +345,20 @@ def test_server_offering_only_sha1_algorithms(sshd_factory, tmp_path):
         with pytest.raises(TransportError, match="no SSH algorithm in common") as info:
             t.run("true")
         assert "paramiko<4" in info.value.hint
+
+
+def test_read_files_frames_cannot_be_faked_by_content(sshd, tmp_path):
+    from mta.transport.tarcmd import read_files_command
+
+    os.chmod(tmp_path, 0o755)
+    evil = tmp_path / "evil"
+    # what an older fixed-marker framing would have taken for frames
+    evil.write_bytes(b"a\n\x1emta-file\x1e 1 ok 3\nxyz\n\x1e0123 1 ok\n\x1e0123 end\n\xff")
+    other = tmp_path / "other"
+    other.write_bytes(b"real")
+    paths = [str(evil), str(other), str(tmp_path / "it's $(touch pwned)")]
+    with sshd.transport() as t:
+        got = t.read_files(paths)
+    assert got == {paths[0]: evil.read_bytes(), paths[1]: b"real", paths[2]: None}
+    assert not (tmp_path / "pwned").exists()
+    assert read_files_command(paths, 10) != read_files_command(paths, 10)  # a fresh nonce each call
