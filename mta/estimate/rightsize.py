@@ -225,6 +225,8 @@ def estimate_host(
         )
     for app, usage in zip(apps, usages):
         host.apps.append(_estimate_app(facts, app, usage, usages, s, total_cpu, total_rss, vm_cores, mem_history, confidence))
+    host.requested_cpu_millicores = sum(a.cpu_millicores * a.replicas for a in host.apps)
+    host.requested_memory_bytes = sum(a.memory_bytes * a.replicas for a in host.apps)
     return host
 
 

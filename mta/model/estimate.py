@@ -132,6 +132,8 @@ class HostEstimate(Strict):
     app_rss_bytes: int = 0
     overhead_rss_bytes: int = 0  # RSS of processes no app claims: the guest OS we stop running
     overhead_processes: int = 0
+    requested_cpu_millicores: int = 0  # sum over apps of request x replicas
+    requested_memory_bytes: int = 0
     apps: list[AppEstimate] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 

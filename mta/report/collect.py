@@ -81,7 +81,7 @@ def write_cache(entry: Path, text: str) -> None:
 
 
 def _cache_entry(path: Path, cache: Path) -> Optional[Path]:
-    """Cache file for ``path`` as it is now: keyed by path, size, mtime and mta version.
+    """Cache file for ``path`` as it is now: keyed by path, size, mtime, mta version and code.
 
     Parsing YAML dominates a large report (PyYAML builds every node in
     Python); a validated model re-read from JSON is an order of magnitude
@@ -91,7 +91,7 @@ def _cache_entry(path: Path, cache: Path) -> Optional[Path]:
         st = path.stat()
     except OSError:
         return None
-    key = f"{path.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{__version__}"
+    key = f"{path.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{__version__}\0{prime_fingerprint()}"
     return cache / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
 
 
@@ -197,24 +197,27 @@ def scan(outs: Sequence[Path]) -> tuple[list[Path], list[str]]:
     return list(seen.values()), notes
 
 
-def _detector_fingerprint() -> str:
-    """Changes when any detector module changes, so cached detections follow the code."""
-    try:
-        from .. import detect as pkg
-    except ImportError:
-        return "none"
-    root = Path(pkg.__file__).parent
-    stamps = sorted(f"{e.name}:{e.stat().st_mtime_ns}" for e in os.scandir(root) if e.name.endswith(".py"))
+def _code_fingerprint() -> str:
+    """Changes when the code that reads or judges hosts changes (models,
+    detectors, estimator, report), so cached results follow the code."""
+    root = Path(__file__).resolve().parent.parent
+    stamps = []
+    for pkg in ("model", "detect", "estimate", "report"):
+        d = root / pkg
+        if d.is_dir():
+            stamps += sorted(f"{pkg}/{e.name}:{e.stat().st_size}:{e.stat().st_mtime_ns}"
+                             for e in os.scandir(d) if e.name.endswith(".py"))
     return hashlib.sha256("|".join(stamps).encode()).hexdigest()[:16]
 
 
 _FINGERPRINT: list[str] = []
 
 
-def prime_fingerprint() -> None:
-    """Compute the detector fingerprint once, before worker processes fork."""
+def prime_fingerprint() -> str:
+    """Compute the code fingerprint once, before worker processes fork."""
     if not _FINGERPRINT:
-        _FINGERPRINT.append(_detector_fingerprint())
+        _FINGERPRINT.append(_code_fingerprint())
+    return _FINGERPRINT[0]
 
 
 def detect(facts: HostFacts, source: Optional[Path] = None, cache: Optional[Path] = None) -> tuple[Optional[list], str]:

@@ -145,8 +145,7 @@ def to_csv(report: Report) -> dict[str, str]:
     ]]
     for h in report.hosts:
         e = h.estimate
-        req_cpu = sum(a.cpu_millicores * a.replicas for a in e.apps)
-        req_mem = sum(a.memory_bytes * a.replicas for a in e.apps)
+        req_cpu, req_mem = e.requested_cpu_millicores, e.requested_memory_bytes
         vm_gib = e.memory_bytes / GIB
         savings.append([
             h.host, h.fit, e.confidence, e.vcpu, round(vm_gib, 3),
