@@ -357,11 +357,26 @@ sec_utilization() {
 
 HTTP_SKIP=" 21 22 23 25 53 110 111 119 135 139 143 389 445 465 514 587 636 873 993 995 1433 1521 2049 2181 3306 3389 4369 5432 5672 6379 6380 9042 9092 11211 25672 27017 27018 "
 
+NOT_HTTP="sshd mysqld mariadbd postgres postmaster redis-server memcached mongod master exim exim4 sendmail dovecot named slapd rpcbind smbd nmbd vsftpd proftpd epmd beam.smp rsync xinetd chronyd ntpd dnsmasq zabbix_agentd"
+# ss 'users:(("sshd",...' or netstat '1234/sshd': print the local port of each such socket
+_NOWEB_AWK='BEGIN { n = split(names, nm, " ") }
+{ for (i = 1; i <= n; i++)
+      if (index($0, "((\"" nm[i] "\",") || ((j = index($NF, "/" nm[i])) > 0 && j == length($NF) - length(nm[i]))) {
+          k = split($4, a, ":"); printf "%s ", a[k]; break } }'
+
 sec_http() {
     [ "$HTTP_CHECKS" = 1 ] || return 0
     if have curl; then _tool=curl
     elif have wget; then _tool=wget
     else blk "http-unavailable"; echo "neither curl nor wget on the host"; return 0
+    fi
+    # Ports owned by daemons that do not speak HTTP, whatever their port: a GET
+    # would only leave an error line in a database's or mail server's log.
+    _noweb=" "
+    if have ss; then
+        _noweb=" $(T 10 ss -tlnp 2>/dev/null | awk -v names="$NOT_HTTP" "$_NOWEB_AWK")"
+    elif have netstat; then
+        _noweb=" $(T 10 netstat -tlnp 2>/dev/null | awk -v names="$NOT_HTTP" "$_NOWEB_AWK")"
     fi
     _seen=" "; _n=0
     for f in /proc/net/tcp /proc/net/tcp6; do
@@ -371,7 +386,7 @@ sec_http() {
             _port=$((0x${_loc##*:}))
             _hip=${_loc%:*}
             case $_seen in *" $_port "*) continue ;; esac
-            case $HTTP_SKIP in *" $_port "*) continue ;; esac
+            case $HTTP_SKIP$_noweb in *" $_port "*) continue ;; esac
             if [ -n "$HTTP_ONLY_PORTS" ]; then
                 case " $HTTP_ONLY_PORTS " in *" $_port "*) ;; *) continue ;; esac
             fi

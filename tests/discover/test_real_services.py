@@ -42,3 +42,11 @@ def test_psutil_sees_real_services(services):
     facts = discover_local(sample_seconds=0, http_ports=[services.ports["nginx"]])
     _check(facts, services)
     assert [h.title for h in facts.http] == ["mta static page"]
+
+
+def test_no_http_get_to_databases_on_any_port(services):
+    """postgres and redis listen on random ports here: owned by non-HTTP daemons, not probed."""
+    ports = services.ports
+    facts = discover(LocalTransport(), sample_seconds=0, file_requests=False,
+                     http_ports=[ports["nginx"], ports["postgres"], ports["redis"]])
+    assert [h.port for h in facts.http] == [ports["nginx"]]
