@@ -84,7 +84,8 @@ class Engine:
         return argv + [name]
 
     def network_rm(self, name: str) -> list[str]:
-        return [self.name, "network", "rm", "-f", name]
+        # podman's -f also removes containers still attached; docker has no such flag.
+        return [self.name, "network", "rm", *(["-f"] if self.name == "podman" else []), name]
 
     def volume_create(self, name: str, labels: dict[str, str]) -> list[str]:
         argv = [self.name, "volume", "create"]
