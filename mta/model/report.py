@@ -93,6 +93,7 @@ class Summary(Strict):
     findings_by_severity: dict[str, int] = Field(default_factory=dict)
     findings_by_rule: dict[str, int] = Field(default_factory=dict)
     confidence: dict[str, int] = Field(default_factory=dict)  # hosts per confidence level
+    highlights: list[str] = Field(default_factory=list)  # the few sentences a reader needs first
 
 
 class Method(Strict):

@@ -97,7 +97,7 @@ def build_report(
         mta_version=__version__,
         inputs=[_rel(o, report_dir) or "." for o in outs],
         settings=settings,
-        summary=_summary(hosts, errors),
+        summary=_summary(hosts, errors, savings, consolidation),
         savings=savings,
         consolidation=consolidation,
         hosts=hosts,
@@ -217,7 +217,43 @@ def _rel(path: Path, start: Path) -> str:
     return Path(os.path.relpath(path, start)).as_posix()
 
 
-def _summary(hosts: list[HostReport], errors) -> Summary:
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _highlights(hosts: list[HostReport], failed: set[str], savings, consolidation, fit_hosts: Counter) -> list[str]:
+    out = []
+    if savings.before.machines:
+        out.append(
+            f"The {savings.before.machines} VMs counted ({savings.before.vcpu:g} vCPU, {savings.before.memory_gib:,.0f} GiB) "
+            f"fit on {_n(savings.after.machines, 'node')} ({savings.after.vcpu:g} vCPU, {savings.after.memory_gib:,.0f} GiB): "
+            f"{savings.monthly_cost_saved:,.0f} {savings.currency} a month less ({savings.cost_saved_percent}%)."
+        )
+    ready = fit_hosts.get("Excellent", 0) + fit_hosts.get("Good", 0)
+    work = fit_hosts.get("Needs minor work", 0) + fit_hosts.get("Needs major work", 0)
+    if hosts:
+        out.append(f"{ready} of {_n(len(hosts), 'host')} can move as they are or nearly (Excellent or Good); "
+                   f"{work} need work first; {fit_hosts.get('Not recommended', 0)} not recommended.")
+    blockers = Counter(f.rule for h in hosts for f in h.findings + [x for a in h.apps for x in a.findings]
+                       if f.severity in ("blocker", "high"))
+    if blockers:
+        top = ", ".join(f"{rule} ({n})" for rule, n in blockers.most_common(3))
+        out.append(f"Most frequent serious findings: {top}.")
+    thin = [h.host for h in hosts if h.estimate.confidence in ("low", "none")]
+    if thin:
+        out.append(f"{_n(len(thin), 'host')} sized from less than a day of data; collect a week of sysstat "
+                   "history before committing to these figures.")
+    if consolidation.unplaced:
+        out.append(f"{_n(len(consolidation.unplaced), 'container')} larger than one node; consider a larger node "
+                   "size (--node-cpu, --node-memory-gib) or a dedicated node pool.")
+    if fit_hosts.get("Insufficient data"):
+        out.append(f"{_n(fit_hosts['Insufficient data'], 'host')} without a detectable app; review by hand.")
+    if failed:
+        out.append(f"{_n(len(failed), 'host')} could not be discovered; see the errors section.")
+    return out
+
+
+def _summary(hosts: list[HostReport], errors, savings, consolidation) -> Summary:
     failed = {e.host for e in errors} - {h.host for h in hosts}
     fit_hosts = Counter(h.fit for h in hosts)
     fit_apps = Counter(a.fit for h in hosts for a in h.apps)
@@ -232,6 +268,7 @@ def _summary(hosts: list[HostReport], errors) -> Summary:
         findings_by_severity={k: sum(1 for f in findings if f.severity == k) for k in reversed(SEVERITIES)},
         findings_by_rule=dict(Counter(f.rule for f in findings).most_common()),
         confidence={k: sum(1 for h in hosts if h.estimate.confidence == k) for k in ("high", "medium", "low", "none")},
+        highlights=_highlights(hosts, failed, savings, consolidation, fit_hosts),
     )
 
 
