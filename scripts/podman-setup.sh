@@ -17,7 +17,7 @@ BASE_IMAGE="${MTA_BASE_IMAGE:-docker.io/library/debian:bookworm-slim}"
 # Extra names generated Dockerfiles may use for the same base.
 EXTRA_TAGS="${MTA_BASE_EXTRA_TAGS:-docker.io/library/debian:bookworm docker.io/library/debian:12-slim docker.io/library/debian:12}"
 SUITE="${MTA_DEBIAN_SUITE:-bookworm}"
-CONF=/etc/containers/containers.conf
+CONF="${MTA_CONTAINERS_CONF:-/etc/containers/containers.conf}"
 # Bump when the recipe below changes, so an old base image gets rebuilt.
 BASE_RECIPE=2
 

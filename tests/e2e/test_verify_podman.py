@@ -93,3 +93,21 @@ def test_interrupt_removes_everything(handmade):
     out = proc.communicate(timeout=120)[0].decode()
     assert proc.returncode == 130, out[-2000:]
     assert leftovers(run_id) == []
+
+
+def test_setup_script_is_idempotent_and_keeps_other_settings(podman, tmp_path):
+    from ..support.podman import SETUP_SCRIPT
+
+    conf = tmp_path / "containers.conf"
+    conf.write_text('[containers]\nlog_driver = "k8s-file"\n\n[network]\nnetwork_backend = "netavark"\n')
+    env = {**os.environ, "MTA_CONTAINERS_CONF": str(conf)}
+    first = subprocess.run(["bash", str(SETUP_SCRIPT)], capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr
+    text = conf.read_text()
+    assert 'log_driver = "k8s-file"' in text and 'network_backend = "netavark"' in text
+    assert text.count("[containers]") == 1 and "default_ulimits = []" in text
+    assert '[engine]\ncgroup_manager = "cgroupfs"' in text
+    again = subprocess.run(["bash", str(SETUP_SCRIPT)], capture_output=True, text=True, env=env)
+    assert again.returncode == 0 and conf.read_text() == text
+    assert "present" in again.stderr and "debootstrap" not in again.stderr
+    assert again.stdout.strip() == podman.base_image
