@@ -174,6 +174,7 @@ class HostFacts(Strict):
     schema_version: int = SCHEMA_VERSION
     host: str  # the name used for OUT/hosts/<host>/
     address: str = ""
+    target: str = ""  # how mta reached it over SSH: [user@]host[:port] or an ssh_config alias
     collector: Literal["ssh", "local", "import", "sample"] = "local"
     collected_at: Optional[datetime] = None
     privileged: bool = False  # discovery ran as root (or sudo)
