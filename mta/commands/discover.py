@@ -112,6 +112,16 @@ class SSHSettings:
             timeout=opts.get("timeout") or 120.0,
         )
 
+    def effective_target(self, target: str) -> str:
+        """``target`` with -u/-p folded in (a target's own user/port win)."""
+        from ..transport.ssh_target import parse_target
+
+        user, host, port = parse_target(target)
+        user = user or self.user
+        port = port or self.port
+        host_part = f"[{host}]" if ":" in host else host
+        return (f"{user}@" if user else "") + host_part + (f":{port}" if port else "")
+
     def transport(self, target: str, name: Optional[str] = None):
         """An SSHTransport for ``target`` (connects on first use)."""
         from ..transport.ssh import SSHTransport
@@ -148,7 +158,8 @@ def _ask_secret(prompt: str) -> Optional[str]:
 # -- discovery -----------------------------------------------------------------------
 
 
-def discover_over_ssh(transport, *, host: str, sudo: bool, sample_seconds: float, timeout: float) -> HostFacts:
+def discover_over_ssh(transport, *, host: str, sudo: bool, sample_seconds: float, timeout: float,
+                      target: str = "") -> HostFacts:
     """Discover one host; when sudo is refused, fall back to an unprivileged run
     and record what that hides."""
     from ..discover import discover
@@ -164,6 +175,8 @@ def discover_over_ssh(transport, *, host: str, sudo: bool, sample_seconds: float
             "may be missing"
         )
     facts.collector = "ssh"
+    if target:
+        facts.target = target  # so ``mta extract`` can reach it again without options
     if not facts.address:
         facts.address = getattr(getattr(transport, "endpoint", None), "hostname", "")
     return facts
@@ -246,7 +259,8 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
         try:
             transport = settings.transport(target, name=names[target])
             facts = discover_over_ssh(transport, host=names[target], sudo=settings.sudo,
-                                      sample_seconds=sample_seconds, timeout=settings.timeout)
+                                      sample_seconds=sample_seconds, timeout=settings.timeout,
+                                      target=settings.effective_target(target))
             write_discovery(out, facts)
             return target, facts, None, time.monotonic() - t0
         except BaseException as exc:  # noqa: BLE001 - one host never stops the others

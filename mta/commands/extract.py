@@ -17,7 +17,8 @@ from .discover import SSHSettings, ssh_options
 
 
 def default_target(plan_path: Path, plan: Plan) -> str:
-    """The host a plan came from: the address recorded in its discovery.yaml."""
+    """The host a plan came from, as its discovery.yaml recorded it: the SSH
+    target used then, else the address, else the host name."""
     candidates = []
     if plan.discovery:
         candidates.append(Path(plan.discovery))
@@ -26,7 +27,7 @@ def default_target(plan_path: Path, plan: Plan) -> str:
     for path in candidates:
         if path.is_file():
             facts = load_model(path, HostFacts)
-            return facts.address or facts.host
+            return facts.target or facts.address or facts.host
     return plan.host
 
 

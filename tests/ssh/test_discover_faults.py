@@ -98,6 +98,7 @@ def test_one_failing_target_does_not_stop_the_others(capsys, tmp_path, sshd, mon
     assert files_under(out) == [f"hosts/{sshd.hosts[1]}/discovery.yaml"]
     facts = load_model(out / "hosts" / sshd.hosts[1] / "discovery.yaml", HostFacts)
     assert facts.processes
+    assert facts.target == sshd.target(1) and facts.address == sshd.hosts[1]
 
 
 def test_all_targets_failing_exits_1(capsys, tmp_path):

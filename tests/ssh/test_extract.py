@@ -176,6 +176,11 @@ def test_extract_cli_uses_the_discovery_address(capsys, sshd, app_tree, tmp_path
     assert "shop:" in cap.out and "files" in cap.out
     assert (host_dir / "apps" / "shop" / "context" / str(app_tree).lstrip("/") / "app.py").exists()
 
+    # the SSH target recorded by ``mta discover`` needs no options at all
+    write_atomic(host_dir / "discovery.yaml", dump_model(HostFacts(host="vm1", target=sshd.target(5))))
+    rc = main(["extract", str(host_dir / "plan.yaml"), *sshd.cli_args()])
+    assert rc == 0, capsys.readouterr().err
+
     rc = main(["extract", str(host_dir / "plan.yaml"), "--app", "nope"])
     assert rc == 1 and "no app named nope" in capsys.readouterr().err
 
