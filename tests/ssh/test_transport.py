@@ -362,3 +362,23 @@ def test_read_files_frames_cannot_be_faked_by_content(sshd, tmp_path):
     assert got == {paths[0]: evil.read_bytes(), paths[1]: b"real", paths[2]: None}
     assert not (tmp_path / "pwned").exists()
     assert read_files_command(paths, 10) != read_files_command(paths, 10)  # a fresh nonce each call
+
+
+def test_ssh_agent_keys(sshd, tmp_path, monkeypatch):
+    sock = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        env = dict(os.environ, SSH_AUTH_SOCK=str(sock))
+        subprocess.run(["ssh-add", str(sshd.key_path)], env=env, check=True, capture_output=True)
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        with sshd.transport(key_filename=None, use_agent=True, look_for_keys=False) as t:
+            assert t.run("echo agent").stdout == b"agent\n"
+        with pytest.raises(AuthFailed, match="no key or password"):
+            sshd.transport(key_filename=None, use_agent=False, look_for_keys=False).run("true")
+    finally:
+        agent.terminate()
+        agent.wait(5)
