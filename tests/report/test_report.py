@@ -249,3 +249,17 @@ def test_cached_assessment_still_sees_new_artifacts_and_settings(tmp_path):
 
     peak = build_report([tmp_path], Settings(rightsizing={"strategy": "peak"}))
     assert {a.estimate.strategy for h in peak.hosts for a in h.apps} == {"peak"}
+
+
+def test_unknown_format_is_a_usage_error(tmp_path, capsys):
+    write_fleet(tmp_path, 1, plans=True)
+    assert main(["report", str(tmp_path), "--format", "html,pdf"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown report format 'pdf'" in err and "hint: choose from" in err
+    assert not (tmp_path / "report.html").exists()  # nothing half-written
+
+
+def test_bad_option_value_names_the_field(tmp_path, capsys):
+    write_fleet(tmp_path, 1, plans=True)
+    assert main(["report", str(tmp_path), "--node-target-utilization", "1.5"]) == 1
+    assert "node.target_utilization" in capsys.readouterr().err
