@@ -150,6 +150,8 @@ def safe_extract(tar_path: Path, dest: Path, result: AppExtract, roots: Optional
     them, so a link never dangles into a part of the VM we did not copy."""
     root = os.path.realpath(dest)
     allowed = [os.path.join(root, _rel(r)) for r in roots] if roots else [root]
+    # an included path that is itself a symlink: tar_command sends its target along
+    link_roots = {_rel(r) for r in roots} if roots else set()
     try:
         tf = tarfile.open(tar_path, mode="r:")
     except tarfile.TarError as exc:
@@ -175,6 +177,8 @@ def safe_extract(tar_path: Path, dest: Path, result: AppExtract, roots: Optional
                 result.skipped.append(Skipped(name, "would be written outside the context"))
                 continue
             try:
+                if member.issym() and name in link_roots:
+                    allowed.append(_link_target(root, name, member.linkname))
                 _extract_member(tf, member, name, root, target, result, allowed)
             except tarfile.TarError as exc:  # the stream was cut inside this member
                 if os.path.lexists(target) and not os.path.isdir(target):
@@ -209,9 +213,7 @@ def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, roo
         return
     if member.issym():
         link = member.linkname
-        # Absolute links point at VM paths, which the context mirrors under root.
-        vm_target = link if link.startswith("/") else posixpath.join("/" + posixpath.dirname(name), link)
-        resolved = os.path.normpath(os.path.join(root, posixpath.normpath(vm_target).lstrip("/")))
+        resolved = _link_target(root, name, link)
         if not any(_inside(a, resolved) for a in allowed):
             result.skipped.append(Skipped(name, f"symlink to {link} leaves the context"))
             return
@@ -235,6 +237,13 @@ def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, roo
         return
     kind = "device file" if (member.ischr() or member.isblk()) else "fifo" if member.isfifo() else "special file"
     result.skipped.append(Skipped(name, kind))
+
+
+def _link_target(root: str, name: str, link: str) -> str:
+    """Where a symlink member points inside the context (absolute links point
+    at VM paths, which the context mirrors under its root)."""
+    vm_target = link if link.startswith("/") else posixpath.join("/" + posixpath.dirname(name), link)
+    return os.path.normpath(os.path.join(root, posixpath.normpath(vm_target).lstrip("/")))
 
 
 def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[float] = None) -> AppExtract:

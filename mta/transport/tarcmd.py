@@ -65,7 +65,16 @@ def parse_read_files(out: bytes, paths: Sequence[str]) -> dict[str, Optional[byt
 
 
 def tar_command(paths: Sequence[str], exclude: Sequence[str] = ()) -> str:
-    """GNU/busybox tar to stdout; absolute names kept relative to /."""
-    excl = " ".join(f"--exclude={shlex.quote(e)}" for e in exclude)
+    """GNU/busybox tar to stdout; absolute names kept relative to /.
+
+    An included path that is a symlink (``/srv/app/current`` -> ``releases/42``)
+    brings the tree it points to along, so a deploy symlink is not copied empty.
+    """
+    excl = "".join(f" --exclude={shlex.quote(e)}" for e in exclude)
     rel = " ".join(shlex.quote(p.lstrip("/") or ".") for p in paths)
-    return f"tar -C / -cf - {excl} {rel}".replace("  ", " ")
+    return (
+        f"set -- {rel}; "
+        'for p in "$@"; do if [ -L "/$p" ]; then t=$(readlink -f "/$p") && [ -n "$t" ] && '
+        'set -- "$@" "${t#/}"; fi; done; '
+        f'exec tar -C / -cf -{excl} "$@"'
+    )

@@ -221,3 +221,28 @@ def test_discover_detect_plan_extract_pipeline(sshd, services, tmp_path):
     assert not report.failed, report
     ctx = tmp_path / "hosts" / "self" / "apps" / flask_apps[0].name / "context"
     assert (ctx / str(services.app_dir).lstrip("/") / "hello.py").exists()
+
+
+@pytest.mark.sshd
+def test_deploy_symlink_root_brings_its_release(sshd, tmp_path):
+    """Capistrano-style /srv/app/current -> releases/42: the release is copied too."""
+    base = tmp_path / "vm" / "srv" / "shop"
+    (base / "releases" / "42").mkdir(parents=True)
+    (base / "releases" / "41").mkdir(parents=True)
+    (base / "releases" / "42" / "app.py").write_text("v42\n")
+    (base / "releases" / "41" / "app.py").write_text("v41\n")
+    os.symlink("releases/42", base / "current")
+    for p in [tmp_path, tmp_path / "vm", tmp_path / "vm" / "srv", base]:
+        os.chmod(p, 0o755)
+    current = str(base / "current")
+    plan = Plan(host="vm1", apps=[AppPlan(name="shop", stack="flask", code_paths=[current],
+                                          build=Build(base_image="python:3.11-slim"),
+                                          extract=Extract(include=[current]))])
+    with sshd.transport() as t:
+        report = extract_host(t, plan, tmp_path / "h")
+        assert t.round_trips == 1
+    ctx = tmp_path / "h" / "apps" / "shop" / "context"
+    link = ctx / current.lstrip("/")
+    assert link.is_symlink() and (link / "app.py").read_text() == "v42\n"
+    assert not (ctx / str(base / "releases" / "41").lstrip("/")).exists()
+    assert not report.apps[0].skipped
