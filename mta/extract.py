@@ -284,7 +284,7 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
             "excluded_patterns": [{"pattern": p, "reason": why} for p, why in excludes],
             "skipped": [asdict(s) for s in result.skipped],
         }
-        write_atomic(staging / REPORT_NAME, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+        write_atomic(staging / REPORT_NAME, json.dumps(_printable(record), indent=2, ensure_ascii=False) + "\n")
         final = app_dir / "context"
         old = None
         if final.exists() or final.is_symlink():
@@ -294,6 +294,18 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def _printable(value):
+    """Names from the VM may hold bytes that are not UTF-8 (kept by tarfile as
+    surrogates): show them replaced rather than fail the report."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    return value
 
 
 def _tar_line_path(line: str) -> str:

@@ -246,3 +246,19 @@ def test_deploy_symlink_root_brings_its_release(sshd, tmp_path):
     assert link.is_symlink() and (link / "app.py").read_text() == "v42\n"
     assert not (ctx / str(base / "releases" / "41").lstrip("/")).exists()
     assert not report.apps[0].skipped
+
+
+@pytest.mark.sshd
+def test_hostile_file_names(sshd, app_tree, tmp_path):
+    raw = os.fsencode(app_tree)
+    with open(raw + b"/bad\xff name\n$(id).py", "wb") as fh:
+        fh.write(b"ok\n")
+    os.symlink(b"/etc/\xfe\xff", raw + b"/bad-link-\xff")
+    with sshd.transport() as t:
+        report = extract_host(t, _plan(app_tree), tmp_path / "h")
+    assert not report.failed
+    base = os.fsencode(tmp_path / "h" / "apps" / "shop" / "context") + raw
+    assert open(base + b"/bad\xff name\n$(id).py", "rb").read() == b"ok\n"
+    assert not os.path.lexists(base + b"/bad-link-\xff")
+    record = json.loads((tmp_path / "h" / "apps" / "shop" / "context" / REPORT_NAME).read_text())
+    assert any(s["path"].startswith(str(app_tree).lstrip("/") + "/bad-link-") for s in record["skipped"])
