@@ -227,9 +227,7 @@ def run_host(
             stages.generate(facts, plan, staging, answers, base)
             run.check()
             write_marker(staged_host, digest, host=target.name)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure is this host's, never the batch's
             kind, message = _classify(exc, stage, run)
             result.status, result.stage, result.kind, result.message = "failed", stage, kind, message
             staged_host.mkdir(parents=True, exist_ok=True)
