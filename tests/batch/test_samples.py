@@ -64,3 +64,26 @@ def test_live_display_renders_on_a_terminal():
         assert "1 ok, 1 failed, 1 skipped" in d._counts()
     text = buf.getvalue()
     assert "FAILED b at connect: refused" in text and "ok a (2 apps" in text
+
+
+def test_shards_of_samples_merge_in_one_report(tmp_path, capsys):
+    """Two shards into two OUTs, one bad entry; `mta report OUT0 OUT1` sees every host once."""
+    import json
+
+    inv = tmp_path / "inventory.yaml"
+    text = INVENTORY.read_text().replace("discovery: ", f"discovery: {SAMPLES}/")
+    text += "  - name: broken\n    discovery: /nonexistent/discovery.yaml\n"
+    inv.write_text(text)
+    names = [t.name for t in load_inventory(inv).targets]
+    outs = [tmp_path / f"out{k}" for k in range(2)]
+    codes = [main(["batch", str(inv), "-o", str(o), "--shard", f"{k}/2"]) for k, o in enumerate(outs)]
+    from mta.batch import shard_of
+
+    assert codes == [3 if shard_of("broken", 2) == k else 0 for k in range(2)]
+    capsys.readouterr()
+    assert main(["report", *map(str, outs), "--format", "json"]) == 0
+    report = json.loads((outs[0] / "report.json").read_text())
+    text = json.dumps(report)
+    for n in names:
+        assert f'"{n}"' in text
+    assert "broken" in text and "input" in text
