@@ -90,7 +90,7 @@ def fleet():
     inv = work / "hosts"  # Ansible INI
     inv.write_text(f"""{groups}
 [faults]
-slow-probe ansible_host={SLOW} ansible_port={port_of[SLOW]} mta_deadline=4
+slow-probe ansible_host={SLOW} ansible_port={port_of[SLOW]} mta_deadline=8
 killed-probe ansible_host={KILLED} ansible_port={port_of[KILLED]}
 wrong-key ansible_host=127.0.0.2 ansible_port={port_of['127.0.0.2']} ansible_ssh_private_key_file={wrong_key}
 closed-port ansible_host=127.0.0.1 ansible_port={_closed_port()}
