@@ -89,6 +89,9 @@ def compose_data(facts: HostFacts, plan: Plan) -> dict[str, Any]:
             "restart_policy": {"condition": "on-failure"},
         }
         services[app.name] = svc
+    from ..security.hardening import harden_compose
+
+    harden_compose(plan, services)  # read_only root with tmpfs where the image allows it
     data: dict[str, Any] = {"version": "3.8", "services": services}
     if volumes:
         data["volumes"] = volumes

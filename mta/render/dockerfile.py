@@ -106,7 +106,7 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
 
 
 def dockerignore_lines(app: AppPlan) -> list[str]:
-    lines = ["context/README.md"]
+    lines = ["context/README.md", "context/.mta-extract.json"]
     for pat in app.extract.exclude:
         if pat.startswith("**/"):
             lines.append("context/" + pat)  # our own patterns, not discovered text

@@ -202,6 +202,12 @@ def render_k8s(facts: HostFacts, plan: Plan) -> dict[str, str]:
     ing = _ingress(plan)
     if ing:
         objs[f"{ing['metadata']['name']}-ingress.yaml"] = ing
+    from ..security.hardening import harden_k8s
+    from ..security.netpol import network_policies
+
+    if plan.targets.security:
+        objs.update(network_policies(facts, plan))
+    harden_k8s(plan, objs)  # read-only root, runAsGroup, no SA token, checkov reasons
     files = {f"k8s/{name}": render("k8s/object.yaml.j2", host=plan.host, body=dump_yaml(obj))
              for name, obj in objs.items()}
     kust = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
