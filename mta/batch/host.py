@@ -209,7 +209,11 @@ def run_host(
 
             step("plan")
             apps = stages.detect(facts)
-            answers = dict(stages.answers(facts, apps, dict(target.answers)))
+            try:
+                answers = dict(stages.answers(facts, apps, dict(target.answers)))
+            except InputError as exc:
+                # name the inventory entry the answers came from
+                raise InputError(f"{target.source}: {exc.message}", hint=exc.hint) from None
             base = str(target.answers.get("base") or target.base)
             answers["base"] = base
             if target.plan:

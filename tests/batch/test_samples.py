@@ -87,3 +87,17 @@ def test_shards_of_samples_merge_in_one_report(tmp_path, capsys):
     for n in names:
         assert f'"{n}"' in text
     assert "broken" in text and "input" in text
+
+
+def test_bad_answer_value_fails_that_host_with_inventory_line(tmp_path, capsys):
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(
+        "hosts:\n"
+        f"  - name: good\n    discovery: {SAMPLES}/centos7-tomcat/discovery.yaml\n"
+        f"  - name: bad\n    discovery: {SAMPLES}/centos7-tomcat/discovery.yaml\n"
+        "    answers: {apps.tomcat.replicas: many}\n"
+    )
+    assert main(["batch", str(inv), "-o", str(tmp_path / "out")]) == 3
+    err = yaml.safe_load((tmp_path / "out" / "hosts" / "bad" / "error.yaml").read_text())
+    assert err["stage"] == "plan" and err["kind"] == "input"
+    assert err["message"].startswith(f"{inv}:4: ") and "apps.tomcat.replicas" in err["message"]
