@@ -50,6 +50,12 @@ class _Unusual(Exception):
 
 
 def _resolve(value: str) -> Any:
+    # Plain decimal numbers are most of a discovery file; PyYAML's resolvers
+    # would give the same int or float after trying several patterns.
+    if _SIMPLE_INT.match(value):
+        return int(value)
+    if _SIMPLE_FLOAT.match(value):
+        return float(value)
     for tag, regexp in _RESOLVERS.get(value[:1] if value else "", _NONE) + _WILDCARD:
         if regexp.match(value):
             construct = _CONSTRUCT.get(tag)
