@@ -170,7 +170,9 @@ def _replicas_and_strategy(app: App, default: str) -> tuple[int, str]:
     if hasattr(app, "replicas"):
         replicas = app.replicas
     resources = getattr(app, "resources", None)
-    if resources is not None and resources.strategy in STRATEGIES:
+    # Only p95 and peak in a plan are a choice: the planner writes "as-is"
+    # by default, meaning "as seen at discovery", not "the VM's size".
+    if resources is not None and resources.strategy in ("p95", "peak"):
         strategy = resources.strategy
     return (replicas if include else 0), strategy
 
@@ -181,7 +183,7 @@ def estimate_host(
     """Requests for every app of one host, plus the guest-OS overhead they leave behind.
 
     ``apps`` may be detector ``App`` or plan ``AppPlan`` objects; a plan's
-    ``replicas``, ``include`` and a non-default ``resources.strategy`` are honoured.
+    ``replicas``, ``include`` and a ``resources.strategy`` of p95 or peak are honoured.
     """
     s = settings or RightsizingSettings()
     vcpu = facts.hardware.cpu_count

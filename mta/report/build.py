@@ -281,7 +281,9 @@ def _method(s: Settings, formula: str) -> list[Method]:
         Method(topic="CPU request", text=f"Strategy {r.strategy}: p95 = the {r.cpu_percentile:g}th percentile of the "
                f"app's CPU use in cores x comfort factor {r.cpu_comfort:g}; peak = the maximum x {r.cpu_comfort:g}; "
                f"as-is = the VM's configured vCPU x the app's share. Floor {r.cpu_floor_millicores}m; "
-               f"{r.no_data_cpu_millicores}m when nothing was measured. A plan's per-app resources strategy overrides."),
+               f"{r.no_data_cpu_millicores}m when nothing was measured. A plan's per-app resources strategy p95 or "
+               "peak overrides (the planner's own default, as-is, means 'as seen at discovery' and is not taken as "
+               "a request for the VM's size)."),
         Method(topic="Memory request and limit", text=f"Peak RSS of the app's processes x {r.memory_factor:g}, rounded "
                f"up to a MiB, floor {r.memory_floor_mib} MiB ({r.no_data_memory_mib} MiB with no data). The VM's "
                "'used' memory is never taken as an app's size: page cache is not demand."),

@@ -176,13 +176,14 @@ def test_strategies_p95_peak_and_as_is():
 
 def test_plan_strategy_replicas_and_include_are_honoured():
     facts = host([proc(10, cpu=50.0, rss=100 * MIB), proc(20, cpu=50.0, rss=100 * MIB)])
-    a = AppPlan(name="a", stack="flask", pids=[10], replicas=3, resources=Resources(strategy="as-is"))
-    b = AppPlan(name="b", stack="flask", pids=[20], include=False)
-    est = estimate_host(facts, [a, b])
+    a = AppPlan(name="a", stack="flask", pids=[10], replicas=3, resources=Resources(strategy="peak"))
+    b = AppPlan(name="b", stack="flask", pids=[20], include=False, resources=Resources(strategy="as-is"))
+    est = estimate_host(facts, [a, b], RightsizingSettings(strategy="p95"))
     ea, eb = est.apps
-    assert ea.replicas == 3 and ea.strategy == "as-is" and ea.cpu_millicores == 2000
-    assert eb.replicas == 0
-    assert est.requested_cpu_millicores == 6000 and est.requested_memory_bytes == 3 * ea.memory_bytes
+    assert ea.replicas == 3 and ea.strategy == "peak" and ea.cpu_millicores == 600
+    # the planner's default "as-is" is not a request for the VM's size
+    assert eb.replicas == 0 and eb.strategy == "p95"
+    assert est.requested_cpu_millicores == 1800 and est.requested_memory_bytes == 3 * ea.memory_bytes
 
 
 def test_descendants_belong_to_the_app_and_pids_count_once():

@@ -61,3 +61,30 @@ def test_samples_via_flat_directory(tmp_path):
     md = (tmp_path / "report.md").read_text()
     assert md.count("\n### ") == len(snaps)
     assert "## How this was computed" in md
+
+
+def test_report_links_generated_artifacts(tmp_path):
+    """The demo flow: samples -> generate -> report, artifacts linked relatively."""
+    try:
+        from mta.pipeline import generate_host, load_discovery
+    except ImportError:
+        pytest.skip("pipeline not available")
+    snaps = sorted(SAMPLES.glob("*/discovery.yaml"))
+    if not snaps:
+        pytest.skip("no bundled samples yet")
+    for snap in snaps:
+        generate_host(load_discovery(snap), None, tmp_path)
+    assert main(["report", str(tmp_path), "--format", "html,json"]) == 0
+    report = Report.model_validate_json((tmp_path / "report.json").read_text())
+    assert all(h.apps_source == "plan" for h in report.hosts)
+    html = (tmp_path / "report.html").read_text()
+    for h in report.hosts:
+        labels = {a.label for a in h.artifacts}
+        assert {"discovery.yaml", "plan.yaml"} <= labels
+        for a in h.artifacts:
+            assert (tmp_path / a.href).is_file(), a.href  # relative to the report, and real
+            assert f'href="{a.href}"' in html
+        if h.apps:
+            assert any(label.endswith("Dockerfile") for label in labels) or "compose.yaml" in labels
+    # the planner's default strategy does not turn the estimate into VM sizes
+    assert report.savings.after.monthly_cost < report.savings.before.monthly_cost
