@@ -189,3 +189,32 @@ def test_missing_secret_file_blocks_only_its_service(tmp_path):
     cache = next(s for s in report.hosts[0].services if s.name == "cache")
     assert "secret file ./secrets/web/files/app.ini missing" in web.error
     assert cache.ok and not report.ok
+
+
+class LeakyRunner(FakeRunner):
+    """A web container that exits and prints its secret in the logs."""
+
+    def run(self, argv, *, timeout=None):
+        argv = list(argv)
+        if argv[1] == "inspect" and "{{.State.Status}}" in " ".join(argv) and argv[-1].endswith("-web"):
+            self.calls.append(argv)
+            return CommandResult(0, b"exited 1", b"")
+        if argv[1] == "logs":
+            self.calls.append(argv)
+            return CommandResult(0, b"starting with token tok-0123456789\n", b"")
+        return super().run(argv, timeout=timeout)
+
+
+def test_secret_values_are_masked_and_images_removed_on_request(tmp_path):
+    d = tmp_path / "h"
+    shutil.copytree(HANDMADE, d)
+    (d / "secrets").mkdir()
+    (d / "secrets" / "web-token").write_text("tok-0123456789\n")
+    runner = LeakyRunner()
+    report = verify_dirs(d, Engine("podman", "runc"), runner=runner, timeout=5, rm_images=True)
+    text = report.model_dump_json()
+    web = next(s for s in report.hosts[0].services if s.name == "web")
+    assert "exited" in web.error and "******" in " ".join(web.log_tail)
+    assert "tok-0123456789" not in text
+    removed = [c[-1] for c in runner.calls if c[1] == "rmi"]
+    assert sorted(removed) == ["localhost/mta-test/handmade-cache:1", "localhost/mta-test/handmade-web:1"]
