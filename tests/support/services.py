@@ -131,9 +131,22 @@ def _stop(pid: int, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
 
 
 def _gunicorn() -> list[str]:
-    """The gunicorn script itself (process name "gunicorn", as on a VM), else -m."""
-    script = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    return [script] if os.access(script, os.X_OK) else [sys.executable, "-m", "gunicorn"]
+    """The gunicorn script itself (process name "gunicorn", as on a VM): the
+    test interpreter's when it has gunicorn and flask, else Debian's
+    (apt-get install gunicorn python3-flask). Empty when neither is there."""
+    try:
+        import flask  # noqa: F401
+        import gunicorn  # noqa: F401
+
+        script = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        return [script] if os.access(script, os.X_OK) else [sys.executable, "-m", "gunicorn"]
+    except ImportError:
+        pass
+    if os.access("/usr/bin/gunicorn", os.X_OK) and subprocess.run(
+        ["/usr/bin/python3", "-c", "import flask"], capture_output=True
+    ).returncode == 0:
+        return ["/usr/bin/gunicorn"]
+    return []
 
 
 def _pg_bin() -> str:
@@ -248,11 +261,9 @@ def services():
     for exe in ("/usr/sbin/nginx", "/usr/bin/redis-server"):
         if not os.path.exists(exe):
             unavailable(f"{exe} is not installed")
-    try:
-        import flask  # noqa: F401
-        import gunicorn  # noqa: F401
-    except ImportError:
-        unavailable("gunicorn and flask are needed (pip install gunicorn flask)")
+    if not _gunicorn():
+        unavailable("gunicorn and flask are needed (pip install gunicorn flask, or apt-get install "
+                    "gunicorn python3-flask)")
     root = Path(tempfile.mkdtemp(prefix="mta-services-"))
     try:
         svc, stops = start_services(root)
