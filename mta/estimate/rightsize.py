@@ -155,6 +155,10 @@ def _confidence(
     return "low", "a single process sample, no history"
 
 
+def _procs(n: int) -> str:
+    return f"{n} process" + ("" if n == 1 else "es")
+
+
 def _dur(seconds: float) -> str:
     if seconds >= 86400:
         return f"{seconds / 86400:.1f} days"
@@ -222,8 +226,10 @@ def estimate_host(
     )
     if has_history:
         host.notes.append(
-            f"VM-level history ({facts.utilization.source}, {len(samples)} samples) is apportioned "
-            "to apps by their share of CPU and RSS in the process sample."
+            f"VM-level {'history' if facts.utilization.source == 'sysstat' else 'live samples'} "
+            f"({facts.utilization.source}, {len(samples)} samples over {_dur(history)}) apportioned "
+            "to apps by their share of CPU in the process sample"
+            + ("; memory peaks scaled by the VM's demand peak." if mem_history else ".")
         )
     for app, usage in zip(apps, usages):
         host.apps.append(_estimate_app(facts, app, usage, usages, s, total_cpu, total_rss, vm_cores, mem_history, confidence))
@@ -267,7 +273,7 @@ def _estimate_app(
         source = f"{len(vm_cores)} VM samples x {share_text}"
     elif found and any_cpu:
         series = [usage.cpu_cores]
-        source = f"one process sample: {usage.cpu_cores:.3f} cores over {len(usage.pids)} processes"
+        source = f"one process sample: {usage.cpu_cores:.3f} cores over {_procs(len(usage.pids))}"
     else:
         series = []
         source = ""
@@ -297,7 +303,7 @@ def _estimate_app(
     # (the app's share of demand then, applied to the peak): kernel memory
     # and page cache never count as the app's.
     peak = usage.rss
-    mem_source = f"RSS {fmt_mi(usage.rss)} of {len(usage.pids)} processes in the sample"
+    mem_source = f"RSS {fmt_mi(usage.rss)} of {_procs(len(usage.pids))} in the sample"
     if mem_history and found and usage.rss:
         now, top = mem_history
         scaled = int(usage.rss * top / now)
