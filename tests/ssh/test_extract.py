@@ -262,3 +262,41 @@ def test_hostile_file_names(sshd, app_tree, tmp_path):
     assert not os.path.lexists(base + b"/bad-link-\xff")
     record = json.loads((tmp_path / "h" / "apps" / "shop" / "context" / REPORT_NAME).read_text())
     assert any(s["path"].startswith(str(app_tree).lstrip("/") + "/bad-link-") for s in record["skipped"])
+
+
+@pytest.mark.sshd
+def test_connection_cut_mid_copy_keeps_the_old_context(sshd_factory, app_tree, tmp_path):
+    import threading
+    import time
+
+    from mta.transport import ConnectionLost
+
+    server = sshd_factory(hosts=["127.0.0.1"])
+    host_dir = tmp_path / "h"
+    with server.transport() as t:
+        extract_host(t, _plan(app_tree), host_dir)  # a good first copy
+    ctx = host_dir / "apps" / "shop" / "context"
+    before = sorted(str(p.relative_to(ctx)) for p in ctx.rglob("*"))
+    big = app_tree / "static" / "big.bin"
+    with open(big, "wb") as fh:
+        for _ in range(64):
+            fh.write(os.urandom(1 << 20))
+
+    def cut() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if list(host_dir.glob("apps/shop/.context-*/stream.tar")):
+                time.sleep(0.2)
+                for pid in server.children():
+                    os.kill(pid, 9)
+                return
+            time.sleep(0.02)
+
+    th = threading.Thread(target=cut)
+    th.start()
+    with server.transport() as t:
+        with pytest.raises(ConnectionLost):
+            extract_host(t, _plan(app_tree, max_bytes=1 << 30), host_dir)
+    th.join()
+    assert sorted(str(p.relative_to(ctx)) for p in ctx.rglob("*")) == before
+    assert list(host_dir.glob("apps/shop/.context-*")) == []
