@@ -1,11 +1,12 @@
 """Fixtures of the SSH suite: non-root users with awkward sudo rules.
 
-``sudo_users`` creates (as root, for the session) two local users that the
+``sudo_users`` creates (as root, for the session) three local users that the
 test key may log in as through the ``sshd`` fixture:
 
 - ``mtapw``: ``sudo`` requires a password (``mtapw ALL=(ALL) ALL``); its login
   password is ``MTAPW_PASSWORD`` (for password-authentication tests);
-- ``mtatty``: ``Defaults:mtatty requiretty`` with a NOPASSWD rule.
+- ``mtatty``: ``Defaults:mtatty requiretty`` with a NOPASSWD rule;
+- ``mtaok``: a plain NOPASSWD rule (sudo works).
 
 Both, and their sudoers drop-in, are removed at the end.
 """
@@ -23,7 +24,7 @@ import pytest
 from tests.support.sshd import unavailable
 
 SUDOERS = Path("/etc/sudoers.d/mta-test-users")
-USERS = ("mtapw", "mtatty")
+USERS = ("mtapw", "mtatty", "mtaok")
 #: mtapw's login password, for the password-authentication tests
 MTAPW_PASSWORD = "mta-test-pw"
 
@@ -49,6 +50,7 @@ def sudo_users():
         "mtapw ALL=(ALL) ALL\n"
         "Defaults:mtatty requiretty\n"
         "mtatty ALL=(ALL) NOPASSWD: ALL\n"
+        "mtaok ALL=(ALL) NOPASSWD: ALL\n"
     )
     os.chmod(SUDOERS, 0o440)
     check = subprocess.run(["visudo", "-c", "-f", str(SUDOERS)], capture_output=True, text=True)

@@ -182,3 +182,14 @@ def test_ssh_config_alias_with_proxyjump(capsys, tmp_path, sshd, monkeypatch):
     facts = load_model(out / "hosts" / "legacy-app" / "discovery.yaml", HostFacts)
     assert facts.host == "legacy-app" and facts.address == sshd.hosts[5]
     assert "legacy-app" in stdout
+
+
+def test_sudo_that_works_gives_a_privileged_discovery(capsys, tmp_path, sshd, sudo_users, monkeypatch):
+    monkeypatch.setenv("MTA_KNOWN_HOSTS", str(sshd.known_hosts))
+    out = tmp_path / "out"
+    rc, _, err = run_cli(capsys, "discover", sshd.target(6, user="mtaok"), *sshd.cli_args(), "--sudo",
+                         "-o", str(out), "--sample-seconds", "0")
+    assert rc == 0, err
+    facts = load_model(out / "hosts" / sshd.hosts[6] / "discovery.yaml", HostFacts)
+    assert facts.privileged and not [e for e in facts.errors if e.section == "sudo"]
+    assert any(p.user == "root" and p.exe for p in facts.processes)  # root's /proc links are readable

@@ -382,3 +382,15 @@ def test_ssh_agent_keys(sshd, tmp_path, monkeypatch):
     finally:
         agent.terminate()
         agent.wait(5)
+
+
+def test_sudo_nopasswd_reads_root_only_files(sshd, sudo_users):
+    with sshd.transport(user="mtaok") as t:
+        assert t.run("id -u").stdout != b"0\n"
+        assert t.run("id -u", sudo=True).stdout == b"0\n"
+        assert t.read_files(["/etc/shadow"], sudo=False)["/etc/shadow"] is None
+        t.sudo = True
+        assert t.read_files(["/etc/shadow"])["/etc/shadow"].startswith(b"root:")
+        buf = io.BytesIO()
+        res = t.tar_paths(["/etc/shadow"], buf)
+        assert res.bytes_written > 0 and not res.skipped
