@@ -232,6 +232,9 @@ class SSHTransport:
 
     def _open_jump_channel(self):
         ep = self.endpoint
+        if self._jump is not None:  # a retry: the old tunnel is of no use
+            self._jump.close()
+            self._jump = None
         first, _, rest = self.jump.partition(",")
         bastion = SSHTransport(
             first,
