@@ -25,9 +25,10 @@ def render_host(facts: HostFacts, plan: Plan) -> dict[str, str]:
             files.update(render_compose(facts, plan))
         if plan.targets.kubernetes:
             files.update(render_k8s(facts, plan))
-    from ..security import render_security
+    if kept:
+        from ..security import render_security
 
-    files.update(render_security(facts, plan))  # falco, CI snippet, sbom.cdx.json
+        files.update(render_security(facts, plan))  # falco, CI snippet, sbom.cdx.json
     files["README.md"] = render_runbook(facts, plan)
     return files
 
