@@ -21,8 +21,8 @@ def render_security(facts: HostFacts, plan: Plan) -> dict[str, str]:
     files: dict[str, str] = {}
     if plan.targets.sbom:
         files["sbom.cdx.json"] = render_sbom(facts)
-    if plan.targets.security:
-        kept = [a for a in plan.apps if a.include]
+    kept = [a for a in plan.apps if a.include]
+    if plan.targets.security and kept:
         files["security/falco-rules.yaml"] = render_falco(facts, plan)
         if any(a.build is not None for a in kept):
             files["security/ci/github-actions.yml"] = render_ci(plan, f"hosts/{host_dirname(plan.host)}")

@@ -92,7 +92,9 @@ _REASONS = {
     "CKV_K8S_35": "the app reads these secrets from environment variables, as it did on the VM",
     "CKV_K8S_43": "images are pinned by tag; add digests with a lock file (mta generate --lock FILE)",
     "CKV_K8S_40": "the official image runs as its own uid (999), owner of its data files",
-    "CKV_K8S_22": "",  # reason per app, from write_plan
+    "CKV_K8S_22": "",  # reasons per app: write_plan, the plan's probe decision
+    "CKV_K8S_8": "",
+    "CKV_K8S_9": "",
 }
 
 
@@ -148,6 +150,12 @@ def harden_k8s(plan: Plan, objs: dict[str, dict[str, Any]]) -> None:
                 skip.append("CKV_K8S_43")
             if app.run_as_user < 10000:
                 skip.append("CKV_K8S_40")
+            if not any(c.get("readinessProbe") for c in containers) and obj.get("kind") != "CronJob":
+                skip.append("CKV_K8S_9")
+                reasons["CKV_K8S_9"] = f"no probe: {app.readiness.reason or 'nothing to probe was observed'}"
+            if not any(c.get("livenessProbe") for c in containers) and obj.get("kind") != "CronJob":
+                skip.append("CKV_K8S_8")
+                reasons["CKV_K8S_8"] = f"no probe: {app.liveness.reason or app.readiness.reason or 'nothing to probe was observed'}"
             if not wp.read_only:
                 skip.append("CKV_K8S_22")
                 reasons["CKV_K8S_22"] = f"the root filesystem stays writable: {wp.reason}"
