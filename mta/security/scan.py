@@ -1,0 +1,105 @@
+"""``mta scan``: CVE findings for each host's SBOM -> OUT/hosts/<host>/vulnerabilities.json.
+
+Scanners, in order: an OSV export given with ``--osv`` (offline, no tool
+needed), else grype, else trivy when on PATH. The file always has the same
+shape whatever made it, so the report reads one format:
+
+    {"host", "scanner", "source", "findings": [{id, aliases, package, installed,
+     fixed, ecosystem, severity, summary}], "counts": {severity: n}}
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any, Optional
+
+from ..errors import MtaError
+from ..io import write_atomic
+from ..model import HostFacts
+from .osv import load_osv, match
+
+INSTALL_HINT = ("install grype (curl -sSfL https://raw.githubusercontent.com/anchore/grype/main/install.sh "
+                "| sh -s -- -b /usr/local/bin) or trivy (https://trivy.dev), or pass --osv FILE with an "
+                "OSV export (https://osv-vulnerabilities.storage.googleapis.com/<Ecosystem>/all.zip, unzipped)")
+
+
+class ScannerMissing(MtaError):
+    pass
+
+
+def find_scanner(prefer: str = "auto") -> str:
+    """'grype' or 'trivy' (whichever is on PATH), or raise ScannerMissing with how to install."""
+    order = ["grype", "trivy"] if prefer == "auto" else [prefer]
+    for name in order:
+        if shutil.which(name):
+            return name
+    raise ScannerMissing("no vulnerability scanner found (grype or trivy) and no --osv export given",
+                         hint=INSTALL_HINT)
+
+
+def _grype(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for m in doc.get("matches") or []:
+        v, a = m.get("vulnerability") or {}, m.get("artifact") or {}
+        fix = (v.get("fix") or {}).get("versions") or []
+        out.append({"id": v.get("id", ""), "aliases": [r.get("id", "") for r in m.get("relatedVulnerabilities") or []],
+                    "package": a.get("name", ""), "installed": a.get("version", ""), "fixed": ", ".join(fix),
+                    "ecosystem": a.get("type", ""), "severity": v.get("severity", ""),
+                    "summary": str(v.get("description") or "")[:300]})
+    return out
+
+
+def _trivy(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for res in doc.get("Results") or []:
+        for v in res.get("Vulnerabilities") or []:
+            out.append({"id": v.get("VulnerabilityID", ""), "aliases": [], "package": v.get("PkgName", ""),
+                        "installed": v.get("InstalledVersion", ""), "fixed": v.get("FixedVersion", ""),
+                        "ecosystem": res.get("Type", ""), "severity": v.get("Severity", ""),
+                        "summary": str(v.get("Title") or v.get("Description") or "")[:300]})
+    return out
+
+
+def run_scanner(name: str, sbom: Path, timeout: float = 600.0) -> list[dict[str, Any]]:
+    """Run grype/trivy on one SBOM (through the local transport) and normalise its JSON."""
+    from ..transport.local import LocalTransport
+
+    cmd = ([name, f"sbom:{sbom}", "-o", "json", "-q"] if name == "grype"
+           else [name, "-q", "sbom", "--format", "json", str(sbom)])
+    res = LocalTransport().run(cmd, timeout=timeout)
+    if res.exit_status != 0:
+        raise MtaError(f"{name} failed on {sbom}: {res.stderr.decode(errors='replace').strip()[:300]}",
+                       hint=f"run it by hand: {' '.join(cmd)}")
+    try:
+        doc = json.loads(res.stdout)
+    except json.JSONDecodeError:
+        raise MtaError(f"{name} printed no JSON for {sbom}", hint=f"run it by hand: {' '.join(cmd)}") from None
+    return _grype(doc) if name == "grype" else _trivy(doc)
+
+
+def result(host: str, scanner: str, source: str, findings: list[dict[str, Any]]) -> dict[str, Any]:
+    counts = Counter((f.get("severity") or "unknown").lower() for f in findings)
+    return {"host": host, "scanner": scanner, "source": source, "findings": findings,
+            "counts": dict(sorted(counts.items()))}
+
+
+def scan_host(host_dir: Path, facts: HostFacts, *, osv_records: Optional[list[dict[str, Any]]] = None,
+              osv_source: str = "", scanner: str = "") -> dict[str, Any]:
+    """Scan one host and write its vulnerabilities.json; returns the result."""
+    if osv_records is not None:
+        res = result(facts.host, "osv", osv_source, match(facts, osv_records))
+    else:
+        sbom = host_dir / "sbom.cdx.json"
+        if not sbom.is_file():
+            from .sbom import render_sbom
+
+            write_atomic(sbom, render_sbom(facts))
+        res = result(facts.host, scanner, str(sbom.name), run_scanner(scanner, sbom))
+    write_atomic(host_dir / "vulnerabilities.json", json.dumps(res, indent=2, ensure_ascii=False) + "\n")
+    return res
+
+
+__all__ = ["INSTALL_HINT", "ScannerMissing", "find_scanner", "load_osv", "scan_host"]
