@@ -21,7 +21,6 @@ from ..model import App, HostFacts, Process
 from ..model.estimate import AppEstimate, Confidence, HostEstimate, RightsizingSettings
 from .units import MIB, ceil_mib, fmt_m, fmt_mi
 
-
 #: Shorter VM memory series (a live sample) carry no peak worth scaling by.
 MIN_MEMORY_HISTORY_SECONDS = 3600
 

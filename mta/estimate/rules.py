@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from ..model import App, HostFacts
-from ..model.estimate import FitScore, Finding, Rule, RulesFile, Severity
+from ..model.estimate import Finding, FitScore, Rule, RulesFile, Severity
 from .rightsize import process_names
 
 SCORE_OF_SEVERITY: dict[str, FitScore] = {

@@ -7,8 +7,8 @@ import multiprocessing as mp
 import os
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -33,7 +33,6 @@ from .collect import (
     scan,
     write_cache,
 )
-
 
 #: Below this many hosts a process pool costs more than it saves.
 PARALLEL_MIN_HOSTS = 64

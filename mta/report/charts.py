@@ -18,7 +18,7 @@ FIT_COLOURS = {
     "Not recommended": "#cf222e",
     "Insufficient data": "#8c959f",
 }
-BEFORE, AFTER = "#8c959f", "#0969da"
+BEFORE, AFTER, MEMORY = "#8c959f", "#0969da", "#bf8700"
 
 
 def _svg(width: int, height: int, body: list[str], label: str) -> Markup:
@@ -91,14 +91,14 @@ def distribution(counts: dict[str, int], label: str, colours: dict[str, str] = F
 def node_fill(nodes: Sequence[tuple[int, float, float]], label: str, limit: int = 80) -> Markup:
     """Per node, CPU and memory fill as a share of usable capacity (0..1)."""
     shown = list(nodes)[:limit]
-    width, height, base, col = 640, 150, 120, 2
+    width, height, base = 640, 150, 120
     body = [
         f'<line x1="30" y1="{base}" x2="{width}" y2="{base}" stroke="#d0d7de"/>',
         f'<line x1="30" y1="20" x2="{width}" y2="20" stroke="#d0d7de" stroke-dasharray="4 3"/>',
         _text(26, 24, "100%", anchor="end", size=10),
         _text(26, base, "0", anchor="end", size=10),
         f'<rect x="40" y="130" width="10" height="10" fill="{AFTER}"/>', _text(54, 139, "CPU", size=11),
-        f'<rect x="100" y="130" width="10" height="10" fill="#bf8700"/>', _text(114, 139, "memory", size=11),
+        f'<rect x="100" y="130" width="10" height="10" fill="{MEMORY}"/>', _text(114, 139, "memory", size=11),
     ]
     if len(nodes) > limit:
         body.append(_text(width, 139, f"first {limit} of {len(nodes)} nodes", anchor="end", size=11))
@@ -106,7 +106,7 @@ def node_fill(nodes: Sequence[tuple[int, float, float]], label: str, limit: int 
     col = max(1.0, min(14.0, step / 2 - 1))
     for k, (index, cpu, mem) in enumerate(shown):
         x = 40 + k * step
-        for j, (value, colour) in enumerate(((cpu, AFTER), (mem, "#bf8700"))):
+        for j, (value, colour) in enumerate(((cpu, AFTER), (mem, MEMORY))):
             h = (base - 20) * max(0.0, min(1.0, value))
             body.append(f'<rect x="{x + j * (col + 1):.1f}" y="{base - h:.1f}" width="{col:.1f}" height="{h:.1f}" '
                         f'fill="{colour}"><title>node {index}: {"CPU" if j == 0 else "memory"} {value:.0%}</title></rect>')

@@ -27,8 +27,6 @@ from ..model import App, HostFacts, Plan
 from ..model.report import HostError
 from . import fastyaml
 
-
-
 _APPS = TypeAdapter(list[App])
 
 

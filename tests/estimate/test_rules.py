@@ -7,7 +7,7 @@ import pytest
 from mta.errors import InputError
 from mta.estimate import RULES, evaluate_rules, fit_score, list_rules
 from mta.estimate.settings import load_rules
-from mta.model import App, CronJob, FileContent, HostFacts, Mount, Package, Process, ProbeError, Socket
+from mta.model import App, CronJob, FileContent, HostFacts, Mount, Package, ProbeError, Process, Socket
 from mta.model.estimate import Finding, RuleOverride, RulesFile
 from mta.model.plan import EnvVar, PortSpec
 

@@ -17,8 +17,6 @@ from mta.model.report import Report
 from mta.report import build_report
 from mta.report.synthetic import write_fleet
 
-from .conftest import HOSTILE
-
 
 @pytest.fixture(scope="module")
 def reported(fleet) -> Path:
