@@ -36,12 +36,14 @@ HOSTILE_ENV = {
 }
 
 #: Paths that change on their own, whatever discovery does: not part of the proof.
-CHANGES_ON_ITS_OWN = re.compile(r"^/etc/(mtab|adjtime|ld\.so\.cache|resolv\.conf|hostname|hosts)$")
+#: (podman keeps its network state under /etc/containers/networks.)
+CHANGES_ON_ITS_OWN = re.compile(r"^/etc/(mtab|adjtime|ld\.so\.cache|resolv\.conf|hostname|hosts|containers/networks/.*)$")
 #: /tmp entries made by test tooling running alongside (pytest, python tempfile).
 TMP_NOISE = re.compile(r"^(pytest-of-.*|tmp[a-z0-9_]{8}|mta-(sshd|services|bench)-.*|bash_.*|\.X.*)$")
-#: Outside CI other work shares /tmp; there only names a probe would make count
-#: (mktemp's tmp.XXXXXXXXXX, anything mta-ish). In CI every new entry counts.
-PROBE_LIKE = re.compile(r"^(tmp\..*|.*mta.*|.*probe.*)$", re.I)
+#: Outside CI other suites share /tmp (and make mta-* dirs); there only names a
+#: probe would make count (mktemp's tmp.XXXXXXXXXX, probe files, the injection
+#: marker). In CI the suites run one after another and every new entry counts.
+PROBE_LIKE = re.compile(r"^(tmp\..*|.*probe.*|.*pwned.*)$", re.I)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
