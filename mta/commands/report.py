@@ -24,7 +24,8 @@ def _settings_options(fn):
 @click.option("--format", "formats", default="html,md,csv,json", show_default=True,
               help="Comma-separated formats: " + ", ".join(FORMATTERS) + ".")
 @click.option("--settings", "settings_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML settings file (rightsizing, node, price); options override it.")
+              help="YAML settings file (rightsizing, node, price); options override it. "
+                   "Example: templates/report/settings.example.yaml.")
 @click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML rules file: switch rules off or change severities (see `mta rules`).")
 @_settings_options

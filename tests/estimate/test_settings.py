@@ -44,3 +44,10 @@ def test_bad_values_name_the_file_and_field(tmp_path):
         load_settings(f)
     with pytest.raises(InputError, match="command-line options: field 'rightsizing.cpu_comfort'"):
         load_settings(None, {"cpu_comfort": 0.5})
+
+
+def test_the_example_settings_file_is_the_defaults():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "templates" / "report" / "settings.example.yaml"
+    assert load_settings(example) == Settings()
