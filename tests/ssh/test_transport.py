@@ -394,3 +394,18 @@ def test_sudo_nopasswd_reads_root_only_files(sshd, sudo_users):
         buf = io.BytesIO()
         res = t.tar_paths(["/etc/shadow"], buf)
         assert res.bytes_written > 0 and not res.skipped
+
+
+def test_default_known_hosts_files(sshd, isolated_home, monkeypatch):
+    """~/.ssh/known_hosts and mta's own file are read by default; new keys go to mta's."""
+    monkeypatch.delenv("MTA_KNOWN_HOSTS")
+    mta_file = isolated_home / ".config" / "mta" / "known_hosts"
+    with sshd.transport(known_hosts=None, accept_new_host_key=True) as t:
+        assert t.run("true").ok
+    assert f"[{sshd.host}]:{sshd.port}" in mta_file.read_text()
+    mta_file.unlink()
+    (isolated_home / ".ssh").mkdir()
+    (isolated_home / ".ssh" / "known_hosts").write_text(sshd.known_hosts.read_text())
+    with sshd.transport(known_hosts=None) as t:
+        assert t.run("true").ok
+    assert not mta_file.exists()
