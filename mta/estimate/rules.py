@@ -339,17 +339,36 @@ def _ips(ctx: Context, app: App, i: int) -> list[str]:
 
 @rule(
     "privileged",
-    "Privileged ports or root",
+    "Privileged ports, root or capabilities",
     "app",
     "low",
-    "The app binds ports below 1024 or runs as root. In a container it can listen on a high port "
-    "behind a Service, and run as an unprivileged uid; check files it owns.",
+    "The app binds ports below 1024, runs as root or is granted Linux capabilities by its unit. In a "
+    "container it can listen on a high port behind a Service and run as an unprivileged uid; any "
+    "capability it really needs must be added to the pod's securityContext explicitly.",
 )
 def _privileged(ctx: Context, app: App, i: int) -> list[str]:
     ev = [f"listens on {p.protocol}/{p.port}" for p in app.ports if p.port < 1024]
     if app.user in {"root", "0"}:
         ev.append("runs as root")
+    ev += _unit_capabilities(ctx.facts, app.service)
     return ev
+
+
+_CAPS = re.compile(r"^\s*(AmbientCapabilities|CapabilityBoundingSet)\s*=\s*(\S.*)$", re.M)
+
+
+def _unit_capabilities(facts: HostFacts, service: str) -> list[str]:
+    """Capabilities a systemd unit grants, when its file was fetched."""
+    if not service:
+        return []
+    names = {service, service + ".service", service.removesuffix(".service")}
+    for svc in facts.services:
+        if svc.name in names and svc.unit_path:
+            unit = facts.file(svc.unit_path)
+            if unit is not None:
+                return [f"{svc.unit_path}: {m.group(1)}={m.group(2).strip()}" for m in _CAPS.finditer(unit.content)
+                        if m.group(2).strip() not in ("", "~")]
+    return []
 
 
 #: runtime -> (predicate on (major, minor), why).

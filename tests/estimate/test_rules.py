@@ -154,6 +154,16 @@ def test_rules_file_is_validated(tmp_path):
         load_rules(typo)
 
 
+def test_capabilities_granted_by_the_unit_are_evidence():
+    from mta.model import Service
+
+    unit = "[Service]\nExecStart=/usr/bin/web\nAmbientCapabilities=CAP_NET_BIND_SERVICE CAP_NET_RAW\n"
+    facts = clean_facts(services=[Service(name="web.service", unit_path="/etc/systemd/system/web.service")],
+                        files=[FileContent(path="/etc/systemd/system/web.service", content=unit)])
+    f = fired(facts, [web(service="web.service")])["privileged"]
+    assert f.evidence == ["/etc/systemd/system/web.service: AmbientCapabilities=CAP_NET_BIND_SERVICE CAP_NET_RAW"]
+
+
 def test_listening_x11_socket_is_evidence():
     facts = clean_facts(sockets=[Socket(protocol="tcp", address="0.0.0.0", port=6000)])
     assert "gui-x11" in fired(facts, [web()])
