@@ -148,11 +148,10 @@ def ensure_standins(images: list[str]) -> dict[str, str]:
     """Tag a local stand-in as each missing official image; returns {ref: problem}."""
     problems = {}
     for ref in images:
-        if podman_cmd("image", "exists", ref, check=False).returncode == 0:
-            continue
         ctx = standin_for(ref)
         if ctx is None:
-            problems[ref] = "no stand-in for this image and no registry to pull it from"
+            if podman_cmd("image", "exists", ref, check=False).returncode != 0:
+                problems[ref] = "no stand-in for this image and no registry to pull it from"
             continue
         tag = ensure_image(f"localhost/mta-e2e/standin-{ctx.name}", ctx)
         # A short name means Docker Hub, as docker and podman resolve it.
