@@ -148,6 +148,15 @@ class Engine:
         # podman takes a JSON array as exec form; docker only a shell string.
         return json.dumps(words) if self.name == "podman" else shlex.join(words)
 
+    def tmpfs_mount(self, target: str) -> str:
+        """A --mount value for a compose ``tmpfs:`` entry.
+
+        docker (runc) gives a tmpfs over an image directory that directory's mode,
+        so a dir the image made group-writable stays writable for the app; podman
+        applies its umask instead (0755, root-owned). ``U=true`` hands the tmpfs to
+        the container user so an app that works under docker is not failed here."""
+        return f"type=tmpfs,dst={target}" + (",U=true" if self.name == "podman" else "")
+
     def port(self, container: str, port: int) -> list[str]:
         return [self.name, "port", container, f"{port}/tcp"]
 

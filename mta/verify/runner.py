@@ -255,7 +255,7 @@ class HostRun:
             elif m.kind == "bind":
                 mounts.append(f"type=bind,src={m.source},dst={m.target}" + (",ro=true" if m.read_only else ""))
             else:
-                mounts.append(f"type=tmpfs,dst={m.target}")
+                mounts.append(self.engine.tmpfs_mount(m.target))
         for s in svc.secrets:
             mounts.append(f"type=bind,src={secret_dir / _safe(s.name)},dst={s.target},ro=true")
         name = f"{prefix}-{_safe(svc.name)}"

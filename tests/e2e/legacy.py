@@ -158,7 +158,10 @@ def ensure_standins(images: list[str]) -> dict[str, str]:
         first = ref.split("/", 1)[0]
         full = ref if "/" in ref and ("." in first or ":" in first or first == "localhost") else (
             f"docker.io/{ref}" if "/" in ref else f"docker.io/library/{ref}")
+        # podman resolves a short name to localhost/<name> first when that exists.
         podman_cmd("tag", tag, full)
+        if full.startswith("docker.io/library/"):
+            podman_cmd("tag", tag, "localhost/" + full.removeprefix("docker.io/library/"))
     return problems
 
 
