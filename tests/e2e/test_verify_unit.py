@@ -94,6 +94,9 @@ def test_engine_command_lines():
     assert dock.run(spec)[dock.run(spec).index("--health-cmd") + 1] == "curl -f http://x/"
     assert dock.health("c")[:2] == ["docker", "inspect"]
     assert pod.health("c") == ["podman", "healthcheck", "run", "c"]
+    assert pod.tmpfs_mount("/run/x") == "type=tmpfs,dst=/run/x,U=true"
+    assert dock.tmpfs_mount("/run/x") == "type=tmpfs,dst=/run/x"
+    assert dock.network_rm("n") == ["docker", "network", "rm", "n"]
     with pytest.raises(ValueError):
         Engine("lxc")
 
