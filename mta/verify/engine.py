@@ -172,6 +172,9 @@ class Engine:
             return [self.name, "healthcheck", "run", container]
         return [self.name, "inspect", "--format", "{{.State.Health.Status}}", container]
 
+    def exec(self, container: str, command: list[str]) -> list[str]:
+        return [self.name, "exec", container, *command]
+
     def docker_health_ok(self, out: str) -> bool:
         return out.strip() == "healthy"
 

@@ -298,7 +298,8 @@ class HostRun:
                 if hp.isdigit():
                     endpoints[port] = int(hp)
         out.endpoints = {str(k): f"127.0.0.1:{v}" for k, v in endpoints.items()}
-        self._wait_ready(name, svc, out, endpoints, http_port, probe.path if probe else "/", started)
+        exec_cmd = list(probe.command) if probe is not None and probe.kind == "exec" else []
+        self._wait_ready(name, svc, out, endpoints, http_port, probe.path if probe else "/", started, exec_cmd)
         # Also when not ready: the status and title say more than "not ready" does.
         if out.ready != "skipped" and http_port and http_port in endpoints and probe is not None:
             reply = self.runner.http_get("127.0.0.1", endpoints[http_port], probe.path, timeout=15)
@@ -322,6 +323,7 @@ class HostRun:
         http_port: Optional[int],
         path: str,
         started: float,
+        exec_cmd: Optional[list[str]] = None,
     ) -> None:
         hc = self._run(self.engine.has_healthcheck(name))
         has_health = not svc.health_disable and hc.ok and hc.text.strip() not in ("", "null", "<nil>", "{}")
@@ -341,6 +343,10 @@ class HostRun:
                     ok = res.ok if self.engine.name == "podman" else self.engine.docker_health_ok(res.text)
                     how = "healthcheck"
                     last = _tail(res.stdout + res.stderr, 2)
+                elif exec_cmd:
+                    res = self._run(self.engine.exec(name, exec_cmd), timeout=60)
+                    ok, how = res.ok, "exec"
+                    last = _tail(res.stdout + res.stderr, 2)
                 elif http_port and http_port in endpoints:
                     ok = self.runner.http_get("127.0.0.1", endpoints[http_port], path, timeout=5) is not None
                     how = "http"
@@ -356,7 +362,7 @@ class HostRun:
                     return
             time.sleep(1.0)
         out.ready = "fail"
-        out.error = f"not ready after {self.timeout:g}s" + (f" (healthcheck: {self._mask(last)})" if last else "")
+        out.error = f"not ready after {self.timeout:g}s" + (f" (last check: {self._mask(last)})" if last else "")
 
     def cleanup(self) -> list[str]:
         """Remove what this run made (images only with rm_images). Returns problems."""

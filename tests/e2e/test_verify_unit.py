@@ -221,3 +221,21 @@ def test_secret_values_are_masked_and_images_removed_on_request(tmp_path):
     assert "tok-0123456789" not in text
     removed = [c[-1] for c in runner.calls if c[1] == "rmi"]
     assert sorted(removed) == ["localhost/mta-test/handmade-cache:1", "localhost/mta-test/handmade-web:1"]
+
+
+def test_exec_probe_used_when_no_healthcheck(tmp_path):
+    import yaml
+
+    d = tmp_path / "h"
+    shutil.copytree(HANDMADE, d)
+    compose = yaml.safe_load((d / "compose.yaml").read_text())
+    del compose["services"]["cache"]["healthcheck"]
+    (d / "compose.yaml").write_text(yaml.safe_dump(compose))
+    plan = yaml.safe_load((d / "plan.yaml").read_text())
+    plan["apps"][1]["readiness"] = {"kind": "exec", "command": ["redis-cli", "ping"]}
+    (d / "plan.yaml").write_text(yaml.safe_dump(plan))
+    runner = FakeRunner()
+    report = verify_dirs(d, Engine("podman", "runc"), runner=runner, timeout=5)
+    cache = next(s for s in report.hosts[0].services if s.name == "cache")
+    assert cache.ready == "ok" and cache.ready_by == "exec"
+    assert any(c[1] == "exec" and c[-2:] == ["redis-cli", "ping"] for c in runner.calls)
