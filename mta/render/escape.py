@@ -13,9 +13,18 @@ SAFE_WORKDIR = re.compile(r"^/[A-Za-z0-9._/@+=,:~ -]*[^ ]$|^/$")
 USER = re.compile(r"^[0-9]{1,10}(:[0-9]{1,10})?$")
 
 
+def _json_str(value: str) -> str:
+    text = json.dumps(value)
+    # A trailing backslash ("a\\") is valid JSON, but hadolint misreads it as an
+    # escaped quote; \u005c is the same character to Docker's JSON parser.
+    if value.endswith("\\"):
+        text = text[:-3] + '\\u005c"'
+    return text
+
+
 def exec_form(argv: list[str]) -> str:
     """JSON array for CMD/ENTRYPOINT/HEALTHCHECK/COPY: Docker reads it as data."""
-    return json.dumps([str(a) for a in argv])
+    return "[" + ", ".join(_json_str(str(a)) for a in argv) + "]"
 
 
 def quoted(value: str, where: str) -> str:

@@ -179,7 +179,7 @@ def test_hostile_dockerfile_has_no_injected_instruction(hostile):
     assert all(line.split()[0] in INSTRUCTIONS for line in lines), lines
     assert not any(line.startswith("RUN curl") for line in lines)
     cmd = next(line for line in lines if line.startswith("CMD "))
-    assert json.loads(cmd[4:]) == ["python", "/opt/app/app.py", EVIL, "$(rm -rf /)"]
+    assert json.loads(cmd[4:]) == ["python", "/opt/app/app.py", EVIL, "$(rm -rf /)", "C:\\dir\\"]
     hc = next(line for line in lines if line.startswith("HEALTHCHECK"))
     assert json.loads(hc[hc.index("CMD [") + 4:])[0] == "python"
     assert "ln -sf /dev/stdout '/var/log/app/it'\"'\"'s $(bad).log'" in df  # shell-quoted
