@@ -246,8 +246,10 @@ def _link_target(root: str, name: str, link: str) -> str:
     return os.path.normpath(os.path.join(root, posixpath.normpath(vm_target).lstrip("/")))
 
 
-def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[float] = None) -> AppExtract:
-    """Pull one app's files into ``app_dir/context`` (replacing an older context)."""
+def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[float] = None,
+                sudo: bool = False) -> AppExtract:
+    """Pull one app's files into ``app_dir/context`` (replacing an older context);
+    ``sudo`` reads them as root on the host (``sudo -n``)."""
     include, excludes = plan_paths(app)
     result = AppExtract(app=app.name, context=str(app_dir / "context"), include=include,
                         exclude=[p for p, _ in excludes])
@@ -260,7 +262,7 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
         staging.mkdir()
         if include:
             tar_file = work / "stream.tar"
-            kwargs = {"exclude": [p for p, _ in excludes], "max_bytes": app.extract.max_bytes}
+            kwargs = {"exclude": [p for p, _ in excludes], "max_bytes": app.extract.max_bytes, "sudo": sudo}
             if timeout is not None and hasattr(transport, "command_timeout"):
                 kwargs["timeout"] = timeout
             with open(tar_file, "wb") as fh:
@@ -320,7 +322,7 @@ def _tar_line_reason(line: str) -> str:
 
 
 def extract_host(transport, plan: Plan, host_dir: Path, *, apps: Optional[list[str]] = None,
-                 timeout: Optional[float] = None) -> ExtractReport:
+                 timeout: Optional[float] = None, sudo: bool = False) -> ExtractReport:
     """Extract every included app of ``plan`` under ``host_dir/apps/<app>/``.
 
     A transport failure (the host went away) stops the host and is raised;
@@ -335,7 +337,8 @@ def extract_host(transport, plan: Plan, host_dir: Path, *, apps: Optional[list[s
             report.apps.append(AppExtract(app=app.name, error=f"unsafe app name {app.name!r} in the plan"))
             continue
         try:
-            report.apps.append(extract_app(transport, app, Path(host_dir) / "apps" / app.name, timeout=timeout))
+            report.apps.append(extract_app(transport, app, Path(host_dir) / "apps" / app.name, timeout=timeout,
+                                           sudo=sudo))
         except TransportError:
             raise
         except (MtaError, OSError) as exc:

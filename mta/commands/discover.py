@@ -159,16 +159,17 @@ def _ask_secret(prompt: str) -> Optional[str]:
 
 
 def discover_over_ssh(transport, *, host: str, sudo: bool, sample_seconds: float, timeout: float,
-                      target: str = "") -> HostFacts:
+                      target: str = "", http_checks: bool = True) -> HostFacts:
     """Discover one host; when sudo is refused, fall back to an unprivileged run
     and record what that hides."""
     from ..discover import discover
 
+    opts = {"host": host, "sample_seconds": sample_seconds, "timeout": timeout, "http_checks": http_checks}
     try:
-        facts = discover(transport, host=host, sudo=sudo, sample_seconds=sample_seconds, timeout=timeout)
+        facts = discover(transport, sudo=sudo, **opts)
     except SudoNeedsPassword as exc:
         transport.sudo = False
-        facts = discover(transport, host=host, sudo=False, sample_seconds=sample_seconds, timeout=timeout)
+        facts = discover(transport, sudo=False, **opts)
         facts.errors.append(ProbeError(section="sudo", message=f"{exc.message} ({exc.hint})" if exc.hint else exc.message))
         facts.not_visible.append(
             "sudo was refused, ran unprivileged: processes, sockets, environments and files of other users "
@@ -219,10 +220,12 @@ def _fail_text(exc: BaseException) -> tuple[str, str]:
               help="How long to sample CPU and memory.")
 @click.option("--parallel", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Targets discovered at once.")
+@click.option("--no-http-checks", "no_http_checks", is_flag=True,
+              help="Do not send GET / to listening ports (nothing appears in the apps' access logs).")
 @ssh_options
 @click.pass_context
 def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path, sample_seconds: float,
-            parallel: int, **ssh: object) -> None:
+            parallel: int, no_http_checks: bool, **ssh: object) -> None:
     """Collect facts about hosts (read-only) into OUT/hosts/<host>/discovery.yaml.
 
     TARGET is [user@]host[:port] or a Host alias from ~/.ssh/config.
@@ -241,7 +244,7 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
         t0 = time.monotonic()
         progress.print("discovering this machine …")
         facts = discover_local(host=host_dir_name(socket.gethostname()), sudo=bool(ssh.get("sudo")),
-                               sample_seconds=sample_seconds)
+                               sample_seconds=sample_seconds, http_checks=not no_http_checks)
         path = write_discovery(out, facts)
         console.print(f"[bold]{facts.host}[/]: {summary_line(facts)} ({time.monotonic() - t0:.1f}s) -> {path}",
                       markup=True)
@@ -260,7 +263,7 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
             transport = settings.transport(target, name=names[target])
             facts = discover_over_ssh(transport, host=names[target], sudo=settings.sudo,
                                       sample_seconds=sample_seconds, timeout=settings.timeout,
-                                      target=settings.effective_target(target))
+                                      target=settings.effective_target(target), http_checks=not no_http_checks)
             write_discovery(out, facts)
             return target, facts, None, time.monotonic() - t0
         except BaseException as exc:  # noqa: BLE001 - one host never stops the others

@@ -59,7 +59,7 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
         settings = SSHSettings.from_options(ssh)
         transport = settings.transport(target or default_target(plan_file, plan), name=plan.host)
     try:
-        report = extract_host(transport, plan, host_dir, apps=list(apps) or None)
+        report = extract_host(transport, plan, host_dir, apps=list(apps) or None, sudo=bool(ssh.get("sudo")))
     finally:
         transport.close()
     for app in report.apps:

@@ -63,7 +63,7 @@ def discover(
     collector = "local" if isinstance(transport, LocalTransport) else "ssh"
     facts = build_facts(out, host=host or transport.name, collector=collector)
     if file_requests:
-        fetch_files(transport, facts)
+        fetch_files(transport, facts, sudo=sudo)
     return facts
 
 
@@ -91,5 +91,5 @@ def discover_local(
     facts.collected_at = datetime.now(timezone.utc)
     link(facts, {p.pid: p.cpu_percent for p in facts.processes if p.cpu_percent is not None})
     if file_requests:
-        fetch_files(transport, facts)
+        fetch_files(transport, facts, sudo=sudo)
     return facts

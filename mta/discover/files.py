@@ -42,31 +42,47 @@ def detector_wanted(facts: HostFacts) -> tuple[list[str], Optional[str]]:
         return [], f"detect.wanted_files failed: {type(exc).__name__}: {exc}"
 
 
-def fetch_files(transport, facts: HostFacts, *, max_bytes: int = MAX_FILE_BYTES) -> None:
-    """Fill ``facts.files`` in ONE ``read_files`` round trip; failures become errors."""
+def _split_globs(paths: list[str]) -> tuple[list[str], list[str]]:
+    try:
+        from ..detect import split_globs
+    except ImportError:
+        split_globs = None
+    if split_globs is not None:
+        return split_globs(paths)
+    exact = [p for p in paths if not any(c in p for c in "*?[")]
+    return exact, [p for p in paths if p not in exact]
+
+
+def fetch_files(transport, facts: HostFacts, *, max_bytes: int = MAX_FILE_BYTES, sudo: bool = False) -> None:
+    """Fill ``facts.files`` in ONE ``read_files`` round trip; failures become errors.
+
+    Glob patterns (``/etc/nginx/sites-enabled/*``) are expanded on the host in
+    that same round trip; every file they match is added under its own path."""
     wanted, err = detector_wanted(facts)
     if err:
         facts.errors.append(ProbeError(section="files", message=err))
     seen: set[str] = {f.path for f in facts.files}
-    paths: list[str] = []
+    candidates: list[str] = []
     for p in default_wanted(facts) + wanted:
         if isinstance(p, str) and p.startswith("/") and p not in seen and "\0" not in p:
             seen.add(p)
-            paths.append(p)
+            candidates.append(p)
+    paths, patterns = _split_globs(candidates)
     if len(paths) > MAX_FILES:
         facts.errors.append(ProbeError(section="files", message=f"{len(paths)} files wanted; fetched the first {MAX_FILES}"))
         paths = paths[:MAX_FILES]
-    if not paths:
+    if not paths and not patterns:
         return
     try:
-        got = transport.read_files(paths, max_bytes=max_bytes)
+        got = transport.read_files(paths, max_bytes=max_bytes, sudo=sudo, patterns=patterns)
     except TransportError as exc:
         facts.errors.append(ProbeError(section="files", message=f"reading files failed: {exc}"))
         return
-    for path in paths:
-        data = got.get(path)
-        if data is None:
+    have = {f.path for f in facts.files}
+    for path, data in got.items():
+        if data is None or path in have:
             continue
+        have.add(path)
         facts.files.append(
             FileContent(
                 path=path, size=len(data), truncated=len(data) >= max_bytes,

@@ -15,7 +15,7 @@ import psutil
 
 from ..model import Connection, Process, Socket, Utilization, UtilSample
 from ..model import HostFacts
-from .parsers.processes import unit_of
+from .parsers.processes import normalize_cmdline, unit_of
 from .script import env_skip
 from .secrets import mask_env
 
@@ -65,7 +65,7 @@ def collect_processes() -> tuple[list[Process], int]:
                     p.user = clean(proc.username())
                 except (KeyError, psutil.Error):
                     p.user = str(uids.real)
-                p.cmdline = [clean(a) for a in proc.cmdline()]
+                p.cmdline = normalize_cmdline([clean(a) for a in proc.cmdline()])
                 mem = proc.memory_info()
                 p.rss_bytes = mem.rss
                 t = proc.cpu_times()

@@ -135,20 +135,51 @@ sec_processes() {
 
 # Every /proc file of every process in a handful of commands. Kernel threads
 # come along (empty cmdline, no exe); the parser drops them.
+# Which of the "pid:ppid" pairs (a process named like its parent) are not
+# pre-fork workers: their command line or exe differs from the parent's.
+# Prints "<pid>/environ" for those. One grep and one find for all of them.
+_same_as_parent() {
+    _f=; _e=; _ps=" "
+    for _x in "$@"; do
+        for _p in "${_x%%:*}" "${_x#*:}"; do
+            # each pid once (a parent of many), or its command line would be read twice
+            case $_ps in *" $_p "*) continue ;; esac
+            _ps="$_ps$_p "; _f="$_f $_p/cmdline"; _e="$_e $_p/exe"
+        done
+    done
+    {
+        printf 'C %s\n' "$@"
+        # NUL-ended records to lines; a newline inside an argument becomes \001
+        { grep -a -H -z -e '' $_f 2>/dev/null
+          [ "$FINDP" = 1 ] && find $_e -maxdepth 0 -printf 'X%p:%l\0' 2>/dev/null
+        } | tr '\000\n' '\n\001'
+    } | awk '
+        /^C / { split(substr($0, 3), a, ":"); cp[a[1]] = a[2]; next }
+        /^X/ { s = substr($0, 2); i = index(s, "/"); exe[substr(s, 1, i - 1)] = substr(s, i + 5); next }
+        { i = index($0, "/"); p = substr($0, 1, i - 1); cmd[p] = cmd[p] "\002" substr($0, i + 9); seen[p] = 1 }
+        END { for (p in cp) { q = cp[p]
+                  if (!(seen[p] && seen[q] && cmd[p] == cmd[q] && exe[p] == exe[q])) print p "/environ" } }'
+}
+
 _procs_batched() {
     cd /proc || return 0
     # Environments worth reading: not plumbing (ENV_SKIP), not a kernel thread,
-    # and not a worker sharing its parent's name (nginx, php-fpm, gunicorn,
-    # postgres children carry their master's environment).
-    _ev=$(grep -a -H -E '^(Name|PPid):' [0-9]*/status 2>/dev/null | awk -v skip="$ENV_SKIP" '
+    # and not a pre-fork worker: same name, exe and command line as its parent
+    # (gunicorn, apache workers carry their master's environment). A python app
+    # started by a python supervisor differs in its command line: it is read.
+    _ev=; _cand=
+    for _x in $(grep -a -H -E '^(Name|PPid):' [0-9]*/status 2>/dev/null | awk -v skip="$ENV_SKIP" '
         { i = index($0, "/"); pid = substr($0, 1, i - 1); rest = substr($0, i + 8)
           if (rest ~ /^Name:/) { v = substr(rest, 6); sub(/^[ \t]+/, "", v); name[pid] = v }
           else if (rest ~ /^PPid:/) { v = substr(rest, 6); gsub(/[ \t]/, "", v); ppid[pid] = v } }
         END { for (p in name) {
                   q = ppid[p]
                   if (p == 2 || q == 2 || index(skip, " " name[p] " ")) continue
-                  if ((q in name) && name[q] == name[p]) continue
-                  print p "/environ" } }')
+                  if ((q in name) && name[q] == name[p]) print p ":" q
+                  else print p "/environ" } }'); do
+        case $_x in *:*) _cand="$_cand $_x" ;; *) _ev="$_ev $_x" ;; esac
+    done
+    [ -n "$_cand" ] && _ev="$_ev $(_same_as_parent $_cand)"
     blk stats; grep -a -H -z -e '' [0-9]*/stat 2>/dev/null
     blk statuses; grep -a -H -E '^(Name|Uid|Gid|PPid|VmRSS|State):' [0-9]*/status 2>/dev/null
     blk cgroups; grep -a -H -E '^0::|name=systemd:|:memory:' [0-9]*/cgroup 2>/dev/null

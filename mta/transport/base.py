@@ -103,10 +103,20 @@ class Transport(Protocol):
         """Run ``command`` through ``sh -c``; never raises for a non-zero exit."""
         ...
 
-    def read_files(self, paths: Sequence[str], *, max_bytes: int = 1 << 20) -> dict[str, Optional[bytes]]:
+    def read_files(
+        self,
+        paths: Sequence[str],
+        *,
+        max_bytes: int = 1 << 20,
+        sudo: bool = False,
+        patterns: Sequence[str] = (),
+    ) -> dict[str, Optional[bytes]]:
         """Contents of each readable path (at most ``max_bytes`` each), None if unreadable.
 
-        One round trip for all paths."""
+        One round trip for all paths. Each glob in ``patterns`` is expanded on
+        the host and every readable match is added under its own path.
+        ``X.jar!/ENTRY`` reads an entry inside an archive (needs unzip on the host).
+        ``sudo`` reads as root through ``sudo -n``."""
         ...
 
     def tar_paths(
@@ -116,6 +126,7 @@ class Transport(Protocol):
         *,
         exclude: Sequence[str] = (),
         max_bytes: int = 512 << 20,
+        sudo: bool = False,
     ) -> TarResult:
         """Stream a tar of ``paths`` (absolute, read-only on the host) into ``dest``."""
         ...

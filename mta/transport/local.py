@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import subprocess
 from typing import BinaryIO, Optional, Sequence
@@ -25,7 +26,7 @@ class LocalTransport:
     ) -> CommandResult:
         line = to_shell(command)
         if sudo and os.geteuid() != 0:
-            line = "sudo -n sh -c " + __import__("shlex").quote(line)
+            line = "sudo -n sh -c " + shlex.quote(line)
         try:
             proc = subprocess.run(
                 ["sh", "-c", line],
@@ -37,11 +38,20 @@ class LocalTransport:
             raise CommandTimeout(f"{self.name}: command timed out after {timeout:g}s") from exc
         return CommandResult(proc.returncode, proc.stdout, proc.stderr)
 
-    def read_files(self, paths: Sequence[str], *, max_bytes: int = 1 << 20) -> dict[str, Optional[bytes]]:
-        if not paths:
+    def read_files(
+        self,
+        paths: Sequence[str],
+        *,
+        max_bytes: int = 1 << 20,
+        sudo: bool = False,
+        patterns: Sequence[str] = (),
+    ) -> dict[str, Optional[bytes]]:
+        if not paths and not patterns:
             return {}
-        res = self.run(read_files_command(paths, max_bytes))
-        return parse_read_files(res.stdout, paths)
+        # on stdin: one argv string may not exceed 128 KiB (hundreds of paths)
+        script = read_files_command(list(paths), max_bytes, list(patterns)).encode()
+        res = self.run("sh -s", stdin=script, sudo=sudo)
+        return parse_read_files(res.stdout, list(paths))
 
     def tar_paths(
         self,
@@ -50,13 +60,15 @@ class LocalTransport:
         *,
         exclude: Sequence[str] = (),
         max_bytes: int = 512 << 20,
+        sudo: bool = False,
     ) -> TarResult:
         result = TarResult()
         if not paths:
             return result
-        proc = subprocess.Popen(
-            ["sh", "-c", tar_command(paths, exclude)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
+        line = tar_command(paths, exclude)
+        if sudo and os.geteuid() != 0:
+            line = "sudo -n sh -c " + shlex.quote(line)
+        proc = subprocess.Popen(["sh", "-c", line], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert proc.stdout is not None
         while True:
             chunk = proc.stdout.read(1 << 16)

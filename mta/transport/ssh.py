@@ -551,11 +551,17 @@ class SSHTransport:
         return th
 
     def read_files(
-        self, paths: Sequence[str], *, max_bytes: int = 1 << 20, sudo: Optional[bool] = None
+        self,
+        paths: Sequence[str],
+        *,
+        max_bytes: int = 1 << 20,
+        sudo: Optional[bool] = None,
+        patterns: Sequence[str] = (),
     ) -> dict[str, Optional[bytes]]:
-        if not paths:
+        """See ``Transport.read_files``; ``sudo=None`` uses this transport's ``sudo``."""
+        if not paths and not patterns:
             return {}
-        script = read_files_command(list(paths), max_bytes).encode()
+        script = read_files_command(list(paths), max_bytes, list(patterns)).encode()
         res = self.run("sh -s", stdin=script, sudo=self.sudo if sudo is None else sudo)
         return parse_read_files(res.stdout, list(paths))
 

@@ -5,32 +5,109 @@ Every path is quoted with shlex.quote; the commands only read.
 
 from __future__ import annotations
 
+import re
 import secrets
 import shlex
 from typing import Optional, Sequence
 
-def read_files_command(paths: Sequence[str], max_bytes: int) -> str:
+#: files one glob pattern may bring at most (``/etc/nginx/sites-enabled/*`` on a big web host)
+MAX_GLOB_MATCHES = 64
+#: and all patterns of one call together
+MAX_GLOB_TOTAL = 256
+
+_ARCHIVE_ENTRY = re.compile(r"^(/.+?\.(?:jar|war|ear|zip))!/([^*?\[\]]+)$")
+_BRACKET = re.compile(r"\[!?[A-Za-z0-9_.-]+\]")
+
+
+def quote_glob(pattern: str) -> str:
+    """``pattern`` for sh with its literal parts quoted and ``*``, ``?`` and
+    simple ``[...]`` classes left active, so only the glob can expand."""
+    out: list[str] = []
+    lit = ""
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        m = _BRACKET.match(pattern, i) if c == "[" else None
+        if c in "*?" or m:
+            if lit:
+                out.append(shlex.quote(lit))
+                lit = ""
+            tok = m.group(0) if m else c
+            out.append(tok)
+            i += len(tok)
+        else:
+            lit += c
+            i += 1
+    if lit:
+        out.append(shlex.quote(lit))
+    return "".join(out)
+
+
+def archive_entry(path: str) -> Optional[tuple[str, str]]:
+    """(archive, entry) of ``/x/app.jar!/META-INF/MANIFEST.MF``; None for a plain path."""
+    m = _ARCHIVE_ENTRY.match(path)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def read_files_command(paths: Sequence[str], max_bytes: int, patterns: Sequence[str] = (),
+                       max_matches: int = MAX_GLOB_MATCHES) -> str:
     """One sh command printing each readable file between marker lines.
 
     Output: ``RS NONCE\n`` once, then per path ``RS NONCE <i> ok\n<bytes>\nRS NONCE end\n``
     or ``RS NONCE <i> missing\n`` (RS = \\036). The nonce is random per call,
     so no file content can fake a frame, and each file costs one ``head``.
+
+    Each glob in ``patterns`` is expanded by the host's shell (at most
+    ``max_matches`` regular, readable files each and MAX_GLOB_TOTAL in all, none
+    already printed);
+    a match is framed ``RS NONCE <j> glob\n<path>\0<bytes>\nRS NONCE end\n``.
+    ``X.jar!/ENTRY`` paths are read with ``unzip -p`` when the host has unzip.
     """
     nonce = secrets.token_hex(12)
+    n = int(max_bytes)
     parts = [f"printf '\\036%s\\n' {nonce}"]
+    ok = f"printf '\\036%s %d ok\\n' {nonce}"
+    end = f"printf '\\n\\036%s end\\n' {nonce}"
+    miss = f"printf '\\036%s %d missing\\n' {nonce}"
     for i, p in enumerate(paths):
         q = shlex.quote(p)
+        entry = archive_entry(p)
+        if entry is not None:
+            jar, name = (shlex.quote(x) for x in entry)
+            # unzip takes the entry name as a wildcard; it holds none (see _ARCHIVE_ENTRY)
+            parts.append(
+                f"if [ -f {jar} ] && [ -r {jar} ] && command -v unzip >/dev/null 2>&1 "
+                f"&& unzip -qq -l {jar} {name} >/dev/null 2>&1; then "
+                f"{ok} {i}; unzip -p {jar} {name} 2>/dev/null | head -c {n}; {end}; "
+                f"else {miss} {i}; fi"
+            )
+            continue
         parts.append(
-            f"if [ -f {q} ] && [ -r {q} ]; then "
-            f"printf '\\036%s %d ok\\n' {nonce} {i}; head -c {int(max_bytes)} {q}; "
-            f"printf '\\n\\036%s end\\n' {nonce}; "
-            f"else printf '\\036%s %d missing\\n' {nonce} {i}; fi"
+            f"if [ -f {q} ] && [ -r {q} ]; then {ok} {i}; head -c {n} {q}; {end}; "
+            f"else {miss} {i}; fi"
         )
+    if patterns:
+        # paths already printed (or asked for exactly) are not printed twice
+        seen = "".join(f"{shlex.quote(p)}|" for p in paths if archive_entry(p) is None)
+        parts.append(f"_mta_seen='\n'; _mta_t={int(MAX_GLOB_TOTAL)}")
+        for j, pat in enumerate(patterns):
+            skip = f"case $_f in {seen}'') continue ;; esac; " if seen else ""
+            parts.append(
+                f"_mta_n=0; for _f in {quote_glob(pat)}; do "
+                f"[ -f \"$_f\" ] && [ -r \"$_f\" ] || continue; {skip}"
+                f"case $_mta_seen in *\"\n$_f\n\"*) continue ;; esac; "
+                f"_mta_n=$((_mta_n + 1)); [ \"$_mta_n\" -le {int(max_matches)} ] && [ \"$_mta_t\" -gt 0 ] || break; "
+                f"_mta_t=$((_mta_t - 1)); "
+                f"_mta_seen=\"$_mta_seen$_f\n\"; "
+                f"printf '\\036%s %d glob\\n%s\\0' {nonce} {j} \"$_f\"; head -c {n} \"$_f\"; {end}; done"
+            )
     return "\n".join(parts) + "\n"
 
 
 def parse_read_files(out: bytes, paths: Sequence[str]) -> dict[str, Optional[bytes]]:
-    """Contents by path from ``read_files_command`` output; None when unreadable."""
+    """Contents by path from ``read_files_command`` output; None when unreadable.
+
+    Files a glob pattern brought follow the asked-for paths, under their own path."""
     result: dict[str, Optional[bytes]] = {p: None for p in paths}
     if not out.startswith(b"\x1e"):
         return result
@@ -53,13 +130,21 @@ def parse_read_files(out: bytes, paths: Sequence[str]) -> dict[str, Optional[byt
         if len(fields) != 2 or not fields[0].isdigit():
             continue
         idx, status = int(fields[0]), fields[1]
-        if status != b"ok":
+        if status == b"glob":
+            zero = out.find(b"\0", pos)
+            if zero < 0:
+                break
+            name = out[pos:zero].decode("utf-8", "replace")
+            pos = zero + 1
+        elif status == b"ok" and 0 <= idx < len(paths):
+            name = paths[idx]
+        else:
             continue
         end = out.find(tail, pos)
         if end < 0:  # cut off: keep what arrived
             end = len(out)
-        if 0 <= idx < len(paths):
-            result[paths[idx]] = out[pos:end]
+        if result.get(name) is None:
+            result[name] = out[pos:end]
         pos = end + len(tail)
     return result
 

@@ -150,11 +150,11 @@ class CountingTransport(LocalTransport):
         self.runs += 1
         return super().run(*a, **kw)
 
-    def read_files(self, paths, *, max_bytes=1 << 20):
-        self.reads.append(list(paths))
+    def read_files(self, paths, *, max_bytes=1 << 20, **kw):
+        self.reads.append(list(paths) + list(kw.get("patterns", ())))
         runs = self.runs
         try:
-            return super().read_files(paths, max_bytes=max_bytes)
+            return super().read_files(paths, max_bytes=max_bytes, **kw)
         finally:
             self.runs = runs  # LocalTransport reads through run(): still one round trip
 
@@ -319,12 +319,12 @@ def test_probe_as_nobody_hides_other_users_details(hostile_process):
 
 
 def test_workers_sharing_their_parents_name_skip_the_environment(tmp_path):
-    """Pre-fork servers: the master's environment is read once, not per worker."""
+    """Pre-fork servers: the master's environment is read once, not per worker
+    (same name, exe and command line as the parent: a fork)."""
     link = tmp_path / "mtaworker"
     os.symlink(sys.executable, link)
     parent = subprocess.Popen(
-        [str(link), "-c",
-         f"import subprocess, time; c = subprocess.Popen([{str(link)!r}, '-c', 'import time; time.sleep(60)']); time.sleep(60)"],
+        [str(link), "-c", "import os, time; os.fork() == 0 and time.sleep(60); time.sleep(60)"],
         env={"PATH": "/usr/bin:/bin", "MTA_MARK": "master"},
     )
     facts = None

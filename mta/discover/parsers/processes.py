@@ -53,6 +53,18 @@ def _split_links(text: str, per_pid: dict) -> None:
             per_pid[int(pid)][kind] = target
 
 
+def normalize_cmdline(args: list[str]) -> list[str]:
+    """Arguments as psutil reads them, for either collector: NUL padding
+    dropped, and a title rewritten into one string (nginx, redis, postgres:
+    "nginx: master process /usr/sbin/nginx -c ...") split on spaces."""
+    args = list(args)
+    while args and args[-1] == "":
+        args.pop()
+    if len(args) == 1 and " " in args[0]:
+        args = [a for a in args[0].split(" ") if a]
+    return args
+
+
 def split_nul(raw: str) -> list[str]:
     parts = raw.split("\0")
     while parts and parts[-1] == "":
@@ -159,9 +171,9 @@ def parse(blocks: Blocks, meta: Optional[dict[str, str]] = None) -> list[Process
             args = grouped["cmdline"]
             while args and args[-1] == "":
                 args.pop()
-            proc.cmdline = args[:MAX_ARGS]
+            proc.cmdline = normalize_cmdline(args[:MAX_ARGS])
         else:
-            proc.cmdline = split_nul(b.get("cmdline", ""))
+            proc.cmdline = normalize_cmdline(split_nul(b.get("cmdline", "")))
         proc.exe = b.get("exe", "").rstrip("\n")
         proc.cwd = b.get("cwd", "").rstrip("\n")
         cgroup = b.get("cgroup", "")
