@@ -100,3 +100,28 @@ def test_cli_bad_osv_is_an_input_error(generated, tmp_path, capsys):
     bad.write_text("{not json")
     assert main(["scan", str(generated), "--osv", str(bad)]) == 1
     assert "not an OSV JSON file" in capsys.readouterr().err
+
+
+GRYPE_OUT = {"matches": [{"vulnerability": {"id": "CVE-2099-7", "severity": "High", "description": "d",
+                                            "fix": {"versions": ["2.4.38-3+deb10u10"]}},
+                          "relatedVulnerabilities": [{"id": "DSA-9"}],
+                          "artifact": {"name": "apache2", "version": "2.4.38-3+deb10u5", "type": "deb"}}]}
+TRIVY_OUT = {"Results": [{"Type": "debian", "Vulnerabilities": [
+    {"VulnerabilityID": "CVE-2099-8", "PkgName": "bash", "InstalledVersion": "5.0-4", "FixedVersion": "5.0-4+x",
+     "Severity": "CRITICAL", "Title": "t"}]}]}
+
+
+@pytest.mark.parametrize("tool,doc,first", [("grype", GRYPE_OUT, "CVE-2099-7"), ("trivy", TRIVY_OUT, "CVE-2099-8")])
+def test_cli_runs_a_scanner_on_path(generated, tmp_path, monkeypatch, capsys, tool, doc, first):
+    """A stand-in scanner on PATH: mta passes the SBOM and normalises its JSON."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    args_log = tmp_path / "args"
+    (bindir / tool).write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {args_log}\ncat <<'EOF'\n{json.dumps(doc)}\nEOF\n")
+    (bindir / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:{__import__('os').environ['PATH']}")
+    assert main(["scan", str(generated), "--scanner", tool, "--host", "debian10-lamp"]) == 0
+    res = json.loads((generated / "hosts" / "debian10-lamp" / "vulnerabilities.json").read_text())
+    assert res["scanner"] == tool and res["findings"][0]["id"] == first
+    assert "sbom.cdx.json" in args_log.read_text()
+    capsys.readouterr()
