@@ -17,7 +17,12 @@ from ..errors import InputError
 @click.option("--scanner", type=click.Choice(["auto", "grype", "trivy"]), default="auto", show_default=True,
               help="Tool to run on the SBOMs when no --osv is given.")
 @click.option("--host", "hosts", multiple=True, help="Only these hosts (repeatable).")
-def command(out: str, osv_path: Optional[str], scanner: str, hosts: tuple[str, ...]) -> None:
+@click.option("--images", is_flag=True, help="Also inspect each app's image (built or pulled locally) and scan it.")
+@click.option("--engine", type=click.Choice(["podman", "docker"]), default="podman", show_default=True,
+              help="Engine that runs the images for --images.")
+@click.option("--runtime", default=None, help="OCI runtime for --images (podman --runtime, e.g. runc).")
+def command(out: str, osv_path: Optional[str], scanner: str, hosts: tuple[str, ...], images: bool, engine: str,
+            runtime: Optional[str]) -> None:
     """Write OUT/hosts/<host>/vulnerabilities.json from each host's SBOM."""
     from ..pipeline import load_discovery
     from ..security.scan import find_scanner, load_osv, scan_host
@@ -32,6 +37,9 @@ def command(out: str, osv_path: Optional[str], scanner: str, hosts: tuple[str, .
     tool = "" if records is not None else find_scanner(scanner)
     for d in dirs:
         facts = load_discovery(d / "discovery.yaml")
-        res = scan_host(d, facts, osv_records=records, osv_source=str(osv_path or ""), scanner=tool)
+        res = scan_host(d, facts, osv_records=records, osv_source=str(osv_path or ""), scanner=tool,
+                        images=images, engine=engine, runtime=runtime)
         counts = ", ".join(f"{k} {v}" for k, v in res["counts"].items()) or "none"
         click.echo(f"{facts.host}: {len(res['findings'])} findings ({counts}) -> {d / 'vulnerabilities.json'}")
+        for err in res["errors"]:
+            click.echo(f"{facts.host}: image not scanned: {err}", err=True)

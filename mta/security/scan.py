@@ -4,8 +4,11 @@ Scanners, in order: an OSV export given with ``--osv`` (offline, no tool
 needed), else grype, else trivy when on PATH. The file always has the same
 shape whatever made it, so the report reads one format:
 
-    {"host", "scanner", "source", "findings": [{id, aliases, package, installed,
-     fixed, ecosystem, severity, summary}], "counts": {severity: n}}
+    {"host", "scanner", "source", "findings": [{target, id, aliases, package, installed,
+     fixed, ecosystem, severity, summary}], "counts": {severity: n}, "errors": [str]}
+
+``target`` is "vm" for the host's own packages, "image <app>" for an image
+inspected with ``--images`` (its SBOM in hosts/<host>/images/<app>.cdx.json).
 """
 
 from __future__ import annotations
@@ -86,18 +89,41 @@ def result(host: str, scanner: str, source: str, findings: list[dict[str, Any]])
             "counts": dict(sorted(counts.items()))}
 
 
-def scan_host(host_dir: Path, facts: HostFacts, *, osv_records: Optional[list[dict[str, Any]]] = None,
-              osv_source: str = "", scanner: str = "") -> dict[str, Any]:
-    """Scan one host and write its vulnerabilities.json; returns the result."""
-    if osv_records is not None:
-        res = result(facts.host, "osv", osv_source, match(facts, osv_records))
-    else:
-        sbom = host_dir / "sbom.cdx.json"
-        if not sbom.is_file():
-            from .sbom import render_sbom
+def _scan(scanner: str, sbom: Path, facts: HostFacts, records, target: str) -> list[dict[str, Any]]:
+    found = match(facts, records) if records is not None else run_scanner(scanner, sbom)
+    return [{"target": target, **f} for f in found]
 
-            write_atomic(sbom, render_sbom(facts))
-        res = result(facts.host, scanner, str(sbom.name), run_scanner(scanner, sbom))
+
+def scan_host(host_dir: Path, facts: HostFacts, *, osv_records: Optional[list[dict[str, Any]]] = None,
+              osv_source: str = "", scanner: str = "", images: bool = False, engine: str = "podman",
+              runtime: Optional[str] = None) -> dict[str, Any]:
+    """Scan one host (and, with ``images``, its apps' images) and write vulnerabilities.json."""
+    from .sbom import render_sbom
+
+    sbom = host_dir / "sbom.cdx.json"
+    if not sbom.is_file():  # hosts without apps get no artifacts, but their packages still count
+        write_atomic(sbom, render_sbom(facts))
+    findings = _scan(scanner, sbom, facts, osv_records, "vm")
+    errors: list[str] = []
+    if images:
+        from ..pipeline import load_plan
+        from .image_sbom import image_facts, image_sbom
+
+        plan_path = host_dir / "plan.yaml"
+        plan = load_plan(plan_path) if plan_path.is_file() else None
+        for app in (plan.apps if plan else []):
+            if not app.include or not app.image:
+                continue
+            try:
+                ifacts = image_facts(app.image, engine=engine, runtime=runtime)
+            except MtaError as exc:
+                errors.append(f"{app.name}: {exc.message}")
+                continue
+            path = host_dir / "images" / f"{app.name}.cdx.json"
+            write_atomic(path, image_sbom(ifacts))
+            findings += _scan(scanner, path, ifacts, osv_records, f"image {app.name}")
+    res = result(facts.host, scanner or "osv", osv_source or "sbom.cdx.json", findings)
+    res["errors"] = errors
     write_atomic(host_dir / "vulnerabilities.json", json.dumps(res, indent=2, ensure_ascii=False) + "\n")
     return res
 
