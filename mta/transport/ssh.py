@@ -187,7 +187,7 @@ class SSHTransport:
         if "incompatible" in low or "no acceptable" in low or "no match" in low:
             sha1 = "" if _supports_ssh_rsa() else (
                 f"; paramiko {paramiko.__version__} no longer speaks ssh-rsa/SHA-1 kex: "
-                "install 'paramiko<4' for very old servers"
+                "install 'paramiko>=3.4,<5' for very old servers"
             )
             return TransportError(
                 f"{self.label}: no SSH algorithm in common ({text})",
