@@ -74,10 +74,11 @@ def read_files_command(paths: Sequence[str], max_bytes: int, patterns: Sequence[
         entry = archive_entry(p)
         if entry is not None:
             jar, name = (shlex.quote(x) for x in entry)
-            # unzip takes the entry name as a wildcard; it holds none (see _ARCHIVE_ENTRY)
+            # unzip takes the entry name as a wildcard; it holds none (see _ARCHIVE_ENTRY).
+            # The listing, not the exit status, says whether it exists (busybox unzip exits 0).
             parts.append(
                 f"if [ -f {jar} ] && [ -r {jar} ] && command -v unzip >/dev/null 2>&1 "
-                f"&& unzip -qq -l {jar} {name} >/dev/null 2>&1; then "
+                f"&& unzip -l {jar} {name} 2>/dev/null | grep -q -F -e {name}; then "
                 f"{ok} {i}; unzip -p {jar} {name} 2>/dev/null | head -c {n}; {end}; "
                 f"else {miss} {i}; fi"
             )

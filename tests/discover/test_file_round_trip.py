@@ -67,16 +67,21 @@ def test_globs_expand_on_the_host_quoted(tree, shell, tmp_path):
     assert quote_glob("/x/$(id)/[ab]?.conf") == "'/x/$(id)/'[ab]?.conf"
 
 
-def test_jar_entry_skipped_without_unzip(tree, tmp_path):
-    """No unzip on the host: the entry is simply not there."""
+@pytest.mark.parametrize("unzip", ["none", "busybox"])
+def test_jar_entry_without_info_zip(tree, tmp_path, unzip):
+    """No unzip on the host: the entry is simply not there; busybox's unzip does."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    os.symlink(shutil.which("head"), bindir / "head")
-    path = f"{tree}/app.jar!/META-INF/MANIFEST.MF"
-    script = f"PATH={bindir}\n" + read_files_command([path, f"{tree}/sites-enabled/default"], 100)
+    for tool in ("head", "grep"):
+        os.symlink(shutil.which(tool), bindir / tool)
+    if unzip == "busybox":
+        os.symlink(need("busybox"), bindir / "unzip")
+    paths = [f"{tree}/app.jar!/META-INF/MANIFEST.MF", f"{tree}/app.jar!/missing.txt", f"{tree}/sites-enabled/default"]
+    script = f"PATH={bindir}\n" + read_files_command(paths, 100)
     res = subprocess.run(["/bin/sh", "-s"], input=script.encode(), capture_output=True, timeout=30)
-    got = parse_read_files(res.stdout, [path, f"{tree}/sites-enabled/default"])
-    assert got == {path: None, f"{tree}/sites-enabled/default": b"server { listen 80; }\n"}
+    got = parse_read_files(res.stdout, paths)
+    manifest = b"Manifest-Version: 1.0\nStart-Class: shop.App\n" if unzip == "busybox" else None
+    assert got == {paths[0]: manifest, paths[1]: None, paths[2]: b"server { listen 80; }\n"}
 
 
 def test_discover_reads_glob_matches_in_the_second_round_trip(tree, monkeypatch):
