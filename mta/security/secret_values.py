@@ -45,6 +45,24 @@ def _env_file(raw: Optional[bytes]) -> dict[str, str]:
     return parse_env_file((raw or b"").decode("utf-8", errors="replace")) if raw else {}
 
 
+def _unit_environment(raw: Optional[bytes]) -> dict[str, str]:
+    """Environment= assignments of a systemd unit file (quoted words, several per line)."""
+    out: dict[str, str] = {}
+    for line in (raw or b"").decode("utf-8", errors="replace").splitlines():
+        line = line.strip()
+        if not line.startswith("Environment="):
+            continue
+        try:
+            words = shlex.split(line[len("Environment="):])
+        except ValueError:
+            continue
+        for w in words:
+            k, sep, v = w.partition("=")
+            if sep and k:
+                out[k] = v
+    return out
+
+
 def collect(transport, facts: HostFacts, plan: Plan, *, max_bytes: int = 1 << 20) -> Values:
     """Read the value of every secret the plan references from the live host (one round trip)."""
     wanted: list[str] = []
@@ -53,6 +71,8 @@ def collect(transport, facts: HostFacts, plan: Plan, *, max_bytes: int = 1 << 20
         svc = next((s for s in facts.services if s.name == app.service), None) if app.service else None
         if svc:
             wanted += [p.lstrip("-") for p in svc.environment_files]
+            if svc.unit_path:
+                wanted.append(svc.unit_path)
         wanted += [s.source for s in app.secrets if s.target and s.source.startswith("/")]
     got = transport.read_files(sorted(set(wanted)), max_bytes=max_bytes) if wanted else {}
     values: Values = {}
@@ -62,7 +82,7 @@ def collect(transport, facts: HostFacts, plan: Plan, *, max_bytes: int = 1 << 20
         env: dict[str, str] = {}
         svc = next((s for s in facts.services if s.name == app.service), None) if app.service else None
         if svc:
-            env.update({k: v for k, v in svc.environment.items()})
+            env.update(_unit_environment(got.get(svc.unit_path)) if svc.unit_path else {})
             for p in svc.environment_files:
                 env.update(_env_file(got.get(p.lstrip("-"))))
         for pid in app.pids:  # the running process is the truth; first readable one wins
