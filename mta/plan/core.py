@@ -250,10 +250,14 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     # logs to stdout: known files become links, directories stay writable
     log_files = [p for p in app.log_paths
                  if p.endswith((".log", "_log")) or any(p.startswith(d.rstrip("/") + "/") for d in app.log_paths)]
+    made: set[str] = set()
     for path in app.log_paths:
         if path in log_files and ap.build:
             stream = "/dev/stderr" if "err" in posixpath.basename(path).lower() else "/dev/stdout"
-            ap.build.steps.append(f"mkdir -p {q(posixpath.dirname(path))} && ln -sf {stream} {q(path)}")
+            parent = posixpath.dirname(path)
+            mkdir = "" if parent in made else f"mkdir -p {q(parent)} && "
+            made.add(parent)
+            ap.build.steps.append(f"{mkdir}ln -sf {stream} {q(path)}")
             ap.notes.append(f"log file {path} now goes to {stream[5:]}")
         elif ap.build and path not in log_files:
             ap.build.writable.append(path)
