@@ -56,3 +56,29 @@ def test_no_latest_and_non_root(generated):
         assert "HEALTHCHECK" in text  # the instruction or a comment giving the reason
     for a in plan.apps:
         assert a.image and not a.image.endswith(":latest") and ":" in a.image
+
+
+def _pod_specs(obj: dict) -> list[dict]:
+    kind = obj.get("kind")
+    if kind in ("Deployment", "StatefulSet"):
+        return [obj["spec"]["template"]["spec"]]
+    if kind == "CronJob":
+        return [obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]]
+    return []
+
+
+def test_pods_meet_restricted_profile(generated):
+    import yaml
+
+    plan, root = generated
+    pods = [p for f in root.glob("k8s/*.yaml") for p in _pod_specs(yaml.safe_load(f.read_text()))]
+    assert bool(pods) == any(a.include for a in plan.apps)
+    for pod in pods:
+        psc = pod["securityContext"]
+        assert psc["runAsNonRoot"] is True and psc["seccompProfile"]["type"] == "RuntimeDefault"
+        for c in pod["containers"]:
+            sc = c["securityContext"]
+            assert sc["allowPrivilegeEscalation"] is False and sc["capabilities"]["drop"] == ["ALL"]
+            assert sc["runAsUser"] != 0 and sc["runAsNonRoot"] is True
+            assert c["resources"]["requests"]["memory"] and c["resources"]["limits"]["memory"]
+            assert not c["image"].endswith(":latest")
