@@ -84,8 +84,10 @@ class PythonWsgi(Detector):
         else:
             config = opt(args, "-c", "--config") or ""
             pos = [a for a in positional(args, _GUNICORN_VALUE_OPTS) if not a.startswith("[")]
-            if p.cmdline and len(p.cmdline) == 1 and "[" in p.cmdline[0]:  # "gunicorn: master [shop.wsgi:application]"
-                m = re.search(r"\[([\w.:]+)\]", p.cmdline[0])
+            # A renamed title, kept whole or split on spaces: "gunicorn: master [shop.wsgi:application]"
+            title = " ".join(p.cmdline)
+            if p.cmdline and p.cmdline[0].startswith("gunicorn:") and "[" in title:
+                m = re.search(r"\[([\w.:]+)\]", title)
                 pos = [m.group(1)] if m else pos
             module = next((a for a in reversed(pos) if re.fullmatch(r"[\w.]+(:[\w.()]+)?", a) and ("." in a or ":" in a)), "")
         if config and not config.startswith("/") and workdir:
