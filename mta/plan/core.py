@@ -87,6 +87,7 @@ def make_plan(facts, apps: list[App], *, answers: Optional[dict] = None, base: s
         seen.add(name)
         if name != app.name:
             app = app.model_copy(update={"name": name})
+        app = _with_served_dirs(facts, app, apps)
         plan.apps.append(_plan_app(facts, app, mode, mapping, _app_answers(answers, name)))
 
     _keep_or_drop(plan, answers)
@@ -138,6 +139,35 @@ def _sane_paths(app: App) -> tuple[App, list[str]]:
         notes.append(f"workdir {app.workdir!r} replaced by /app: unusual characters")
         update["workdir"] = "/app"
     return app.model_copy(update=update), notes
+
+
+_NGINX_ROOT = re.compile(r"^\s*(?:root|alias)\s+([^;\s]+)\s*;", re.M)
+
+
+def _with_served_dirs(facts, app: App, apps: list[App]) -> App:
+    """An nginx in front of an app often serves that app's static files from
+    disk (root/alias); the image needs them too. Another app's data dirs
+    (uploads) are left out with a note: a snapshot in the image goes stale."""
+    if family_of(app) != "nginx":
+        return app
+    data = [p for a in apps if a is not app for p in a.data_paths]
+    candidates = list(app.code_paths)
+    for path in app.config_files:
+        f = facts.file(path)
+        for d in _NGINX_ROOT.findall(f.content if f else ""):
+            d = d.strip("'\"").rstrip("/") or "/"
+            if d.startswith("/") and d != "/" and not _under(d, candidates):
+                candidates.append(d)
+    keep, notes = [], []
+    for d in candidates:
+        if _under(d, data):
+            notes.append(f"{d} is served from disk but holds another app's data: share it through a "
+                         "volume or object storage instead of copying it into this image")
+        else:
+            keep.append(d)
+    if keep == app.code_paths and not notes:
+        return app
+    return app.model_copy(update={"code_paths": keep, "notes": list(app.notes) + notes})
 
 
 def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:

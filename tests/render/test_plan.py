@@ -197,3 +197,16 @@ def test_cron_at_reboot_is_noted(monkeypatch):
     facts.cron.append(CronJob(schedule="@reboot", command="/opt/shop/venv/bin/python /opt/shop/warm.py"))
     plan = make_plan(facts, apps)
     assert any("@reboot" in n for n in plan.app("admin").notes)
+
+
+def test_proxy_static_roots_copied_but_not_other_apps_data():
+    from mta.model import FileContent
+
+    facts, apps = shop_host()
+    facts.files.append(FileContent(path="/etc/nginx/conf.d/static.conf", content=(
+        "location /static/ { alias /srv/assets/; }\nlocation /media/ { root /opt/shop/media; }\n")))
+    apps[0] = apps[0].model_copy(update={"config_files": apps[0].config_files + ["/etc/nginx/conf.d/static.conf"]})
+    proxy = make_plan(facts, apps).app("proxy")
+    assert proxy.code_paths == ["/srv/assets"]
+    assert [f.target for f in proxy.build.files] == ["/srv/assets"]
+    assert any("/opt/shop/media" in n and "another app's data" in n for n in proxy.notes)
