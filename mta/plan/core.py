@@ -141,7 +141,7 @@ def _sane_paths(app: App) -> tuple[App, list[str]]:
     return app.model_copy(update=update), notes
 
 
-_NGINX_ROOT = re.compile(r"^\s*(?:root|alias)\s+([^;\s]+)\s*;", re.M)
+_NGINX_ROOT = re.compile(r"(?:^|[{;])\s*(?:root|alias)\s+([^;\s]+)\s*;", re.M)
 
 
 def _with_served_dirs(facts, app: App, apps: list[App]) -> App:
