@@ -74,6 +74,10 @@ def compose_data(facts: HostFacts, plan: Plan) -> dict[str, Any]:
         hc = _healthcheck(app)
         if hc:
             svc["healthcheck"] = hc
+        if app.build and any(p.port < 1024 for p in app.expose):
+            # lets the non-root server bind its VM port (80, 443) without a capability, as
+            # the k8s pod's sysctl does; `docker stack deploy` on old engines ignores sysctls
+            svc["sysctls"] = {"net.ipv4.ip_unprivileged_port_start": "0"}
         svc["cap_drop"] = ["ALL"]
         svc["security_opt"] = ["no-new-privileges:true"]
         svc["restart"] = "unless-stopped"
