@@ -24,6 +24,7 @@ from typing import Optional
 from .errors import MtaError
 from .io import write_atomic
 from .model import AppPlan, Plan
+from .security.placeholders import sanitize_context, wire_fill
 from .transport import TransportError
 
 REPORT_NAME = ".mta-extract.json"
@@ -67,6 +68,10 @@ class AppExtract:
     truncated: bool = False
     skipped: list[Skipped] = field(default_factory=list)
     error: str = ""
+    secret_files: list[str] = field(default_factory=list)  # context files whose values became placeholders
+    filled_at_start: list[str] = field(default_factory=list)  # image paths the entrypoint fills
+    # MTA_SECRET_X -> value, memory only: for --with-secret-values, never written under OUT
+    secret_values: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -83,7 +88,10 @@ class ExtractReport:
         return [a for a in self.apps if not a.ok]
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        for app in out["apps"]:
+            app.pop("secret_values", None)
+        return out
 
 
 def _rel(vm_path: str) -> str:
@@ -277,6 +285,10 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
                 result.skipped.append(Skipped(_tar_line_path(line), _tar_line_reason(line)))
             safe_extract(tar_file, staging, result, include)
             tar_file.unlink()
+        # settings.py / config.json come along with the code: their values must not reach the image
+        sanitized = sanitize_context(staging)
+        result.secret_files = sanitized.files
+        result.secret_values = sanitized.values
         record = {
             "app": app.name,
             "host_paths": include,
@@ -285,6 +297,7 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
             "truncated": result.truncated,
             "excluded_patterns": [{"pattern": p, "reason": why} for p, why in excludes],
             "skipped": [asdict(s) for s in result.skipped],
+            "secret_placeholders": {"files": result.secret_files, "variables": sorted(result.secret_values)},
         }
         write_atomic(staging / REPORT_NAME, json.dumps(_printable(record), indent=2, ensure_ascii=False) + "\n")
         final = app_dir / "context"
@@ -295,6 +308,9 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
         os.replace(staging, final)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    result.filled_at_start, problem = wire_fill(app_dir, app)
+    if problem:
+        result.skipped.append(Skipped("(secrets)", problem))
     return result
 
 

@@ -56,6 +56,19 @@ def summary(out_root: Path, host_dir: Path, written: list[Path]) -> list[str]:
     return lines
 
 
+def _rewire_fill(host_dir: Path, plan) -> None:
+    """A context extracted earlier carries secret placeholders; the shim just
+    rendered again must keep filling them at start."""
+    from ..security.placeholders import MANIFEST, wire_fill
+
+    for app in plan.apps:
+        app_dir = host_dir / "apps" / app.name
+        if app.include and app.build and (app_dir / "context" / MANIFEST).is_file():
+            _, problem = wire_fill(app_dir, app)
+            if problem:
+                click.echo(f"mta: warning: {app.name}: {problem}", err=True)
+
+
 @click.command("generate")
 @click.argument("discovery", type=click.Path(dir_okay=False))
 @click.option("-o", "--out", "out", type=click.Path(file_okay=False),
@@ -95,6 +108,7 @@ def command(discovery: str, out: Optional[str], base: Optional[str], answers_pat
                                            str(answers.get("base") or "official"),
                                            discovery_path=str(discovery), source=source)
     host_dir = out_root / "hosts" / pipeline.host_dirname(facts.host)
+    _rewire_fill(host_dir, plan)
     for line in summary(out_root, host_dir, written):
         click.echo(line)
     kept = [a for a in plan.apps if a.include]

@@ -18,6 +18,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Union
 
 from ..discover.secrets import mask_text
 from ..io import write_atomic
@@ -147,3 +148,68 @@ def fill_script(paths: list[str]) -> str:
 
     body = "".join(f"mta_fill {shlex.quote(p)}\n" for p in paths)
     return FILL_SCRIPT + body + 'exec "$@"\n'
+
+
+SHIM = "mta-secrets-env.sh"  # apps/<app>/<SHIM>: the ENTRYPOINT the Dockerfile COPYs (mta.render.dockerfile)
+_BEGIN = "# --- mta: fill secret placeholders (written by mta extract) ---\n"
+_END = "# --- mta: end fill ---\n"
+
+
+def container_paths(files: list[str], copies: list) -> list[str]:
+    """Image paths of context-relative ``files`` through the plan's COPY list
+    (``ConfigFile(source='context/srv/app', target='/srv/app')``); files no
+    COPY carries into the final image are not listed."""
+    out = []
+    for rel in files:
+        for c in copies:
+            src = c.source.rstrip("/")
+            if not src.startswith("context/"):
+                continue
+            src_rel = src[len("context/"):]
+            if rel == src_rel or rel.startswith(src_rel + "/"):
+                out.append(c.target.rstrip("/") + rel[len(src_rel):] if rel != src_rel else c.target)
+                break
+    return list(dict.fromkeys(out))
+
+
+def with_fill(shim: str, paths: list[str]) -> str:
+    """``shim`` (an sh entrypoint ending in ``exec "$@"``) that first fills ``paths``; idempotent."""
+    import shlex
+
+    if _BEGIN in shim and _END in shim:
+        head, _, rest = shim.partition(_BEGIN)
+        shim = head + rest.partition(_END)[2]
+    if not paths:
+        return shim
+    func = FILL_SCRIPT.split("set -eu\n", 1)[1]
+    block = _BEGIN + func + "".join(f"mta_fill {shlex.quote(p)}\n" for p in paths) + _END
+    lines = shim.splitlines(keepends=True)
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].strip() == 'exec "$@"':
+            return "".join(lines[:i]) + block + "".join(lines[i:])
+    return shim.rstrip("\n") + "\n" + block + 'exec "$@"\n'
+
+
+def wire_fill(app_dir: Union[str, os.PathLike], app) -> tuple[list[str], str]:
+    """Make ``app_dir``'s entrypoint shim fill the placeholders that
+    ``sanitize_context`` left (``context/.mta-secret-files``).
+
+    Returns (container paths filled, problem): the problem is non-empty when
+    placeholders exist but the image has no shim ENTRYPOINT to fill them (the
+    app then needs those files mounted from a Secret)."""
+    root = Path(app_dir)
+    manifest = root / "context" / MANIFEST
+    files = [ln for ln in manifest.read_text().splitlines() if ln] if manifest.is_file() else []
+    shim = root / SHIM
+    copies = list(app.build.files) if app.build else []
+    paths = container_paths(files, copies)
+    has_entry = bool(app.build and app.build.entrypoint and any(c.source == SHIM for c in copies))
+    if not shim.is_file() or not has_entry:
+        return [], ("" if not paths else
+                    f"{len(paths)} file(s) carry ${{MTA_SECRET_*}} placeholders but the image has no "
+                    "secrets ENTRYPOINT to fill them: mount them from a Secret")
+    old = shim.read_text()
+    new = with_fill(old, paths)
+    if new != old:
+        write_atomic(shim, new, mode=shim.stat().st_mode & 0o7777)
+    return paths, ""

@@ -69,3 +69,18 @@ def test_fill_script_restores_values(tmp_path, awk):
     assert proc.stdout == "started\n"
     for rel, text in FILES.items():
         assert (ctx / rel).read_text() == text, rel
+
+
+def test_fill_block_is_idempotent_and_maps_context_paths():
+    from mta.model.plan import ConfigFile
+    from mta.security.placeholders import container_paths, with_fill
+
+    copies = [ConfigFile(source="context/srv/app", target="/app", configmap=False),
+              ConfigFile(source="mta-secrets-env.sh", target="/usr/local/bin/mta-secrets-env", configmap=False)]
+    paths = container_paths(["srv/app/settings.py", "etc/other.conf"], copies)
+    assert paths == ["/app/settings.py"]
+    shim = '#!/bin/sh\nset -e\nexec "$@"\n'
+    once = with_fill(shim, paths)
+    assert with_fill(once, paths) == once and once.count("mta_fill '/app/settings.py'") == 0
+    assert once.count("mta_fill /app/settings.py") == 1 and once.rstrip().endswith('exec "$@"')
+    assert with_fill(once, []) == shim
