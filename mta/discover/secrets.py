@@ -33,6 +33,12 @@ _ATTR = re.compile(rf"(?i)(?P<pre>\b{_SECRET_WORD}\s*=\s*)(?P<q>[\"'])(?P<pw>[^\
 _JSON = re.compile(rf"(?i)(?P<pre>(?P<kq>[\"']){_SECRET_WORD}(?P=kq)\s*:\s*)(?P<q>[\"'])(?P<pw>(?:\\.|(?!(?P=q)).)*)(?P=q)")
 _ELEMENT = re.compile(rf"(?i)(?P<pre><(?P<tag>{_SECRET_WORD})(?:\s[^>]*)?>)(?P<pw>[^<]+)(?P<post></(?P=tag)\s*>)")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# PHP: define('DB_PASSWORD', 'x') (wp-config.php) and 'password' => 'x' (Laravel, Drupal, CodeIgniter);
+# and Laravel's env('DB_PASSWORD', 'default'); the key decides (key_looks_secret), so AUTH_KEY / 'secret' count and 'host' does not
+PHP_DEFINE = re.compile(r"""(?P<pre>\b(?:define|env)\(\s*(?P<kq>["'])(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P=kq)\s*,\s*)"""
+                        r"""(?P<q>["'])(?P<pw>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
+PHP_ARROW = re.compile(r"""(?P<pre>(?P<kq>["'])(?P<key>[A-Za-z_][\w.\-]*)(?P=kq)\s*=>\s*)"""
+                       r"""(?P<q>["'])(?P<pw>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
 
 
 def _tokens(key: str) -> list[str]:
@@ -84,7 +90,15 @@ def mask_inline(text: str) -> str:
     text = _ATTR.sub(lambda m: f"{m.group('pre')}{m.group('q')}{SECRET_MARKER if m.group('pw') else ''}{m.group('q')}", text)
     text = _JSON.sub(lambda m: f"{m.group('pre')}{m.group('q')}{SECRET_MARKER if m.group('pw') else ''}{m.group('q')}", text)
     text = _ELEMENT.sub(lambda m: f"{m.group('pre')}{SECRET_MARKER}{m.group('post')}", text)
+    text = PHP_DEFINE.sub(_keyed, text)
+    text = PHP_ARROW.sub(_keyed, text)
     return _INLINE_PW.sub(lambda m: f"{m.group('pre')}{SECRET_MARKER}", text)
+
+
+def _keyed(m: re.Match) -> str:
+    if not m.group("pw") or not key_looks_secret(m.group("key")):
+        return m.group(0)
+    return f"{m.group('pre')}{m.group('q')}{SECRET_MARKER}{m.group('q')}"
 
 
 def mask_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -93,8 +107,8 @@ def mask_env(env: Mapping[str, str]) -> dict[str, str]:
 
 
 _ASSIGN = re.compile(
-    r"^(?P<lead>\s*(?:export\s+|set\s+|setenv\s+)?(?P<kq>[\"']?))(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)(?P=kq)"
-    r"(?P<sep>\s*[=:]\s*|\s+(?=\S))(?P<val>.*?)(?P<trail>,?\s*)$"
+    r"^(?P<lead>\s*(?:-\s+)?(?:export\s+|set\s+|setenv\s+)?(?P<kq>[\"']?))(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)(?P=kq)"
+    r"(?P<sep>\s*[=:](?!>)\s*|\s+(?=\S))(?P<val>.*?)(?P<trail>,?\s*)$"
 )
 
 

@@ -29,17 +29,11 @@ MAX_BYTES = 2 << 20
 _KEY_BEFORE = re.compile(r"""([A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*(?:=>|[:=])\s*["']?$""")
 _TAG_BEFORE = re.compile(r"<([A-Za-z_][A-Za-z0-9_.\-]*)[^>]*>$")
 _URL_BEFORE = re.compile(r"://[^:/@\s]*:$")
-_DEFINE_BEFORE = re.compile(r"""define\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*,\s*["']$""")
-# PHP constants (wp-config.php): define('DB_PASSWORD', 'x'); discovery's masking reads key=value forms
-_DEFINE = re.compile(r"""(?P<pre>define\(\s*(?P<kq>["'])(?P<key>[A-Za-z_][A-Za-z0-9_]*)(?P=kq)\s*,\s*(?P<q>["']))(?P<val>[^"']*)(?P=q)""")
+_DEFINE_BEFORE = re.compile(r"""\b(?:define|env)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*,\s*["']$""")
 
 
 def _mask(line: str) -> str:
-    from ..discover.secrets import key_looks_secret
-
-    line = _DEFINE.sub(lambda m: m.group(0) if not (key_looks_secret(m.group("key")) and m.group("val"))
-                       else f"{m.group('pre')}{SECRET_MARKER}{m.group('q')}", line)
-    return mask_text(line)
+    return mask_text(line)  # PHP define()/=> forms included: one set of rules for discovery and contexts
 
 
 @dataclass

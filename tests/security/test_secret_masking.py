@@ -25,6 +25,12 @@ CASES = {
 PHP_DEFINE = ("define( 'DB_PASSWORD', 'wp-s3cret-11' );\ndefine( 'AUTH_KEY', 'wp-s3cret-12' );\n",
               ["wp-s3cret-11", "wp-s3cret-12"])
 PHP_ARRAY = ("$db = array('password' => 'php-s3cret-13', 'host' => 'db');\n", ["php-s3cret-13"])
+LARAVEL = ("    'password' => env('DB_PASSWORD', 'lv-s3cret-14'),\n    'key' => 'lv-s3cret-15',\n"
+           "    'host' => env('DB_HOST', '127.0.0.1'),\n", ["lv-s3cret-14", "lv-s3cret-15"])
+YAML_LIST = ("services:\n  db:\n    environment:\n      - MYSQL_ROOT_PASSWORD=yl-s3cret-16\n"
+             "users:\n  - password: yl-s3cret-17\n    name: app\n", ["yl-s3cret-16", "yl-s3cret-17"])
+JAVA_XML = ('<bean id="ds"><property name="url" value="jdbc:x"/></bean>\n<user name="a" password="jx-s3cret-18"/>\n'
+            "<password>jx-s3cret-19</password>\n", ["jx-s3cret-18", "jx-s3cret-19"])
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -34,17 +40,27 @@ def test_discovery_masks(name):
     assert not [v for v in values if v in masked]
 
 
-@pytest.mark.parametrize("case", [PHP_DEFINE, PHP_ARRAY], ids=["wp-config define", "php array"])
-@pytest.mark.xfail(reason="mta.discover.secrets.mask_text does not read PHP define()/array forms yet "
-                          "(owner: discover; mta.security.placeholders._DEFINE shows the pattern)", strict=False)
+@pytest.mark.parametrize("case", [PHP_DEFINE, PHP_ARRAY, LARAVEL, YAML_LIST, JAVA_XML],
+                         ids=["wp-config define", "php array", "laravel config", "yaml lists", "java xml"])
 def test_discovery_masks_php(case):
     text, values = case
-    assert not [v for v in values if v in mask_text(text)]
+    masked = mask_text(text)
+    assert not [v for v in values if v in masked]
+    assert "127.0.0.1" in masked or "127.0.0.1" not in text, "a non-secret value stays readable"
 
 
-@pytest.mark.parametrize("name", sorted(CASES) + ["wp-config.php"])
+def test_php_keeps_non_secret_keys():
+    text = "define('DB_HOST', 'localhost');\n$c = ['driver' => 'mysql', 'token' => 't-1'];\n"
+    assert mask_text(text) == ("define('DB_HOST', 'localhost');\n"
+                               "$c = ['driver' => 'mysql', 'token' => '<redacted:secret>'];\n")
+
+
+EXTRA = {"wp-config.php": PHP_DEFINE, "array.php": PHP_ARRAY, "laravel.php": LARAVEL}
+
+
+@pytest.mark.parametrize("name", sorted(CASES) + sorted(EXTRA))
 def test_placeholders_cover_every_format(name):
-    text, values = PHP_DEFINE if name == "wp-config.php" else CASES[name]
+    text, values = EXTRA.get(name) or CASES[name]
     new, found = placeholder_text(text)
     assert not [v for v in values if v in new]
     assert sorted(values) == sorted(v for v in found.values() if v in values)
