@@ -21,10 +21,12 @@ _SYSTEM_DIRS = ("/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/lib/", "/usr
 def _top(facts: HostFacts, p: Process) -> Process:
     """Climb to the master of a master/worker tree of the same program."""
     cur = p
+    seen = {p.pid}  # a captured ppid chain may cycle (pid == ppid, or a loop)
     while True:
         parent = facts.process(cur.ppid)
-        if parent is None or parent.pid <= 1 or (parent.exe or prog(parent)) != (cur.exe or prog(cur)):
+        if parent is None or parent.pid <= 1 or parent.pid in seen or (parent.exe or prog(parent)) != (cur.exe or prog(cur)):
             return cur
+        seen.add(parent.pid)
         cur = parent
 
 
