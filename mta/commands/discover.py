@@ -205,6 +205,21 @@ def summary_line(facts: HostFacts) -> str:
     return "; ".join(parts)
 
 
+def values_path(base: Path, host: str, many: bool) -> Path:
+    """Where one host's secret values go: FILE itself, or FILE with -<host> before
+    its suffix when several hosts share one option."""
+    if not many:
+        return base
+    return base.with_name(f"{base.stem}-{host}{base.suffix}")
+
+
+def export_secret_values(transport, facts: HostFacts, path: Path, out: Path) -> Path:
+    """--with-secret-values: the real values, re-read from the live host, into a 0600 file outside OUT."""
+    from ..security.secret_values import export
+
+    return export(transport, facts, None, path, out)
+
+
 def _fail_text(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, MtaError):
         return exc.message, exc.hint
@@ -222,10 +237,13 @@ def _fail_text(exc: BaseException) -> tuple[str, str]:
               help="Targets discovered at once.")
 @click.option("--no-http-checks", "no_http_checks", is_flag=True,
               help="Do not send GET / to listening ports (nothing appears in the apps' access logs).")
+@click.option("--with-secret-values", "secret_values", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="Also write the secrets' real values (mode 0600) to FILE, outside OUT; "
+                                   "several targets get FILE-<host>.")
 @ssh_options
 @click.pass_context
 def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path, sample_seconds: float,
-            parallel: int, no_http_checks: bool, **ssh: object) -> None:
+            parallel: int, no_http_checks: bool, secret_values: Optional[Path], **ssh: object) -> None:
     """Collect facts about hosts (read-only) into OUT/hosts/<host>/discovery.yaml.
 
     TARGET is [user@]host[:port] or a Host alias from ~/.ssh/config.
@@ -237,6 +255,10 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
         raise click.UsageError("give TARGETs or --local, not both")
     if not local and not targets:
         raise click.UsageError("give at least one TARGET, or --local")
+    if secret_values:
+        from ..security.secret_values import check_path
+
+        check_path(secret_values, out)  # before anything connects
 
     if local:
         from ..discover import discover_local
@@ -248,6 +270,15 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
         path = write_discovery(out, facts)
         console.print(f"[bold]{facts.host}[/]: {summary_line(facts)} ({time.monotonic() - t0:.1f}s) -> {path}",
                       markup=True)
+        if secret_values:
+            from ..transport.local import LocalTransport
+
+            local_transport = LocalTransport(facts.host)
+            try:
+                written = export_secret_values(local_transport, facts, secret_values, out)
+            finally:
+                local_transport.close()
+            console.print(f"secret values (mode 0600, keep private) -> {written}")
         return
 
     settings = SSHSettings.from_options(ssh)
@@ -265,6 +296,10 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
                                       sample_seconds=sample_seconds, timeout=settings.timeout,
                                       target=settings.effective_target(target), http_checks=not no_http_checks)
             write_discovery(out, facts)
+            if secret_values:
+                written = export_secret_values(transport, facts, values_path(secret_values, names[target],
+                                                                             len(targets) > 1), out)
+                progress.print(f"{names[target]}: secret values (mode 0600, keep private) -> {written}")
             return target, facts, None, time.monotonic() - t0
         except BaseException as exc:  # noqa: BLE001 - one host never stops the others
             if show_tb and not isinstance(exc, MtaError):

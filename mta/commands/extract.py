@@ -16,9 +16,7 @@ from ..model import HostFacts, Plan
 from .discover import SSHSettings, ssh_options
 
 
-def default_target(plan_path: Path, plan: Plan) -> str:
-    """The host a plan came from, as its discovery.yaml recorded it: the SSH
-    target used then, else the address, else the host name."""
+def _discovery(plan_path: Path, plan: Plan) -> Optional[HostFacts]:
     candidates = []
     if plan.discovery:
         candidates.append(Path(plan.discovery))
@@ -26,9 +24,21 @@ def default_target(plan_path: Path, plan: Plan) -> str:
     candidates.append(plan_path.parent / "discovery.yaml")
     for path in candidates:
         if path.is_file():
-            facts = load_model(path, HostFacts)
-            return facts.target or facts.address or facts.host
-    return plan.host
+            return load_model(path, HostFacts)
+    return None
+
+
+def default_target(plan_path: Path, plan: Plan) -> str:
+    """The host a plan came from, as its discovery.yaml recorded it: the SSH
+    target used then, else the address, else the host name."""
+    facts = _discovery(plan_path, plan)
+    return (facts.target or facts.address or facts.host) if facts else plan.host
+
+
+def out_root(plan_path: Path) -> Path:
+    """OUT of OUT/hosts/<host>/plan.yaml (else the plan's directory)."""
+    host_dir = plan_path.resolve().parent
+    return host_dir.parent.parent if host_dir.parent.name == "hosts" else host_dir
 
 
 @click.command("extract")
@@ -36,8 +46,12 @@ def default_target(plan_path: Path, plan: Plan) -> str:
 @click.argument("target", required=False)
 @click.option("--local", is_flag=True, help="Copy from this machine instead of over SSH.")
 @click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@click.option("--with-secret-values", "secret_values", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="Also write the secrets' real values (env and the placeholders of copied "
+                                   "files) to FILE, mode 0600, outside OUT.")
 @ssh_options
-def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str, ...], **ssh: object) -> None:
+def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str, ...],
+            secret_values: Optional[Path], **ssh: object) -> None:
     """Copy each included app's files from the host into apps/<app>/context/.
 
     TARGET defaults to the address in the discovery.yaml next to PLAN.
@@ -51,6 +65,15 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
         raise InputError(f"{plan_file}: no app named {', '.join(unknown)}",
                          hint="apps in the plan: " + ", ".join(a.name for a in plan.apps))
     host_dir = plan_file.parent
+    facts = None
+    if secret_values:
+        from ..security.secret_values import check_path
+
+        check_path(secret_values, out_root(plan_file))
+        facts = _discovery(plan_file, plan)
+        if facts is None:
+            raise InputError(f"--with-secret-values: no discovery.yaml next to {plan_file}",
+                             hint="the values are re-read for the processes discovery saw")
     if local:
         from ..transport.local import LocalTransport
 
@@ -60,6 +83,12 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
         transport = settings.transport(target or default_target(plan_file, plan), name=plan.host)
     try:
         report = extract_host(transport, plan, host_dir, apps=list(apps) or None, sudo=bool(ssh.get("sudo")))
+        if secret_values and facts is not None:
+            from ..security.secret_values import export
+
+            extra = {f"{a.app}-placeholders": a.secret_values for a in report.apps if a.secret_values}
+            written = export(transport, facts, plan, secret_values, out_root(plan_file), extra=extra)
+            console.print(f"secret values (mode 0600, keep private) -> {written}")
     finally:
         transport.close()
     for app in report.apps:

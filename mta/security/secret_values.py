@@ -118,15 +118,34 @@ def render_values(host: str, values: Values) -> str:
 
 def write_values(path: Union[str, Path], host: str, values: Values, out_root: Union[str, Path]) -> Path:
     """Write the values file (mode 0600); refuses a path inside ``out_root``."""
+    check_path(path, out_root)
+    target = Path(path).resolve()
+    write_atomic(target, render_values(host, values), mode=0o600)
+    return target
+
+
+def check_path(path: Union[str, Path], out_root: Union[str, Path]) -> None:
+    """InputError when ``path`` lies inside ``out_root`` (checked before any work is done)."""
     target = Path(path).resolve()
     root = Path(out_root).resolve()
     if target == root or root in target.parents:
         raise InputError(f"--with-secret-values {path}: inside the artifacts tree {out_root}",
                          hint="choose a path outside OUT, e.g. ~/.mta/<host>-secrets.env")
-    write_atomic(target, render_values(host, values), mode=0o600)
-    return target
 
 
-def export(transport, facts: HostFacts, plan: Plan, path: Union[str, Path], out_root: Union[str, Path]) -> Path:
-    """collect + write_values: what a ``--with-secret-values FILE`` option calls."""
-    return write_values(path, facts.host, collect(transport, facts, plan), out_root)
+def export(transport, facts: HostFacts, plan: Optional[Plan], path: Union[str, Path],
+           out_root: Union[str, Path], extra: Optional[Values] = None) -> Path:
+    """collect + write_values: what a ``--with-secret-values FILE`` option calls.
+
+    Without a plan (``mta discover``) the default plan of ``facts`` says which
+    secrets exist. ``extra`` adds values known in memory (``mta extract``'s
+    placeholders)."""
+    check_path(path, out_root)
+    if plan is None:
+        from ..pipeline import plan_host
+
+        plan = plan_host(facts)
+    values = collect(transport, facts, plan)
+    for name, kv in (extra or {}).items():
+        values.setdefault(name, {}).update(kv)
+    return write_values(path, facts.host, values, out_root)

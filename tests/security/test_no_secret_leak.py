@@ -174,3 +174,25 @@ def test_entrypoint_fills_the_placeholders_at_start(pipeline, tmp_path):
     assert run.returncode == 0, run.stderr
     assert "${MTA_SECRET_" not in run.stdout
     assert re.search(r'^PASSWORD = "filled-MTA_SECRET_PASSWORD\w*"$', run.stdout, re.M)
+
+
+def test_extract_with_secret_values_keeps_the_placeholder_values(pipeline, tmp_path, capsys):
+    """The values the placeholders replaced go to the operator's 0600 file, sourceable by the fill shim."""
+    from mta.cli import main
+
+    _, plan, out, pid = pipeline
+    app = next(a for a in plan.apps if pid in a.pids)
+    plan_file = Path(out) / "hosts" / "leaktest" / "plan.yaml"
+    base = ["extract", str(plan_file), "--local", "--app", app.name]
+    assert main(base + ["--with-secret-values", str(Path(out) / "v.env")]) == 1
+    assert "inside the artifacts tree" in capsys.readouterr().err
+    values = tmp_path / "v.env"
+    assert main(base + ["--with-secret-values", str(values)]) in (0, 3)
+    capsys.readouterr()
+    assert stat.S_IMODE(values.stat().st_mode) == 0o600
+    text = values.read_text()
+    assert f"[{app.name}-placeholders]" in text
+    for v in ("py-Rr27-leak", "pyd-Pp09-leak", "json-Qq18-leak", ENV["DB_PASSWORD"]):
+        assert v in text
+    files = [p for p in Path(out).rglob("*") if p.is_file()]
+    assert [(str(p), v) for p in files for v in PLANTED if v.encode() in p.read_bytes()] == []
