@@ -80,8 +80,10 @@ def _rewire_fill(host_dir: Path, plan) -> None:
 @click.option("--set", "sets", multiple=True, metavar="ID=VALUE", help="One answer; repeatable; wins over --answers.")
 @click.option("--plan", "plan_path", type=click.Path(dir_okay=False),
               help="Render this (edited) plan.yaml as written instead of planning again.")
+@click.option("--lock", "lock_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Pin images by digest from this lock file (images: {IMAGE: sha256:...}).")
 def command(discovery: str, out: Optional[str], base: Optional[str], answers_path: Optional[str],
-            sets: tuple[str, ...], plan_path: Optional[str]) -> None:
+            sets: tuple[str, ...], plan_path: Optional[str], lock_path: Optional[str]) -> None:
     """Write Dockerfiles, compose, Kubernetes manifests and a runbook for one host.
 
     A host where nothing is detected still gets plan.yaml and a README.md that
@@ -104,6 +106,16 @@ def command(discovery: str, out: Optional[str], base: Optional[str], answers_pat
             answers["base"] = base  # the flag is the command line layer
     out_root = Path(out) if out else pipeline.default_out(discovery)
     source = " / ".join(s for s in (answers_path, "--set" if sets else "") if s) or "answers"
+    if lock_path:
+        from ..security.lock import apply_lock, load_lock
+
+        lock = load_lock(lock_path)  # a bad lock fails before anything is planned or written
+        if plan is None:
+            plan = pipeline.plan_host(facts, answers, str(answers.get("base") or "official"),
+                                      discovery_path=str(discovery), source=source)
+        plan, missing = apply_lock(plan, lock)
+        for ref in missing:
+            click.echo(f"mta: warning: {lock_path} has no digest for {ref}; it stays pinned by tag only", err=True)
     plan, written = pipeline.generate_host(facts, plan, out_root, answers,
                                            str(answers.get("base") or "official"),
                                            discovery_path=str(discovery), source=source)

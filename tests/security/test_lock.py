@@ -40,3 +40,39 @@ def test_bad_lock_files(tmp_path, text):
     p.write_text(text)
     with pytest.raises(InputError):
         load_lock(p)
+
+
+def test_generate_cli_lock_pins_and_warns(tmp_path, capsys):
+    """``mta generate --lock``: the FROM line carries the digest; images the lock lacks are named on stderr."""
+    from pathlib import Path
+
+    from mta.cli import main
+
+    sample = Path(__file__).resolve().parents[2] / "samples" / "centos7-tomcat" / "discovery.yaml"
+    out = tmp_path / "out"
+    assert main(["generate", str(sample), "-o", str(out)]) == 0
+    plan = load_plan(out / "hosts" / "centos7-tomcat" / "plan.yaml")
+    base = plan.app("tomcat").build.base_image
+    capsys.readouterr()
+
+    lock = tmp_path / "images.lock.yaml"
+    lock.write_text(f"images:\n  {base}: {D1}\n")
+    locked = tmp_path / "locked"
+    assert main(["generate", str(sample), "-o", str(locked), "--lock", str(lock)]) == 0
+    err = capsys.readouterr().err
+    host = locked / "hosts" / "centos7-tomcat"
+    assert f"FROM {base}@{D1}" in (host / "apps" / "tomcat" / "Dockerfile").read_text()
+    assert load_plan(host / "plan.yaml").app("tomcat").build.base_image == f"{base}@{D1}"
+    assert "mysql:5.7" in err and "no digest" in err and base not in err
+
+    # an edited plan is pinned the same way
+    replan = tmp_path / "replan"
+    assert main(["generate", str(sample), "-o", str(replan), "--plan", str(out / "hosts" / "centos7-tomcat" / "plan.yaml"),
+                 "--lock", str(lock)]) == 0
+    assert f"@{D1}" in (replan / "hosts" / "centos7-tomcat" / "apps" / "tomcat" / "Dockerfile").read_text()
+
+    bad = tmp_path / "bad.lock.yaml"
+    bad.write_text("images:\n  mysql:5.7: latest\n")
+    broken = tmp_path / "broken"
+    assert main(["generate", str(sample), "-o", str(broken), "--lock", str(bad)]) == 1
+    assert "images.mysql:5.7" in capsys.readouterr().err and not broken.exists()
