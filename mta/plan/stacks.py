@@ -215,7 +215,9 @@ def _tomcat(app, facts, debian: bool) -> Recipe:
         home, cbase = "/usr/share/tomcat10", "/var/lib/tomcat10"
         b = Build(base_image=images.DEBIAN_IMAGE, packages=["tomcat10"],
                   env={"CATALINA_HOME": home, "CATALINA_BASE": cbase, "CATALINA_TMPDIR": "/tmp"},
-                  writable=[f"{cbase}/webapps", f"{cbase}/work", "/var/cache/tomcat10", "/var/log/tomcat10"])
+                  writable=[f"{cbase}/webapps", f"{cbase}/work", "/var/cache/tomcat10", "/var/log/tomcat10"],
+                  # the package's conf is root:tomcat 0640; the container's uid is not in group tomcat
+                  steps=["chmod -R a+rX /etc/tomcat10"])
         notes = ["Debian 12 ships Tomcat 10.1 (jakarta.*): apps built for javax.* need migration; "
                  "--base official keeps the VM's Tomcat line"]
         cmd = [f"{home}/bin/catalina.sh", "run"]

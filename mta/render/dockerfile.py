@@ -12,6 +12,7 @@ from . import escape
 from .env import render
 
 SHIM = "mta-secrets-env.sh"
+JAVA_PACKAGES = ("openjdk-", "default-jre", "default-jdk", "tomcat", "ca-certificates-java")
 
 
 @dataclass
@@ -66,7 +67,11 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
         for p in b.packages:
             if not p.replace("-", "").replace(".", "").replace("+", "").isalnum():
                 raise GenerateError(f"{_where(app, 'packages')}: {p!r} is not a package name")
-        pre.append(Run(APT_INSTALL.format(pkgs=" ".join(sorted(set(b.packages)))), ignore="DL3008"))
+        install = APT_INSTALL.format(pkgs=" ".join(sorted(set(b.packages))))
+        if any(p.startswith(JAVA_PACKAGES) for p in b.packages):
+            # slim images drop /usr/share/man; the JDK/JRE postinst fails without man1
+            install = "mkdir -p /usr/share/man/man1 && " + install
+        pre.append(Run(install, ignore="DL3008"))
     post = [escape.run_step(s, _where(app, f"steps[{i}]")) for i, s in enumerate(b.steps)]
     if b.writable:
         from ..plan.stacks import q
