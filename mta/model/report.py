@@ -65,6 +65,18 @@ class AppReport(Strict):
     findings: list[Finding] = Field(default_factory=list)
 
 
+class VulnerabilityCounts(Strict):
+    """What ``mta scan`` found for a host (its vulnerabilities.json), counted."""
+
+    scanner: str = ""
+    source: str = ""
+    total: int = 0
+    by_severity: dict[str, int] = Field(default_factory=dict)  # critical, high, medium, low, unknown
+    by_target: dict[str, int] = Field(default_factory=dict)  # "vm", "image <app>"
+    errors: list[str] = Field(default_factory=list)
+    href: str = ""  # the file, relative to the report
+
+
 class HostReport(Strict):
     host: str
     address: str = ""
@@ -81,6 +93,7 @@ class HostReport(Strict):
     artifacts: list[ArtifactLink] = Field(default_factory=list)
     probe_errors: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    vulnerabilities: Optional[VulnerabilityCounts] = None  # None: `mta scan` was not run for the host
 
 
 class Summary(Strict):

@@ -30,6 +30,8 @@ from .collect import (
     prune_cache,
     read_errors,
     read_host,
+    read_vulnerabilities,
+    VULNS,
     scan,
     write_cache,
 )
@@ -139,6 +141,7 @@ def assess_dir(d: Path, *, settings: Settings, rules, report_dir: Path, cache_di
             rel = _rel(d, report_dir)
             host.source_dir = rel
             host.artifacts = [ArtifactLink(label=a, href=f"{rel}/{a}") for a in artifacts(d)]
+            host.vulnerabilities = read_vulnerabilities(d, f"{rel}/{VULNS}")
             return host, read_errors(d)
     item = read_host(d, cache_dir)
     if item.facts is None:
@@ -146,6 +149,8 @@ def assess_dir(d: Path, *, settings: Settings, rules, report_dir: Path, cache_di
     host = _assess(item, settings, rules, report_dir, cache_dir)
     if entry is not None:
         write_cache(entry, host.model_dump_json())
+    # read after caching: `mta scan` rewrites it without the facts changing
+    host.vulnerabilities = read_vulnerabilities(d, f"{host.source_dir}/{VULNS}")
     return host, item.errors
 
 

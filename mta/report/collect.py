@@ -5,6 +5,7 @@ Layout read (see ``mta.model.report`` for error.yaml)::
     OUT/hosts/<host>/discovery.yaml   HostFacts (required to assess the host)
     OUT/hosts/<host>/plan.yaml        Plan (optional; else the detectors run)
     OUT/hosts/<host>/error.yaml       HostError (optional; written by batch)
+    OUT/hosts/<host>/vulnerabilities.json  CVE findings (optional; written by `mta scan`)
 
 One unreadable host becomes a HostError; it never stops the report.
 """
@@ -12,7 +13,9 @@ One unreadable host becomes a HostError; it never stops the report.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
@@ -24,7 +27,7 @@ from .. import __version__
 from ..errors import InputError
 from ..io import describe_validation_error
 from ..model import App, HostFacts, Plan
-from ..model.report import HostError
+from ..model.report import HostError, VulnerabilityCounts
 from . import fastyaml
 
 _APPS = TypeAdapter(list[App])
@@ -161,6 +164,43 @@ def read_errors(d: Path) -> list[HostError]:
         return [HostError(host=d.name, stage="report", kind="invalid", message=exc.message)]
 
 
+VULNS = "vulnerabilities.json"
+SEVERITIES = ("critical", "high", "medium", "low", "negligible", "unknown")
+# distro words (Red Hat, Ubuntu, Debian urgency) on the common scale
+_SEVERITY_WORDS = {"important": "high", "moderate": "medium", "unimportant": "negligible", "minor": "low"}
+
+
+def read_vulnerabilities(d: Path, href: str = "") -> Optional[VulnerabilityCounts]:
+    """Counts of a host's vulnerabilities.json; None when the host was not scanned.
+
+    Counted from the findings (not the file's own totals), so a hand-edited or
+    older file still adds up; a broken file says so instead of failing the report."""
+    path = d / VULNS
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("findings", []), list):
+            raise ValueError("expected an object with a findings list")
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return VulnerabilityCounts(errors=[f"{VULNS} unreadable: {exc}"], href=href)
+    by_sev: Counter = Counter()
+    by_target: Counter = Counter()
+    for f in data.get("findings") or []:
+        if not isinstance(f, dict):
+            continue
+        sev = str(f.get("severity") or "unknown").lower().rstrip("*").strip()
+        sev = _SEVERITY_WORDS.get(sev, sev)
+        by_sev[sev if sev in SEVERITIES else "unknown"] += 1
+        by_target[str(f.get("target") or "vm")] += 1
+    return VulnerabilityCounts(
+        scanner=str(data.get("scanner") or ""), source=str(data.get("source") or ""),
+        total=sum(by_sev.values()),
+        by_severity={s: by_sev[s] for s in SEVERITIES if by_sev[s]},
+        by_target=dict(sorted(by_target.items())),
+        errors=[str(e) for e in data.get("errors") or []], href=href)
+
+
 def read_host(d: Path, cache: Optional[Path] = None) -> HostInput:
     """Facts, plan and errors of one host directory; problems become HostErrors."""
     item = HostInput(host=d.name, dir=d, errors=read_errors(d))
@@ -252,7 +292,7 @@ def detect(facts: HostFacts, source: Optional[Path] = None, cache: Optional[Path
 
 
 #: Files worth linking from the report, relative to a host directory.
-_TOP = ("README.md", "plan.yaml", "discovery.yaml", "compose.yaml", "sbom.cdx.json")
+_TOP = ("README.md", "plan.yaml", "discovery.yaml", "compose.yaml", "sbom.cdx.json", "vulnerabilities.json")
 _DIRS = ("k8s", "security")
 
 
