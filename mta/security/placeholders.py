@@ -115,10 +115,16 @@ FILL_SCRIPT = r"""#!/bin/sh
 # ${MTA_SECRET_NAME} placeholders, so no value is in the image. At start this
 # fills them from the environment (Kubernetes secretKeyRef, compose secrets via
 # the secrets shim), then runs the real command. Each file must be writable by
-# the app user; with a read-only root, mount such files from a Secret instead.
+# the app user; with a read-only root they stay unfilled (a warning says so):
+# mount such files from a Secret instead.
 set -eu
 mta_fill() {
     [ -f "$1" ] || return 0
+    # a read-only root (Kubernetes readOnlyRootFilesystem) cannot be filled: say so, let the app start
+    if [ ! -w "$1" ]; then
+        echo "mta-secrets-env: $1 is read-only, its \${MTA_SECRET_*} placeholders stay unfilled; mount it from a Secret" >&2
+        return 0
+    fi
     tmp="${TMPDIR:-/tmp}/mta-fill.$$"
     awk '{
         out = ""; line = $0

@@ -196,3 +196,18 @@ def test_extract_with_secret_values_keeps_the_placeholder_values(pipeline, tmp_p
         assert v in text
     files = [p for p in Path(out).rglob("*") if p.is_file()]
     assert [(str(p), v) for p in files for v in PLANTED if v.encode() in p.read_bytes()] == []
+
+
+def test_generate_again_keeps_the_fill(pipeline, capsys):
+    """``mta generate`` after ``mta extract`` renders the shim afresh; the fill block comes back."""
+    from mta.cli import main
+
+    _, plan, out, pid = pipeline
+    app = next(a for a in plan.apps if pid in a.pids)
+    host = Path(out) / "hosts" / "leaktest"
+    if not (host / "apps" / app.name / "context" / ".mta-secret-files").is_file():
+        main(["extract", str(host / "plan.yaml"), "--local", "--app", app.name])
+    assert main(["generate", str(host / "discovery.yaml"), "-o", str(out), "--plan", str(host / "plan.yaml")]) == 0
+    capsys.readouterr()
+    shim = (host / "apps" / app.name / "mta-secrets-env.sh").read_text()
+    assert shim.count("mta_fill() {") == 1 and "mta_fill /" in shim

@@ -84,3 +84,32 @@ def test_fill_block_is_idempotent_and_maps_context_paths():
     assert with_fill(once, paths) == once and once.count("mta_fill '/app/settings.py'") == 0
     assert once.count("mta_fill /app/settings.py") == 1 and once.rstrip().endswith('exec "$@"')
     assert with_fill(once, []) == shim
+
+
+def test_read_only_file_is_reported_and_the_app_still_starts(tmp_path):
+    """readOnlyRootFilesystem: the fill cannot write; it says so on stderr and execs the command."""
+    import os
+    import shutil
+    import tempfile
+
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run the shim as another user")
+    d = tempfile.mkdtemp(prefix="mta-ro-")
+    try:
+        os.chmod(d, 0o755)
+        conf = os.path.join(d, "settings.py")
+        with open(conf, "w") as fh:
+            fh.write('PASSWORD = "${MTA_SECRET_PASSWORD}"\n')
+        os.chmod(conf, 0o444)
+        script = os.path.join(d, "fill.sh")
+        with open(script, "w") as fh:
+            fh.write(fill_script([conf]))
+        os.chmod(script, 0o755)
+        proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", script,
+                               "/bin/echo", "started"], env={"PATH": "/usr/bin:/bin", "MTA_SECRET_PASSWORD": "x"},
+                              capture_output=True, text=True, timeout=30)
+        assert proc.returncode == 0 and proc.stdout == "started\n", proc.stderr
+        assert "read-only" in proc.stderr and conf in proc.stderr
+        assert "${MTA_SECRET_PASSWORD}" in open(conf).read()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
