@@ -251,9 +251,47 @@ def _tomcat(app, facts, debian: bool) -> Recipe:
                   default_cmd=cmd, server=True)
 
 
+#: Debian python3-* packages that are the interpreter or system tooling, not an app's libraries
+_PY_SYSTEM = {"python3", "python3-minimal", "python3-distutils", "python3-lib2to3", "python3-venv", "python3-pip",
+              "python3-dev", "python3-apt", "python3-debian", "python3-debconf", "python3-dbus", "python3-gi",
+              "python3-software-properties", "python3-distro-info", "python3-pkg-resources", "python3-setuptools",
+              "python3-wheel", "python3-certifi", "python3-chardet", "python3-idna", "python3-urllib3",
+              "python3-requests-unixsocket", "python3-netifaces", "python3-systemd", "python3-cloud-init"}
+
+
+def _distro_python(app, facts) -> list[str]:
+    """The Debian packages behind an app run by the system python (/usr/bin/python3,
+    /usr/bin/gunicorn): its libraries came from apt, not pip, so the image does the same."""
+    exes = list(app.command[:2])
+    for pid in app.pids:
+        proc = facts.process(pid)
+        if proc:
+            exes += [proc.exe, *proc.cmdline[:2]]
+    if not any(e.startswith(("/usr/bin/python3", "/usr/bin/gunicorn", "/usr/bin/uwsgi")) for e in exes if e) \
+            or any(re.search(r"/(venv|\.venv|env|virtualenv)[^/]*/bin/", e or "") for e in exes):
+        return []
+    names = {p.name for p in facts.packages}
+    libs = sorted(n for n in names if n.startswith("python3-") and n not in _PY_SYSTEM
+                  and not n.endswith(("-dev", "-doc", "-dbg")))
+    if not libs:
+        return []
+    servers = sorted(n for n in names if n in ("gunicorn", "gunicorn3", "uwsgi", "uwsgi-plugin-python3")
+                     and any(n.rstrip("3") in e for e in exes if e))
+    return libs + servers
+
+
 def _python(app, facts, debian: bool) -> Recipe:
     root = _app_root(app)
     pyver, notes = images.python_line(app.runtime_version)
+    distro = _distro_python(app, facts) if debian else []
+    if distro:
+        # python-is-python3: the command and healthcheck say `python`, as with the official image
+        b = Build(base_image=images.DEBIAN_IMAGE, packages=["python3", "python-is-python3"] + distro,
+                  env={"PYTHONUNBUFFERED": "1"}, workdir=root)
+        b.files = _code_files(app, lambda p: p)
+        notes.append("the VM's Python libraries came from Debian packages; the image installs the same packages "
+                     "(" + ", ".join(distro) + ") instead of pip install -r requirements.txt")
+        return Recipe(build=b, tool="python", notes=notes)
     env = {"PATH": "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
            "PYTHONUNBUFFERED": "1"}
     if debian:
@@ -348,6 +386,10 @@ def _php_apache(app, facts, debian: bool) -> Recipe:
 
     b.files = _code_files(app, code_target)
     b.workdir = code_target(root) if app.code_paths else "/var/www/html"
+    if debian and b.workdir == "/var/www/html":
+        # apache2's own index.html comes before index.php; the VM's copy (if it had one) overwrote it
+        b.steps.append("if grep -qs 'Apache2 Debian Default Page' /var/www/html/index.html;"
+                       " then rm -f /var/www/html/index.html; fi")
     if not has_site and app.code_paths and root != "/var/www/html":
         notes.append(f"docroot {root} is served from /var/www/html (no Apache vhost config was carried over)")
 
