@@ -23,6 +23,10 @@ SECRET_FILE = re.compile(r"(tomcat-users\.xml|wp-config\.php|\.env$|\.pem$|\.key
 EXCLUDE_ALWAYS = ["**/.git", "**/node_modules", "**/venv", "**/.venv", "**/__pycache__", "**/*.pyc",
                   "**/*.log", "**/.cache"]
 SECRETS_SHIM = "/usr/local/bin/mta-secrets-env"
+#: set by the VM's init, shell or container runtime, not by the app: the new runtime sets its own
+RUNTIME_ENV = {"container", "container_uuid", "container_ttys", "HOME", "PATH", "PWD", "OLDPWD", "SHLVL", "TERM",
+               "HOSTNAME", "_", "INVOCATION_ID", "JOURNAL_STREAM", "NOTIFY_SOCKET", "SYSTEMD_EXEC_PID", "MANAGERPID",
+               "USER", "LOGNAME", "SHELL", "MAIL", "RUNLEVEL", "PREVLEVEL", "INIT_VERSION", "CONSOLE"}
 
 
 def load_mapping(path: str) -> dict[str, str]:
@@ -210,6 +214,8 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     secret_name = f"{app.name}-secrets"
     env: list[EnvVar] = []
     for var in app.env:
+        if var.name in RUNTIME_ENV:
+            continue
         if not is_env_name(var.name):
             ap.notes.append(f"environment variable {var.name!r} dropped: not a valid name in a container")
             continue
