@@ -289,6 +289,9 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
         sanitized = sanitize_context(staging)
         result.secret_files = sanitized.files
         result.secret_values = sanitized.values
+        result.filled_at_start, problem = wire_fill(app_dir, app, context=staging)
+        if problem:
+            result.skipped.append(Skipped("(secrets)", problem))
         record = {
             "app": app.name,
             "host_paths": include,
@@ -297,7 +300,8 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
             "truncated": result.truncated,
             "excluded_patterns": [{"pattern": p, "reason": why} for p, why in excludes],
             "skipped": [asdict(s) for s in result.skipped],
-            "secret_placeholders": {"files": result.secret_files, "variables": sorted(result.secret_values)},
+            "secret_placeholders": {"files": result.secret_files, "variables": sorted(result.secret_values),
+                                    "filled_at_start": result.filled_at_start},
         }
         write_atomic(staging / REPORT_NAME, json.dumps(_printable(record), indent=2, ensure_ascii=False) + "\n")
         final = app_dir / "context"
@@ -308,9 +312,6 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
         os.replace(staging, final)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    result.filled_at_start, problem = wire_fill(app_dir, app)
-    if problem:
-        result.skipped.append(Skipped("(secrets)", problem))
     return result
 
 

@@ -190,15 +190,17 @@ def with_fill(shim: str, paths: list[str]) -> str:
     return shim.rstrip("\n") + "\n" + block + 'exec "$@"\n'
 
 
-def wire_fill(app_dir: Union[str, os.PathLike], app) -> tuple[list[str], str]:
+def wire_fill(app_dir: Union[str, os.PathLike], app,
+              context: Union[str, os.PathLike, None] = None) -> tuple[list[str], str]:
     """Make ``app_dir``'s entrypoint shim fill the placeholders that
     ``sanitize_context`` left (``context/.mta-secret-files``).
 
     Returns (container paths filled, problem): the problem is non-empty when
     placeholders exist but the image has no shim ENTRYPOINT to fill them (the
-    app then needs those files mounted from a Secret)."""
+    app then needs those files mounted from a Secret). ``context``: where the
+    manifest is when not yet at ``app_dir/context`` (extract's staging)."""
     root = Path(app_dir)
-    manifest = root / "context" / MANIFEST
+    manifest = Path(context or root / "context") / MANIFEST
     files = [ln for ln in manifest.read_text().splitlines() if ln] if manifest.is_file() else []
     shim = root / SHIM
     copies = list(app.build.files) if app.build else []

@@ -168,6 +168,7 @@ def test_entrypoint_fills_the_placeholders_at_start(pipeline, tmp_path):
     record = json.loads((ctx / ".mta-extract.json").read_text())
     names = record["secret_placeholders"]["variables"]
     assert names and all(n.startswith("MTA_SECRET_") for n in names)
+    assert sorted(record["secret_placeholders"]["filled_at_start"]) == sorted("/" + f for f in files)
     env = {"PATH": "/usr/bin:/bin", **{n: f"filled-{n}" for n in names}}
     run = subprocess.run(["sh", str(script), "cat", *[str(root / r) for r in files]], env=env,
                          capture_output=True, text=True, timeout=30)
