@@ -21,6 +21,7 @@ from ..estimate.cost import compute_savings
 from ..model.estimate import FIT_SCORES, SEVERITIES, HostEstimate, RulesFile, Settings
 from ..model.report import AppReport, ArtifactLink, HostReport, Method, Report, Summary
 from .collect import (
+    VULNS,
     HostInput,
     artifacts,
     cache_names,
@@ -31,7 +32,6 @@ from .collect import (
     read_errors,
     read_host,
     read_vulnerabilities,
-    VULNS,
     scan,
     write_cache,
 )
