@@ -1,4 +1,4 @@
-"""``mta schema discovery|plan|answers``: the JSON Schema of the files a user edits."""
+"""``mta schema discovery|plan|answers|report``: JSON Schemas of the files a user reads and edits."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 import click
 
 from ..model import App, HostFacts, Plan
+from ..model.report import Report
 
-SCHEMAS = {"discovery": HostFacts, "plan": Plan}
+SCHEMAS = {"discovery": HostFacts, "plan": Plan, "report": Report}
 _APP = "example-app"
 
 
@@ -57,7 +58,7 @@ def answers_schema() -> dict[str, Any] | None:
 @click.command("schema")
 @click.argument("which", type=click.Choice(sorted([*SCHEMAS, "answers"])))
 def command(which: str) -> None:
-    """Print the JSON Schema of discovery.yaml, plan.yaml or an answers file."""
+    """Print the JSON Schema of discovery.yaml, plan.yaml, an answers file or report.json."""
     if which == "answers":
         schema = answers_schema()
         if schema is None:
