@@ -272,4 +272,108 @@ def endpoints(text: str, where: str) -> list[Endpoint]:
             dport = {"redis": 6379, "rabbitmq": 5672}.get(kind)
             if port.isdigit() or dport:
                 out.append(Endpoint(val, int(port) if port.isdigit() else dport, kind, where))
+    # PHP apps and .env files: $db_host = getenv('DB_HOST') ?: 'localhost'; DB_HOST=127.0.0.1
+    app_conf = where.startswith("/") and (where.endswith(".php") or where.rsplit("/", 1)[-1].startswith(".env"))
+    dbc = db_config(where, text) if app_conf else None
+    host = dbc.host.partition(":")[0] if dbc else ""
+    if dbc and host and not host.startswith("$") and not any((e.host, e.port) == (host, dbc.port) for e in out):
+        out.append(Endpoint(host, dbc.port, "postgresql" if dbc.kind == "postgres" else "mysql", where))
+    return out
+
+
+# --- application database settings (PHP config.php, .env, config/database.php) ------
+
+_Q = r"""(?P<q{n}>["'])(?P<v{n}>(?:\\.|(?!(?P=q{n})).)*)(?P=q{n})"""
+# getenv('X') ?: 'd' | getenv('X') ?? 'd' | $_ENV['X'] ?? 'd' | $_SERVER['X'] ?? 'd' | env('X', 'd') | 'd'
+_FROM_ENV = (r"""(?:getenv\(\s*["'](?P<e1>\w+)["']\s*\)|\$_(?:ENV|SERVER)\[\s*["'](?P<e2>\w+)["']\s*\])"""
+             r"""(?:\s*(?:\?:|\?\?|\|\|)\s*""" + _Q.format(n=1) + ")?")
+_LARAVEL_ENV = r"""env\(\s*["'](?P<e3>\w+)["']\s*(?:,\s*""" + _Q.format(n=2) + r")?\s*\)"
+_VALUE = rf"(?:{_FROM_ENV}|{_LARAVEL_ENV}|{_Q.format(n=3)})"
+_PHP_SETTING = re.compile(
+    r"""(?:\$(?P<var>\w+)(?:\[\s*["'](?P<idx>\w+)["']\s*\])?\s*=(?!=)"""  # $db_host = … / $cfg['host'] = …
+    r"""|\bdefine\(\s*["'](?P<const>\w+)["']\s*,"""  # define('DB_HOST', …)
+    r"""|["'](?P<key>\w+)["']\s*=>)"""  # 'host' => …
+    rf"""\s*{_VALUE}"""
+)
+_ENV_LINE = re.compile(r"""^\s*(?:export\s+)?(?P<key>[A-Za-z_]\w*)\s*=\s*(?P<val>"[^"]*"|'[^']*'|[^\s#]*)""", re.M)
+_DB_WORD = re.compile(r"(?i)(?:^|_|\b)(db|database|mysql|mariadb|pg|pgsql|postgres|postgresql|sql)(?:_|$|[a-z]*(?:host|name|user|pass))")
+_ROLES = (  # (role, endings of the squashed lower-case key)
+    ("password", ("password", "passwd", "pass", "pwd")),
+    ("user", ("username", "user", "login")),
+    ("name", ("dbname", "databasename", "database", "schema")),
+    ("host", ("hostname", "host", "server")),
+    ("port", ("port",)),
+)
+
+
+@dataclass
+class DbConfig:
+    """What an app's own config says about its database; a password is only ever named, never kept."""
+
+    path: str
+    kind: str = "mysql"
+    host: str = ""
+    port: int = 0
+    name: str = ""
+    user: str = ""
+    env: dict[str, str] = field(default_factory=dict)  # role -> env var the setting is read from
+    has_password: bool = False
+
+
+def _role(key: str) -> str:
+    squashed = re.sub(r"[^a-z]", "", key.lower())
+    for role, ends in _ROLES:
+        if squashed.endswith(ends):
+            return role
+    return ""
+
+
+def db_config(path: str, text: str) -> Optional[DbConfig]:
+    """DB host/name/user (and which env vars supply them) from a PHP config or a .env file.
+
+    Keys count only when they name a database (DB_HOST, $dbname, 'database') or the file
+    itself is about one (config/database.php, .env with DB_* keys)."""
+    base = path.rsplit("/", 1)[-1].lower()
+    db_file = "database" in base or base.startswith("db")
+    out = DbConfig(path=path)
+    found: dict[str, tuple[str, str]] = {}  # role -> (env var, literal default)
+
+    def take(key: str, env: str, value: str) -> None:
+        role = _role(key) or (_role(env) if env else "")
+        if not role or role in found:
+            return
+        if not (db_file or _DB_WORD.search(key) or (env and _DB_WORD.search(env)) or role == "name" and "data" in key.lower()):
+            return
+        found[role] = (env, value)
+
+    if base.endswith(".php") or text.lstrip().startswith("<?"):
+        for m in _PHP_SETTING.finditer(text):
+            key = m.group("const") or m.group("key") or m.group("idx") or m.group("var") or ""
+            env = m.group("e1") or m.group("e2") or m.group("e3") or ""
+            value = next((m.group(g) for g in ("v1", "v2", "v3") if m.group(g) is not None), "")
+            take(key, env, value)
+    else:
+        for m in _ENV_LINE.finditer(text):
+            val = m.group("val")
+            if len(val) > 1 and val[0] in "'\"" and val[-1] == val[0]:
+                val = val[1:-1]
+            take(m.group("key"), m.group("key"), val)
+    if "host" not in found and "name" not in found:
+        return None
+    if re.search(r"(?i)pgsql|postgres|pg_connect", text):
+        out.kind = "postgres"
+    for role, (env, value) in found.items():
+        if env:
+            out.env[role] = env
+        if role == "password":
+            out.has_password = True
+        elif role == "port":
+            out.port = int(value) if value.isdigit() else 0
+        else:
+            setattr(out, role, value)
+    host, _, rest = out.host.partition(":")
+    if rest.isdigit() and not out.port:
+        out.port = int(rest)
+    if not out.port and host:
+        out.port = 5432 if out.kind == "postgres" else 3306
     return out

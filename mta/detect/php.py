@@ -7,14 +7,16 @@ master is the app and the web server in front becomes its proxy.
 from __future__ import annotations
 
 import re
+from typing import Optional
 
-from ..model import App, Evidence, HostFacts, Process
+from ..model import App, EnvVar, Evidence, HostFacts, Process
+from ..model.plan import DbSettings
 from . import versions
 from .common import (
     app_env, clamp, ev_file, ev_package, ev_port, ev_process, ev_service, existing, join, listening,
     packages_matching, port_spec, roots, service_of, service_name, tree, uniq,
 )
-from .configs import ini_sections
+from .configs import db_config, ini_sections
 from .registry import Detector, register
 from .websites import apache_config, apache_files, apache_flavour, is_apache, is_nginx, nginx_config
 
@@ -43,8 +45,44 @@ def _pool_globs(conf: str) -> list[str]:
     return [join(d, "pool.d/*.conf"), join(d, "php-fpm.d/*.conf"), "/etc/php-fpm.d/*.conf"]
 
 
+#: where plain PHP apps keep their database settings, relative to the document root
+#: (and its parent, for apps that keep .env / config beside a public/ docroot)
+DB_CONFIGS = ("config.php", ".env", "config/database.php", "includes/config.php", "inc/config.php",
+              "config.inc.php", "include/config.php", "app/config.php", "db.php", "includes/db.php")
+
+
 def _docroot_wants(root: str) -> list[str]:
-    return [join(root, f) for f, _ in APPS if f != "index.php"] + [join(root, "composer.json"), join(root, ".htaccess")]
+    parent = root.rsplit("/", 1)[0] if root.rstrip("/").endswith("/public") else ""
+    return ([join(root, f) for f, _ in APPS if f != "index.php"] + [join(root, "composer.json"), join(root, ".htaccess")]
+            + [join(root, f) for f in DB_CONFIGS] + ([join(parent, f) for f in DB_CONFIGS] if parent else []))
+
+
+def database_of(facts: HostFacts, roots_: list[str]) -> tuple[Optional[DbSettings], list[EnvVar], list[Evidence]]:
+    """The app's DB settings from the first fetched config that names them, the env vars the
+    config reads them from (so a container can point them elsewhere), and the evidence."""
+    cands = []
+    for root in roots_:
+        parent = root.rsplit("/", 1)[0] if root.rstrip("/").endswith("/public") else ""
+        cands += [join(root, m) for m, fw in APPS if fw] + [join(root, f) for f in DB_CONFIGS]
+        cands += [join(parent, f) for f in DB_CONFIGS] if parent else []
+    for path in cands:
+        f = facts.file(path)
+        dbc = db_config(path, f.content) if f else None
+        if not dbc:
+            continue
+        env = dbc.env
+        db = DbSettings(file=path, kind=dbc.kind, host=dbc.host, port=dbc.port, name=dbc.name, user=dbc.user,
+                        host_env=env.get("host", ""), name_env=env.get("name", ""), user_env=env.get("user", ""),
+                        password_env=env.get("password", "") if dbc.has_password else "")
+        vars_ = [EnvVar(name=env[r], value=v) for r, v in (("host", dbc.host), ("name", dbc.name), ("user", dbc.user))
+                 if env.get(r) and v]
+        if db.password_env:
+            vars_.append(EnvVar(name=db.password_env, value=None))  # a secret: supplied, never copied
+        where = ", ".join(x for x in (f"host {dbc.host}" if dbc.host else "", f"database {dbc.name}" if dbc.name else "",
+                                      f"user {dbc.user}" if dbc.user else "") if x)
+        reads = f" (read from env {', '.join(env.values())} first)" if env else ""
+        return db, vars_, [ev_file(path, f"{dbc.kind} settings: {where}{reads}"[:300])]
+    return None, [], []
 
 
 def app_in(facts: HostFacts, roots_: list[str]) -> tuple[str, str, list[Evidence]]:
@@ -102,7 +140,9 @@ class Php(Detector):
                 if s.fastcgi or s.php:
                     for r in s.roots:
                         out += _docroot_wants(r)
-        if has_php and any(is_apache(p) for p in facts.processes) and not out:
+        # Site configs arrive in the same round trip as these wants, so their docroots are
+        # usually unknown here: ask for the distributions' default docroot as well.
+        if has_php and any(is_apache(p) or is_nginx(p) or is_fpm(p) for p in facts.processes):
             out += _docroot_wants("/var/www/html")
         return uniq(out)
 
@@ -144,6 +184,9 @@ class Php(Detector):
             data = [join(root, "sites/default/files")]
         marker = {f: m for m, f in APPS}.get(fw, "")
         configs = ini + files + existing(facts, [join(root, marker)] if marker else [])
+        db, db_env, dev = database_of(facts, docroots or ["/var/www/html"])
+        ev += dev
+        configs += [db.file] if db else []
         return App(
             name="web",
             stack="php-apache",
@@ -158,12 +201,13 @@ class Php(Detector):
             command=list(p.cmdline),
             workdir=root,
             user=_worker_user(procs, glob, p),
-            env=app_env(facts, p, svc),
+            env=_merge_env(app_env(facts, p, svc), db_env),
             code_paths=docroots or ["/var/www/html"],
             config_files=uniq(configs),
             data_paths=data,
             log_paths=[f"/var/log/{flav}"],
             service=service_name(svc),
+            database=db,
         )
 
     def _fpm(self, facts: HostFacts, p: Process) -> App:
@@ -207,6 +251,8 @@ class Php(Detector):
         ev += fev
         marker = {f: m for m, f in APPS}.get(fw, "")
         data = [join(root, "wp-content/uploads")] if fw == "wordpress" else []
+        db, db_env, dev = database_of(facts, roots_)
+        ev += dev
         unix = [x for x in listens if x.startswith("/")]
         notes = [f"listens on unix socket {u}; the container listens on TCP 9000 instead" for u in unix]
         return App(
@@ -222,15 +268,22 @@ class Php(Detector):
             command=list(p.cmdline),
             workdir=root,
             user=next((u for u in users if u), procs[-1].user if len(procs) > 1 else p.user),
-            env=app_env(facts, p, svc),
+            env=_merge_env(app_env(facts, p, svc), db_env),
             code_paths=roots_,
             config_files=uniq(existing(facts, [conf]) + pool_files + existing(facts, [f"/etc/php/{pv}/fpm/php.ini", "/etc/php.ini"])
-                              + existing(facts, [join(root, marker)] if marker else [])),
+                              + existing(facts, [join(root, marker)] if marker else []) + ([db.file] if db else [])),
             data_paths=data,
             log_paths=["/var/log/php-fpm" if "/etc/php-fpm" in conf else f"/var/log/php{pv}-fpm.log"],
             service=service_name(svc),
             notes=notes,
+            database=db,
         )
+
+
+def _merge_env(env: list[EnvVar], extra: list[EnvVar]) -> list[EnvVar]:
+    """The process environment wins: it is what the app really read."""
+    have = {e.name for e in env}
+    return env + [e for e in extra if e.name not in have]
 
 
 def _fnmatch(path: str, pattern: str) -> bool:

@@ -44,6 +44,7 @@ class SecretRef(Strict):
     key: str  # env var name or file key
     source: str  # where it was found: "env of pid 12", "/var/www/wp-config.php"
     target: str = ""  # file mount path in the container; empty: supplied as env var ``key``
+    shared: str = ""  # "<app>/<KEY>": the same value as that app's secret KEY (one secret, two consumers)
 
 
 class ConfigFile(Strict):
@@ -89,6 +90,22 @@ class ScheduledJob(Strict):
     source: str = ""
 
 
+class DbSettings(Strict):
+    """Database settings an app's own config names (config.php, .env…); never a password value."""
+
+    file: str = ""  # VM path they were read from
+    kind: str = ""  # mysql | postgres
+    host: str = ""  # as written: localhost, 127.0.0.1, localhost:/run/mysqld/mysqld.sock
+    port: int = 0
+    name: str = ""
+    user: str = ""
+    # environment variables the config reads each setting from first (getenv('DB_HOST') ?: 'localhost')
+    host_env: str = ""
+    name_env: str = ""
+    user_env: str = ""
+    password_env: str = ""
+
+
 class App(Strict):
     """What a detector found: one workload, with the evidence for it."""
 
@@ -114,6 +131,7 @@ class App(Strict):
     log_paths: list[str] = Field(default_factory=list)
     service: str = ""  # systemd unit / init script on the VM
     depends_on: list[str] = Field(default_factory=list)  # other app names
+    database: Optional[DbSettings] = None  # the app's own DB settings, when its config names them
     notes: list[str] = Field(default_factory=list)
 
 

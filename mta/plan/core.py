@@ -15,6 +15,7 @@ from ..model import (SECRET_MARKER, App, AppPlan, ConfigFile, EnvVar, Extract, P
 from . import images, probes, resources
 from .commands import interpreter, rewrite_command, shell_interpreters, split_shell, to_five_fields
 from .names import config_key, dns_label, image_repo_component, is_env_name
+from .databases import link_databases
 from .rewrite import Target, local_hosts, rewrite_host_var, rewrite_text
 from .stacks import BACKING_SPEC, backing_kind, context_path, family_of, looks_like_file, q, recipe
 
@@ -96,6 +97,7 @@ def make_plan(facts, apps: list[App], *, answers: Optional[dict] = None, base: s
 
     _keep_or_drop(plan, answers)
     _wire(plan, facts)
+    link_databases(plan)
     _cron(plan, facts)
     _publish(plan)
     if not apps:

@@ -54,7 +54,17 @@ def secret_file_items(app: AppPlan) -> list[FileItem]:
 
 
 def env_secret_names(app: AppPlan) -> list[str]:
-    return list(dict.fromkeys(s.key for s in app.secrets if not s.target))
+    return list(dict.fromkeys(s.key for s in app.secrets if not s.target and not s.shared))
+
+
+def shared_secrets(app: AppPlan) -> list[tuple[str, str, str]]:
+    """(env name here, owning app, key there) for secrets this app reads from another app's."""
+    out = []
+    for s in app.secrets:
+        owner, _, key = s.shared.partition("/")
+        if not s.target and owner and key:
+            out.append((s.key, owner, key))
+    return list(dict.fromkeys(out))
 
 
 def port_name(port: int, http: bool, used: set[str]) -> str:

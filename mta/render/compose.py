@@ -10,7 +10,8 @@ from typing import Any
 
 from ..io import dump_yaml
 from ..model import AppPlan, HostFacts, Plan
-from .common import (compose_cpus, compose_memory, config_items, env_secret_names, secret_file_items)
+from .common import (compose_cpus, compose_memory, config_items, env_secret_names, secret_file_items,
+                     shared_secrets)
 from .env import render
 
 
@@ -56,6 +57,10 @@ def compose_data(facts: HostFacts, plan: Plan) -> dict[str, Any]:
         for key in env_secret_names(app):
             name = f"{app.name}-{key}"
             secrets[name] = {"file": f"./secrets/{app.name}/{key}"}
+            refs.append({"source": name, "target": key, "uid": str(app.run_as_user), "gid": "0", "mode": 0o400})
+        for key, owner, okey in shared_secrets(app):  # one file, mounted under each app's own name
+            name = f"{owner}-{okey}"
+            secrets[name] = {"file": f"./secrets/{owner}/{okey}"}
             refs.append({"source": name, "target": key, "uid": str(app.run_as_user), "gid": "0", "mode": 0o400})
         for item in secret_file_items(app):
             name = f"{app.name}-file-{item.key}"

@@ -12,7 +12,7 @@ from typing import Any
 from ..io import dump_yaml
 from ..model import AppPlan, HostFacts, Plan, Probe
 from ..plan.names import dns_label
-from .common import config_items, env_secret_names, port_name, secret_file_items
+from .common import config_items, env_secret_names, port_name, secret_file_items, shared_secrets
 from .env import render
 
 
@@ -68,11 +68,13 @@ def literal(text: str) -> str:
 
 def _env(app: AppPlan) -> list[dict[str, Any]]:
     out = []
+    shared = {key: okey for key, _, okey in shared_secrets(app)}
     for var in app.env:
         if var.value is not None:
             out.append({"name": var.name, "value": literal(var.value)})
         elif var.secret:
-            out.append({"name": var.name, "valueFrom": {"secretKeyRef": {"name": var.secret, "key": var.name}}})
+            out.append({"name": var.name, "valueFrom": {"secretKeyRef": {"name": var.secret,
+                                                                        "key": shared.get(var.name, var.name)}}})
     return out
 
 

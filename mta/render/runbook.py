@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import AppPlan, HostFacts, Plan
-from .common import env_secret_names, secret_file_items
+from .common import env_secret_names, secret_file_items, shared_secrets
 from .env import render
 
 
@@ -48,6 +48,8 @@ def _checks(facts: HostFacts, app: AppPlan) -> list[str]:
 def _app_view(facts: HostFacts, app: AppPlan) -> AppView:
     secrets = [(f"secrets/{app.name}/{k}", next((s.source for s in app.secrets if s.key == k), ""))
                for k in env_secret_names(app)]
+    secrets += [(f"secrets/{owner}/{okey}", f"shared with {owner}, read here as {key}")
+                for key, owner, okey in shared_secrets(app)]
     secrets += [(f"secrets/{app.name}/files/{i.key}", i.source) for i in secret_file_items(app)]
     return AppView(
         name=app.name, stack=app.stack, role=app.role, image=app.image, include=app.include,

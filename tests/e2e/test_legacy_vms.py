@@ -53,14 +53,7 @@ def keypair(tmp_path_factory, podman):
 
 
 #: generator gaps still open, by VM (CI must stay green; strict=False so a fix shows as XPASS)
-KNOWN_GAPS = {
-    "php": "P3: the app's database settings live in /var/www/html/config.php (DB_HOST/DB_NAME/DB_USER/"
-           "DB_PASSWORD via getenv() with literal defaults), which discovery does not fetch (detect/php.py "
-           "_docroot_wants names wp-config.php etc., not config.php) and no TCP connection shows (mysqli uses "
-           "the socket), so plan neither creates the app's database and user on the db service "
-           "(MARIADB_DATABASE/USER/PASSWORD) nor points DB_HOST at `db`: the page answers 503 "
-           "'Guestbook unavailable'",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("kind", [

@@ -1,0 +1,74 @@
+"""An app's own DB settings become the backing service's first-start database,
+user and ONE shared password secret."""
+
+from __future__ import annotations
+
+import yaml
+
+from mta.model import App, EnvVar, HostFacts, PortSpec, Socket
+from mta.model.plan import DbSettings
+from mta.plan import make_plan
+from mta.render import render_host
+
+
+def lamp(kind="mariadb", *, password_env="DB_PASSWORD", host_env="DB_HOST"):
+    facts = HostFacts(host="lamp-01", collector="sample",
+                      sockets=[Socket(protocol="tcp", address="0.0.0.0", port=80, pid=10),
+                               Socket(protocol="tcp", address="127.0.0.1", port=3306, pid=20)])
+    db_kind = "postgres" if kind == "postgresql" else "mysql"
+    env = [EnvVar(name="DB_NAME", value="shop"), EnvVar(name="DB_USER", value="shop")]
+    env += [EnvVar(name=host_env, value="localhost")] if host_env else []
+    env += [EnvVar(name=password_env, value=None)] if password_env else []
+    web = App(name="web", stack="php-apache", runtime="php", pids=[10], ports=[PortSpec(port=80, http=True)],
+              code_paths=["/var/www/html"], env=env, depends_on=["db"],
+              database=DbSettings(file="/var/www/html/config.php", kind=db_kind, host="localhost", name="shop",
+                                  user="shop", host_env=host_env, password_env=password_env))
+    db = App(name="db", role="backing", stack=kind, pids=[20], ports=[PortSpec(port=3306)])
+    return facts, [web, db]
+
+
+def test_mariadb_gets_database_user_and_the_apps_password_secret():
+    facts, apps = lamp()
+    plan = make_plan(facts, apps, base="debian")
+    web, db = plan.app("web"), plan.app("db")
+    denv = {e.name: e for e in db.env}
+    assert denv["MARIADB_DATABASE"].value == denv["MYSQL_DATABASE"].value == "shop"
+    assert denv["MARIADB_USER"].value == denv["MYSQL_USER"].value == "shop"
+    assert denv["MARIADB_PASSWORD"].value is None and denv["MARIADB_PASSWORD"].secret == "web-secrets"
+    assert {e.name: e.value for e in web.env}["DB_HOST"] == "db" and "db" in web.depends_on
+
+    files = render_host(facts, plan)
+    compose = yaml.safe_load(files["compose.yaml"])
+    svc = compose["services"]
+    assert svc["db"]["environment"]["MARIADB_PASSWORD_FILE"] == "/run/secrets/MARIADB_PASSWORD"
+    # one secret file, mounted in both under each one's own name
+    assert {"source": "web-DB_PASSWORD", "target": "MARIADB_PASSWORD"}.items() <= next(
+        s for s in svc["db"]["secrets"] if s["target"] == "MARIADB_PASSWORD").items()
+    assert any(s["source"] == "web-DB_PASSWORD" and s["target"] == "DB_PASSWORD" for s in svc["web"]["secrets"])
+    assert compose["secrets"]["web-DB_PASSWORD"] == {"file": "./secrets/web/DB_PASSWORD"}
+    assert not any(k.startswith("db-MARIADB_PASSWORD") for k in compose["secrets"])
+    sts = yaml.safe_load(files["k8s/db-statefulset.yaml"])
+    env = {e["name"]: e for e in sts["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["MARIADB_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "web-secrets", "key": "DB_PASSWORD"}
+    assert "MARIADB_PASSWORD" not in yaml.safe_load(files["k8s/db-secrets-secret.yaml"])["stringData"]
+    assert "secrets/web/DB_PASSWORD" in files["README.md"]
+
+
+def test_postgres_password_is_the_shared_one():
+    facts, apps = lamp("postgresql")
+    apps[1].ports = [PortSpec(port=5432)]
+    db = make_plan(facts, apps, base="official").app("db")
+    env = {e.name: e for e in db.env}
+    assert env["POSTGRES_DB"].value == "shop" and env["POSTGRES_USER"].value == "shop"
+    assert env["POSTGRES_PASSWORD"].secret == "web-secrets"
+    assert [s.shared for s in db.secrets if s.key == "POSTGRES_PASSWORD"] == ["web/DB_PASSWORD"]
+
+
+def test_hard_coded_host_and_password_are_runbook_work():
+    facts, apps = lamp(password_env="", host_env="")
+    plan = make_plan(facts, apps, base="debian")
+    web, db = plan.app("web"), plan.app("db")
+    assert any("database host localhost -> db" in r for r in web.rewrites)
+    assert any("config.php" in n and "'db'" in n for n in web.notes)
+    ref = next(s for s in db.secrets if s.key == "MARIADB_PASSWORD")
+    assert ref.name == "db-secrets" and not ref.shared and "config.php" in ref.source
