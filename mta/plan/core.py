@@ -246,7 +246,10 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
             ap.notes.append(f"config {path} is not carried over: the image has its own")
             continue
         f = facts.file(path)
-        if (f and SECRET_MARKER in f.content) or SECRET_FILE.search(posixpath.basename(path)):
+        # the file an app's DB settings come from holds its credentials even when discovery
+        # could not tell which value is the password: never a ConfigMap, never baked in
+        db_file = bool(app.database and app.database.file == path)
+        if (f and SECRET_MARKER in f.content) or SECRET_FILE.search(posixpath.basename(path)) or db_file:
             ap.secrets.append(SecretRef(name=f"{app.name}-files", key=config_key(path), source=path, target=target))
         elif f and not f.truncated and (chosen is None or path in chosen):
             ap.config.append(ConfigFile(source=path, target=target, configmap=True))

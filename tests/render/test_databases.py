@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import yaml
 
-from mta.model import App, EnvVar, HostFacts, PortSpec, Socket
+from mta.model import App, EnvVar, FileContent, HostFacts, PortSpec, Socket
 from mta.model.plan import DbSettings
 from mta.plan import make_plan
 from mta.render import render_host
@@ -72,3 +72,16 @@ def test_hard_coded_host_and_password_are_runbook_work():
     assert any("config.php" in n and "'db'" in n for n in web.notes)
     ref = next(s for s in db.secrets if s.key == "MARIADB_PASSWORD")
     assert ref.name == "db-secrets" and not ref.shared and "config.php" in ref.source
+
+
+def test_db_settings_file_is_a_secret_file_not_a_configmap():
+    facts, apps = lamp()
+    facts.files.append(FileContent(path="/var/www/html/config.php",
+                                   content="<?php $db_pass = getenv('DB_PASSWORD') ?: 'unmasked-by-discovery';\n"))
+    apps[0].config_files = ["/var/www/html/config.php"]
+    plan = make_plan(facts, apps, base="debian")
+    web = plan.app("web")
+    assert not any(c.source == "/var/www/html/config.php" for c in web.config)
+    assert any(s.source == "/var/www/html/config.php" and s.target for s in web.secrets)
+    files = render_host(facts, plan)
+    assert not any("unmasked-by-discovery" in text for text in files.values())
