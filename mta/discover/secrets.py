@@ -40,6 +40,16 @@ PHP_DEFINE = re.compile(r"""(?P<pre>\b(?:define|env)\(\s*(?P<kq>["'])(?P<key>[A-
 PHP_ARROW = re.compile(r"""(?P<pre>(?P<kq>["'])(?P<key>[A-Za-z_][\w.\-]*)(?P=kq)\s*=>\s*)"""
                        r"""(?P<q>["'])(?P<pw>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
 
+# PHP variables: $db_pass = 'x'; $cfg['db']['password'] = "x"; the last subscript (else the
+# variable name) decides. An env lookup with a literal fallback may stand before the value.
+_PHP_ENV_LOOKUP = r"""(?:getenv\(\s*["'](?P<ekey>\w+)["']\s*\)|\$_(?:ENV|SERVER)\[\s*["'](?P<ekey2>\w+)["']\s*\])"""
+PHP_VAR = re.compile(r"""(?P<pre>\$(?P<var>[A-Za-z_]\w*)(?:\s*\[\s*["']?(?P<sub>[\w.\-]+)["']?\s*\])*\s*=\s*"""
+                     rf"""(?:{_PHP_ENV_LOOKUP}\s*(?:\?:|\?\?)\s*)?)"""
+                     r"""(?P<q>["'])(?P<pw>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
+# getenv('DB_PASSWORD') ?: 'fallback' anywhere (inside define(), an array, an argument)
+PHP_ENV_DEFAULT = re.compile(rf"""(?P<pre>{_PHP_ENV_LOOKUP}\s*(?:\?:|\?\?)\s*)"""
+                             r"""(?P<q>["'])(?P<pw>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
+
 
 def _tokens(key: str) -> list[str]:
     return [t for t in re.split(r"[^A-Za-z0-9]+", _CAMEL.sub("_", key).upper()) if t]
@@ -92,6 +102,8 @@ def mask_inline(text: str) -> str:
     text = _ELEMENT.sub(lambda m: f"{m.group('pre')}{SECRET_MARKER}{m.group('post')}", text)
     text = PHP_DEFINE.sub(_keyed, text)
     text = PHP_ARROW.sub(_keyed, text)
+    text = PHP_ENV_DEFAULT.sub(_env_default, text)
+    text = PHP_VAR.sub(_php_var, text)
     return _INLINE_PW.sub(lambda m: f"{m.group('pre')}{SECRET_MARKER}", text)
 
 
@@ -99,6 +111,22 @@ def _keyed(m: re.Match) -> str:
     if not m.group("pw") or not key_looks_secret(m.group("key")):
         return m.group(0)
     return f"{m.group('pre')}{m.group('q')}{SECRET_MARKER}{m.group('q')}"
+
+
+def _masked(m: re.Match) -> str:
+    return f"{m.group('pre')}{m.group('q')}{SECRET_MARKER}{m.group('q')}"
+
+
+def _env_default(m: re.Match) -> str:
+    key = m.group("ekey") or m.group("ekey2") or ""
+    return _masked(m) if m.group("pw") and key_looks_secret(key) else m.group(0)
+
+
+def _php_var(m: re.Match) -> str:
+    keys = [m.group("sub") or m.group("var"), m.group("ekey") or "", m.group("ekey2") or ""]
+    if not m.group("pw") or not any(k and key_looks_secret(k) for k in keys):
+        return m.group(0)
+    return _masked(m)
 
 
 def mask_env(env: Mapping[str, str]) -> dict[str, str]:

@@ -31,6 +31,10 @@ YAML_LIST = ("services:\n  db:\n    environment:\n      - MYSQL_ROOT_PASSWORD=yl
              "users:\n  - password: yl-s3cret-17\n    name: app\n", ["yl-s3cret-16", "yl-s3cret-17"])
 JAVA_XML = ('<bean id="ds"><property name="url" value="jdbc:x"/></bean>\n<user name="a" password="jx-s3cret-18"/>\n'
             "<password>jx-s3cret-19</password>\n", ["jx-s3cret-18", "jx-s3cret-19"])
+PHP_VARS = ("$db_host = getenv('DB_HOST') ?: '127.0.0.1';\n$db_pass = getenv('DB_PASSWORD') ?: 'pv-s3cret-20';\n"
+            "$password = 'pv-s3cret-21';\n$cfg['db']['password'] = \"pv-s3cret-22\";\n"
+            "define('DB_PASSWORD', getenv('DB_PASSWORD') ?: 'pv-s3cret-23');\n$t = $_ENV['API_TOKEN'] ?? 'pv-s3cret-24';\n",
+            ["pv-s3cret-20", "pv-s3cret-21", "pv-s3cret-22", "pv-s3cret-23", "pv-s3cret-24"])
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -40,8 +44,9 @@ def test_discovery_masks(name):
     assert not [v for v in values if v in masked]
 
 
-@pytest.mark.parametrize("case", [PHP_DEFINE, PHP_ARRAY, LARAVEL, YAML_LIST, JAVA_XML],
-                         ids=["wp-config define", "php array", "laravel config", "yaml lists", "java xml"])
+@pytest.mark.parametrize("case", [PHP_DEFINE, PHP_ARRAY, LARAVEL, YAML_LIST, JAVA_XML, PHP_VARS],
+                         ids=["wp-config define", "php array", "laravel config", "yaml lists", "java xml",
+                              "php variables and getenv fallbacks"])
 def test_discovery_masks_php(case):
     text, values = case
     masked = mask_text(text)
@@ -55,7 +60,12 @@ def test_php_keeps_non_secret_keys():
                                "$c = ['driver' => 'mysql', 'token' => '<redacted:secret>'];\n")
 
 
-EXTRA = {"wp-config.php": PHP_DEFINE, "array.php": PHP_ARRAY, "laravel.php": LARAVEL}
+EXTRA = {"wp-config.php": PHP_DEFINE, "array.php": PHP_ARRAY, "laravel.php": LARAVEL, "config.php": PHP_VARS}
+
+
+def test_php_variables_keep_non_secret_values():
+    text = "$db_host = getenv('DB_HOST') ?: 'localhost';\n$db_user = 'shop';\n$title = 'Guestbook';\n"
+    assert mask_text(text) == text
 
 
 @pytest.mark.parametrize("name", sorted(CASES) + sorted(EXTRA))
