@@ -79,11 +79,14 @@ def generate_host(facts: HostFacts, plan: Optional[Plan], out_root: Union[str, P
         plan = plan_host(facts, answers, base, discovery_path, source)
     elif plan.host != facts.host:
         raise InputError(f"plan is for host {plan.host!r} but the discovery is for {facts.host!r}")
+    host_dir = Path(out_root) / "hosts" / host_dirname(facts.host)
+    from .security.placeholders import wire_placeholder_secrets
+
+    wire_placeholder_secrets(plan, host_dir)  # after `mta extract`: values the entrypoint fills in
     try:
         files = render_host(facts, plan)
     except ValidationError as exc:
         raise GenerateError(f"{facts.host}: cannot render: {_first(exc)}") from None
-    host_dir = Path(out_root) / "hosts" / host_dirname(facts.host)
     src = Path(discovery_path).resolve() if discovery_path else None
     if src is None or src != (host_dir / "discovery.yaml").resolve():
         files["discovery.yaml"] = dump_model(facts)

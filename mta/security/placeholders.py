@@ -215,3 +215,42 @@ def wire_fill(app_dir: Union[str, os.PathLike], app,
     if new != old:
         write_atomic(shim, new, mode=shim.stat().st_mode & 0o7777)
     return paths, ""
+
+
+_PLACEHOLDER = re.compile(r"\$\{(MTA_SECRET_[A-Z0-9_]+)\}")
+
+
+def placeholder_variables(app_dir: Union[str, os.PathLike]) -> list[str]:
+    """The ``MTA_SECRET_*`` names that the files ``sanitize_context`` rewrote in
+    ``app_dir/context`` wait for (read from the files the manifest lists)."""
+    context = Path(app_dir) / "context"
+    manifest = context / MANIFEST
+    if not manifest.is_file():
+        return []
+    names: list[str] = []
+    for rel in manifest.read_text().splitlines():
+        path = context / rel
+        if rel and path.is_file() and not path.is_symlink() and context.resolve() in path.resolve().parents:
+            names += _PLACEHOLDER.findall(path.read_text(encoding="utf-8", errors="replace"))
+    return sorted(set(names))
+
+
+def wire_placeholder_secrets(plan, host_dir: Union[str, os.PathLike]) -> None:
+    """Give each app whose extracted context holds placeholders an env secret per
+    ``MTA_SECRET_*`` name, so compose (secrets + the shim) and Kubernetes
+    (secretKeyRef) pass the values that the entrypoint fills in at start."""
+    from ..model import EnvVar, SecretRef
+
+    for app in plan.apps:
+        if not app.include or app.build is None:
+            continue
+        names = placeholder_variables(Path(host_dir) / "apps" / app.name)
+        have = {e.name for e in app.env}
+        secret = f"{app.name}-secrets"
+        for name in names:
+            if name in have:
+                continue
+            app.env = [*app.env, EnvVar(name=name, secret=secret)]
+            app.secrets = [*app.secrets, SecretRef(name=secret, key=name,
+                                                   source="a secret value found in a copied config file "
+                                                          "(placeholder filled at start)")]

@@ -212,3 +212,38 @@ def test_generate_again_keeps_the_fill(pipeline, capsys):
     capsys.readouterr()
     shim = (host / "apps" / app.name / "mta-secrets-env.sh").read_text()
     assert shim.count("mta_fill() {") == 1 and "mta_fill /" in shim
+
+
+def test_generate_after_extract_passes_placeholder_values(pipeline, capsys):
+    """Each ${MTA_SECRET_X} left in a copied file becomes an env secret in compose
+    (a secret file the shim exports) and in Kubernetes (secretKeyRef), by name only."""
+    import yaml
+
+    from mta.cli import main
+    from mta.security.placeholders import placeholder_variables
+
+    _, plan, out, pid = pipeline
+    app = next(a for a in plan.apps if pid in a.pids)
+    host = Path(out) / "hosts" / "leaktest"
+    if not (host / "apps" / app.name / "context" / ".mta-secret-files").is_file():
+        main(["extract", str(host / "plan.yaml"), "--local", "--app", app.name])
+    names = placeholder_variables(host / "apps" / app.name)
+    assert names and all(n.startswith("MTA_SECRET_") for n in names)
+    assert main(["generate", str(host / "discovery.yaml"), "-o", str(out)]) == 0
+    capsys.readouterr()
+    compose = yaml.safe_load((host / "compose.yaml").read_text())
+    targets = {s["target"] for s in compose["services"][app.name].get("secrets", [])}
+    assert set(names) <= targets
+    for name in names:
+        assert compose["secrets"][f"{app.name}-{name}"] == {"file": f"./secrets/{app.name}/{name}"}
+    deployment = yaml.safe_load((host / "k8s" / f"{app.name}-deployment.yaml").read_text())
+    env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+    refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in env if "valueFrom" in e}
+    for name in names:
+        assert refs[name] == {"name": f"{app.name}-secrets", "key": name}
+    # generating again does not add them twice
+    assert main(["generate", str(host / "discovery.yaml"), "-o", str(out), "--plan", str(host / "plan.yaml")]) == 0
+    capsys.readouterr()
+    again = yaml.safe_load((host / "plan.yaml").read_text())
+    app_env = next(a for a in again["apps"] if a["name"] == app.name)["env"]
+    assert len([e for e in app_env if e["name"] in names]) == len(names)
