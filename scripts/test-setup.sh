@@ -25,4 +25,9 @@ else
     echo "test-setup: not root or no apt-get: system packages not installed; suites needing them skip"
 fi
 
-"$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
+# A distro python marked externally managed (PEP 668) refuses plain installs;
+# this script is for throwaway test machines, so override only in that case.
+if ! "$PY" -m pip install -q --disable-pip-version-check -e ".[test]"; then
+    echo "test-setup: retrying with --break-system-packages (externally managed python)"
+    "$PY" -m pip install -q --disable-pip-version-check --break-system-packages -e ".[test]"
+fi
