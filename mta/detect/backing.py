@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Optional
 
 from ..model import App, Evidence, HostFacts, Process
-from .common import app_env, clamp, ev_port, ev_process, ev_service, listening, port_spec, service_of, service_name, tree
+from .common import (
+    clamp, ev_port, ev_process, ev_service, listening, port_spec, process_fields, service_of, service_name, tree,
+)
 
 
 def backing_app(
@@ -48,12 +50,9 @@ def backing_app(
         runtime_version=version,
         confidence=clamp(base_conf + 0.05 * bool(ports) + 0.05 * bool(version)),
         evidence=ev,
-        pids=[x.pid for x in procs],
+        **process_fields(facts, root, procs, svc),
         ports=ports,
-        command=list(root.cmdline),
         workdir=root.cwd,
-        user=root.user or (svc.user if svc else ""),
-        env=app_env(facts, root, svc),
         config_files=config_files,
         data_paths=data_paths,
         log_paths=log_paths,

@@ -328,6 +328,16 @@ def app_env(facts: HostFacts, proc: Process, svc: Optional[Service]) -> list[Env
     return env_vars(*layers)
 
 
+def process_fields(facts: HostFacts, proc: Process, procs: list[Process], svc: Optional[Service]) -> dict:
+    """The App fields every detector takes from the main process, its tree and its unit."""
+    return {
+        "pids": [x.pid for x in procs],
+        "command": list(proc.cmdline),
+        "user": proc.user or (svc.user if svc else ""),
+        "env": app_env(facts, proc, svc),
+    }
+
+
 def env_value(facts: HostFacts, proc: Process, svc: Optional[Service], key: str) -> Optional[str]:
     if key in proc.env:
         return proc.env[key]

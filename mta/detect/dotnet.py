@@ -7,8 +7,8 @@ import json
 from ..model import App, HostFacts, Process
 from . import versions
 from .common import (
-    app_env, argv, basename, clamp, ev_file, ev_port, ev_process, ev_service, existing, join, listening,
-    port_spec, prog, roots, service_env_files, service_of, service_name, text_of, tree, uniq,
+    argv, basename, clamp, ev_file, ev_port, ev_process, ev_service, existing, join, listening, port_spec,
+    process_fields, prog, roots, service_env_files, service_name, service_of, text_of, tree, uniq,
 )
 from .names import slug
 from .registry import Detector, register
@@ -80,12 +80,9 @@ class DotNet(Detector):
             framework=fw,
             confidence=clamp(0.8 + 0.1 * bool(rc) + 0.05 * bool(ports)),
             evidence=ev,
-            pids=[x.pid for x in procs],
+            **process_fields(facts, p, procs, svc),
             ports=ports,
-            command=list(p.cmdline),
             workdir=p.cwd or d,
-            user=p.user or (svc.user if svc else ""),
-            env=app_env(facts, p, svc),
             code_paths=[d] if d else [],
             config_files=existing(facts, [join(d, "appsettings.json"), join(d, "appsettings.Production.json")]),
             service=service_name(svc),

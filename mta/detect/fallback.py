@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from ..model import App, Evidence, HostFacts, Process
 from .common import (
-    app_env, basename, clamp, ev_port, ev_process, ev_service, is_interpreter, listening, port_spec, prog, script_arg,
-    service_of, service_name, tree, uniq,
+    basename, clamp, ev_port, ev_process, ev_service, is_interpreter, listening, port_spec, process_fields,
+    prog, script_arg, service_name, service_of, tree, uniq,
 )
 from .ignore import ignored
 from .names import slug
@@ -92,12 +92,9 @@ class Fallback(Detector):
             runtime=runtime,
             confidence=clamp(0.3 + (0.05 if svc else 0)),
             evidence=ev,
-            pids=[x.pid for x in procs],
+            **process_fields(facts, p, procs, svc),
             ports=ports,
-            command=list(p.cmdline),
             workdir=p.cwd,
-            user=p.user or (svc.user if svc else ""),
-            env=app_env(facts, p, svc),
             code_paths=uniq([code] if code and not code.startswith(_SYSTEM_DIRS) else []),
             service=service_name(svc),
             notes=notes,

@@ -7,8 +7,9 @@ import re
 from ..model import App, Evidence, HostFacts, Process
 from . import versions
 from .common import (
-    app_env, argv, basename, clamp, env_value, ev_file, ev_port, ev_process, ev_service, existing, join,
-    listening, opt, port_spec, roots, service_env_files, service_of, service_name, text_of, tree, uniq, wrapper_parent,
+    argv, basename, clamp, env_value, ev_file, ev_port, ev_process, ev_service, existing, join, listening,
+    opt, port_spec, process_fields, roots, service_env_files, service_name, service_of, text_of, tree, uniq,
+    wrapper_parent,
 )
 from .registry import Detector, register
 from .tomcat import is_java
@@ -150,12 +151,9 @@ class JavaJar(Detector):
             stack_version=mv.group(1) if mv else "",
             confidence=clamp(conf),
             evidence=ev,
-            pids=[x.pid for x in procs],
+            **process_fields(facts, p, procs, svc),
             ports=ports,
-            command=list(p.cmdline),
             workdir=p.cwd,
-            user=p.user or (svc.user if svc else ""),
-            env=app_env(facts, p, svc),
             code_paths=[jar] if jar else ([p.cwd] if p.cwd else []),
             config_files=configs,
             log_paths=logs,

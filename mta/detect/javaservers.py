@@ -13,8 +13,8 @@ from ..model import App, Evidence, HostFacts, Process
 from . import versions
 from .backing import backing_app
 from .common import (
-    app_env, argv, clamp, env_value, ev_file, ev_port, ev_process, ev_service, existing, join, listening, port_spec,
-    roots, service_of, service_name, sysprop, text_of, tree, uniq,
+    argv, clamp, env_value, ev_file, ev_port, ev_process, ev_service, existing, join, listening, port_spec,
+    process_fields, roots, service_name, service_of, sysprop, text_of, tree, uniq,
 )
 from .configs import keyvalues
 from .registry import Detector, register
@@ -157,12 +157,9 @@ class JavaServers(Detector):
             runtime_version=jv,
             confidence=clamp(0.85),
             evidence=ev,
-            pids=[x.pid for x in procs],
+            **process_fields(facts, p, procs, svc),
             ports=ports,
-            command=list(p.cmdline),
             workdir=p.cwd,
-            user=p.user or (svc.user if svc else ""),
-            env=app_env(facts, p, svc),
             code_paths=code,
             config_files=configs,
             data_paths=data,

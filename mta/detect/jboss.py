@@ -7,9 +7,9 @@ import re
 from ..model import App, Evidence, HostFacts, Process
 from . import versions
 from .common import (
-    app_env, argv, basename, clamp, env_value, ev_file, ev_port, ev_process, ev_service, existing, files_under,
-    join, listening, opt, port_spec, roots, service_env_files, service_of, service_name, sysprop, text_of, tree, uniq,
-    wrapper_parent,
+    argv, basename, clamp, env_value, ev_file, ev_port, ev_process, ev_service, existing, files_under, join,
+    listening, opt, port_spec, process_fields, roots, service_env_files, service_name, service_of, sysprop,
+    text_of, tree, uniq, wrapper_parent,
 )
 from .registry import Detector, register
 from .tomcat import is_java
@@ -108,12 +108,9 @@ class JBoss(Detector):
             stack_version=version,
             confidence=clamp(0.85 + (0.05 if cfg else 0)),
             evidence=ev,
-            pids=[x.pid for x in procs],
+            **process_fields(facts, p, procs, svc),
             ports=ports,
-            command=list(p.cmdline),
             workdir=p.cwd or lay["home"],
-            user=p.user or (svc.user if svc else ""),
-            env=app_env(facts, p, svc),
             code_paths=[lay["deployments"]],
             config_files=existing(facts, [lay["config"], join(lay["home"], "bin/standalone.conf")]),
             data_paths=[lay["data"]],

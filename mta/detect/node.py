@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..model import App, HostFacts, Process
 from . import versions
 from .common import (
-    app_env, basename, clamp, ev_port, ev_process, ev_service, existing, join, listening, port_spec, roots,
-    service_env_files, service_of, service_name, tree, uniq, wrapper_parent,
+    basename, clamp, ev_port, ev_process, ev_service, existing, join, listening, port_spec, process_fields,
+    roots, service_env_files, service_name, service_of, tree, uniq, wrapper_parent,
 )
 from .names import slug
 from .nodeapp import engines_node, framework, is_launcher, is_node, package_json, package_json_paths, real_main, script
@@ -86,12 +86,9 @@ class Node(Detector):
             framework=fw,
             confidence=clamp(conf),
             evidence=ev,
-            pids=[x.pid for x in procs],
+            **process_fields(facts, main, procs, svc),
             ports=ports,
-            command=list(main.cmdline),
             workdir=workdir,
-            user=main.user or (svc.user if svc else ""),
-            env=app_env(facts, main, svc),
             code_paths=[code_root] if code_root else ([s] if s else []),
             config_files=existing(facts, [join(workdir, ".env"), join(workdir, "config/default.json"),
                                           join(workdir, "config/production.json")]) if workdir else [],

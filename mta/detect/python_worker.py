@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..model import App, Evidence, HostFacts, Process
 from . import versions
 from .common import (
-    app_env, clamp, ev_process, ev_service, existing, join, opt, prog, roots, runs, service_env_files,
-    service_of, service_name, tree, uniq, wrapper_parent,
+    clamp, ev_process, ev_service, existing, join, opt, process_fields, prog, roots, runs, service_env_files,
+    service_name, service_of, tree, uniq, wrapper_parent,
 )
 from .pyapp import framework, requirement, requirement_files, script_args, venv_of
 from .registry import Detector, register
@@ -90,11 +90,8 @@ class PythonWorker(Detector):
             stack_version="" if ver in ("", "*") else ver,
             confidence=clamp(0.85 + (0.05 if rev else 0)),
             evidence=ev,
-            pids=[x.pid for x in procs],
-            command=list(p.cmdline),
+            **process_fields(facts, p, procs, svc),
             workdir=wd,
-            user=p.user or (svc.user if svc else ""),
-            env=app_env(facts, p, svc),
             code_paths=[wd] if wd else [],
             config_files=configs,
             log_paths=logs,

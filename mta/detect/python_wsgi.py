@@ -7,8 +7,8 @@ import re
 from ..model import App, Evidence, HostFacts, Process
 from . import versions
 from .common import (
-    app_env, argv, basename, clamp, env_value, ev_port, ev_process, ev_service, existing, join,
-    listening, opt, port_spec, prog, roots, runs, script_arg, service_env_files, service_of, service_name,
+    argv, basename, clamp, env_value, ev_port, ev_process, ev_service, existing, join, listening, opt,
+    port_spec, process_fields, prog, roots, runs, script_arg, service_env_files, service_name, service_of,
     text_of, tree, uniq, wrapper_parent,
 )
 from .configs import ini_sections
@@ -168,12 +168,9 @@ class PythonWsgi(Detector):
             stack_version="",
             confidence=clamp(conf),
             evidence=ev,
-            pids=[x.pid for x in procs],
+            **process_fields(facts, p, procs, svc),
             ports=ports,
-            command=list(p.cmdline),
             workdir=workdir,
-            user=p.user or (svc.user if svc else ""),
-            env=app_env(facts, p, svc),
             code_paths=[workdir] if workdir else [],
             config_files=uniq(configs),
             data_paths=uniq(data),
@@ -255,12 +252,9 @@ class PythonScript(Detector):
             framework=fw,
             confidence=clamp(0.55 + 0.2 * bool(fw) + 0.05 * bool(svc)),
             evidence=ev,
-            pids=[x.pid for x in procs],
+            **process_fields(facts, p, procs, svc),
             ports=ports,
-            command=list(p.cmdline),
             workdir=wd,
-            user=p.user or (svc.user if svc else ""),
-            env=app_env(facts, p, svc),
             code_paths=[wd] if wd and wd != "/" else ([path] if path.startswith("/") else []),
             config_files=existing(facts, [join(wd, ".env")]) if wd else [],
             service=service_name(svc),

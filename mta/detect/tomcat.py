@@ -7,9 +7,9 @@ import re
 from ..model import App, Evidence, HostFacts, Process
 from . import versions
 from .common import (
-    app_env, argv, clamp, env_value, ev_file, ev_port, ev_process, ev_service, existing, files_under, join,
-    listening, package, port_spec, prog, roots, service_env_files, service_of, service_name, sysprop, text_of,
-    tree, uniq, wrapper_parent,
+    argv, clamp, env_value, ev_file, ev_port, ev_process, ev_service, existing, files_under, join, listening,
+    package, port_spec, process_fields, prog, roots, service_env_files, service_name, service_of, sysprop,
+    text_of, tree, uniq, wrapper_parent,
 )
 from .registry import Detector, register
 
@@ -173,12 +173,9 @@ class Tomcat(Detector):
             stack_version=tv,
             confidence=clamp(conf),
             evidence=ev,
-            pids=[x.pid for x in procs],
+            **process_fields(facts, p, procs, svc),
             ports=ports,
-            command=list(p.cmdline),
             workdir=p.cwd or lay["base"],
-            user=p.user or (svc.user if svc else ""),
-            env=app_env(facts, p, svc),
             code_paths=uniq(code),
             config_files=uniq(configs),
             log_paths=[lay["logs"]],
