@@ -190,6 +190,12 @@ def with_fill(shim: str, paths: list[str]) -> str:
     return shim.rstrip("\n") + "\n" + block + 'exec "$@"\n'
 
 
+def manifest_files(context: Path) -> list[str]:
+    """The context-relative files ``sanitize_context`` rewrote (its manifest)."""
+    manifest = context / MANIFEST
+    return [ln for ln in manifest.read_text().splitlines() if ln] if manifest.is_file() else []
+
+
 def wire_fill(app_dir: Union[str, os.PathLike], app,
               context: Union[str, os.PathLike, None] = None) -> tuple[list[str], str]:
     """Make ``app_dir``'s entrypoint shim fill the placeholders that
@@ -200,8 +206,7 @@ def wire_fill(app_dir: Union[str, os.PathLike], app,
     app then needs those files mounted from a Secret). ``context``: where the
     manifest is when not yet at ``app_dir/context`` (extract's staging)."""
     root = Path(app_dir)
-    manifest = Path(context or root / "context") / MANIFEST
-    files = [ln for ln in manifest.read_text().splitlines() if ln] if manifest.is_file() else []
+    files = manifest_files(Path(context or root / "context"))
     shim = root / SHIM
     copies = list(app.build.files) if app.build else []
     paths = container_paths(files, copies)
@@ -224,13 +229,10 @@ def placeholder_variables(app_dir: Union[str, os.PathLike]) -> list[str]:
     """The ``MTA_SECRET_*`` names that the files ``sanitize_context`` rewrote in
     ``app_dir/context`` wait for (read from the files the manifest lists)."""
     context = Path(app_dir) / "context"
-    manifest = context / MANIFEST
-    if not manifest.is_file():
-        return []
     names: list[str] = []
-    for rel in manifest.read_text().splitlines():
+    for rel in manifest_files(context):
         path = context / rel
-        if rel and path.is_file() and not path.is_symlink() and context.resolve() in path.resolve().parents:
+        if path.is_file() and not path.is_symlink() and context.resolve() in path.resolve().parents:
             names += _PLACEHOLDER.findall(path.read_text(encoding="utf-8", errors="replace"))
     return sorted(set(names))
 
