@@ -303,6 +303,9 @@ class HostRun:
         # Also when not ready: the status and title say more than "not ready" does.
         if out.ready != "skipped" and http_port and http_port in endpoints and probe is not None:
             reply = self.runner.http_get("127.0.0.1", endpoints[http_port], probe.path, timeout=15)
+            retried = reply is None  # one hung request (seen once through a fresh proxy): ask again, say so
+            if retried:
+                reply = self.runner.http_get("127.0.0.1", endpoints[http_port], probe.path, timeout=15)
             out.smoke = judge(
                 probe.path,
                 reply.status if reply else None,
@@ -310,6 +313,9 @@ class HostRun:
                 probe.expect_status,
                 probe.expect_title,
             )
+            if retried:
+                note = "asked twice: the first request got no HTTP answer in 15s"
+                out.smoke.detail = f"{out.smoke.detail}; {note}" if out.smoke.detail else note
         if not out.ok:
             logs = self._run(self.engine.logs(name, 30))
             out.log_tail = self._mask(_tail(logs.stdout + logs.stderr, 30)).splitlines()
