@@ -68,8 +68,15 @@ def dump_yaml(data: object) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-def dump_model(model: BaseModel) -> str:
-    return dump_yaml(model.model_dump(mode="json", exclude_none=False))
+def dump_model(model: BaseModel, *, fast: bool = False) -> str:
+    """YAML for a model; ``fast`` uses mta.yamlemit (big files such as
+    discovery.yaml: same data, about ten times less CPU, no line folding)."""
+    data = model.model_dump(mode="json", exclude_none=False)
+    if fast:
+        from .yamlemit import dump
+
+        return dump(data)
+    return dump_yaml(data)
 
 
 def load_yaml(path: Union[str, Path]) -> object:

@@ -89,7 +89,7 @@ def generate_host(facts: HostFacts, plan: Optional[Plan], out_root: Union[str, P
         raise GenerateError(f"{facts.host}: cannot render: {_first(exc)}") from None
     src = Path(discovery_path).resolve() if discovery_path else None
     if src is None or src != (host_dir / "discovery.yaml").resolve():
-        files["discovery.yaml"] = dump_model(facts)
+        files["discovery.yaml"] = dump_model(facts, fast=True)
     written = _write(host_dir, files)
     return plan, written
 

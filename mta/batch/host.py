@@ -20,9 +20,8 @@ from typing import Any, Callable, Optional
 
 from ..errors import GenerateError, InputError, MtaError
 from ..inventory import Target
-from ..io import write_atomic
+from ..io import dump_model, write_atomic
 from ..transport.base import TransportError
-from .fastyaml import dump_model_fast
 from .stages import StageMissing, Stages
 from .state import MARKER, inputs_digest, write_error, write_marker
 
@@ -205,7 +204,7 @@ def run_host(
             run.check()
             if facts.host != target.name:
                 facts = facts.model_copy(update={"host": target.name})
-            write_atomic(staged_host / "discovery.yaml", dump_model_fast(facts))
+            write_atomic(staged_host / "discovery.yaml", dump_model(facts, fast=True))
 
             step("plan")
             apps = stages.detect(facts)

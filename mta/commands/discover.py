@@ -185,7 +185,7 @@ def discover_over_ssh(transport, *, host: str, sudo: bool, sample_seconds: float
 
 def write_discovery(out: Path, facts: HostFacts) -> Path:
     path = out / "hosts" / host_dir_name(facts.host) / "discovery.yaml"
-    write_atomic(path, dump_model(facts))
+    write_atomic(path, dump_model(facts, fast=True))
     return path
 
 
