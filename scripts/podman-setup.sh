@@ -19,7 +19,7 @@ EXTRA_TAGS="${MTA_BASE_EXTRA_TAGS:-docker.io/library/debian:bookworm docker.io/l
 SUITE="${MTA_DEBIAN_SUITE:-bookworm}"
 CONF="${MTA_CONTAINERS_CONF:-/etc/containers/containers.conf}"
 # Bump when the recipe below changes, so an old base image gets rebuilt.
-BASE_RECIPE=2
+BASE_RECIPE=3
 
 die() { echo "podman-setup: $*" >&2; exit 1; }
 log() { echo "podman-setup: $*" >&2; }
@@ -106,6 +106,13 @@ else
         > "$ROOT/etc/apt/sources.list"
     printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' \
         > "$ROOT/etc/apt/apt.conf.d/90mta-slim"
+    # and, like it, drop downloaded .debs after every install
+    cat > "$ROOT/etc/apt/apt.conf.d/docker-clean" <<'CLEAN'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+CLEAN
     # Like the official -slim variant: no docs, man pages or translations,
     # now or in packages installed later.
     printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \

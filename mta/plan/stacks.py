@@ -18,7 +18,10 @@ from ..model import Build, ConfigFile
 from . import images
 
 UID = 10001
-APT_INSTALL = "apt-get update && apt-get install -y --no-install-recommends {pkgs} && rm -rf /var/lib/apt/lists/*"
+# apt-get clean: a base without the official images' docker-clean hook would
+# otherwise keep every downloaded .deb in the layer (100+ MB for a JRE)
+APT_INSTALL = ("apt-get update && apt-get install -y --no-install-recommends {pkgs}"
+               " && apt-get clean && rm -rf /var/lib/apt/lists/*")
 
 BACKING_KINDS = {
     "postgresql": "postgres", "postgres": "postgres", "mysql": "mysql", "mariadb": "mariadb",
