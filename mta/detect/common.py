@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
 from typing import Callable, Iterable, Optional
 
 from ..model import (
@@ -25,11 +26,28 @@ def basename(path: str) -> str:
     return os.path.basename(path.rstrip("/")) if path else ""
 
 
+# Every detector asks prog() of every process, often several times: about
+# 100 calls per process per host. Results are kept per Process object (facts
+# are not changed once detection starts) and dropped when it is collected.
+_PROG: dict[int, tuple[list, str]] = {}
+
+
 def prog(p: Process) -> str:
     """The program a process runs: argv[0] basename, else comm, else exe basename.
 
     A login shell's leading ``-`` and a ``name:`` process title are stripped.
     """
+    hit = _PROG.get(id(p))
+    if hit is not None and hit[0] is p.cmdline:
+        return hit[1]
+    name = _prog(p)
+    if hit is None:
+        weakref.finalize(p, _PROG.pop, id(p), None)
+    _PROG[id(p)] = (p.cmdline, name)
+    return name
+
+
+def _prog(p: Process) -> str:
     if p.cmdline and p.cmdline[0]:
         words = p.cmdline[0].split() or [""]
         first = words[0] if len(p.cmdline) == 1 else p.cmdline[0]
@@ -87,13 +105,27 @@ def is_interpreter(name: str) -> bool:
 
 def runs(p: Process, *names: str) -> bool:
     """True when the process is one of ``names``: directly or as a script run by an interpreter."""
-    wanted = set(names)
-    if prog(p) in wanted or exe_name(p) in wanted or p.name in wanted:
-        return True
+    direct, script = _identity(p)
+    return any(n in direct or n == script for n in names)
+
+
+_IDENTITY: dict[int, tuple[list, frozenset, str]] = {}
+
+
+def _identity(p: Process) -> tuple[frozenset, str]:
+    """The names ``runs`` matches: program, exe and comm, plus the script's
+    basename when an interpreter runs one. Kept per Process, like prog()."""
+    hit = _IDENTITY.get(id(p))
+    if hit is not None and hit[0] is p.cmdline:
+        return hit[1], hit[2]
+    direct = frozenset((prog(p), exe_name(p), p.name))
+    script = ""
     if is_interpreter(prog(p)) or is_interpreter(exe_name(p)):
-        _, script = script_arg(p)
-        return basename(script) in wanted
-    return False
+        script = basename(script_arg(p)[1])
+    if hit is None:
+        weakref.finalize(p, _IDENTITY.pop, id(p), None)
+    _IDENTITY[id(p)] = (p.cmdline, direct, script)
+    return direct, script
 
 
 def opt(args: list[str], *flags: str) -> Optional[str]:
@@ -121,13 +153,29 @@ def sysprop(args: list[str], key: str) -> Optional[str]:
 # --- process trees ---------------------------------------------------------
 
 
+_CHILDREN: dict[int, tuple[list, dict[int, list[Process]]]] = {}
+
+
+def children(facts: HostFacts, pid: int) -> list[Process]:
+    """``facts.children(pid)`` through an index built once per facts."""
+    hit = _CHILDREN.get(id(facts))
+    if hit is None or hit[0] is not facts.processes or sum(map(len, hit[1].values())) != len(facts.processes):
+        index: dict[int, list[Process]] = {}
+        for p in facts.processes:
+            index.setdefault(p.ppid, []).append(p)
+        if hit is None:
+            weakref.finalize(facts, _CHILDREN.pop, id(facts), None)
+        hit = _CHILDREN[id(facts)] = (facts.processes, index)
+    return list(hit[1].get(pid, ()))
+
+
 def descendants(facts: HostFacts, pid: int) -> list[Process]:
     out: list[Process] = []
     todo = [pid]
     seen = {pid}
     while todo:
         cur = todo.pop()
-        for c in facts.children(cur):
+        for c in children(facts, cur):
             if c.pid not in seen:
                 seen.add(c.pid)
                 out.append(c)
@@ -154,7 +202,7 @@ def wrapper_parent(facts: HostFacts, p: Process) -> Optional[Process]:
         return None
     name = prog(parent)
     if name in ("sh", "bash", "dash", "su", "runuser", "sudo", "npm", "yarn", "setsid", "nohup", "authbind", "jsvc", "daemon", "start-stop-daemon"):
-        if len(facts.children(parent.pid)) == 1:
+        if len(children(facts, parent.pid)) == 1:
             return parent
     return None
 
