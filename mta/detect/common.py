@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import weakref
 from typing import Callable, Iterable, Optional
 
 from ..model import (
@@ -27,9 +26,11 @@ def basename(path: str) -> str:
 
 
 # Every detector asks prog() of every process, often several times: about
-# 100 calls per process per host. Results are kept per Process object (facts
-# are not changed once detection starts) and dropped when it is collected.
-_PROG: dict[int, tuple[list, str]] = {}
+# 100 calls per process per host. The answer is kept in the process's own
+# __dict__ under a key no field can have ("mta:..."): pydantic ignores it for
+# ==, dumps and validation, and it goes away with the object. It is reused
+# only while the process still has the same cmdline list (facts are not
+# changed once detection starts; a reassignment drops it).
 
 
 def prog(p: Process) -> str:
@@ -37,13 +38,12 @@ def prog(p: Process) -> str:
 
     A login shell's leading ``-`` and a ``name:`` process title are stripped.
     """
-    hit = _PROG.get(id(p))
-    if hit is not None and hit[0] is p.cmdline:
+    d = p.__dict__
+    hit = d.get("mta:prog")
+    if hit is not None and hit[0] is d["cmdline"]:
         return hit[1]
     name = _prog(p)
-    if hit is None:
-        weakref.finalize(p, _PROG.pop, id(p), None)
-    _PROG[id(p)] = (p.cmdline, name)
+    d["mta:prog"] = (d["cmdline"], name)
     return name
 
 
@@ -109,22 +109,18 @@ def runs(p: Process, *names: str) -> bool:
     return any(n in direct or n == script for n in names)
 
 
-_IDENTITY: dict[int, tuple[list, frozenset, str]] = {}
-
-
 def _identity(p: Process) -> tuple[frozenset, str]:
     """The names ``runs`` matches: program, exe and comm, plus the script's
-    basename when an interpreter runs one. Kept per Process, like prog()."""
-    hit = _IDENTITY.get(id(p))
-    if hit is not None and hit[0] is p.cmdline:
+    basename when an interpreter runs one. Kept on the process, like prog()."""
+    d = p.__dict__
+    hit = d.get("mta:identity")
+    if hit is not None and hit[0] is d["cmdline"]:
         return hit[1], hit[2]
     direct = frozenset((prog(p), exe_name(p), p.name))
     script = ""
     if is_interpreter(prog(p)) or is_interpreter(exe_name(p)):
         script = basename(script_arg(p)[1])
-    if hit is None:
-        weakref.finalize(p, _IDENTITY.pop, id(p), None)
-    _IDENTITY[id(p)] = (p.cmdline, direct, script)
+    d["mta:identity"] = (d["cmdline"], direct, script)
     return direct, script
 
 
@@ -153,20 +149,18 @@ def sysprop(args: list[str], key: str) -> Optional[str]:
 # --- process trees ---------------------------------------------------------
 
 
-_CHILDREN: dict[int, tuple[list, dict[int, list[Process]]]] = {}
-
-
 def children(facts: HostFacts, pid: int) -> list[Process]:
-    """``facts.children(pid)`` through an index built once per facts."""
-    hit = _CHILDREN.get(id(facts))
-    if hit is None or hit[0] is not facts.processes or sum(map(len, hit[1].values())) != len(facts.processes):
+    """``facts.children(pid)`` through an index built once per facts (kept
+    in its __dict__ like prog()'s answers, while the process list is the same)."""
+    d = facts.__dict__
+    hit = d.get("mta:children")
+    procs = d["processes"]
+    if hit is None or hit[0] is not procs or hit[1] != len(procs):
         index: dict[int, list[Process]] = {}
-        for p in facts.processes:
+        for p in procs:
             index.setdefault(p.ppid, []).append(p)
-        if hit is None:
-            weakref.finalize(facts, _CHILDREN.pop, id(facts), None)
-        hit = _CHILDREN[id(facts)] = (facts.processes, index)
-    return list(hit[1].get(pid, ()))
+        hit = d["mta:children"] = (procs, len(procs), index)
+    return list(hit[2].get(pid, ()))
 
 
 def descendants(facts: HostFacts, pid: int) -> list[Process]:
