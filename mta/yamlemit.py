@@ -66,7 +66,24 @@ def _resolves_to_other(value: str) -> bool:
     return False
 
 
+_SEEN: dict[str, str] = {}  # keys and short values repeat thousands of times per file
+_SEEN_MAX = 50_000
+
+
 def _string(value: str) -> str:
+    try:
+        return _SEEN[value]
+    except KeyError:
+        pass
+    text = _render_string(value)
+    if len(value) <= 64:
+        if len(_SEEN) >= _SEEN_MAX:
+            _SEEN.clear()
+        _SEEN[value] = text
+    return text
+
+
+def _render_string(value: str) -> str:
     if not value:
         return "''"
     if value.startswith("..."):  # a document end marker at column 0

@@ -150,6 +150,71 @@ def nginx_line(version: str) -> tuple[str, list[str]]:
     return "%d.%d" % got, _moved("nginx", "%d.%d" % v, "%d.%d" % got)
 
 
+#: official ruby:<line> / ruby:<line>-slim tags; older lines have no published image
+RUBY = [(2, m) for m in range(3, 8)] + [(3, m) for m in range(0, 5)]
+
+
+def ruby_line(version: str) -> tuple[str, list[str]]:
+    v = version_tuple(version)[:2]
+    if len(v) < 2:
+        return "3.3", ["Ruby version unknown; assuming 3.3"]
+    got = _closest(v, RUBY)
+    return "%d.%d" % got, _moved("Ruby", "%d.%d" % v, "%d.%d" % got)
+
+
+#: mcr.microsoft.com/dotnet/{aspnet,runtime,runtime-deps}:<line>
+DOTNET = [(2, 1), (3, 1), (5, 0), (6, 0), (7, 0), (8, 0), (9, 0), (10, 0)]
+
+
+def dotnet_line(version: str) -> tuple[str, list[str]]:
+    v = version_tuple(version)[:2]
+    if len(v) < 2:
+        return "8.0", [".NET version unknown; assuming 8.0 (LTS)"]
+    got = _closest(v, DOTNET)
+    return "%d.%d" % got, _moved(".NET", "%d.%d" % v, "%d.%d" % got)
+
+
+#: the last release of each WildFly major: jboss/wildfly (Docker Hub) up to 25,
+#: quay.io/wildfly/wildfly from 26 (per JDK: 26 on 11, later on 17)
+WILDFLY = {8: "8.2.1.Final", 9: "9.0.2.Final", 10: "10.1.0.Final", 11: "11.0.0.Final", 12: "12.0.0.Final",
+           13: "13.0.0.Final", 14: "14.0.1.Final", 15: "15.0.1.Final", 16: "16.0.0.Final", 17: "17.0.1.Final",
+           18: "18.0.1.Final", 19: "19.1.0.Final", 20: "20.0.1.Final", 21: "21.0.2.Final", 22: "22.0.1.Final",
+           23: "23.0.2.Final", 24: "24.0.0.Final", 25: "25.0.0.Final", 26: "26.1.3.Final", 27: "27.0.1.Final",
+           28: "28.0.1.Final", 29: "29.0.1.Final", 30: "30.0.1.Final", 31: "31.0.1.Final", 32: "32.0.1.Final",
+           33: "33.0.2.Final", 34: "34.0.1.Final", 35: "35.0.1.Final"}
+#: JBoss EAP (a subscription image) -> the WildFly line it was built from
+EAP_TO_WILDFLY = {(6, 4): 8, (7, 0): 10, (7, 1): 11, (7, 2): 14, (7, 3): 18, (7, 4): 23, (8, 0): 28}
+
+
+def wildfly_release(version: str, *, eap: bool = False, default: int = 26) -> tuple[str, list[str]]:
+    """The full WildFly release ('26.1.3.Final') for a VM's WildFly, JBoss AS 7 or EAP version."""
+    v = version_tuple(version)[:2]
+    notes: list[str] = []
+    if not v:
+        major = default
+        notes.append(f"WildFly version unknown; assuming {default} (the last javax.* line)")
+    elif eap:
+        major = EAP_TO_WILDFLY[_closest(v if len(v) == 2 else (v[0], 0), sorted(EAP_TO_WILDFLY))]
+        notes.append(f"JBoss EAP {'.'.join(map(str, v))} runs on the community WildFly {major} it is based on; "
+                     "the supported EAP image needs a Red Hat registry login (registry.redhat.io)")
+    elif v[0] < 8:
+        major = 8
+        notes.append(f"JBoss AS {'.'.join(map(str, v))} has no image; using WildFly 8, its successor")
+    else:
+        major = _closest((v[0],), [(m,) for m in WILDFLY])[0]
+        notes += _moved("WildFly", str(v[0]), str(major))
+    return WILDFLY[major], notes
+
+
+def wildfly_image(release: str) -> tuple[str, list[str]]:
+    major = int(release.split(".")[0])
+    if major <= 25:
+        return f"jboss/wildfly:{release}", [f"WildFly {major} is only published as jboss/wildfly on Docker Hub "
+                                            "(no longer updated); quay.io/wildfly/wildfly starts at 26"]
+    jdk = 11 if major == 26 else 17
+    return f"quay.io/wildfly/wildfly:{release}-jdk{jdk}", []
+
+
 #: backing services: repo, known lines, how many version parts a tag has, suffix
 BACKING = {
     "postgres": ("postgres", [(9, m) for m in range(0, 7)] + [(m,) for m in range(10, 18)], None, ""),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ..errors import InputError
-from ..model import Build, ConfigFile
+from ..model import SECRET_MARKER, Build, ConfigFile
 from . import images
 
 UID = 10001
@@ -28,13 +28,17 @@ BACKING_KINDS = {
     "redis": "redis", "mongodb": "mongo", "mongo": "mongo", "memcached": "memcached", "rabbitmq": "rabbitmq",
 }
 FAMILIES = {
-    "tomcat": "tomcat", "jboss": "java", "wildfly": "java", "springboot": "java", "java": "java", "jar": "java",
+    "tomcat": "tomcat", "jboss": "wildfly", "wildfly": "wildfly", "springboot": "java", "java": "java", "jar": "java",
     "django": "python", "flask": "python", "wsgi": "python", "python": "python", "celery": "python",
     "fastapi": "python", "gunicorn": "python",
     "node": "node", "pm2": "node", "express": "node", "nodejs": "node",
     "php-apache": "php-apache", "php": "php-apache", "php-fpm": "php-fpm",
     "static-nginx": "nginx", "nginx": "nginx", "nginx-proxy": "nginx",
     "static-apache": "httpd", "apache": "httpd", "httpd": "httpd", "apache-proxy": "httpd",
+    "puma": "ruby", "unicorn": "ruby", "thin": "ruby", "passenger": "ruby", "rackup": "ruby", "sidekiq": "ruby",
+    "rails": "ruby", "sinatra": "ruby", "ruby": "ruby",
+    "dotnet": "dotnet", "aspnetcore": "dotnet",
+    "binary": "binary", "go": "binary", "golang": "binary",
 }
 FILE_SUFFIXES = (".jar", ".war", ".ear", ".py", ".js", ".mjs", ".cjs", ".php", ".html", ".sh", ".rb", ".pl")
 
@@ -173,8 +177,9 @@ def recipe(app, facts, base: str, mapping: dict[str, str]) -> Recipe:
         if explicit:
             r.image = explicit
     else:
-        r = {"java": _java, "tomcat": _tomcat, "python": _python, "node": _node, "php-apache": _php_apache,
-             "php-fpm": _php_fpm, "nginx": _nginx, "httpd": _httpd, "generic": _generic}[fam](app, facts, debian)
+        r = {"java": _java, "tomcat": _tomcat, "wildfly": _wildfly, "python": _python, "node": _node,
+             "ruby": _ruby, "dotnet": _dotnet, "binary": _binary, "php-apache": _php_apache, "php-fpm": _php_fpm,
+             "nginx": _nginx, "httpd": _httpd, "generic": _generic}[fam](app, facts, debian)
         if explicit:
             r.build.base_image = explicit
             if r.build.builder_image:
@@ -517,6 +522,267 @@ def _httpd(app, facts, debian: bool) -> Recipe:
     b.workdir = code_target(first) if first else docroot
     return Recipe(build=b, tool="bash", notes=notes, code_target=code_target, config_target=config_target,
                   default_cmd=cmd, server=True, drop_default_site=drop)
+
+
+def _wildfly(app, facts, debian: bool) -> Recipe:
+    """WildFly / JBoss AS 7 / EAP (standalone): the server comes from an image, the
+    VM gives deployments and standalone*.xml. The VM's server home is not extracted."""
+    home = "/opt/jboss/wildfly"
+    sbase = f"{home}/standalone"
+    eap = any("Enterprise Application Platform" in (e.detail or "") for e in app.evidence)
+    release, notes = images.wildfly_release(app.stack_version, eap=eap)
+    if debian:
+        major = int(release.split(".")[0])
+        if major < 26:
+            notes.append(f"WildFly {major} does not run on Java 17, the only JRE in Debian 12: the server moves to "
+                         f"{images.WILDFLY[26]} (the last javax.* line) - test, or use --base official")
+            release = images.WILDFLY[26]
+        url = (f"https://github.com/wildfly/wildfly/releases/download/{release}/wildfly-{release}.tar.gz"
+               if int(release.split(".")[0]) >= 25 else
+               f"https://download.jboss.org/wildfly/{release}/wildfly-{release}.tar.gz")
+        b = Build(base_image=images.DEBIAN_IMAGE, packages=["openjdk-17-jre-headless"],
+                  builder_image=images.DEBIAN_IMAGE, env={"JBOSS_HOME": home},
+                  builder_steps=[_apt(["ca-certificates", "curl"]) + f" && curl -fsSL -o /tmp/wildfly.tar.gz {q(url)}"
+                                 f" && mkdir -p {home} && tar -xzf /tmp/wildfly.tar.gz -C {home} --strip-components=1"
+                                 " && rm -f /tmp/wildfly.tar.gz"],
+                  artifacts=[ConfigFile(source=home, target=home, configmap=False)])
+        notes.append(f"Debian 12 has no WildFly package: the build stage downloads the WildFly {release} "
+                     "distribution and the image runs it on Debian's OpenJDK 17; only the VM's deployments and "
+                     "server configuration are carried over, not its server home")
+    else:
+        image, inotes = images.wildfly_image(release)
+        notes += inotes
+        b = Build(base_image=image)
+    # the VM's server base (…/standalone) maps onto the image's: deployments, data, configuration
+    vm_base = posixpath.dirname(app.code_paths[0].rstrip("/")) if app.code_paths else ""
+
+    def code_target(p: str) -> str:
+        name = posixpath.basename(p.rstrip("/"))
+        if vm_base and (p == vm_base or p.startswith(vm_base + "/")):
+            return sbase + p[len(vm_base):]
+        if p.endswith((".war", ".ear")):
+            return f"{sbase}/deployments/{name}"
+        return p
+
+    def config_target(p: str) -> str:
+        name = posixpath.basename(p)
+        if name == "standalone.conf":
+            return ""  # JAVA_HOME and paths of the VM; its JAVA_OPTS are noted below
+        if name.endswith(".xml") and "/configuration/" in p:
+            return f"{sbase}/configuration/{name}"
+        return p
+
+    cmd = [f"{home}/bin/standalone.sh", "-b", "0.0.0.0"]
+    server_xml = next((posixpath.basename(p) for p in app.config_files if config_target(p).startswith(sbase)), "")
+    if server_xml and server_xml != "standalone.xml":
+        cmd += ["-c", server_xml]
+    if any(posixpath.basename(p) == "standalone.conf" for p in app.config_files):
+        notes.append("bin/standalone.conf of the VM is not copied (it names the VM's JAVA_HOME): "
+                     "move its JAVA_OPTS (heap, system properties) to the JAVA_OPTS environment variable")
+    if server_xml:
+        notes.append(f"{server_xml} comes from the VM: a server moved to another WildFly line may reject it; "
+                     "JDBC driver modules under the VM's modules/ are not copied")
+    b.workdir = home
+    b.files = _code_files(app, code_target)
+    b.writable = [f"{sbase}/{d}" for d in ("configuration", "data", "deployments", "log", "tmp")]
+    # markers of failed/pending deploys on the VM would stop the scanner from deploying that content
+    b.steps = ["rm -f " + " ".join(f"{sbase}/deployments/*.{m}" for m in ("failed", "isdeploying", "pending", "undeployed"))]
+    return Recipe(build=b, tool="bash", notes=notes, code_target=code_target, config_target=config_target,
+                  default_cmd=cmd, server=True)
+
+
+#: gems with native code -> (runtime package in the final image, -dev package to build them on Debian)
+_RUBY_GEM_LIBS = {"pg": ("libpq5", "libpq-dev"), "mysql2": ("libmariadb3", "libmariadb-dev"),
+                  "sqlite3": ("libsqlite3-0", "libsqlite3-dev"), "psych": ("libyaml-0-2", "libyaml-dev")}
+_RUBY_HOSTPORT = re.compile(r"(?:tcp://)?(?:[\w.*\[\]:-]*):(\d{2,5})\b")
+
+
+def _ruby_port(app) -> Optional[int]:
+    if app.ports:
+        return app.ports[0].port
+    m = _RUBY_HOSTPORT.search(" ".join(app.command).replace("(", " ").replace(")", " "))
+    return int(m.group(1)) if m else None
+
+
+def _ruby_cmd(app, root: str, gems: set[str]) -> tuple[list[str], list[str]]:
+    """A runnable command: the VM shows process titles ("puma 4.3.5 (tcp://0.0.0.0:3000) [app]")."""
+    server, notes = (app.stack or "").lower(), []
+    args = " ".join(app.command).split()
+    port = _ruby_port(app)
+
+    def has(rel: str) -> bool:
+        return posixpath.join(root, rel) in app.config_files
+
+    if server == "passenger":
+        notes.append("Passenger is not used in the container: the app runs on puma (one process, the "
+                     "orchestrator restarts it)" + ("; add gem 'puma' to the Gemfile" if gems and "puma" not in gems
+                                                    else ""))
+        server, port = "puma", port or 3000
+    if server == "unicorn":
+        prog = "unicorn_rails" if args and args[0].startswith("unicorn_rails") else "unicorn"
+        cmd, i = ["bundle", "exec", prog], 1
+        while i < len(args):
+            a = args[i]
+            if a in ("-c", "--config-file", "-E", "--env", "-l", "--listen", "-p", "--port", "-o", "--host") \
+                    and i + 1 < len(args):
+                cmd += [a, args[i + 1]]
+                i += 2
+                continue
+            if a in ("-D", "--daemonize"):
+                notes.append(f"{a} dropped: a container runs in the foreground")
+            i += 1
+        if any(a in cmd for a in ("-c", "--config-file")):
+            notes.append("unicorn listens where its config says: check it binds 0.0.0.0 (not 127.0.0.1 or a "
+                         "unix socket) in the container")
+        elif port and not any(a in cmd for a in ("-l", "--listen", "-p", "--port")):
+            cmd += ["-l", f"0.0.0.0:{port}"]
+        return cmd, notes
+    if server == "thin":
+        return ["bundle", "exec", "thin", "start", "-a", "0.0.0.0", "-p", str(port or 3000)], notes
+    if server == "sidekiq":
+        return ["bundle", "exec", "sidekiq"] + (["-C", "config/sidekiq.yml"] if has("config/sidekiq.yml") else []), notes
+    if server == "rackup":
+        if any(a.endswith("rails") for a in args[1:3]):
+            return ["bundle", "exec", "rails", "server", "-b", "0.0.0.0", "-p", str(port or 3000)], notes
+        return ["bundle", "exec", "rackup", "-o", "0.0.0.0", "-p", str(port or 9292)], notes
+    if server == "ruby" and args and re.match(r"ruby[\d.]*$", args[0].rsplit("/", 1)[-1]):
+        return ["ruby", *app.command[1:]], notes
+    # puma, and rails/sinatra apps whose server is not known
+    cmd = ["bundle", "exec", "puma"] + (["-C", "config/puma.rb"] if has("config/puma.rb") else [])
+    return cmd + ["-b", f"tcp://0.0.0.0:{port or 3000}"], notes
+
+
+def _ruby(app, facts, debian: bool) -> Recipe:
+    root = _app_root(app)
+    lock = facts.file(posixpath.join(root, "Gemfile.lock"))
+    gemfile = facts.file(posixpath.join(root, "Gemfile"))
+    gems = set(re.findall(r"^ {4}([A-Za-z0-9_.-]+) \(", lock.content, re.M)) if lock else set()
+    libs = [_RUBY_GEM_LIBS[g] for g in sorted(gems) if g in _RUBY_GEM_LIBS]
+    bundle = "/usr/local/bundle"
+    if debian:
+        line, notes = "3.1", []
+        vm = images.version_tuple(app.runtime_version)[:2]
+        if vm and vm != (3, 1):
+            notes.append(f"VM ran Ruby {'.'.join(map(str, vm))}; Debian 12 ships 3.1 - test, or use --base official")
+        elif not vm:
+            notes.append("Ruby version unknown; Debian 12 ships 3.1")
+        final = builder = images.DEBIAN_IMAGE
+        packages = ["ruby", "ruby-bundler"] + [r for r, _ in libs]
+        dev = ["build-essential", "ruby", "ruby-bundler", "ruby-dev"] + [d for _, d in libs]
+        if lock and re.search(r"^GIT$", lock.content, re.M):
+            dev.append("git")
+        prepare = [_apt(dev), f"mkdir -p {bundle}"]
+    else:
+        line, notes = images.ruby_line(app.runtime_version)
+        final, builder = f"ruby:{line}-slim", f"ruby:{line}"
+        packages, prepare = [r for r, _ in libs], []
+    # Bundler 2.1+ (Ruby 2.7+, Debian's 2.3) has `config set`; older ones only the plain form
+    cfg = "bundle config set --local" if images.version_tuple(line) >= (2, 7) else "bundle config --local"
+    deploy = (f"{cfg} deployment true" if lock else
+              f"if [ -f Gemfile.lock ]; then {cfg} deployment true; fi")
+    install = " && ".join([f"{cfg} path {bundle}", f"{cfg} without 'development test'" if cfg.endswith("set --local")
+                           else f"{cfg} without development:test", deploy,
+                           "bundle install --jobs 4", f"rm -rf {bundle}/cache {bundle}/ruby/*/cache"])
+    if not gemfile:
+        install = f"if [ -f Gemfile ]; then {install}; fi"
+        notes.append("Gemfile was not seen; the build runs bundle install when the extracted code has one")
+    # BUNDLE_APP_CONFIG: bundler's settings (path, without, deployment) live with the gems and
+    # are copied with them; the VM's own .bundle/config is ignored
+    env = {"BUNDLE_APP_CONFIG": bundle}
+    for key in ("RACK_ENV", "RAILS_ENV") if app.framework == "rails" else ("RACK_ENV",):
+        if not any(e.name == key for e in app.env):
+            env[key] = "production"
+    if app.framework == "rails":
+        env.update({"RAILS_LOG_TO_STDOUT": "1", "RAILS_SERVE_STATIC_FILES": "1"})
+        notes.append("Rails logs to stdout and serves public/ itself (RAILS_LOG_TO_STDOUT, RAILS_SERVE_STATIC_FILES); "
+                     "precompiled assets come from the VM's public/assets")
+    prefix = f"export BUNDLE_APP_CONFIG={bundle} && " if debian else ""
+    b = Build(base_image=final, builder_image=builder, packages=packages, env=env, workdir=root,
+              builder_files=[ConfigFile(source=context_path(root), target="/src", configmap=False)],
+              builder_steps=[" && ".join(prepare + [prefix + install]) if prepare else prefix + install],
+              artifacts=[ConfigFile(source=bundle, target=bundle, configmap=False)],
+              writable=[posixpath.join(root, "tmp")])
+    b.files = _code_files(app, lambda p: p)
+    cmd, cnotes = _ruby_cmd(app, root, gems)
+    return Recipe(build=b, tool="bash", notes=notes + cnotes, default_cmd=cmd, server=True)
+
+
+def _dotnet(app, facts, debian: bool) -> Recipe:
+    line, notes = images.dotnet_line(app.runtime_version)
+    argv = list(app.command)
+    first = argv[0].rsplit("/", 1)[-1] if argv else "dotnet"
+    dll = next((i for i, a in enumerate(argv[:3]) if a.endswith(".dll")), -1)
+    # "dotnet App.dll" needs the shared runtime; a native apphost (self-contained) only its libraries
+    self_contained = bool(argv) and first != "dotnet" and dll < 0
+    env: dict[str, str] = {}
+    if self_contained:
+        if debian:
+            b = Build(base_image=images.DEBIAN_IMAGE, packages=["ca-certificates", "libicu72", "libssl3"])
+            notes.append("self-contained .NET app: Debian 12 with the libraries it loads (ICU, OpenSSL)")
+        else:
+            b = Build(base_image=f"mcr.microsoft.com/dotnet/runtime-deps:{line}")
+        cmd, server = [], False  # the VM's own command runs the apphost
+    else:
+        kind = "aspnet" if app.framework == "aspnetcore" else "runtime"
+        b = Build(base_image=f"mcr.microsoft.com/dotnet/{kind}:{line}")
+        if debian:
+            notes.append("Debian 12 has no .NET packages: the framework-dependent app (dotnet *.dll) runs on "
+                         f"Microsoft's {kind} image, itself Debian based")
+        cmd = ["dotnet", *argv[dll:]] if dll >= 0 else ["dotnet", *argv[1:]] if argv else []
+        server = bool(cmd)
+        notes.append("the VM's published output is copied as is (no build stage); building from source needs "
+                     f"mcr.microsoft.com/dotnet/sdk:{line} as a build stage")
+    if app.framework == "aspnetcore" or app.ports:
+        port = app.ports[0].port if app.ports else 8080
+        # images before .NET 8 bind :80, which uid 10001 cannot; 8+ bind :8080
+        env["ASPNETCORE_URLS"] = f"http://+:{port}"
+        vm_urls = next((e.value for e in app.env if e.name == "ASPNETCORE_URLS" and e.value), "")
+        if re.search(r"//(localhost|127\.0\.0\.1)[:/]", vm_urls):
+            notes.append(f"the VM sets ASPNETCORE_URLS={vm_urls[:100]}, which only listens inside the container: "
+                         f"remove it from env (the image sets http://+:{port})")
+        notes.append("Kestrel endpoints in appsettings*.json override ASPNETCORE_URLS: check they do not bind localhost")
+    b.env = env
+    b.workdir = _app_root(app)
+    b.files = _code_files(app, lambda p: p)
+    return Recipe(build=b, tool="bash", notes=notes, default_cmd=cmd, server=server)
+
+
+def _secret_env(app) -> bool:
+    from .core import SECRET_NAME  # core imports this module
+    return any(e.value is None or e.secret or SECRET_MARKER in (e.value or "") or SECRET_NAME.search(e.name)
+               for e in app.env)
+
+
+DISTROLESS = "gcr.io/distroless/base-debian12:nonroot"
+
+
+def _binary(app, facts, debian: bool) -> Recipe:
+    """A self-contained program (Go, Rust, C) that owns a port. Whether it is linked
+    statically is not visible from discovery, so only a program confirmed as Go
+    (stack or runtime ``go``) goes to distroless; the rest get Debian's libc."""
+    go = "go" in ((app.stack or "").lower(), (app.runtime or "").lower()) or (app.stack or "").lower() == "golang"
+    shell = bool(app.log_paths or app.data_paths) or _secret_env(app)
+    notes: list[str] = []
+    if go and not debian and not shell:
+        # base, not static: a cgo build (net, os/user) links glibc dynamically
+        b = Build(base_image=DISTROLESS)
+        tool = "none"
+        notes.append(f"Go program on {DISTROLESS} (glibc, CA certificates, tzdata; no shell): static and cgo builds "
+                     "run; no RUN step, secrets shim or HEALTHCHECK can run in it - the orchestrator probes instead")
+    else:
+        b = Build(base_image=images.DEBIAN_IMAGE, packages=["ca-certificates"])
+        tool = "bash"
+        if go and not debian:
+            notes.append(f"needs a shell (logs, volumes or the secrets shim), so not {DISTROLESS}")
+        notes.append("whether the program is statically linked cannot be seen offline, so it runs on Debian 12's "
+                     "libc; libraries beyond libc (ldd on the VM lists them) must be added to build.packages. A "
+                     f"static build (file says 'statically linked') can use {DISTROLESS} or "
+                     "gcr.io/distroless/static-debian12:nonroot")
+    if not app.code_paths:
+        notes.append("the program was not copied (system path or unknown): install its package in the image")
+    b.workdir = app.workdir or _app_root(app)
+    b.files = _code_files(app, lambda p: p)
+    return Recipe(build=b, tool=tool, notes=notes)
 
 
 def _generic(app, facts, debian: bool) -> Recipe:

@@ -42,6 +42,18 @@ _ALIASES = {
     "static-nginx": "nginx",
     "static-apache": "httpd",
     "apache": "httpd",
+    "puma": "ruby",
+    "unicorn": "ruby",
+    "thin": "ruby",
+    "passenger": "ruby",
+    "rackup": "ruby",
+    "sidekiq": "ruby",
+    "rails": "ruby",
+    "sinatra": "ruby",
+    "aspnetcore": "dotnet",
+    "golang": "go",
+    # a self-contained binary lifted naively drags its build toolchain along (Go, the common case)
+    "binary": "go",
 }
 
 
