@@ -24,6 +24,16 @@ def load_discovery(path: Union[str, Path]) -> HostFacts:
     return load_model(path, HostFacts)
 
 
+def save_discovery(path: Union[str, Path], facts: HostFacts) -> Path:
+    """Write discovery.yaml (atomically, fast writer) and seed the report's cache with it."""
+    from .report.collect import prime_cache
+
+    path = Path(path)
+    write_atomic(path, dump_model(facts, fast=True))
+    prime_cache(path, facts)
+    return path
+
+
 def load_plan(path: Union[str, Path]) -> Plan:
     return load_model(path, Plan)
 

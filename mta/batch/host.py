@@ -21,6 +21,7 @@ from typing import Any, Callable, Optional
 from ..errors import GenerateError, InputError, MtaError
 from ..inventory import Target
 from ..io import dump_model, write_atomic
+from ..report.collect import prime_cache
 from ..transport.base import TransportError
 from .stages import StageMissing, Stages
 from .state import MARKER, inputs_digest, write_error, write_marker
@@ -240,6 +241,8 @@ def run_host(
             if transport is not None:
                 _close_quietly(transport)
         _swap_in(staged_host, final, staging / "old")
+        if result.status == "ok":
+            prime_cache(final / "discovery.yaml", facts)
     except (KeyboardInterrupt, SystemExit):
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -20,7 +20,7 @@ import click
 from rich.console import Console
 
 from ..errors import InputError, MtaError
-from ..io import dump_model, write_atomic
+from ..pipeline import save_discovery
 from ..model import HostFacts, ProbeError
 from ..transport import SudoNeedsPassword, TransportError
 
@@ -185,8 +185,7 @@ def discover_over_ssh(transport, *, host: str, sudo: bool, sample_seconds: float
 
 def write_discovery(out: Path, facts: HostFacts) -> Path:
     path = out / "hosts" / host_dir_name(facts.host) / "discovery.yaml"
-    write_atomic(path, dump_model(facts, fast=True))
-    return path
+    return save_discovery(path, facts)
 
 
 def summary_line(facts: HostFacts) -> str:

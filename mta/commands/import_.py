@@ -11,7 +11,7 @@ import click
 
 from ..discover.parse import build_facts
 from ..errors import InputError
-from ..io import dump_model, write_atomic
+from ..pipeline import save_discovery
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -43,7 +43,7 @@ def command(file: Path, out: Path, host: Optional[str]) -> None:
     facts = build_facts(data, host=host, collector="import")
     facts.host = safe_host_name(host or facts.host)
     target = out / "hosts" / facts.host / "discovery.yaml"
-    write_atomic(target, dump_model(facts, fast=True))
+    save_discovery(target, facts)
     problems = f", {len(facts.errors)} probe problem(s) recorded" if facts.errors else ""
     click.echo(
         f"{target}: {len(facts.processes)} processes, {len(facts.services)} services, "

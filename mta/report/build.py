@@ -21,6 +21,7 @@ from ..estimate.cost import compute_savings
 from ..model.estimate import FIT_SCORES, SEVERITIES, HostEstimate, RulesFile, Settings
 from ..model.report import AppReport, ArtifactLink, HostReport, Method, Report, Summary
 from .collect import (
+    CACHE_DIR,
     VULNS,
     HostInput,
     artifacts,
@@ -38,7 +39,6 @@ from .collect import (
 
 #: Below this many hosts a process pool costs more than it saves.
 PARALLEL_MIN_HOSTS = 64
-CACHE_DIR = ".mta-cache/report"
 
 
 def build_report(

@@ -31,6 +31,8 @@ from ..model.report import HostError, VulnerabilityCounts
 from . import fastyaml
 
 _APPS = TypeAdapter(list[App])
+#: under the first OUT of a report
+CACHE_DIR = ".mta-cache/report"
 
 
 @dataclass
@@ -68,6 +70,20 @@ def _load(path: Path, model: type, cache: Optional[Path] = None):
     if entry is not None:
         write_cache(entry, obj.model_dump_json())
     return obj
+
+
+def prime_cache(path: Path, model) -> None:
+    """``path`` (OUT/hosts/<host>/discovery.yaml) was just written from
+    ``model``: put the model in OUT's report cache too, so the first
+    ``mta report`` after discover or batch reads JSON instead of parsing
+    the YAML. The entry is keyed by the file as written; an edit misses it."""
+    path = Path(path)
+    if path.parent.parent.name != "hosts":
+        return
+    prime_fingerprint()
+    entry = _cache_entry(path, path.parent.parent.parent / CACHE_DIR)
+    if entry is not None:
+        write_cache(entry, model.model_dump_json())
 
 
 def write_cache(entry: Path, text: str) -> None:

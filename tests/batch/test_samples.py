@@ -101,3 +101,21 @@ def test_bad_answer_value_fails_that_host_with_inventory_line(tmp_path, capsys):
     err = yaml.safe_load((tmp_path / "out" / "hosts" / "bad" / "error.yaml").read_text())
     assert err["stage"] == "plan" and err["kind"] == "input"
     assert err["message"].startswith(f"{inv}:4: ") and "apps.tomcat.replicas" in err["message"]
+
+
+def test_report_after_batch_reads_no_discovery_yaml(tmp_path, monkeypatch):
+    """batch seeds the report's parse cache as it writes each discovery.yaml."""
+    from mta.report import collect
+    from mta.report.build import build_report
+
+    out = tmp_path / "out"
+    assert main(["batch", str(INVENTORY), "-o", str(out), "--parallel", "2"]) == 0
+    parsed = []
+    real = collect.fastyaml.load
+    monkeypatch.setattr(collect.fastyaml, "load", lambda text: parsed.append(text) or real(text))
+    seeded = build_report([out])
+    assert parsed and not [t for t in parsed if t.startswith("schema_version") and "\nprocesses:" in t]
+    hosts = len(load_inventory(INVENTORY).targets)
+    assert len(parsed) == hosts  # the plans only
+    fresh = build_report([out], cache=False)
+    assert seeded.model_dump(exclude={"generated_at"}) == fresh.model_dump(exclude={"generated_at"})
