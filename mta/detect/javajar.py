@@ -43,6 +43,8 @@ def _main_class(p: Process) -> str:
 
 
 def is_java_app(p: Process) -> bool:
+    if not is_java(p):
+        return False
     from .javaservers import _is_server
     from .jboss import is_jboss
     from .tomcat import is_tomcat

@@ -25,6 +25,9 @@ _GUNICORN_VALUE_OPTS = {
 }
 
 
+_PYTHON = re.compile(r"python[\d.]*$")
+
+
 def server_of(p: Process) -> str:
     name = prog(p)
     if name.startswith("gunicorn") or runs(p, "gunicorn", "gunicorn3", "gunicorn_django"):
@@ -34,7 +37,7 @@ def server_of(p: Process) -> str:
     for s in ("uvicorn", "daphne", "hypercorn", "waitress-serve"):
         if runs(p, s):
             return s
-    if re.match(r"python[\d.]*$", name) or re.match(r"python[\d.]*$", basename(p.exe)):
+    if _PYTHON.match(name) or _PYTHON.match(basename(p.exe)):
         _, script = script_arg(p)
         args = argv(p)
         if basename(script) == "manage.py" and "runserver" in args:

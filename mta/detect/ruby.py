@@ -15,8 +15,13 @@ from .registry import Detector, register
 SERVERS = ("puma", "unicorn", "unicorn_rails", "thin", "passenger", "PassengerAgent", "Passenger", "rackup", "sidekiq")
 
 
+_HINTS = ("puma", "unicorn", "thin", "sidekiq", "assenger", "rackup", "rails")
+
+
 def server_of(p: Process) -> str:
     text = " ".join(p.cmdline) if p.cmdline else p.name
+    if not any(h in text or h in p.exe for h in _HINTS):
+        return ""  # every test below needs one of these words
     first = text.split()[0] if text.split() else ""
     for s in ("puma", "unicorn", "thin", "sidekiq"):
         if first.startswith(s) or re.search(rf"(^|/)({s})(_rails)?(\s|$)", " ".join(argv(p)[:3])):

@@ -8,7 +8,7 @@ other layers: keep ``looks_secret`` and ``mask_env`` stable.
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Mapping, Optional
 
 from ..model import SECRET_MARKER
 
@@ -129,9 +129,19 @@ def _php_var(m: re.Match) -> str:
     return _masked(m)
 
 
-def mask_env(env: Mapping[str, str]) -> dict[str, str]:
-    """A copy of ``env`` with secret values masked."""
-    return {k: mask_value(k, v) for k, v in env.items()}
+def mask_env(env: Mapping[str, str], memo: Optional[dict] = None) -> dict[str, str]:
+    """A copy of ``env`` with secret values masked. ``memo`` (a dict the
+    caller keeps for one host) skips pairs seen before: most processes
+    inherit the same variables."""
+    if memo is None:
+        return {k: mask_value(k, v) for k, v in env.items()}
+    out = {}
+    for k, v in env.items():
+        try:
+            out[k] = memo[(k, v)]
+        except KeyError:
+            out[k] = memo[(k, v)] = mask_value(k, v)
+    return out
 
 
 _ASSIGN = re.compile(

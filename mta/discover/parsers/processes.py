@@ -72,13 +72,13 @@ def split_nul(raw: str) -> list[str]:
     return parts
 
 
-def parse_environ(raw: str) -> dict[str, str]:
+def parse_environ(raw: str, memo: Optional[dict] = None) -> dict[str, str]:
     env: dict[str, str] = {}
     for item in split_nul(raw):
         k, sep, v = item.partition("=")
         if sep and k:
             env[k] = v
-    return mask_env(env)
+    return mask_env(env, memo)
 
 
 def unit_of(cgroup: str) -> str:
@@ -138,6 +138,7 @@ def parse(blocks: Blocks, meta: Optional[dict[str, str]] = None) -> list[Process
         if "stat" in grouped:
             per_pid[pid]["stat"] = grouped["stat"][0]
     shell = to_int(meta.get("shell_pid", "0"))
+    masked: dict = {}  # one host's (name, value) -> masked value
     for pid in sorted(per_pid):
         b = per_pid[pid]
         stat = parse_stat(b.get("stat", ""))
@@ -145,45 +146,46 @@ def parse(blocks: Blocks, meta: Optional[dict[str, str]] = None) -> list[Process
             continue
         # a comm holding a newline cuts the stat line short: status still has the rest
         comm, fields = stat or ("", [])
-        proc = Process(pid=pid, name=comm)
+        # fields gathered first, the model built once (no validation per assignment)
+        f: dict = {"pid": pid, "name": comm}
         if len(fields) > 21:
-            proc.ppid = to_int(fields[1])
+            f["ppid"] = to_int(fields[1])
             ticks = to_int(fields[11]) + to_int(fields[12])
-            proc.cpu_seconds = round(ticks / clk, 2)
+            f["cpu_seconds"] = round(ticks / clk, 2)
             if btime:
-                proc.start_time = round(btime + to_int(fields[19]) / clk, 2)
-            proc.rss_bytes = to_int(fields[21]) * page
+                f["start_time"] = round(btime + to_int(fields[19]) / clk, 2)
+            f["rss_bytes"] = to_int(fields[21]) * page
         for line in b.get("status", "").splitlines():
             k, _, v = line.partition(":")
             v = v.strip()
             if k == "Uid" and v:
-                proc.uid = to_int(v.split()[0])
-            elif k == "Name" and not proc.name:
-                proc.name = v.replace("\\n", "\n")
+                f["uid"] = to_int(v.split()[0])
+            elif k == "Name" and not f["name"]:
+                f["name"] = v.replace("\\n", "\n")
             elif k == "PPid":
-                proc.ppid = to_int(v)
+                f["ppid"] = to_int(v)
             elif k == "VmRSS" and v:
-                proc.rss_bytes = to_int(v.split()[0]) * 1024
-        if pid == 2 or proc.ppid == 2:
+                f["rss_bytes"] = to_int(v.split()[0]) * 1024
+        if pid == 2 or f.get("ppid", 0) == 2:
             continue  # kernel threads: nothing to containerise
         grouped = batched.get(pid, {})
         if "cmdline" in grouped:
             args = grouped["cmdline"]
             while args and args[-1] == "":
                 args.pop()
-            proc.cmdline = normalize_cmdline(args[:MAX_ARGS])
+            f["cmdline"] = normalize_cmdline(args[:MAX_ARGS])
         else:
-            proc.cmdline = normalize_cmdline(split_nul(b.get("cmdline", "")))
-        proc.exe = b.get("exe", "").rstrip("\n")
-        proc.cwd = b.get("cwd", "").rstrip("\n")
+            f["cmdline"] = normalize_cmdline(split_nul(b.get("cmdline", "")))
+        f["exe"] = b.get("exe", "").rstrip("\n")
+        f["cwd"] = b.get("cwd", "").rstrip("\n")
         cgroup = b.get("cgroup", "")
-        proc.cgroup = _cgroup_path(cgroup)
-        proc.unit = unit_of(cgroup)
+        f["cgroup"] = _cgroup_path(cgroup)
+        f["unit"] = unit_of(cgroup)
         if "environ" in grouped:
-            proc.env = parse_environ("\0".join(grouped["environ"][:MAX_ENV]))
+            f["env"] = parse_environ("\0".join(grouped["environ"][:MAX_ENV]), masked)
         elif "environ" in b:
-            proc.env = parse_environ(b["environ"])
-        procs.append(proc)
+            f["env"] = parse_environ(b["environ"], masked)
+        procs.append(Process(**f))
     return _without_probe(procs, shell)
 
 
