@@ -5,7 +5,9 @@
 Writes the hosts (discovery.yaml with a week of 10-minute sysstat samples on
 half of them, the usual agents, one to three apps), then runs ``mta report``
 as a user would (a fresh process, all formats), twice: cold (YAML parsed)
-and warm (parsed facts read back from the report's cache). Without
+and warm (parsed facts read back from the report's cache); then "seeded":
+the cache holding only the parsed facts, as `mta batch` and `mta discover`
+leave it. Without
 ``--plans`` the detectors run on every host, as after ``mta discover``.
 """
 
@@ -24,6 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from mta.pipeline import load_discovery  # noqa: E402
+from mta.report.collect import prime_cache  # noqa: E402
 from mta.report.synthetic import write_fleet  # noqa: E402
 
 
@@ -67,6 +71,12 @@ def main() -> int:
         cold = timed_report(out)
         warm = timed_report(out)
         warm_json = timed_report(out, "--format", "json")
+        # as after `mta batch`/`mta discover`, which seed the parse cache as
+        # they write each discovery.yaml (the seeding is their cost, not timed)
+        shutil.rmtree(out / ".mta-cache", ignore_errors=True)
+        for d in sorted((out / "hosts").glob("*/discovery.yaml")):
+            prime_cache(d, load_discovery(d))
+        seeded = timed_report(out)
         report = json.loads((out / "report.json").read_text())
         s, c = report["savings"], report["consolidation"]
         print(f"hosts written           {args.hosts} (+{args.failed} failed) in {made:.1f} s; "
@@ -76,7 +86,10 @@ def main() -> int:
         print(f"mta report (cold)       {cold[0]:6.2f} s wall, {cold[1]:6.2f} s CPU   all formats, YAML parsed")
         print(f"mta report (warm)       {warm[0]:6.2f} s wall, {warm[1]:6.2f} s CPU   all formats, parse cache")
         print(f"mta report json (warm)  {warm_json[0]:6.2f} s wall, {warm_json[1]:6.2f} s CPU")
-        print(f"goal < 10 s             {'met' if warm[0] < 10 else 'missed'} warm, {'met' if cold[0] < 10 else 'missed'} cold")
+        print(f"mta report (seeded)     {seeded[0]:6.2f} s wall, {seeded[1]:6.2f} s CPU   all formats, "
+              "facts seeded by discover/batch, detectors and assessment run")
+        print(f"goal < 10 s             {'met' if warm[0] < 10 else 'missed'} warm, "
+              f"{'met' if seeded[0] < 10 else 'missed'} seeded, {'met' if cold[0] < 10 else 'missed'} cold")
         print(f"assessed {report['summary']['hosts_assessed']} hosts, {report['summary']['apps']} apps, "
               f"{report['summary']['hosts_failed']} failed")
         print(f"VMs -> nodes            {s['before']['machines']} -> {s['after']['machines']}: FFD {c['nodes']} nodes for "
