@@ -232,11 +232,12 @@ _procs_each() {
 
 sec_sockets() {
     # each tool only if it takes these options (busybox netstat may lack -p)
-    if have ss && T 20 ss -tulpn >/dev/null 2>&1; then
-        blk ss-listen; T 20 ss -tulpn 2>/dev/null
+    # each scan walks every process's fds: run it once, keep what it printed
+    if have ss && _out=$(T 20 ss -tulpn 2>/dev/null); then
+        blk ss-listen; printf '%s\n' "$_out"
         blk ss-established; T 20 ss -tnp state established 2>/dev/null | cap 1048576
-    elif have netstat && T 20 netstat -tulpn >/dev/null 2>&1; then
-        blk netstat-listen; T 20 netstat -tulpn 2>/dev/null
+    elif have netstat && _out=$(T 20 netstat -tulpn 2>/dev/null); then
+        blk netstat-listen; printf '%s\n' "$_out"
         blk netstat-established; T 20 netstat -tnp 2>/dev/null | grep ESTABLISHED | cap 1048576
     else
         # No tool at all: raw tables joined to owners through /proc/<pid>/fd.
@@ -300,7 +301,14 @@ sec_services() {
 }
 
 sec_packages() {
-    if have rpm; then
+    # rpm also exists on some Debian hosts, with an empty database: ask it
+    # only when it has one, or when there is no dpkg
+    _rpmdb=
+    for f in /var/lib/rpm/Packages /var/lib/rpm/Packages.db /var/lib/rpm/rpmdb.sqlite \
+             /usr/lib/sysimage/rpm/Packages /usr/lib/sysimage/rpm/Packages.db /usr/lib/sysimage/rpm/rpmdb.sqlite; do
+        [ -s "$f" ] && _rpmdb=1
+    done
+    if have rpm && { [ -n "$_rpmdb" ] || ! have dpkg-query; }; then
         blk rpm; T 120 rpm -qa --qf '%{NAME}\t%{EPOCH}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\n' 2>/dev/null
     fi
     if have dpkg-query; then
