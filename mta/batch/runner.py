@@ -112,8 +112,10 @@ def run_batch(
     deadline: Optional[float] = DEFAULT_DEADLINE,
     stages: Optional[Stages] = None,
     on_event: Optional[OnEvent] = None,
+    summary: bool = True,
 ) -> BatchResult:
-    """Run every target (of ``shard``) through ``run_host`` with ``parallel`` workers."""
+    """Run every target (of ``shard``) through ``run_host`` with ``parallel`` threads;
+    ``summary=False`` leaves OUT/batch.yaml to the caller (a worker process)."""
     out_root = Path(out_root)
     out_root.mkdir(parents=True, exist_ok=True)
     targets = list(targets)
@@ -189,7 +191,8 @@ def run_batch(
             pass
     batch.results.sort(key=lambda r: order[r.host])
     batch.seconds = time.monotonic() - started
-    batch.summary_path = str(write_summary(out_root, batch))
+    if summary:
+        batch.summary_path = str(write_summary(out_root, batch))
     return batch
 
 

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..batch import DEFAULT_DEADLINE, DEFAULT_PARALLEL, BatchResult, Event, parse_shard, run_batch
+from ..batch.workers import auto_workers, emit_to, parse_worker, python_command, run_batch_workers, worker_slice
 from ..errors import MtaError
 from ..inventory import FORMATS, load_inventory
 
@@ -143,8 +144,12 @@ def _summary(batch: BatchResult, out: Path, console: Console) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Inventory format (default: detected).")
 @click.option("--accept-new-host-keys", is_flag=True,
               help="Trust host keys seen for the first time (a changed key is always an error).")
+@click.option("--workers", default=0, show_default="one per core for a large fleet", type=click.IntRange(0, 64),
+              help="Processes the hosts are spread over (--parallel is shared among them); 1 = this process only.")
+@click.option("--worker", "worker_text", hidden=True, metavar="K/W",
+              help="Internal: run as worker K of W, reporting events as JSON lines on stdout.")
 def command(inventory: str, out: str, parallel: int, resume: bool, shard_text: Optional[str], deadline: float,
-            fmt: Optional[str], accept_new_host_keys: bool) -> None:
+            fmt: Optional[str], accept_new_host_keys: bool, workers: int, worker_text: Optional[str]) -> None:
     """Discover, extract and generate every host of INVENTORY into OUT/hosts/<host>/.
 
     INVENTORY is mta YAML, an Ansible inventory (INI or YAML) or CSV; see
@@ -163,13 +168,34 @@ def command(inventory: str, out: str, parallel: int, resume: bool, shard_text: O
     if shard is not None:
         targets = shard.select(targets)
     out_path = Path(out)
+    if worker_text:
+        # a worker process: its slice, events on stdout, the parent does the rest
+        k, w = parse_worker(worker_text)
+        run_batch(worker_slice(targets, k, w), out_path, parallel=parallel, resume=resume, shard=shard,
+                  deadline=deadline, on_event=emit_to(sys.stdout), summary=False)
+        return
     err = Console(stderr=True, highlight=False)
     if not targets:
         click.echo(f"shard {shard} holds none of the {len(inv.targets)} hosts; nothing to do")
         return
+    n = min(workers or auto_workers(len(targets)), parallel, len(targets))
+
+    def child(k: int, w: int) -> list[str]:
+        argv = python_command() + ["batch", inventory, "-o", out, "--parallel", str(-(-parallel // w)),
+                                   "--deadline", repr(deadline), "--workers", "1", "--worker", f"{k}/{w}"]
+        argv += ["--resume"] if resume else []
+        argv += ["--shard", shard_text] if shard_text else []
+        argv += ["--format", fmt] if fmt else []
+        argv += ["--accept-new-host-keys"] if accept_new_host_keys else []
+        return argv
+
     with _Display(len(targets), err, live=err.is_terminal) as display:
-        batch = run_batch(targets, out_path, parallel=parallel, resume=resume, shard=shard, deadline=deadline,
-                          on_event=display)
+        if n > 1:
+            batch = run_batch_workers([t.name for t in targets], out_path, child, workers=n, shard=shard,
+                                      on_event=display)
+        else:
+            batch = run_batch(targets, out_path, parallel=parallel, resume=resume, shard=shard, deadline=deadline,
+                              on_event=display)
     _summary(batch, out_path, Console(file=sys.stdout, highlight=False, soft_wrap=True))
     if not batch.failed:
         return
