@@ -4,9 +4,11 @@
 
 Starts sshd instances on 127.0.0.2… (an sshd listens on at most 16 addresses,
 so several), writes an inventory of N entries cycling over those addresses,
-and runs the real `mta batch` as a child process, N = each of --hosts. Prints
-wall time, hosts per second, peak RSS of the mta process, CPU seconds of the
-mta process per host, and the machine's total busy CPU (the probe runs on this
+and runs the real `mta batch` as a child process, N = each of --hosts (with
+its default --workers: one process per core from 48 hosts). Prints wall
+time, hosts per second, peak RSS (largest mta process, and all of mta's
+processes by progress quartile), CPU seconds of mta per host, and the
+machine's total busy CPU (the probe runs on this
 same machine for every "host", so it competes with mta for the cores; on a
 real fleet that cost is spent on the VMs).
 
@@ -112,8 +114,8 @@ def run(n: int, servers, known: Path, work: Path, args) -> dict:
          "--deadline", "300"],
         stdout=logs, stderr=subprocess.STDOUT, text=True,
     )
-    # RSS of the mta process by progress quartile: flat memory means the
-    # last quartile is no bigger than the first
+    # RSS of mta (the command and its worker processes) by progress
+    # quartile: flat memory means the last quartile is no bigger than the first
     ps = psutil.Process(child.pid)
     quartiles = [0, 0, 0, 0]
     while child.poll() is None:
@@ -121,6 +123,11 @@ def run(n: int, servers, known: Path, work: Path, args) -> dict:
             rss = ps.memory_info().rss
         except psutil.Error:
             break
+        for kid in ps.children(recursive=True):  # worker processes (--workers)
+            try:
+                rss += kid.memory_info().rss
+            except psutil.Error:
+                pass
         hosts_dir = out / "hosts"
         done = sum(1 for _ in hosts_dir.glob("*/.mta-complete")) if hosts_dir.exists() else 0
         q = min(3, done * 4 // n)
@@ -140,7 +147,8 @@ def run(n: int, servers, known: Path, work: Path, args) -> dict:
         print(proc.stdout[-2000:], file=sys.stderr)
     return {
         "hosts": n, "ok": ok, "exit": proc.returncode, "wall_s": wall, "hosts_per_s": n / wall,
-        # ru_maxrss of children is the largest child that ended: the mta process
+        # ru_maxrss of children is the largest single process that ended
+        # (one worker); the quartiles below sum all of mta's processes
         "peak_rss_mib": after.ru_maxrss / 1024, "mta_cpu_s": cpu, "mta_cpu_per_host_ms": 1000 * cpu / n,
         "wall_per_host_ms": 1000 * wall / n, "machine_busy_cpu_s": busy,
         "rss_by_quartile_mib": [round(q / 2**20) for q in quartiles],
