@@ -4,11 +4,11 @@
 
 Writes the hosts (discovery.yaml with a week of 10-minute sysstat samples on
 half of them, the usual agents, one to three apps), then runs ``mta report``
-as a user would (a fresh process, all formats), twice: cold (YAML parsed)
-and warm (parsed facts read back from the report's cache); then "seeded":
-the cache holding only the parsed facts, as `mta batch` and `mta discover`
-leave it. Without
-``--plans`` the detectors run on every host, as after ``mta discover``.
+as a user would (a fresh process, all formats): cold (YAML parsed), warm
+(parsed facts and assessments read back from the report's cache), and
+seeded (the cache holding only the parsed facts, as ``mta batch``,
+``mta discover`` and ``mta import`` leave it). Without ``--plans`` the
+detectors run on every host, as after ``mta discover``.
 """
 
 from __future__ import annotations
