@@ -32,6 +32,7 @@ STACKS = {
     "tomcat": (8080, "/", "Parts Inventory", "legacy-inventory"),
     "flask": (80, "/", "Team Notes", "legacy-notes"),
     "php": (80, "/", "Guestbook", "legacy-guestbook"),
+    "binary": (8080, "/", "Status Board", "legacy-statusboard"),
 }
 
 
