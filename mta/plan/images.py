@@ -133,21 +133,22 @@ def node_line(version: str) -> tuple[int, str, list[str]]:
 PHP = [(5, 6)] + [(7, m) for m in range(0, 5)] + [(8, m) for m in range(0, 5)]
 
 
-def php_line(version: str) -> tuple[str, list[str]]:
+def _minor_line(label: str, version: str, known: list, default: str, unknown: str) -> tuple[str, list[str]]:
+    """The published major.minor line closest to ``version`` (a note when it moved)."""
     v = version_tuple(version)[:2]
     if len(v) < 2:
-        return "8.2", ["PHP version unknown; assuming 8.2"]
-    got = _closest(v, PHP)
-    return "%d.%d" % got, _moved("PHP", "%d.%d" % v, "%d.%d" % got)
+        return default, [unknown]
+    got = _closest(v, known)
+    return "%d.%d" % got, _moved(label, "%d.%d" % v, "%d.%d" % got)
+
+
+def php_line(version: str) -> tuple[str, list[str]]:
+    return _minor_line("PHP", version, PHP, "8.2", "PHP version unknown; assuming 8.2")
 
 
 def nginx_line(version: str) -> tuple[str, list[str]]:
-    v = version_tuple(version)[:2]
-    known = [(1, m) for m in range(10, 30)]
-    if len(v) < 2:
-        return "1.28", ["nginx version unknown; using the 1.28 stable line"]
-    got = _closest(v, known)
-    return "%d.%d" % got, _moved("nginx", "%d.%d" % v, "%d.%d" % got)
+    return _minor_line("nginx", version, [(1, m) for m in range(10, 30)], "1.28",
+                       "nginx version unknown; using the 1.28 stable line")
 
 
 #: official ruby:<line> / ruby:<line>-slim tags; older lines have no published image
@@ -155,11 +156,7 @@ RUBY = [(2, m) for m in range(3, 8)] + [(3, m) for m in range(0, 5)]
 
 
 def ruby_line(version: str) -> tuple[str, list[str]]:
-    v = version_tuple(version)[:2]
-    if len(v) < 2:
-        return "3.3", ["Ruby version unknown; assuming 3.3"]
-    got = _closest(v, RUBY)
-    return "%d.%d" % got, _moved("Ruby", "%d.%d" % v, "%d.%d" % got)
+    return _minor_line("Ruby", version, RUBY, "3.3", "Ruby version unknown; assuming 3.3")
 
 
 #: mcr.microsoft.com/dotnet/{aspnet,runtime,runtime-deps}:<line>
@@ -167,11 +164,7 @@ DOTNET = [(2, 1), (3, 1), (5, 0), (6, 0), (7, 0), (8, 0), (9, 0), (10, 0)]
 
 
 def dotnet_line(version: str) -> tuple[str, list[str]]:
-    v = version_tuple(version)[:2]
-    if len(v) < 2:
-        return "8.0", [".NET version unknown; assuming 8.0 (LTS)"]
-    got = _closest(v, DOTNET)
-    return "%d.%d" % got, _moved(".NET", "%d.%d" % v, "%d.%d" % got)
+    return _minor_line(".NET", version, DOTNET, "8.0", ".NET version unknown; assuming 8.0 (LTS)")
 
 
 #: the last release of each WildFly major: jboss/wildfly (Docker Hub) up to 25,
