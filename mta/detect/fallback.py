@@ -16,6 +16,13 @@ from .names import slug
 from .registry import Detector, register
 
 _SYSTEM_DIRS = ("/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/lib/", "/usr/libexec/", "/lib/")
+#: where a program's own files live, by kind (paths named by its working
+#: directory, its arguments or its service's settings file)
+_CODE_ROOTS = ("/srv/", "/opt/", "/var/www/", "/home/", "/usr/local/", "/app/")
+_DATA_ROOTS = ("/var/lib/", "/var/opt/", "/var/spool/")
+_LOG_ROOTS = ("/var/log/",)
+#: a package built from the program under another name (busybox-static, nginx-light)
+_PACKAGE_SUFFIXES = ("static", "bin", "server", "daemon", "core", "light", "full")
 
 
 def _top(facts: HostFacts, p: Process) -> Process:
@@ -31,11 +38,62 @@ def _top(facts: HostFacts, p: Process) -> Process:
 
 
 def owner_package(facts: HostFacts, exe: str) -> str:
+    """The OS package a program in a system directory most likely came from."""
     name = basename(exe)
-    for pk in facts.packages:
-        if pk.name == name:
-            return pk.name
+    if not name:
+        return ""
+    names = {pk.name for pk in facts.packages}
+    if name in names:
+        return name
+    for suffix in _PACKAGE_SUFFIXES:
+        if f"{name}-{suffix}" in names:
+            return f"{name}-{suffix}"
     return ""
+
+
+def _settings_values(facts: HostFacts, svc) -> list[str]:
+    """Values of the service's settings files (EnvironmentFile, /etc/default/<name>)."""
+    if svc is None:
+        return []
+    files = list(svc.environment_files) + [f"/etc/default/{svc.name}", f"/etc/sysconfig/{svc.name}"]
+    out = []
+    for path in files:
+        f = facts.file(path.lstrip("-"))
+        if f is None:
+            continue
+        for line in f.content.splitlines():
+            line = line.strip()
+            if line.startswith("#") or "=" not in line:
+                continue
+            out.append(line.split("=", 1)[1].strip().strip("\"'"))
+    return out
+
+
+def _named_paths(p: Process, settings: list[str]) -> dict[str, list[str]]:
+    """Absolute paths the program is pointed at, sorted into code, data and logs."""
+    words = [p.cwd] + list(p.cmdline[1:]) + settings
+    found: dict[str, list[str]] = {"code": [], "data": [], "logs": []}
+    for w in words:
+        w = (w or "").split("=", 1)[1] if (w or "").startswith("-") and "=" in (w or "") else (w or "")
+        if not w.startswith("/") or any(c in w for c in " *?[\n") or w.startswith(_SYSTEM_DIRS):
+            continue
+        path = w.rstrip("/") or "/"
+        if path.count("/") < 2:
+            continue  # /srv itself, /opt itself: too wide
+        kind = ("code" if path.startswith(_CODE_ROOTS) else "data" if path.startswith(_DATA_ROOTS)
+                else "logs" if path.startswith(_LOG_ROOTS) else "")
+        if kind:
+            found[kind].append(path)
+    return {k: _outermost(v) for k, v in found.items()}
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """Paths without those inside another one of them."""
+    keep = []
+    for path in sorted(set(paths), key=len):
+        if not any(path == k or path.startswith(k + "/") for k in keep):
+            keep.append(path)
+    return sorted(keep)
 
 
 @register
@@ -78,6 +136,10 @@ class Fallback(Detector):
             if s.protocol == "tcp":
                 ports.append(port_spec(facts, s))
         notes = ["detected only by its listening port: confirm what it is and how it is built"]
+        named = _named_paths(p, _settings_values(facts, svc))
+        if any(named.values()):
+            notes.append("paths named by its working directory, arguments or settings file are carried over: "
+                         + ", ".join(sum(named.values(), [])))
         pkg = owner_package(facts, p.exe)
         if pkg:
             notes.append(f"the program comes from the OS package {pkg}; install it in the image instead of copying it")
@@ -95,7 +157,9 @@ class Fallback(Detector):
             **process_fields(facts, p, procs, svc),
             ports=ports,
             workdir=p.cwd,
-            code_paths=uniq([code] if code and not code.startswith(_SYSTEM_DIRS) else []),
+            code_paths=_outermost(([code] if code and not code.startswith(_SYSTEM_DIRS) else []) + named["code"]),
+            data_paths=named["data"],
+            log_paths=named["logs"],
             service=service_name(svc),
             notes=notes,
         )

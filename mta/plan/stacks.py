@@ -778,7 +778,16 @@ def _binary(app, facts, debian: bool) -> Recipe:
                      "libc; libraries beyond libc (ldd on the VM lists them) must be added to build.packages. A "
                      f"static build (file says 'statically linked') can use {DISTROLESS} or "
                      "gcr.io/distroless/static-debian12:nonroot")
-    if not app.code_paths:
+    exe = app.command[0] if app.command else ""
+    copied = any(exe == c or exe.startswith(c.rstrip("/") + "/") for c in app.code_paths)
+    pkg = next((e.ref for e in app.evidence if e.kind == "package"), "")
+    if not copied and pkg and facts.os.family == "debian":
+        b.packages = sorted(set(b.packages) | {pkg})
+        notes.append(f"{exe} is not copied: it came from the OS package {pkg}, installed from Debian instead")
+    elif not copied and pkg:
+        notes.append(f"{exe} is not copied: it came from the {facts.os.family} package {pkg}; add the Debian package "
+                     "that provides it to build.packages")
+    elif not copied:
         notes.append("the program was not copied (system path or unknown): install its package in the image")
     b.workdir = app.workdir or _app_root(app)
     b.files = _code_files(app, lambda p: p)

@@ -172,8 +172,24 @@ def test_unknown_binary_on_a_port_is_low_confidence():
               services=[Service(name="gateway", main_pid=120, user="gw", exec_start="/opt/gateway/bin/gateway -config /etc/gateway.toml")])
     app = one(f)
     assert (app.name, app.stack, app.confidence < 0.5, app.service) == ("gateway", "binary", True, "gateway")
-    assert app.code_paths == ["/opt/gateway/bin/gateway"]
+    assert app.code_paths == ["/opt/gateway"]  # its directory, the binary inside
     assert any("self-contained binary" in n for n in app.notes)
+
+
+def test_binary_from_a_package_keeps_the_paths_it_is_pointed_at():
+    from mta.model import Package
+
+    f = facts(processes=[proc(11, "/bin/busybox httpd -f -p 8080 -h /srv/site", exe="/usr/bin/busybox", cwd="/srv/site",
+                              user="statusboard")],
+              sockets=[sock(8080, 11)],
+              services=[Service(name="statusboard", main_pid=11, init="sysv")],
+              packages=[Package(name="busybox-static", version="1:1.35.0-4")],
+              files=[file("/etc/default/statusboard", "STATUSBOARD_ROOT=/srv/site\nSTATUSBOARD_DATA='/var/lib/statusboard'\n"
+                          "# LOG=/var/log/old\nPORT=8080\n")])
+    app = one(f)
+    assert app.stack == "binary" and app.code_paths == ["/srv/site"]
+    assert app.data_paths == ["/var/lib/statusboard"] and app.log_paths == []
+    assert [e.ref for e in app.evidence if e.kind == "package"] == ["busybox-static"]
 
 
 def test_os_daemons_and_kernel_threads_are_ignored():

@@ -66,16 +66,7 @@ def keypair(tmp_path_factory, podman):
 
 
 #: generator gaps still open, by VM (CI must stay green; strict=False so a fix shows as XPASS)
-KNOWN_GAPS: dict[str, str] = {
-    # verify: runc `exec: "/bin/busybox": stat /bin/busybox: no such file or directory`. A hand fix of the
-    # generated Dockerfile (busybox-static + COPY /srv/site) answers 200 'Status Board'; the CGI store then
-    # still fails (500) for want of a writable /var/lib/statusboard.
-    "binary": "mta/detect/fallback.py: the program is /bin/busybox (exe /usr/bin/busybox), a system dir, so "
-              "code_paths is empty and nothing is copied, and its package busybox-static is not found "
-              "(owner_package only matches a package named like the binary), so the image (debian:bookworm-slim "
-              "+ ca-certificates) has no /bin/busybox; the doc root /srv/site (httpd -h, also the cwd) is not "
-              "extracted either, and the CGI's state dir /var/lib/statusboard gets no volume (read-only rootfs)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("kind", [
