@@ -107,6 +107,9 @@ class HostRun:
 
 def _close_quietly(transport: Any) -> None:
     try:
+        abort = getattr(transport, "abort", None)
+        if abort is not None:
+            abort()  # a connect in progress holds the lock close() needs
         transport.close()
     except Exception:  # closing a dead connection may complain; it is closed either way
         pass
@@ -194,7 +197,7 @@ def run_host(
                 facts = stages.load_discovery(target.discovery)
             else:
                 step("connect")
-                transport = stages.connect(target, run.remaining())
+                transport = stages.connect(target, run.remaining(), run.attach)
                 run.attach(transport)
                 step("discover")
                 kw: dict[str, Any] = {"host": target.name, "sudo": target.sudo, "timeout": run.remaining(),

@@ -25,8 +25,9 @@ def _fn(dotted: str) -> Callable[..., Any]:
         raise StageMissing(f"{dotted} is not available ({exc})") from None
 
 
-def connect_ssh(target: Target, timeout: float) -> Any:
-    """One SSH connection for the whole host, opened and verified now."""
+def connect_ssh(target: Target, timeout: float, on_start: Optional[Callable[[Any], None]] = None) -> Any:
+    """One SSH connection for the whole host, opened and verified now.
+    ``on_start`` gets the transport before it connects (so a watchdog can abort it)."""
     from ..transport.ssh import SSHTransport
 
     kw: dict[str, Any] = {}
@@ -47,6 +48,8 @@ def connect_ssh(target: Target, timeout: float) -> Any:
         name=target.name,
         **kw,
     )
+    if on_start is not None:
+        on_start(t)
     try:
         t.connect()
     except BaseException:
@@ -117,7 +120,7 @@ def _generate(facts: HostFacts, plan: Optional[Plan], out_root: Path, answers: d
 class Stages:
     """Every step of the per-host pipeline; replace any for tests or reuse."""
 
-    connect: Callable[[Target, float], Any] = connect_ssh
+    connect: Callable[..., Any] = connect_ssh  # (target, timeout, on_start)
     discover: Callable[..., HostFacts] = _discover
     load_discovery: Callable[[str], HostFacts] = _load_discovery
     detect: Callable[[HostFacts], list[App]] = _detect

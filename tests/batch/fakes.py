@@ -38,7 +38,7 @@ class Recorder:
 
 
 def fake_stages(rec: Recorder, delay: float = 0.0) -> Stages:
-    def connect(target, timeout):
+    def connect(target, timeout, on_start=None):
         rec.note("connect", target.name)
         if target.address.startswith("refused"):
             raise ConnectionRefused(f"{target.address}: connection refused")

@@ -110,6 +110,39 @@ def test_silent_listener_is_banner_timeout():
         srv.close()
 
 
+def test_abort_ends_a_connect_in_progress_at_once():
+    """Ctrl-C or a host deadline must not wait for the handshake's timeout."""
+    import threading
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(5)
+    port = srv.getsockname()[1]
+    try:
+        t = SSHTransport(f"root@127.0.0.1:{port}", connect_timeout=30.0, ssh_config="", use_agent=False)
+        errors = []
+
+        def connect():
+            try:
+                t.connect()
+            except ConnectionLost as exc:
+                errors.append(exc)
+
+        worker = threading.Thread(target=connect)
+        worker.start()
+        deadline = time.monotonic() + 10
+        while not t._pending and time.monotonic() < deadline:
+            time.sleep(0.02)
+        start = time.monotonic()
+        t.abort()
+        worker.join(timeout=10)
+        assert not worker.is_alive() and time.monotonic() - start < 5 and errors  # not the 30 s timeout
+        with pytest.raises(ConnectionLost, match="aborted"):
+            t.connect()  # and it stays aborted
+    finally:
+        srv.close()
+
+
 def test_connect_timeout_when_syns_are_dropped():
     # A listener whose accept queue is full drops new SYNs: a loopback black hole.
     srv = socket.socket()
