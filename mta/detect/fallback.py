@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..model import App, Evidence, HostFacts, Process
 from .common import (
     basename, clamp, ev_port, ev_process, ev_service, is_interpreter, listening, port_spec, process_fields,
-    prog, script_arg, service_name, service_of, tree, uniq,
+    prog, script_arg, service_name, service_of, tree,
 )
 from .ignore import ignored
 from .names import slug

@@ -17,7 +17,7 @@ from .commands import interpreter, rewrite_command, shell_interpreters, split_sh
 from .names import config_key, dns_label, image_repo_component, is_env_name
 from .databases import link_databases
 from .rewrite import Target, local_hosts, rewrite_host_var, rewrite_text
-from .stacks import BACKING_SPEC, backing_kind, context_path, family_of, looks_like_file, q, recipe
+from .stacks import BACKING_SPEC, backing_kind, context_path, family_of, q, recipe
 
 SECRET_NAME = re.compile(r"(PASS|PASSWD|PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|_KEY$)", re.I)
 SECRET_FILE = re.compile(r"(tomcat-users\.xml|wp-config\.php|\.env$|\.pem$|\.key$|credentials|secrets?\.)", re.I)
