@@ -255,3 +255,35 @@ def test_interrupt_stops_running_hosts_and_starts_no_more(tmp_path, inv):
         assert err["kind"] == "interrupted"
     assert not any((out / "hosts" / r.name).exists() for r in rest)
     assert stray(out) == []
+
+
+def test_interrupt_aborts_real_handshakes_at_once(tmp_path):
+    """Hosts stuck in an SSH handshake (a listener that never speaks) end on
+    Ctrl-C now, not at their connect timeout: the real connect stage."""
+    import signal
+    import socket
+    import threading
+    import time
+
+    from mta.inventory.model import Target
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    port = srv.getsockname()[1]
+    try:
+        targets = [Target(name=f"silent{i}", source="test", address="127.0.0.1", port=port, user="root",
+                          known_hosts=str(tmp_path / "known_hosts"), deadline=120) for i in range(4)]
+        out = tmp_path / "out"
+        timer = threading.Timer(1.0, os.kill, args=(os.getpid(), signal.SIGINT))
+        timer.start()
+        t0 = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            run_batch(targets, out, parallel=4)
+        assert time.monotonic() - t0 < 6  # the handshake timeout is 20 s
+        for t in targets:
+            err = yaml.safe_load((out / "hosts" / t.name / "error.yaml").read_text())
+            assert (err["stage"], err["kind"]) == ("connect", "interrupted")
+        assert stray(out) == []
+    finally:
+        srv.close()
