@@ -71,7 +71,11 @@ def _settings_values(facts: HostFacts, svc) -> list[str]:
 
 def _named_paths(p: Process, settings: list[str]) -> dict[str, list[str]]:
     """Absolute paths the program is pointed at, sorted into code, data and logs."""
-    words = [p.cwd] + list(p.cmdline[1:]) + settings
+    # the working directory counts when the program lives in it or it is an
+    # app root (/srv/x, /opt/x): a home directory or / is only where it was started
+    cwd = (p.cwd or "").rstrip("/")
+    cwd_is_app = bool(cwd) and (p.exe.startswith(cwd + "/") or cwd.startswith(("/srv/", "/opt/", "/var/www/", "/app/")))
+    words = ([cwd] if cwd_is_app else []) + list(p.cmdline[1:]) + settings
     found: dict[str, list[str]] = {"code": [], "data": [], "logs": []}
     for w in words:
         w = (w or "").split("=", 1)[1] if (w or "").startswith("-") and "=" in (w or "") else (w or "")

@@ -176,6 +176,13 @@ def test_unknown_binary_on_a_port_is_low_confidence():
     assert any("self-contained binary" in n for n in app.notes)
 
 
+def test_a_binary_started_from_a_home_directory_does_not_take_it_along():
+    f = facts(processes=[proc(130, "/usr/local/bin/relay --port 7100", exe="/usr/local/bin/relay", cwd="/home/bob")],
+              sockets=[sock(7100, 130)])
+    app = one(f)
+    assert app.code_paths == ["/usr/local/bin/relay"] and not app.data_paths
+
+
 def test_binary_from_a_package_keeps_the_paths_it_is_pointed_at():
     from mta.model import Package
 
