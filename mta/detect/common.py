@@ -106,7 +106,7 @@ def is_interpreter(name: str) -> bool:
 def runs(p: Process, *names: str) -> bool:
     """True when the process is one of ``names``: directly or as a script run by an interpreter."""
     direct, script = _identity(p)
-    return any(n in direct or n == script for n in names)
+    return (bool(script) and script in names) or not direct.isdisjoint(names)
 
 
 def _identity(p: Process) -> tuple[frozenset, str]:

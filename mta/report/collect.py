@@ -108,7 +108,7 @@ def _cache_entry(path: Path, cache: Path) -> Optional[Path]:
         st = path.stat()
     except OSError:
         return None
-    key = f"{path.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{__version__}\0{prime_fingerprint()}"
+    key = f"{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0{__version__}\0{prime_fingerprint()}"
     return cache / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
 
 
