@@ -73,8 +73,11 @@ def dump_model(model: BaseModel, *, fast: bool = False) -> str:
     discovery.yaml: same data, about ten times less CPU, no line folding)."""
     data = model.model_dump(mode="json", exclude_none=False)
     if fast:
+        from .model.facts import HostFacts, compact_samples
         from .yamlemit import dump
 
+        if isinstance(model, HostFacts):
+            compact_samples(data)  # a week of samples as one table, not 1,008 mappings
         return dump(data)
     return dump_yaml(data)
 

@@ -8,9 +8,9 @@ reach these models.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Optional
+from typing import Any, Literal, Optional, Union
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .base import SCHEMA_VERSION, Strict
 
@@ -135,11 +135,56 @@ class UtilSample(Strict):
     mem_used_bytes: int  # MemTotal - MemAvailable: demand, not page cache
 
 
+#: a series longer than this is written to discovery.yaml as a table
+SAMPLES_TABLE_MIN = 12
+SAMPLES_HEADER = "# timestamp cpu_percent mem_used_bytes"
+
+
+def samples_table(samples: list[dict]) -> str:
+    """Samples as text, one ``timestamp cpu_percent mem_used_bytes`` row each
+    (exact: floats are written with repr)."""
+    rows = [f"{s['timestamp']!r} {s['cpu_percent']!r} {s['mem_used_bytes']}" for s in samples]
+    return "\n".join([SAMPLES_HEADER] + rows) + "\n"
+
+
+def compact_samples(data: dict) -> dict:
+    """A HostFacts dump with a long utilization series as a table (in place)."""
+    util = data.get("utilization") or {}
+    samples = util.get("samples")
+    if isinstance(samples, list) and len(samples) > SAMPLES_TABLE_MIN:
+        util["samples"] = samples_table(samples)
+    return data
+
+
 class Utilization(Strict):
     source: Literal["sysstat", "proc-sample", "psutil", "none"] = "none"
     duration_seconds: float = 0.0
     interval_seconds: float = 0.0
-    samples: list[UtilSample] = Field(default_factory=list)
+    #: in discovery.yaml either a list of samples or, for a long series, the
+    #: same as a table (see samples_table): a week of 10-minute sysstat
+    #: samples is 1,008 rows, which read like sar output and load many times
+    #: faster than 1,008 mappings. In memory it is always the list.
+    samples: Union[list[UtilSample], str] = Field(default_factory=list)
+
+    @field_validator("samples", mode="before")
+    @classmethod
+    def _samples_from_table(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        rows = []
+        for n, line in enumerate(value.splitlines(), 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            parts = line.split()
+            if len(parts) != 3:
+                raise ValueError(f"samples row {n}: expected 'timestamp cpu_percent mem_used_bytes', got {line!r}")
+            try:
+                rows.append({"timestamp": float(parts[0]), "cpu_percent": float(parts[1]),
+                             "mem_used_bytes": int(parts[2])})
+            except ValueError:
+                raise ValueError(f"samples row {n}: not numbers: {line!r}") from None
+        return rows
 
 
 class FileContent(Strict):

@@ -12,9 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-import yaml
-
-from ..io import write_atomic
+from ..io import dump_model, write_atomic
 from ..model import (
     App,
     CronJob,
@@ -171,10 +169,9 @@ def write_fleet(out: Path, count: int, *, seed: int = 0, plans: bool = False, fa
 
 
 def _write(path: Path, model) -> None:
-    # libyaml's emitter: the pure-Python one would dominate writing big fleets.
+    # discovery.yaml as mta itself writes it (the fast writer)
     path.parent.mkdir(parents=True, exist_ok=True)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    path.write_text(yaml.dump(model.model_dump(mode="json"), Dumper=dumper, sort_keys=False), encoding="utf-8")
+    path.write_text(dump_model(model, fast=isinstance(model, HostFacts)), encoding="utf-8")
 
 
 def plan_for(facts: HostFacts, apps: list[App], replicas: Optional[int] = None) -> Plan:
