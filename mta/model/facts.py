@@ -164,7 +164,11 @@ class Utilization(Strict):
     #: same as a table (see samples_table): a week of 10-minute sysstat
     #: samples is 1,008 rows, which read like sar output and load many times
     #: faster than 1,008 mappings. In memory it is always the list.
-    samples: Union[list[UtilSample], str] = Field(default_factory=list)
+    samples: Union[list[UtilSample], str] = Field(
+        default_factory=list,
+        description="a list of samples, or the same as text: one 'timestamp cpu_percent mem_used_bytes' row a "
+                    "sample, lines starting with '#' ignored (how mta writes a series of more than 12 samples)",
+    )
 
     @field_validator("samples", mode="before")
     @classmethod
