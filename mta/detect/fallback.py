@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from ..model import App, Evidence, HostFacts, Process
 from .common import (
-    basename, clamp, ev_port, ev_process, ev_service, is_interpreter, listening, port_spec, process_fields,
-    prog, script_arg, service_name, service_of, tree,
+    basename, clamp, ev_port, ev_process, ev_service, is_interpreter, listening, parse_env_file, port_spec,
+    process_fields, prog, script_arg, service_name, service_of, text_of, tree,
 )
 from .ignore import ignored
 from .names import slug
@@ -56,16 +56,9 @@ def _settings_values(facts: HostFacts, svc) -> list[str]:
     if svc is None:
         return []
     files = list(svc.environment_files) + [f"/etc/default/{svc.name}", f"/etc/sysconfig/{svc.name}"]
-    out = []
+    out: list[str] = []
     for path in files:
-        f = facts.file(path.lstrip("-"))
-        if f is None:
-            continue
-        for line in f.content.splitlines():
-            line = line.strip()
-            if line.startswith("#") or "=" not in line:
-                continue
-            out.append(line.split("=", 1)[1].strip().strip("\"'"))
+        out += parse_env_file(text_of(facts, path.lstrip("-"))).values()
     return out
 
 
@@ -78,7 +71,9 @@ def _named_paths(p: Process, settings: list[str]) -> dict[str, list[str]]:
     words = ([cwd] if cwd_is_app else []) + list(p.cmdline[1:]) + settings
     found: dict[str, list[str]] = {"code": [], "data": [], "logs": []}
     for w in words:
-        w = (w or "").split("=", 1)[1] if (w or "").startswith("-") and "=" in (w or "") else (w or "")
+        w = w or ""
+        if w.startswith("-") and "=" in w:
+            w = w.split("=", 1)[1]  # --root=/srv/site
         if not w.startswith("/") or any(c in w for c in " *?[\n") or w.startswith(_SYSTEM_DIRS):
             continue
         path = w.rstrip("/") or "/"
