@@ -111,22 +111,18 @@ def _scalar(value: Any) -> str:
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
         text = repr(value)
-        if "." not in text:  # 1e+17: YAML 1.1 floats need a dot
+        if "." not in text:  # 1e+17: YAML 1.1 floats need a dot (repr always signs the exponent)
             mant, _, exp = text.partition("e")
             text = f"{mant}.0e{exp}" if exp else f"{mant}.0"
-        elif "e" in text and text[text.index("e") + 1] not in "+-":
-            text = text.replace("e", "e+")
         return text
     raise _Fallback(type(value).__name__)
 
 
 def _key(key: Any) -> str:
     if isinstance(key, str):
-        if "\n" in key or len(key) > _MAX_KEY:
-            if len(key) > _MAX_KEY:
-                raise _Fallback("long key")
-            return _quoted(key)
-        return _string(key)
+        if len(key) > _MAX_KEY:
+            raise _Fallback("long key")
+        return _string(key)  # a line break is never plain: quoted, so one line
     if isinstance(key, (int, float)) or key is None:  # bool is an int
         return _scalar(key)
     raise _Fallback(type(key).__name__)
@@ -137,19 +133,13 @@ def _block(value: str, indent: str) -> str | None:
     if value[0] in " \n" or _NOT_LITERAL.search(value):
         return None
     if value.endswith("\n"):
+        # the last line break ends the block; any before it are kept (|+) content
         body = value[:-1]
-        head = "|+" if body.endswith("\n") or body == "" else "|"
-        if head == "|+":
-            # keep: every trailing newline is content; the last line break
-            # ends the block
-            lines = value[:-1].split("\n")
-        else:
-            lines = body.split("\n")
+        head = "|+" if body.endswith("\n") else "|"
     else:
-        head = "|-"
-        lines = value.split("\n")
+        body, head = value, "|-"
     out = [head]
-    for line in lines:
+    for line in body.split("\n"):
         out.append(indent + line if line else "")
     return "\n".join(out)
 

@@ -102,7 +102,6 @@ class _Worker:
     hosts: list[str]
     proc: subprocess.Popen
     stderr: IO[bytes]
-    finished: set[str] = dataclasses.field(default_factory=set)
 
     def last_words(self) -> str:
         self.stderr.seek(0)
@@ -140,7 +139,6 @@ def run_batch_workers(
             if event.result is not None:
                 with lock:
                     results[event.host] = event.result
-                w.finished.add(event.host)
             emit(event)
 
     readers = []

@@ -699,7 +699,7 @@ def _ruby(app, facts, debian: bool) -> Recipe:
     prefix = f"export BUNDLE_APP_CONFIG={bundle} && " if debian else ""
     b = Build(base_image=final, builder_image=builder, packages=packages, env=env, workdir=root,
               builder_files=[ConfigFile(source=context_path(root), target="/src", configmap=False)],
-              builder_steps=[" && ".join(prepare + [prefix + install]) if prepare else prefix + install],
+              builder_steps=[" && ".join(prepare + [prefix + install])],
               artifacts=[ConfigFile(source=bundle, target=bundle, configmap=False)],
               writable=[posixpath.join(root, "tmp")])
     b.files = _code_files(app, lambda p: p)

@@ -80,7 +80,6 @@ def prime_cache(path: Path, model) -> None:
     path = Path(path)
     if path.parent.parent.name != "hosts":
         return
-    prime_fingerprint()
     entry = _cache_entry(path, path.parent.parent.parent / CACHE_DIR)
     if entry is not None:
         write_cache(entry, model.model_dump_json())
