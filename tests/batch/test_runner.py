@@ -261,17 +261,13 @@ def test_interrupt_aborts_real_handshakes_at_once(tmp_path):
     """Hosts stuck in an SSH handshake (a listener that never speaks) end on
     Ctrl-C now, not at their connect timeout: the real connect stage."""
     import signal
-    import socket
     import threading
     import time
 
     from mta.inventory.model import Target
+    from tests.support.sshd import silent_listener
 
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(16)
-    port = srv.getsockname()[1]
-    try:
+    with silent_listener() as port:
         targets = [Target(name=f"silent{i}", source="test", address="127.0.0.1", port=port, user="root",
                           known_hosts=str(tmp_path / "known_hosts"), deadline=120) for i in range(4)]
         out = tmp_path / "out"
@@ -285,5 +281,3 @@ def test_interrupt_aborts_real_handshakes_at_once(tmp_path):
             err = yaml.safe_load((out / "hosts" / t.name / "error.yaml").read_text())
             assert (err["stage"], err["kind"]) == ("connect", "interrupted")
         assert stray(out) == []
-    finally:
-        srv.close()

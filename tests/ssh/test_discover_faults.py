@@ -4,7 +4,6 @@ error (or a correct discovery), never a traceback, never a partial file."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -14,7 +13,7 @@ import pytest
 from mta.cli import main
 from mta.io import load_model
 from mta.model import HostFacts
-from tests.support.sshd import free_port
+from tests.support.sshd import free_port, silent_listener
 
 pytestmark = [pytest.mark.sshd, pytest.mark.timeout(180)]
 
@@ -42,17 +41,11 @@ def test_closed_port(capsys, tmp_path, sshd):
 
 
 def test_listener_that_never_speaks_ssh(capsys, tmp_path):
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(5)
     out = tmp_path / "out"
-    try:
+    with silent_listener() as port:
         start = time.monotonic()
-        rc, _, err = run_cli(capsys, "discover", f"root@127.0.0.1:{srv.getsockname()[1]}", "--connect-timeout",
-                             "1", "-o", str(out))
+        rc, _, err = run_cli(capsys, "discover", f"root@127.0.0.1:{port}", "--connect-timeout", "1", "-o", str(out))
         assert time.monotonic() - start < 10
-    finally:
-        srv.close()
     assert rc == 1 and "no SSH banner within 1s" in err
     assert files_under(out) == []
 

@@ -27,7 +27,7 @@ from mta.transport import (
 )
 from mta.transport.hostkeys import fingerprint
 from mta.transport.ssh import SSHTransport
-from tests.support.sshd import SSHD, free_port
+from tests.support.sshd import SSHD, free_port, silent_listener
 
 pytestmark = [pytest.mark.sshd, pytest.mark.timeout(120)]
 
@@ -95,30 +95,18 @@ def test_closed_port_is_connection_refused(sshd):
 
 
 def test_silent_listener_is_banner_timeout():
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(5)
-    port = srv.getsockname()[1]
-    try:
+    with silent_listener() as port:
         t = SSHTransport(f"root@127.0.0.1:{port}", connect_timeout=1.0, ssh_config="", use_agent=False)
         start = time.monotonic()
         with pytest.raises(ConnectTimeout, match="banner") as info:
             t.run("true")
         assert time.monotonic() - start < 6
         assert info.value.hint
-    finally:
-        srv.close()
 
 
 def test_abort_ends_a_connect_in_progress_at_once():
     """Ctrl-C or a host deadline must not wait for the handshake's timeout."""
-    import threading
-
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(5)
-    port = srv.getsockname()[1]
-    try:
+    with silent_listener() as port:
         t = SSHTransport(f"root@127.0.0.1:{port}", connect_timeout=30.0, ssh_config="", use_agent=False)
         errors = []
 
@@ -139,8 +127,6 @@ def test_abort_ends_a_connect_in_progress_at_once():
         assert not worker.is_alive() and time.monotonic() - start < 5 and errors  # not the 30 s timeout
         with pytest.raises(ConnectionLost, match="aborted"):
             t.connect()  # and it stays aborted
-    finally:
-        srv.close()
 
 
 def test_connect_timeout_when_syns_are_dropped():

@@ -38,15 +38,29 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import pytest
 
 SSHD = "/usr/sbin/sshd"
 LOOPBACKS = [f"127.0.0.{i}" for i in range(1, 9)]
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@contextmanager
+def silent_listener(host: str = "127.0.0.1", backlog: int = 16) -> Iterator[int]:
+    """A port whose connections the kernel accepts and nobody ever answers
+    (no SSH banner): yields the port, closes it afterwards."""
+    srv = socket.socket()
+    try:
+        srv.bind((host, 0))
+        srv.listen(backlog)
+        yield srv.getsockname()[1]
+    finally:
+        srv.close()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
