@@ -9,14 +9,21 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     pkgs=$(grep -v '^[[:space:]]*#' tests/apt-packages.txt | tr -s ' \n' ' ')
     missing=""
     for p in $pkgs; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" && continue
+        # a kubectl from another package (cloud SDKs ship one) conflicts with Debian's
+        [ "$p" = kubernetes-client ] && command -v kubectl >/dev/null 2>&1 && continue
+        missing="$missing $p"
     done
     if [ -n "$missing" ]; then
         echo "test-setup: apt-get install$missing"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
         # shellcheck disable=SC2086
-        apt-get install -y -qq --no-install-recommends $missing >/dev/null
+        if ! apt-get install -y -qq --no-install-recommends $missing >/tmp/mta-test-setup-apt.log 2>&1; then
+            grep -E '^(E: |dpkg: error|Errors were encountered| trying to overwrite)' /tmp/mta-test-setup-apt.log >&2 || tail -20 /tmp/mta-test-setup-apt.log >&2
+            echo "test-setup: apt-get install failed (full log: /tmp/mta-test-setup-apt.log)" >&2
+            exit 1
+        fi
     fi
     if [ -x scripts/podman-setup.sh ]; then
         scripts/podman-setup.sh
