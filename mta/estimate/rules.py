@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import date, timedelta
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 from ..model import App, HostFacts
 from ..model.estimate import Finding, FitScore, Rule, RulesFile, Severity
+from . import eol
 from .rightsize import process_names
 
 SCORE_OF_SEVERITY: dict[str, FitScore] = {
@@ -405,6 +407,61 @@ def _runtime(ctx: Context, app: App, i: int) -> list[str]:
         if check(*v):
             return [f"{app.runtime} {app.runtime_version}: {why}"]
     return []
+
+
+#: a release line whose support ends within this many days is named ahead of time
+EOL_SOON_DAYS = 365
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _eol_split(statuses: list, *, ended: bool) -> list[str]:
+    today = _today()
+    soon = today + timedelta(days=EOL_SOON_DAYS)
+    return [s.text(today) for s in statuses
+            if (s.ended(today) if ended else (not s.ended(today) and s.line.ends <= soon))]
+
+
+@rule(
+    "end-of-life",
+    "End-of-life software",
+    "app",
+    "medium",
+    "The runtime, server or database version seen on the VM no longer gets security fixes from its "
+    "project. The plan keeps the same major version so the app moves unchanged; plan the upgrade to "
+    f"the named target as its own step. Dates: {eol.SOURCE}, checked {eol.TABLE_DATE.isoformat()}.",
+)
+def _eol(ctx: Context, app: App, i: int) -> list[str]:
+    statuses = eol.app_statuses(app.runtime, app.runtime_version, app.stack, app.stack_version)
+    if _runtime(ctx, app, i):  # "unsupported-runtime" already says it, louder
+        statuses = [s for s in statuses if s.product != eol.RUNTIMES.get(app.runtime.lower())]
+    return _eol_split(statuses, ended=True)
+
+
+@rule(
+    "end-of-life-soon",
+    "Support ends within a year",
+    "app",
+    "low",
+    f"Support for this version ends within {EOL_SOON_DAYS} days; schedule the upgrade with the move.",
+)
+def _eol_soon(ctx: Context, app: App, i: int) -> list[str]:
+    return _eol_split(eol.app_statuses(app.runtime, app.runtime_version, app.stack, app.stack_version), ended=False)
+
+
+@rule(
+    "os-end-of-life",
+    "End-of-life operating system",
+    "host",
+    "low",
+    "The VM's operating system no longer gets standard support. Containerizing takes the app off it "
+    "(the image gets a supported base), which is itself a reason to move this host early.",
+)
+def _os_eol(ctx: Context) -> list[str]:
+    s = eol.os_status(ctx.facts.os.id, ctx.facts.os.version_id)
+    return [s.text(_today())] if s is not None and s.ended(_today()) else []
 
 
 @rule(

@@ -7,11 +7,20 @@ import pytest
 from mta.errors import InputError
 from mta.estimate import RULES, evaluate_rules, fit_score, list_rules
 from mta.estimate.settings import load_rules
-from mta.model import App, CronJob, FileContent, HostFacts, Mount, Package, ProbeError, Process, Socket
+from datetime import date
+
+from mta.estimate import rules as rules_mod
+from mta.model import App, CronJob, FileContent, HostFacts, Mount, OSInfo, Package, ProbeError, Process, Socket
 from mta.model.estimate import Finding, RuleOverride, RulesFile
 from mta.model.plan import EnvVar, PortSpec
 
 GIB = 1024**3
+
+
+@pytest.fixture(autouse=True)
+def _fixed_today(monkeypatch):
+    """End-of-life findings depend on the day: these tests run on one."""
+    monkeypatch.setattr(rules_mod, "_today", lambda: date(2026, 12, 4))
 
 
 def clean_facts(**kw) -> HostFacts:
@@ -26,7 +35,7 @@ def clean_facts(**kw) -> HostFacts:
 
 
 def web(**kw) -> App:
-    base = dict(name="web", stack="django", runtime="python", runtime_version="3.8.10", confidence=0.9, pids=[10],
+    base = dict(name="web", stack="django", runtime="python", runtime_version="3.12.3", confidence=0.9, pids=[10],
                 user="www", ports=[PortSpec(port=8000)], data_paths=["/var/lib/web"], code_paths=["/srv/web"])
     base.update(kw)
     return App(**base)
@@ -77,6 +86,9 @@ CASES = {
     "privileged": (dict(), [web(ports=[PortSpec(port=80)], user="root")]),
     "unsupported-runtime": (dict(), [web(runtime="java", runtime_version="1.6.0_45")]),
     "low-confidence-detection": (dict(), [web(confidence=0.3)]),
+    "end-of-life": (dict(), [web(runtime_version="3.5.2")]),
+    "end-of-life-soon": (dict(), [web(runtime_version="3.11.2")]),
+    "os-end-of-life": (dict(os=OSInfo(id="centos", version_id="7")), [web()]),
 }
 
 
@@ -197,3 +209,34 @@ def test_mta_rules_lists_and_round_trips(tmp_path, capsys):
     assert main(["rules", "--rules", str(starter)]) == 0
     line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("cron-jobs"))
     assert " off " in line
+
+
+@pytest.mark.parametrize(
+    "app,expect",
+    [(dict(stack="tomcat", runtime="java", runtime_version="8", stack_version="8.5"),
+      "Apache Tomcat 8.5: support ended 2024-03-31; upgrade target 10.1"),
+     (dict(stack="mariadb", runtime="mysqld", runtime_version="10.3.39"),
+      "MariaDB 10.3.39 (10.3 line): support ended 2023-05-25; upgrade target 10.11 (LTS)"),
+     (dict(stack="mysql", runtime="mysqld", runtime_version="5.7.44"), "MySQL 5.7.44 (5.7 line): support ended 2023-10-31"),
+     (dict(stack="postgresql", runtime="postgres", runtime_version="9.5"), "PostgreSQL 9.5: support ended 2021-02-11"),
+     (dict(stack="redis", runtime="redis", runtime_version="3.0.6"), "Redis 3.0.6 (3.0 line): support ended 2017-07-14"),
+     (dict(stack="pm2", runtime="node", runtime_version="10.24.1"), "Node.js 10.24.1 (10 line): support ended 2021-04-30"),
+     (dict(stack="php-apache", runtime="php", runtime_version="7.3", stack_version="2.4"), "PHP 7.3: support ended"),
+     (dict(stack="static-apache", runtime="httpd", runtime_version="2.2", stack_version="2.2"),
+      "Apache httpd 2.2: support ended 2018-01-01")],
+)
+def test_end_of_life_names_version_date_and_target(app, expect):
+    f = fired(clean_facts(), [web(**app)])["end-of-life"]
+    assert any(e.startswith(expect) for e in f.evidence), f.evidence
+
+
+def test_supported_versions_raise_no_end_of_life():
+    for kw in (dict(runtime="java", runtime_version="17"), dict(stack="mariadb", runtime="mysqld", runtime_version="10.11.6"),
+               dict(runtime="python", runtime_version="3.13.1"), dict(runtime="python", runtime_version="weird")):
+        found = fired(clean_facts(), [web(**kw)])
+        assert not {"end-of-life", "end-of-life-soon"} & set(found), (kw, found.keys())
+
+
+def test_os_end_of_life_names_extended_support():
+    f = fired(clean_facts(os=OSInfo(id="rhel", version_id="7.9")), [web()])["os-end-of-life"]
+    assert f.evidence == ["Red Hat Enterprise Linux 7.9 (7 line): support ended 2024-06-30; ELS to 2028-06-30; upgrade target RHEL 9"]
