@@ -10,6 +10,7 @@ from typing import Mapping, TypeVar, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from . import yamlload
 from .errors import InputError
 
 M = TypeVar("M", bound=BaseModel)
@@ -83,24 +84,10 @@ def dump_model(model: BaseModel, *, fast: bool = False) -> str:
 
 
 def load_yaml(path: Union[str, Path]) -> object:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a YAML file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{path}{where}: malformed YAML: {problem}") from None
+    """The YAML document in a file the user gave: InputError naming the file
+    (and line) when it is missing, malformed, over the size limit or an alias
+    bomb (see mta.yamlload)."""
+    return yamlload.load_file(path)
 
 
 def describe_validation_error(path: Union[str, Path], exc: ValidationError) -> str:

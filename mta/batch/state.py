@@ -17,7 +17,8 @@ from typing import Any, Optional
 
 import yaml
 
-from .. import __version__
+from .. import __version__, yamlload
+from ..errors import InputError
 from ..inventory import Target
 from ..io import dump_yaml, write_atomic
 
@@ -94,7 +95,7 @@ def write_error(host_dir: Path, host: str, stage: str, kind: str, message: str) 
 
 def read_error(host_dir: Path) -> Optional[dict]:
     try:
-        doc = yaml.safe_load((host_dir / ERROR_FILE).read_text())
-    except (OSError, yaml.YAMLError):
+        doc = yamlload.load((host_dir / ERROR_FILE).read_text(), str(host_dir / ERROR_FILE))
+    except (OSError, ValueError, yaml.YAMLError, InputError):
         return None
     return doc if isinstance(doc, dict) else None

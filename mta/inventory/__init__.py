@@ -7,11 +7,13 @@ every error names the file and line.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional, Union
 
 import yaml
 
+from .. import yamlload
 from ..errors import InputError
 from . import ansible, csvfmt, own
 from .model import Inventory, Settings, Target, check_answer_id, layer
@@ -22,16 +24,10 @@ FORMATS = ("mta", "ansible-ini", "ansible-yaml", "csv")
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file", hint="give the path of an inventory file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected an inventory file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    """The inventory's text; a byte-order mark (Excel's "CSV UTF-8") is dropped."""
+    if not os.path.lexists(path):
+        raise InputError(f"{path}: no such file", hint="give the path of an inventory file")
+    return yamlload.read_text(path, what="an inventory file")
 
 
 def detect_format(path: Path, text: str) -> str:
@@ -47,7 +43,7 @@ def detect_format(path: Path, text: str) -> str:
     if first.startswith("["):
         return "ansible-ini"
     try:
-        data = yaml.safe_load(text)
+        data = yamlload.load(text, str(path))
     except yaml.YAMLError:
         data = None
     if isinstance(data, dict):

@@ -22,6 +22,7 @@ from typing import Any, Optional
 
 import yaml
 
+from .. import yamlload
 from ..errors import InputError
 from .model import Settings, Target
 from .resolve import make_target, parse_settings
@@ -128,7 +129,7 @@ def expand_hosts(pattern: str, where: str) -> list[str]:
 def _ini_value(raw: str) -> Any:
     """Inline values are Python-ish literals in Ansible; YAML reads the common ones."""
     try:
-        return yaml.safe_load(raw) if raw != "" else ""
+        return yamlload.load(raw, "an inventory variable") if raw != "" else ""
     except yaml.YAMLError:
         return raw
 
@@ -287,7 +288,7 @@ def _settings(v: _Vars, fallback: str, what: str) -> Settings:
             continue
         if name == "answers" and isinstance(value, str):
             try:
-                value = yaml.safe_load(value)
+                value = yamlload.load(value, where)
             except yaml.YAMLError:
                 raise InputError(f"{where}: {what}: {var} is not a YAML/JSON mapping") from None
         if name == "answers" and not isinstance(value, dict):

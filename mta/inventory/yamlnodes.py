@@ -8,6 +8,7 @@ from typing import Any, Sequence, Union
 
 import yaml
 
+from .. import yamlload
 from ..errors import InputError
 
 
@@ -45,10 +46,13 @@ class YamlDoc:
 
 def load_doc(path: Path, text: str) -> YamlDoc:
     """Parse ``text`` (read from ``path``) keeping nodes; malformed YAML -> InputError with line."""
+    yamlload.check_aliases(text, str(path))
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise InputError(f"{path}: YAML nested too deeply to load") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""

@@ -20,15 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from .. import __version__
+from .. import __version__, yamlload
 from ..errors import InputError
 from ..io import describe_validation_error
 from ..model import App, HostFacts, Plan
 from ..model.report import HostError, VulnerabilityCounts
-from . import fastyaml
 
 _APPS = TypeAdapter(list[App])
 #: under the first OUT of a report
@@ -53,14 +51,7 @@ def _load(path: Path, model: type, cache: Optional[Path] = None):
             return model.model_validate_json(entry.read_bytes())
         except (OSError, ValidationError):
             pass  # a stale or torn entry: parse afresh
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
-    try:
-        data = fastyaml.load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: malformed YAML: {str(exc).splitlines()[0]}") from None
+    data = yamlload.load_file(path)
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping at the top level")
     try:

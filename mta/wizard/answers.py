@@ -22,6 +22,7 @@ from typing import Any, Iterable, Literal, Mapping, Optional, Sequence, Union
 
 import yaml
 
+from .. import yamlload
 from ..errors import InputError
 from ..io import dump_yaml, load_yaml, write_atomic
 from ..model import SCHEMA_VERSION, App, HostFacts
@@ -92,7 +93,7 @@ def parse_set(text: str) -> tuple[str, Any]:
     value = value.strip()
     if value.startswith("[") and value.endswith("]"):
         try:
-            parsed = yaml.safe_load(value)
+            parsed = yamlload.load(value, f"--set {key}")
         except yaml.YAMLError:
             raise InputError(f"--set {key}: {value!r} is not a valid list") from None
         return key, parsed

@@ -340,6 +340,26 @@ def test_csv(tmp_path):
     assert t["app1"].source == f"{p}:3"
 
 
+
+def test_csv_from_excel_with_a_byte_order_mark(tmp_path):
+    """Excel's "CSV UTF-8 (Comma delimited)" starts the file with a BOM and ends lines with CRLF."""
+    p = tmp_path / "fleet.csv"
+    p.write_bytes("\ufeffname,address,user\r\napp1,10.0.0.1,deploy\r\napp2,10.0.0.2,\r\n".encode("utf-8"))
+    inv = load_inventory(p)
+    assert inv.format == "csv"
+    t = by_name(inv)
+    assert list(t) == ["app1", "app2"] and t["app1"].user == "deploy"
+    p2 = tmp_path / "fleet"  # no extension: found by content despite the mark
+    p2.write_bytes(p.read_bytes())
+    assert load_inventory(p2).format == "csv"
+
+
+def test_yaml_inventory_alias_bomb_is_refused(tmp_path):
+    p = tmp_path / "hosts.yaml"
+    p.write_text("x: &x [" + ",".join(["a"] * 1000) + "]\nhosts:\n" + "".join(f"  - {{name: h{i}, address: 10.0.0.1, tags: *x}}\n" for i in range(200)))
+    with pytest.raises(InputError, match=r"hosts.yaml:\d+: YAML aliases expand"):
+        load_inventory(p)
+
 def test_csv_errors_point_at_line(tmp_path):
     p = write(tmp_path, "a.csv", """
         name,address,port
