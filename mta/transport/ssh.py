@@ -144,20 +144,44 @@ class SSHTransport:
     def abort(self) -> None:
         """Stop a connect in progress from another thread (Ctrl-C, a deadline):
         its socket is closed, so the handshake fails now instead of at its
-        timeout. Unlike close(), it does not wait for the connect's lock."""
+        timeout. Unlike close(), it does not wait for the connect's lock.
+        The connect then always raises ConnectionLost("... connect aborted"),
+        whatever stage the close interrupted, and so does every later one."""
         self._aborted = True
+        jump = self._jump
+        if jump is not None:
+            jump.abort()
         for obj in list(self._pending):
             _close_quietly(obj)
 
+    def _aborted_error(self) -> ConnectionLost:
+        return ConnectionLost(f"{self.label}: connect aborted")
+
     def _connect_once(self) -> paramiko.Transport:
+        """One attempt; after abort() whatever it raised, or even a success
+        that raced with it, becomes the one typed error of an aborted connect
+        (closing the socket under paramiko surfaces as a banner timeout, an
+        EOF, a bad file descriptor or "Negotiation failed", by timing)."""
+        try:
+            t = self._connect_attempt()
+        except Exception:
+            if self._aborted:
+                raise self._aborted_error() from None
+            raise
+        if self._aborted:
+            _close_quietly(t)
+            raise self._aborted_error()
+        return t
+
+    def _connect_attempt(self) -> paramiko.Transport:
         ep = self.endpoint
         if self._aborted:
-            raise ConnectionLost(f"{self.label}: connect aborted")
+            raise self._aborted_error()
         sock = self._open_socket()
         self._pending = [sock]
         if self._aborted:  # aborted while the TCP connect was under way
             _close_quietly(sock)
-            raise ConnectionLost(f"{self.label}: connect aborted")
+            raise self._aborted_error()
         disabled = {"pubkeys": ["rsa-sha2-512", "rsa-sha2-256"]} if self._rsa_sha1 else None
         try:
             t = paramiko.Transport(sock, disabled_algorithms=disabled)
@@ -271,11 +295,15 @@ class SSHTransport:
             known_hosts=self._known_files,
             ssh_config=self._config_path,
         )
+        self._jump = bastion  # so abort() reaches the bastion's connect too
+        if self._aborted:
+            bastion.abort()
         try:
             bastion.connect()
         except TransportError as exc:
+            self._jump = None
+            bastion.close()
             raise type(exc)(f"jump host {exc.message}", exc.hint) from None
-        self._jump = bastion
         try:
             return bastion._t.open_channel(
                 "direct-tcpip", (ep.hostname, ep.port), ("127.0.0.1", 0), timeout=self.connect_timeout
