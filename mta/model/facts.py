@@ -211,6 +211,8 @@ class HttpCheck(Strict):
     status: Optional[int] = None
     title: str = ""
     content_type: str = ""
+    # first distinctive lines of the page's visible text (no dates, tokens or secrets)
+    fingerprint: list[str] = Field(default_factory=list)
     error: str = ""
 
 

@@ -68,6 +68,8 @@ class Probe(Strict):
     command: list[str] = Field(default_factory=list)
     expect_status: Optional[int] = None
     expect_title: str = ""
+    # lines of the page's visible text seen on the VM; most must come back (mta verify)
+    expect_text: list[str] = Field(default_factory=list)
     reason: str = ""  # why none, when kind == none
 
 

@@ -317,7 +317,7 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     # probes
     exec_cmd = BACKING_SPEC[kind][3] if kind else None
     ap.readiness = probes.make_probe(facts, ap.expose, exec_command=exec_cmd or None)
-    ap.liveness = ap.readiness.model_copy()
+    ap.liveness = ap.readiness.model_copy(update={"expect_text": []})  # content is verify's business
     if ap.build:
         hc, reason = probes.healthcheck(r.tool, ap.readiness)
         ap.build.healthcheck = hc

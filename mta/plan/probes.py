@@ -14,12 +14,12 @@ from typing import Optional
 from ..model import Probe
 
 
-def http_expectation(facts, port: int) -> tuple[str, Optional[int], str]:
-    """(path, status, title) seen when discovery GET the port from the VM."""
+def http_expectation(facts, port: int) -> tuple[str, Optional[int], str, list[str]]:
+    """(path, status, title, text fingerprint) seen when discovery GET the port from the VM."""
     for h in facts.http:
         if h.port == port and h.scheme == "http" and not h.error:
-            return h.path or "/", h.status, h.title
-    return "/", None, ""
+            return h.path or "/", h.status, h.title, list(h.fingerprint)
+    return "/", None, "", []
 
 
 def make_probe(facts, ports, *, exec_command: Optional[list[str]] = None) -> Probe:
@@ -30,9 +30,10 @@ def make_probe(facts, ports, *, exec_command: Optional[list[str]] = None) -> Pro
         return Probe(kind="none", reason="the app listens on no port (worker or batch process)")
     for p in ports:
         if p.http and p.protocol == "tcp":
-            path, status, title = http_expectation(facts, p.port)
+            path, status, title, text = http_expectation(facts, p.port)
             if status is None or status < 400:
-                return Probe(kind="http", port=p.port, path=path, expect_status=status, expect_title=title)
+                return Probe(kind="http", port=p.port, path=path, expect_status=status, expect_title=title,
+                             expect_text=text)
             return Probe(kind="tcp", port=p.port,
                          reason=f"GET {path} answered {status} on the VM; an HTTP probe would fail, so TCP")
     tcp = [p for p in ports if p.protocol == "tcp"]

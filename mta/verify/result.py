@@ -18,6 +18,9 @@ class SmokeResult(Strict):
     title: str = ""
     expect_status: Optional[int] = None
     expect_title: str = ""
+    expect_text: list[str] = Field(default_factory=list)  # page lines seen on the VM at discovery
+    text_matched: Optional[int] = None  # how many of them the migrated page shows
+    text_missing: list[str] = Field(default_factory=list)
     detail: str = ""
 
 

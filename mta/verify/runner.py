@@ -312,6 +312,7 @@ class HostRun:
                 reply.body if reply else b"",
                 probe.expect_status,
                 probe.expect_title,
+                probe.expect_text,
             )
             if retried:
                 note = "asked twice: the first request got no HTTP answer in 15s"

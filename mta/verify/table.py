@@ -34,6 +34,8 @@ def host_table(host: HostResult) -> Table:
             smoke += f" {s.smoke.http_status}"
             if s.smoke.title:
                 smoke += f" {s.smoke.title!r}"
+            if s.smoke.text_matched is not None:
+                smoke += f" text {s.smoke.text_matched}/{len(s.smoke.expect_text)}"
         if s.smoke.detail:
             smoke += f" ({s.smoke.detail})"
         build = _MARK[s.build] if s.built else "[dim]image[/]"

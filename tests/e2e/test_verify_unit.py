@@ -111,6 +111,26 @@ def test_smoke_judging():
     assert judge("/", None, b"", 200, "").detail == "no HTTP answer"
 
 
+def test_smoke_compares_the_page_text_seen_on_the_vm():
+    expect = ["Guestbook", "Entries: 2", "first visitor", "e2e-1234abcd-vm", "Sign"]
+    full = (b"<html><head><title>Guestbook</title></head><body><h1>Guestbook</h1><p>Entries: 2</p>"
+            b"<ul><li>first visitor</li><li>e2e-1234abcd-vm</li></ul><form><button>Sign</button></form></body></html>")
+    ok = judge("/", 200, full, 200, "Guestbook", expect)
+    assert ok.status == "ok" and ok.text_matched == 5 and ok.text_missing == []
+    # an empty database: same status and title, but the rows are gone
+    empty = b"<html><head><title>Guestbook</title></head><body><h1>Guestbook</h1><p>Entries: 0</p><ul></ul>" \
+            b"<form><button>Sign</button></form></body></html>"
+    bad = judge("/", 200, empty, 200, "Guestbook", expect)
+    assert bad.status == "fail" and bad.text_matched == 2
+    assert bad.text_missing == ["Entries: 2", "first visitor", "e2e-1234abcd-vm"]
+    assert "content: 2 of 5 lines seen on the VM (needs 3)" in bad.detail and "'first visitor'" in bad.detail
+    # one row more than at discovery still passes
+    more = full.replace(b"Entries: 2", b"Entries: 3").replace(b"</ul>", b"<li>later</li></ul>")
+    assert judge("/", 200, more, 200, "Guestbook", expect).status == "ok"
+    # nothing recorded: nothing compared
+    assert judge("/", 200, empty, 200, "Guestbook").text_matched is None
+
+
 def test_naive_sizes_known_for_main_runtimes():
     for rt in ("java", "python", "php", "node"):
         assert naive_size(rt)[0] > 300e6

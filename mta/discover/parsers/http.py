@@ -1,16 +1,89 @@
-"""Section ``http``: one GET / per listening TCP port, made from the host itself."""
+"""Section ``http``: one GET / per listening TCP port, made from the host itself.
+
+Besides status and title, a check keeps a short fingerprint of the page: the
+first distinctive lines of its visible text. ``mta verify`` asks the migrated
+app for the same lines, so an app that answers 200 with an empty database is
+told apart from one that serves the VM's content.
+"""
 
 from __future__ import annotations
 
 import html
 import re
 
-from ...model import HttpCheck
+from ...model import SECRET_MARKER, HttpCheck
+from ..secrets import mask_inline
 from . import Blocks
 
 _STATUS = re.compile(r"^\s*HTTP/\d(?:\.\d)?\s+(\d{3})", re.M)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
 _CTYPE = re.compile(r"^\s*Content-Type:\s*([^\r\n;]+)", re.I | re.M)
+_HEAD_END = re.compile(r"\r?\n\r?\n")
+
+#: lines kept in a fingerprint, and their length
+FINGERPRINT_LINES = 8
+LINE_CHARS = 80
+
+# Parts of a page that are never visible text.
+_INVISIBLE = re.compile(
+    r"<!--.*?-->|<(script|style|head|noscript|template|svg)\b[^>]*>.*?</\1\s*>|<!\[CDATA\[.*?\]\]>|<!DOCTYPE[^>]*>",
+    re.I | re.S)
+# Tags that start a new line of text in a browser; every other tag is a space.
+_BLOCK = re.compile(
+    r"</?(?:p|div|br|hr|h[1-6]|li|ul|ol|dl|dt|dd|tr|td|th|table|thead|tbody|section|article|header|footer|nav|"
+    r"main|aside|form|fieldset|legend|label|button|option|select|textarea|pre|blockquote|figure|figcaption|"
+    r"address|title|body|html)\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]*>")
+_HAS_WORD = re.compile(r"[^\W\d_]{2,}")
+# Text that changes from one request to the next: dates, times, ids, tokens.
+_DYNAMIC = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b\d{1,2}:\d{2}(?::\d{2})?\b"
+    r"|\b(?=[A-Za-z0-9_+/=-]{16,}\b)(?=[^\s]*\d)(?=[^\s]*[A-Za-z])[A-Za-z0-9_+/=-]{16,}\b"
+    r"|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,? \d{1,2}\b"
+    r"|\b\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{1,2},? \d{4}\b"
+    r"|\b(?:nonce|csrf|token|session|request[- ]id)\b", re.I)
+
+
+def visible_lines(page: str) -> list[str]:
+    """The page's visible text, one line per block element, whitespace collapsed,
+    each cut to ``LINE_CHARS`` (the same cut discovery applies)."""
+    text = " ".join(_INVISIBLE.sub(" ", page).split())  # a newline in the source is a space on screen
+    text = _BLOCK.sub("\n", text)
+    text = html.unescape(_TAG.sub(" ", text))
+    out = []
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if line:
+            out.append(line[:LINE_CHARS])
+    return out
+
+
+def fingerprint(page: str) -> list[str]:
+    """The first distinctive visible lines of ``page``: no dynamic text (dates,
+    times, tokens, bare numbers), no repeats, nothing that held a secret."""
+    out: list[str] = []
+    for line in visible_lines(page):
+        if len(line) < 3 or not _HAS_WORD.search(line) or _DYNAMIC.search(line):
+            continue
+        if SECRET_MARKER in line or mask_inline(line) != line:
+            continue  # a credential shown on a page is never recorded, nor compared
+        if line not in out:
+            out.append(line)
+        if len(out) >= FINGERPRINT_LINES:
+            break
+    return out
+
+
+def _body(text: str) -> str:
+    """What follows the headers of the last response in a curl -i / wget -S capture."""
+    last = None
+    for last in _STATUS.finditer(text):
+        pass
+    if last is None:
+        return ""
+    end = _HEAD_END.search(text, last.end())
+    return text[end.end():] if end else ""
 
 
 def parse(blocks: Blocks) -> list[HttpCheck]:
@@ -30,6 +103,8 @@ def parse(blocks: Blocks) -> list[HttpCheck]:
             m = _TITLE.search(text)
             if m:
                 check.title = " ".join(html.unescape(m.group(1)).split())[:200]
+            if "html" in check.content_type.lower() or "<html" in text[:4096].lower():
+                check.fingerprint = fingerprint(_body(text))
         else:
             check.error = "no response" if not text.strip() else "not HTTP"
         checks.append(check)
