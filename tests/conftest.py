@@ -8,7 +8,8 @@ import os
 # Plugins are optional modules so each area can land on its own.
 pytest_plugins = [
     m
-    for m in ("tests.support.sshd", "tests.support.services", "tests.support.podman", "tests.support.validators")
+    for m in ("tests.support.sshd", "tests.support.services", "tests.support.podman", "tests.support.docker",
+              "tests.support.validators")
     if importlib.util.find_spec(m) is not None
 ]
 

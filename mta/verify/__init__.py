@@ -8,10 +8,12 @@ Command lines come from ``engine.Engine``; they run only through
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import time
 from pathlib import Path
 from typing import Callable, Optional
 
+from ..errors import MtaError
 from ..transport.engine import EngineRunner
 from .engine import Engine
 from .result import HostResult, ServiceResult, VerifyReport
@@ -35,6 +37,7 @@ def verify_dirs(
     ``keep``), also when interrupted: the KeyboardInterrupt propagates after cleanup.
     """
     runner = runner or EngineRunner()
+    check_engine(engine, runner)
     started = time.monotonic()
     report = VerifyReport(
         started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -47,8 +50,6 @@ def verify_dirs(
         try:
             result = run.verify()
         except Exception as exc:  # one failing host does not fail the batch
-            from ..errors import MtaError
-
             msg = exc.message if isinstance(exc, MtaError) else f"{type(exc).__name__}: {exc}"
             result = HostResult(host=hdir.name, path=str(hdir), engine=engine.name, run_id=run.run_id, error=msg)
         finally:
@@ -63,4 +64,23 @@ def verify_dirs(
     return report
 
 
-__all__ = ["verify_dirs", "Engine", "VerifyReport", "HostResult", "ServiceResult"]
+def check_engine(engine: Engine, runner: EngineRunner) -> None:
+    """Fail once, up front, when the engine cannot run anything (a stopped
+    Docker daemon would otherwise fail every build, run and cleanup step)."""
+    res = runner.run(engine.reachable(), timeout=60)
+    if res.ok:
+        return
+    lines = (res.stderr or res.stdout).decode("utf-8", "replace").strip().splitlines()
+    why = lines[-1] if lines else f"exit {res.exit_status}"
+    if engine.name == "docker":
+        where = os.environ.get("DOCKER_HOST") or "the default socket (unix:///var/run/docker.sock)"
+        raise MtaError(
+            f"the Docker daemon is not reachable at {where}: {why}",
+            "start it (systemctl start docker, or as root: dockerd &), or point DOCKER_HOST at a running "
+            "daemon's socket (e.g. export DOCKER_HOST=unix:///run/mta-docker/docker.sock); "
+            "or use --engine podman",
+        )
+    raise MtaError(f"{engine.name} cannot run: {why}", f"check `{engine.name} info`; or use --engine docker")
+
+
+__all__ = ["check_engine", "verify_dirs", "Engine", "VerifyReport", "HostResult", "ServiceResult"]

@@ -57,6 +57,13 @@ class Engine:
     def version(self) -> list[str]:
         return [self.name, "version", "--format", "{{.Client.Version}}"]
 
+    def reachable(self) -> list[str]:
+        """Exit 0 when the engine can run containers: docker's daemon answers
+        (the client alone prints its version and then fails), podman runs."""
+        if self.name == "docker":
+            return [self.name, "version", "--format", "{{.Server.Version}}"]
+        return self.version()
+
     def build(self, tag: str, context: str, dockerfile: str, labels: dict[str, str]) -> list[str]:
         argv = [self.name, "build", "-t", tag, "-f", dockerfile]
         if self.name == "podman":
@@ -192,5 +199,6 @@ class Engine:
         if kind == "container":
             return [self.name, "ps", "-aq", "--filter", f"label={label}"]
         if kind == "network":
-            return [self.name, "network", "ls", "-q", "--filter", f"label={label}"]
+            # names, not IDs: cleanup removes networks by the name it created them with
+            return [self.name, "network", "ls", "--filter", f"label={label}", "--format", "{{.Name}}"]
         return [self.name, "volume", "ls", "-q", "--filter", f"label={label}"]
