@@ -70,6 +70,7 @@ class AppExtract:
     error: str = ""
     secret_files: list[str] = field(default_factory=list)  # context files whose values became placeholders
     filled_at_start: list[str] = field(default_factory=list)  # image paths the entrypoint fills
+    withheld: list[Skipped] = field(default_factory=list)  # config left out: mounted from a secret file
     # MTA_SECRET_X -> value, memory only: for --with-secret-values, never written under OUT
     secret_values: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -285,10 +286,12 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
                 result.skipped.append(Skipped(_tar_line_path(line), _tar_line_reason(line)))
             safe_extract(tar_file, staging, result, include)
             tar_file.unlink()
-        # settings.py / config.json come along with the code: their values must not reach the image
+        # settings.py / config.json come along with the code: their values must not reach the image;
+        # code is left byte for byte, configuration rewritten through its parser or withheld
         sanitized = sanitize_context(staging)
         result.secret_files = sanitized.files
         result.secret_values = sanitized.values
+        result.withheld = [Skipped("/" + w.path, w.reason) for w in sanitized.withheld]
         result.filled_at_start, problem = wire_fill(app_dir, app, context=staging)
         if problem:
             result.skipped.append(Skipped("(secrets)", problem))
@@ -302,6 +305,7 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
             "skipped": [asdict(s) for s in result.skipped],
             "secret_placeholders": {"files": result.secret_files, "variables": sorted(result.secret_values),
                                     "filled_at_start": result.filled_at_start},
+            "withheld": [asdict(w) for w in result.withheld],
         }
         write_atomic(staging / REPORT_NAME, json.dumps(_printable(record), indent=2, ensure_ascii=False) + "\n")
         final = app_dir / "context"

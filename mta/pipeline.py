@@ -104,6 +104,26 @@ def generate_host(facts: HostFacts, plan: Optional[Plan], out_root: Union[str, P
     return plan, written
 
 
+def rerender_host(facts: HostFacts, plan: Plan, host_dir: Union[str, Path]) -> list[Path]:
+    """Render ``host_dir`` again from ``plan`` after ``mta extract``: the secret
+    placeholders and the files it withheld change what compose, Kubernetes and
+    the runbook must pass to each app. The entrypoint shims keep their fill."""
+    from .render import render_host
+    from .security.placeholders import wire_fill, wire_placeholder_secrets
+
+    host_dir = Path(host_dir)
+    wire_placeholder_secrets(plan, host_dir)
+    try:
+        files = render_host(facts, plan)
+    except ValidationError as exc:
+        raise GenerateError(f"{facts.host}: cannot render: {_first(exc)}") from None
+    written = _write(host_dir, files)
+    for app in plan.apps:
+        if app.include and app.build:
+            wire_fill(host_dir / "apps" / app.name, app)
+    return written
+
+
 def _write(host_dir: Path, files: Mapping[str, str]) -> list[Path]:
     root = host_dir.resolve()
     written = []

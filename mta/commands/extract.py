@@ -41,6 +41,26 @@ def out_root(plan_path: Path) -> Path:
     return host_dir.parent.parent if host_dir.parent.name == "hosts" else host_dir
 
 
+def _rerender(plan_file: Path, plan: Plan, report, console: Console) -> None:
+    """Placeholders and withheld files change compose, k8s and the runbook: render them again."""
+    changed = [a for a in report.apps if a.ok and (a.secret_files or a.withheld)]
+    if not changed:
+        return
+    for app in changed:
+        for w in app.withheld:
+            console.print(f"[bold]{app.app}[/]: withheld {w.path}: {w.reason}; mounted from a secret file",
+                          markup=True)
+    facts = _discovery(plan_file, plan)
+    if facts is None:
+        click.echo(f"mta: warning: no discovery.yaml next to {plan_file}: run mta generate --plan {plan_file} "
+                   "so compose and Kubernetes pass the secrets of the copied files", err=True)
+        return
+    from ..pipeline import rerender_host
+
+    rerender_host(facts, plan, plan_file.parent)
+    console.print(f"rendered {plan_file.parent} again: the copied files' secrets are passed at start")
+
+
 @click.command("extract")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("target", required=False)
@@ -91,6 +111,7 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
             console.print(f"secret values (mode 0600, keep private) -> {written}")
     finally:
         transport.close()
+    _rerender(plan_file, plan, report, console)
     for app in report.apps:
         if app.ok:
             console.print(f"[bold]{app.app}[/]: {app.files} files, {app.bytes} bytes"

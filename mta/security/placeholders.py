@@ -2,8 +2,10 @@
 
 ``mta extract`` copies an app's directory from the VM; a settings.py or
 config.json there may hold a password. ``sanitize_context`` rewrites such
-files in place: each secret value (found by the same rules discovery uses
-to mask, ``mta.discover.secrets.mask_text``) becomes ``${MTA_SECRET_<KEY>}``.
+files in place, only configuration files (``configfiles``) and only through
+their format's parser (``rewrite``): each secret literal (judged by the one
+detector, ``mta.discover.secrets``) becomes ``${MTA_SECRET_<KEY>}``; a file
+that cannot be rewritten safely is withheld (``configscan``).
 At start, ``mta-fill-secrets`` (POSIX sh + awk, no Python needed in the
 image) replaces the placeholders from the environment, which Kubernetes
 (secretKeyRef) or compose (secrets: + the secrets shim) fill. The values are
@@ -18,14 +20,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 from ..discover.secrets import mask_text
+from .configscan import Scan, Withheld, scan_context, withheld_files
 from ..io import write_atomic
 from ..model import SECRET_MARKER
 
 MANIFEST = ".mta-secret-files"
-MAX_BYTES = 2 << 20
 _KEY_BEFORE = re.compile(r"""([A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*(?:=>|[:=])\s*["']?$""")
 _TAG_BEFORE = re.compile(r"<([A-Za-z_][A-Za-z0-9_.\-]*)[^>]*>$")
 _URL_BEFORE = re.compile(r"://[^:/@\s]*:$")
@@ -40,6 +42,8 @@ def _mask(line: str) -> str:
 class Sanitized:
     files: list[str] = field(default_factory=list)  # relative paths rewritten
     values: dict[str, str] = field(default_factory=dict)  # MTA_SECRET_X -> value (memory only)
+    withheld: list[Withheld] = field(default_factory=list)  # left out of the context: mounted as secret files
+    scan: Optional[Scan] = None
 
 
 def _var(prefix: str, line_key_hint: str, taken: dict[str, str], value: str) -> str:
@@ -82,29 +86,14 @@ def placeholder_text(text: str, taken: dict[str, str] | None = None) -> tuple[st
     return "".join(out), found
 
 
-def _texty(path: Path) -> bool:
-    try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_BYTES:
-            return False
-        return b"\0" not in path.read_bytes()[:8192]
-    except OSError:
-        return False
-
-
 def sanitize_context(context: str | os.PathLike) -> Sanitized:
-    """Rewrite secret values in every text file under ``context`` to placeholders."""
+    """Rewrite secret values in the configuration files under ``context`` to
+    placeholders, through each format's parser, and withhold the files that
+    cannot be rewritten safely (``configscan.scan_context``). Code and data
+    files are never changed."""
     root = Path(context)
-    result = Sanitized()
-    for path in sorted(p for p in root.rglob("*") if _texty(p)):
-        if path.name == MANIFEST:
-            continue
-        raw = path.read_bytes()
-        text = raw.decode("utf-8", errors="surrogateescape")
-        new, found = placeholder_text(text, result.values)
-        if found:
-            mode = path.stat().st_mode & 0o7777
-            write_atomic(path, new.encode("utf-8", errors="surrogateescape"), mode=mode)
-            result.files.append(str(path.relative_to(root)))
+    scan = scan_context(root)
+    result = Sanitized(files=scan.files, values=scan.values, withheld=scan.withheld, scan=scan)
     if result.files:
         write_atomic(root / MANIFEST, "".join(f"{f}\n" for f in result.files))
     return result
@@ -151,6 +140,7 @@ def fill_script(paths: list[str]) -> str:
 
 
 SHIM = "mta-secrets-env.sh"  # apps/<app>/<SHIM>: the ENTRYPOINT the Dockerfile COPYs (mta.render.dockerfile)
+SHIM_TARGET = "/usr/local/bin/mta-secrets-env"  # where the plan puts it (mta.plan.core.SECRETS_SHIM)
 _BEGIN = "# --- mta: fill secret placeholders (written by mta extract) ---\n"
 _END = "# --- mta: end fill ---\n"
 
@@ -240,13 +230,20 @@ def placeholder_variables(app_dir: Union[str, os.PathLike]) -> list[str]:
 def wire_placeholder_secrets(plan, host_dir: Union[str, os.PathLike]) -> None:
     """Give each app whose extracted context holds placeholders an env secret per
     ``MTA_SECRET_*`` name, so compose (secrets + the shim) and Kubernetes
-    (secretKeyRef) pass the values that the entrypoint fills in at start."""
-    from ..model import EnvVar, SecretRef
+    (secretKeyRef) pass the values that the entrypoint fills in at start; and
+    each file extract withheld a secret file (``wire_withheld_files``)."""
+    from ..model import ConfigFile, EnvVar, SecretRef
+
+    wire_withheld_files(plan, host_dir)
 
     for app in plan.apps:
         if not app.include or app.build is None:
             continue
         names = placeholder_variables(Path(host_dir) / "apps" / app.name)
+        if names and not app.build.entrypoint and not any(c.source == SHIM for c in app.build.files):
+            # the plan had no env secret, so no shim: the placeholders need one to be filled at start
+            app.build.entrypoint = ["/bin/sh", SHIM_TARGET]
+            app.build.files = [*app.build.files, ConfigFile(source=SHIM, target=SHIM_TARGET, configmap=False)]
         have = {e.name for e in app.env}
         secret = f"{app.name}-secrets"
         for name in names:
@@ -256,3 +253,44 @@ def wire_placeholder_secrets(plan, host_dir: Union[str, os.PathLike]) -> None:
             app.secrets = [*app.secrets, SecretRef(name=secret, key=name,
                                                    source="a secret value found in a copied config file "
                                                           "(placeholder filled at start)")]
+
+
+def _file_key(path: str, taken: dict[str, str]) -> str:
+    """A Secret data key for ``path`` (its basename, made valid), unique among the app's files."""
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", path.rstrip("/").rsplit("/", 1)[-1]).strip(".")[:240] or "file"
+    key, n = base, 1
+    while key in taken and taken[key] != path:
+        n += 1
+        key = f"{n}-{base}"
+    taken[key] = path
+    return key
+
+
+def wire_withheld_files(plan, host_dir: Union[str, os.PathLike]) -> None:
+    """Each configuration file ``mta extract`` withheld (it holds a credential it
+    could not rewrite) becomes a secret *file* of its app, mounted at the path
+    the image would have had it (compose ``secrets:`` with ``target``, a Secret
+    volume in Kubernetes), and no COPY names it any more."""
+    from ..model import SecretRef
+
+    for app in plan.apps:
+        if not app.include or app.build is None:
+            continue
+        context = Path(host_dir) / "apps" / app.name / "context"
+        withheld = withheld_files(context)
+        if not withheld:
+            continue
+        keys = {s.key: s.source for s in app.secrets if s.target}
+        have = {s.source for s in app.secrets if s.target}
+        for w in withheld:
+            vm_path = "/" + w.path
+            targets = container_paths([w.path], list(app.build.files))
+            if vm_path in have or not targets:
+                continue
+            app.secrets = [*app.secrets, SecretRef(name=f"{app.name}-files", key=_file_key(vm_path, keys),
+                                                   source=vm_path, target=targets[0])]
+            app.build.files = [c for c in app.build.files if c.source != "context" + vm_path]
+            app.config = [c for c in app.config if c.source != vm_path]
+            note = f"{vm_path} holds a credential mta could not rewrite ({w.reason}): mounted from a secret file"
+            if note not in app.notes:
+                app.notes = [*app.notes, note]

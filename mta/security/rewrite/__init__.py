@@ -1,0 +1,177 @@
+"""Rewrite secret literals of a configuration file into ``${MTA_SECRET_X}``, through its parser.
+
+One module per format yields the file's literal values (``Literal``: the key
+it stands under, where its characters are, its decoded value). The ONE secret
+detector (``mta.discover.secrets``) judges each; a secret literal's raw
+characters become a placeholder, and the raw text is kept as the value, so
+the entrypoint's fill gives back the original file byte for byte. The result
+must parse again with the same parser and hold the same literals, else
+``Unsafe`` is raised and the caller withholds the whole file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from ...discover import secrets as detector
+
+
+class ParseError(Exception):
+    """The text is not valid in the format its name says."""
+
+
+class Unsafe(Exception):
+    """The file holds a secret that cannot be replaced safely: withhold it whole."""
+
+
+@dataclass
+class Literal:
+    key: str  # the name that judges it: the mapping key, attribute or variable it is assigned to
+    start: int  # where its raw characters are in the text (quotes excluded)
+    end: int
+    value: str  # decoded (escapes resolved)
+    raw: str = ""  # text[start:end]
+    block: bool = False  # a multi-line form whose span may be replaced by a bare placeholder
+
+
+@dataclass
+class Rewritten:
+    text: str
+    found: dict[str, str] = field(default_factory=dict)  # MTA_SECRET_X -> raw text it replaced
+
+
+_REFERENCE = re.compile(r"^\s*(?:\$\{?[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}?|%\([A-Za-z_]\w*\)s|%[A-Za-z_]\w*%|"
+                        r"\{\{[^{}]*\}\}|<%=?[^%]*%>|ENC\([^)]*\)|\*+|x+|none|null|true|false|yes|no|on|off|"
+                        r"[<(\[][A-Za-z _-]*[>)\]])\s*$", re.I)
+_PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
+
+
+def _value_looks_secret(value: str) -> bool:
+    fn: Optional[Callable[[str], bool]] = getattr(detector, "value_looks_secret", None)
+    if fn is not None and fn(value):
+        return True
+    return bool(_PEM.search(value))
+
+
+def is_reference(value: str) -> bool:
+    """An env reference, a template, a placeholder or a switch rather than a
+    secret value (``${DB_PASS}``, ``{{ pw }}``, ``true``)."""
+    return bool(_REFERENCE.match(value)) or "${MTA_SECRET_" in value
+
+
+def url_password_spans(text: str) -> list[tuple[int, int]]:
+    """Where the password of each ``scheme://user:password@host`` is (linear: one pass a URL)."""
+    out = []
+    i = text.find("://")
+    while i != -1:
+        j = i + 3
+        n = len(text)
+        colon = at = -1
+        while j < n and text[j] not in "/?#\"' \t\r\n<>;,":
+            if text[j] == ":" and colon == -1:
+                colon = j
+            elif text[j] == "@":
+                at = j
+            j += 1
+        if colon != -1 and at > colon + 1 and colon > i + 3:
+            out.append((colon + 1, at))
+        i = text.find("://", j)
+    return out
+
+
+#: ``password=x`` inside a connection string or a line (one alternation at a delimiter: linear)
+INLINE_SECRET = re.compile(r"(?i)(?:^|[;&?\s])(?:password|passwd|pwd|secret|token)=([^;&\s\"']+)")
+
+
+def secret_spans(lit: Literal) -> list[tuple[int, int]]:
+    """The spans of ``lit.raw`` (relative) that are secret; [] when nothing is."""
+    value = lit.value
+    if not value or not value.strip() or is_reference(value):
+        return []
+    if detector.key_looks_secret(lit.key) or _value_looks_secret(value):
+        return [(0, len(lit.raw))]
+    spans = url_password_spans(lit.raw) if "://" in lit.raw else []
+    if "=" in lit.raw and len(lit.raw) < 1 << 16:
+        spans += [m.span(1) for m in INLINE_SECRET.finditer(lit.raw)]
+    return sorted(set(spans))
+
+
+def _parsers() -> dict[str, Callable[[str], list[Literal]]]:
+    from . import envfmt, inifmt, jsonfmt, phpfmt, pyfmt, xmlfmt, yamlfmt
+
+    return {
+        "json": jsonfmt.literals, "yaml": yamlfmt.literals, "xml": xmlfmt.literals, "php": phpfmt.literals,
+        "python": pyfmt.literals, "env": envfmt.literals, "ini": inifmt.literals,
+        "properties": inifmt.properties_literals, "keyvalue": inifmt.literals,
+    }
+
+
+def literals(fmt: str, text: str) -> list[Literal]:
+    """The literals of ``text`` in format ``fmt``; ParseError when it does not parse."""
+    try:
+        parse = _parsers()[fmt]
+    except KeyError:
+        raise ParseError(f"no parser for format {fmt!r}") from None
+    try:
+        return parse(text)
+    except ParseError:
+        raise
+    except (ValueError, IndexError, RecursionError, UnicodeError) as exc:
+        raise ParseError(f"not valid {fmt}: {exc}") from None
+
+
+def var_name(key: str, value: str, taken: dict[str, str]) -> str:
+    """``MTA_SECRET_<KEY>``, numbered when the name already stands for another value."""
+    base = "MTA_SECRET_" + (re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_").upper() or "VALUE")
+    name, n = base, 1
+    while name in taken and taken[name] != value:
+        n += 1
+        name = f"{base}_{n}"
+    taken[name] = value
+    return name
+
+
+def rewrite(fmt: str, text: str, taken: Optional[dict[str, str]] = None) -> Rewritten:
+    """``text`` with each secret literal replaced by a placeholder.
+
+    ParseError: the file does not parse (the caller decides whether it holds a
+    credential). Unsafe: it does, but the rewritten file would not parse."""
+    taken = {} if taken is None else taken
+    lits = literals(fmt, text)
+    edits: list[tuple[int, int, str, str]] = []  # (start, end, key, raw)
+    for lit in lits:
+        for s, e in secret_spans(lit):
+            hint = lit.key if (s, e) == (0, len(lit.raw)) else f"{lit.key or 'url'}_password"
+            edits.append((lit.start + s, lit.start + e, hint, lit.raw[s:e]))
+    if not edits:
+        return Rewritten(text)
+    edits.sort()
+    found: dict[str, str] = {}
+    parts = []
+    pos = 0
+    for start, end, key, raw in edits:
+        if start < pos:
+            continue
+        name = var_name(key or "value", raw, taken)
+        found[name] = raw
+        parts.append(text[pos:start])
+        parts.append("${" + name + "}")
+        pos = end
+    parts.append(text[pos:])
+    new = "".join(parts)
+    try:
+        again = literals(fmt, new)
+    except ParseError as exc:
+        raise Unsafe(f"the rewritten file no longer parses as {fmt} ({exc})") from None
+    if len(again) != len(lits) or [a.key for a in again] != [b.key for b in lits]:
+        raise Unsafe(f"the rewritten file parses differently as {fmt}")
+    if fmt in ("ini", "keyvalue"):
+        from .inifmt import check
+
+        try:
+            check(fmt, text, new)
+        except ParseError as exc:
+            raise Unsafe(f"the rewritten file no longer parses ({exc})") from None
+    return Rewritten(new, found)
