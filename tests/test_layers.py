@@ -27,7 +27,7 @@ LAYERS = {
 }
 #: mta/security/ lives on several floors: plan time, render time, command time
 SECURITY = {
-    "placeholders": 3, "lock": 3,
+    "placeholders": 3, "lock": 3, "configfiles": 3, "configscan": 3, "rewrite": 3,
     "falco": 4, "falco_check": 4, "falco_fields": 4, "ci": 4, "sbom": 4, "netpol": 4,
     "hardening": 4, "observed": 4, "purl": 4,
     "osv": 5, "vercmp": 5, "scan": 5, "secret_values": 5, "image_sbom": 5,
