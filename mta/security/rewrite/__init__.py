@@ -44,7 +44,7 @@ class Rewritten:
 
 _REFERENCE = re.compile(r"^\s*(?:\$\{?[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}?|%\([A-Za-z_]\w*\)s|%[A-Za-z_]\w*%|"
                         r"\{\{[^{}]*\}\}|<%=?[^%]*%>|ENC\([^)]*\)|\*+|x+|none|null|true|false|yes|no|on|off|"
-                        r"[<(\[][A-Za-z _-]*[>)\]])\s*$", re.I)
+                        r"[<(\[][A-Za-z _-]*[>)\]]|(?:unix:)?/[\w./-]*;?)\s*$", re.I)
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 
 
@@ -56,8 +56,8 @@ def _value_looks_secret(value: str) -> bool:
 
 
 def is_reference(value: str) -> bool:
-    """An env reference, a template, a placeholder or a switch rather than a
-    secret value (``${DB_PASS}``, ``{{ pw }}``, ``true``)."""
+    """An env reference, a template, a placeholder, a switch or a file path
+    rather than a secret value (``${DB_PASS}``, ``{{ pw }}``, ``true``, ``/run/x.sock``)."""
     return bool(_REFERENCE.match(value)) or "${MTA_SECRET_" in value
 
 
@@ -85,12 +85,19 @@ def url_password_spans(text: str) -> list[tuple[int, int]]:
 INLINE_SECRET = re.compile(r"(?i)(?:^|[;&?\s])(?:password|passwd|pwd|secret|token)=([^;&\s\"']+)")
 
 
+#: Names that a standard configuration schema gives to settings which are not secrets, though
+#: the detector's words are in them (Java EE web.xml ``<auth-method>FORM</auth-method>``,
+#: PostgreSQL ``auth_method = md5``, Apache ``AuthType Basic``).
+SCHEMA_NOT_SECRET = {"auth-method", "auth_method", "authmethod", "auth-type", "authtype", "auth_type",
+                     "auth-constraint", "login-config", "transport-guarantee"}
+
+
 def secret_spans(lit: Literal) -> list[tuple[int, int]]:
     """The spans of ``lit.raw`` (relative) that are secret; [] when nothing is."""
     value = lit.value
     if not value or not value.strip() or is_reference(value):
         return []
-    if detector.key_looks_secret(lit.key) or _value_looks_secret(value):
+    if (detector.key_looks_secret(lit.key) and lit.key.lower() not in SCHEMA_NOT_SECRET) or _value_looks_secret(value):
         return [(0, len(lit.raw))]
     spans = url_password_spans(lit.raw) if "://" in lit.raw else []
     if "=" in lit.raw and len(lit.raw) < 1 << 16:
