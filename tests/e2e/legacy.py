@@ -192,7 +192,8 @@ class Migration:
 
 
 def migrate(
-    vm: VM, key: Path, out: Path, *, keep: bool = True, timeout: int = 240, capture=None, before_verify=None
+    vm: VM, key: Path, out: Path, *, keep: bool = True, timeout: int = 240, capture=None, before_verify=None,
+    engine: str = "podman",
 ) -> Migration:
     """discover -> generate --base debian -> extract -> (stand-ins) -> verify, in process.
 
@@ -237,7 +238,8 @@ def migrate(
             return m
         if before_verify is not None:  # lets a run try a hand fix of the generated files
             before_verify(m.host_dir)
-        argv = ["verify", str(m.host_dir), "--runtime", RUNTIME, "--timeout", str(timeout)] + (["--keep"] if keep else [])
+        argv = ["verify", str(m.host_dir), "--engine", engine, "--runtime", RUNTIME, "--timeout", str(timeout)] + (
+            ["--keep"] if keep else [])
         step("verify", argv)
         vj = m.host_dir / "verify.json"
         m.report = json.loads(vj.read_text()) if vj.is_file() else None
