@@ -33,6 +33,9 @@ STACKS = {
     "flask": (80, "/", "Team Notes", "legacy-notes"),
     "php": (80, "/", "Guestbook", "legacy-guestbook"),
     "binary": (8080, "/", "Status Board", "legacy-statusboard"),
+    "wordpress": (80, "/", "Harbour Notes", "legacy-blog"),
+    "mediawiki": (80, "/index.php?title=Main_Page", "Tide Wiki", "legacy-wiki"),
+    "redmine": (80, "/", "Harbour Works", "legacy-tracker"),
 }
 
 
@@ -54,13 +57,17 @@ class Reply:
         return " ".join(m.group(1).split()) if m else ""
 
 
-def http(method: str, hostport: str, path: str = "/", form: Optional[dict] = None, timeout: float = 15) -> Optional[Reply]:
+def http(method: str, hostport: str, path: str = "/", form: Optional[dict] = None, timeout: float = 15,
+         json_body: Optional[dict] = None, headers: Optional[dict] = None) -> Optional[Reply]:
     host, _, port = hostport.rpartition(":")
     conn = httpc.HTTPConnection(host, int(port), timeout=timeout)
     try:
         body = urllib.parse.urlencode(form).encode() if form is not None else None
-        headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
-        conn.request(method, path, body=body, headers=headers)
+        hdrs = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
+        if json_body is not None:
+            body, hdrs = json.dumps(json_body).encode(), {"Content-Type": "application/json"}
+        hdrs.update(headers or {})
+        conn.request(method, path, body=body, headers=hdrs)
         r = conn.getresponse()
         return Reply(r.status, r.read().decode("utf-8", "replace"), dict(r.getheaders()))
     except (OSError, httpc.HTTPException):
@@ -191,6 +198,12 @@ class Migration:
         return next((k for k, v in (self.steps or {}).items() if v != 0), "")
 
 
+#: VMs that run the README flow exactly as a user types it: `extract PLAN --secrets --data`
+#: with no connection flags (extract reuses discovery's), no operator copying secret files,
+#: no stand-in images for the backing services.
+README_FLOW = {"wordpress", "mediawiki", "redmine"}
+
+
 def migrate(
     vm: VM, key: Path, out: Path, *, keep: bool = True, timeout: int = 240, capture=None, before_verify=None,
     engine: str = "podman",
@@ -199,7 +212,8 @@ def migrate(
 
     ``capture()`` returns the text printed since the last call (pytest's capsys);
     stops at the first failing step. With ``keep`` the verified deployment keeps
-    running (verify.json has its endpoints and run_id)."""
+    running (verify.json has its endpoints and run_id). VMs in ``README_FLOW``
+    get the README's commands and nothing else."""
     import os
 
     from mta.cli import main
@@ -224,11 +238,17 @@ def migrate(
         m.host_dir = hosts[0]
         if not step("generate", ["generate", str(m.host_dir / "discovery.yaml"), "-o", str(out), "--base", "debian"]):
             return m
-        if not step("extract", ["extract", str(m.host_dir / "plan.yaml"), "root@127.0.0.1", *ssh]):
+        readme = vm.kind in README_FLOW
+        extract = ["extract", str(m.host_dir / "plan.yaml")]
+        if not step("extract", extract + (["--secrets", "--data"] if readme else ["root@127.0.0.1", *ssh])):
             return m
         import yaml
 
         compose = yaml.safe_load((m.host_dir / "compose.yaml").read_text())
+        if readme:
+            if before_verify is not None:
+                before_verify(m.host_dir)
+            return _verify(m, step, timeout, keep, engine)
         m.log += "".join(f"operator: copied secret file {p} from the VM\n" for p in fill_secret_files(vm, m.host_dir, compose))
         official = [s["image"] for s in compose["services"].values() if "build" not in s and s.get("image")]
         problems = ensure_standins(official)
@@ -238,18 +258,61 @@ def migrate(
             return m
         if before_verify is not None:  # lets a run try a hand fix of the generated files
             before_verify(m.host_dir)
-        argv = ["verify", str(m.host_dir), "--engine", engine, "--runtime", RUNTIME, "--timeout", str(timeout)] + (
-            ["--keep"] if keep else [])
-        step("verify", argv)
-        vj = m.host_dir / "verify.json"
-        m.report = json.loads(vj.read_text()) if vj.is_file() else None
-        return m
+        return _verify(m, step, timeout, keep, engine)
     finally:
         for k, v in old.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def _verify(m: Migration, step, timeout: int, keep: bool, engine: str) -> Migration:
+    argv = ["verify", str(m.host_dir), "--engine", engine, "--runtime", RUNTIME, "--timeout", str(timeout)] + (
+        ["--keep"] if keep else [])
+    step("verify", argv)
+    vj = m.host_dir / "verify.json"
+    m.report = json.loads(vj.read_text()) if vj.is_file() else None
+    return m
+
+
+#: the checksum of a code tree: every regular file's bytes and every symlink's target, by relative path
+TREE_SUM = ("cd \"$1\" && { find . -type f -print0 | sort -z | xargs -0 -r sha256sum;"
+            " find . -type l -printf '%p -> %l\\n' | sort; } | sha256sum | cut -d' ' -f1")
+
+
+def vm_tree_sum(vm: VM, path: str) -> str:
+    got = podman_cmd("exec", vm.container, "sh", "-c", TREE_SUM, "sh", path, timeout=300)
+    return got.stdout.decode().strip()
+
+
+def image_tree_sum(image: str, path: str) -> str:
+    got = podman_cmd("run", "--rm", "--runtime", RUNTIME, "--network", "none", "--user", "0",
+                     "--entrypoint", "sh", image, "-c", TREE_SUM, "sh", path, timeout=300)
+    return got.stdout.decode().strip()
+
+
+def recreate_topology(run_id: str) -> dict[str, dict[str, str]]:
+    """`compose down` + `compose up` keeping volumes, for a `verify --keep` run:
+    remove every container of the run (not its volumes) and create each again
+    with the command line it was created with, in the original order.
+    Returns {container name: {container port: new 127.0.0.1:PORT}}."""
+    names = podman_cmd("ps", "-a", "--filter", f"label=io.mta.verify={run_id}", "--format", "{{.Names}}",
+                       check=False).stdout.decode().split()
+    infos = json.loads(podman_cmd("container", "inspect", *names).stdout) if names else []
+    infos.sort(key=lambda i: i["Created"])
+    podman_cmd("stop", "-t", "20", *names, timeout=180)
+    podman_cmd("rm", *names, timeout=180)  # named volumes stay
+    endpoints = {}
+    for info in infos:
+        podman_cmd(*info["Config"]["CreateCommand"][1:], timeout=180)
+        ports = {}
+        for line in podman_cmd("port", info["Name"], check=False).stdout.decode().splitlines():
+            cport, _, hostport = line.partition(" -> ")
+            if hostport:
+                ports[cport.split("/")[0]] = hostport.strip()
+        endpoints[info["Name"]] = ports
+    return endpoints
 
 
 def fill_secret_files(vm: VM, host_dir: Path, compose: dict) -> list[str]:

@@ -1,0 +1,4 @@
+CREATE DATABASE IF NOT EXISTS tidewiki DEFAULT CHARACTER SET binary;
+CREATE USER IF NOT EXISTS 'tidewiki'@'localhost' IDENTIFIED BY 'Wiki-Tide-77';
+GRANT ALL PRIVILEGES ON tidewiki.* TO 'tidewiki'@'localhost';
+FLUSH PRIVILEGES;

@@ -1,0 +1,4 @@
+CREATE DATABASE IF NOT EXISTS wordpress DEFAULT CHARACTER SET utf8mb4;
+CREATE USER IF NOT EXISTS 'wordpress'@'localhost' IDENTIFIED BY 'wp-Harb0ur-db';
+GRANT ALL PRIVILEGES ON wordpress.* TO 'wordpress'@'localhost';
+FLUSH PRIVILEGES;
