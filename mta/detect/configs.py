@@ -334,6 +334,8 @@ def db_config(path: str, text: str) -> Optional[DbConfig]:
     Keys count only when they name a database (DB_HOST, $dbname, 'database') or the file
     itself is about one (config/database.php, .env with DB_* keys)."""
     base = path.rsplit("/", 1)[-1].lower()
+    if base.endswith((".yml", ".yaml")):
+        return _rails_database(path, text)
     db_file = "database" in base or base.startswith("db")
     out = DbConfig(path=path)
     found: dict[str, tuple[str, str]] = {}  # role -> (env var, literal default)
@@ -342,7 +344,8 @@ def db_config(path: str, text: str) -> Optional[DbConfig]:
         role = _role(key) or (_role(env) if env else "")
         if not role or role in found:
             return
-        if not (db_file or _DB_WORD.search(key) or (env and _DB_WORD.search(env)) or role == "name" and "data" in key.lower()):
+        if not (db_file or _DB_WORD.search(key) or (env and _DB_WORD.search(env)) or role == "name" and "data" in key.lower()
+                or key.startswith("wgDB")):  # MediaWiki's $wgDBserver, $wgDBname…
             return
         found[role] = (env, value)
 
@@ -360,7 +363,12 @@ def db_config(path: str, text: str) -> Optional[DbConfig]:
             take(m.group("key"), m.group("key"), val)
     if "host" not in found and "name" not in found:
         return None
-    if re.search(r"(?i)pgsql|postgres|pg_connect", text):
+    mw_type = re.search(r"""\$wgDBtype\s*=\s*["'](\w+)["']""", text)
+    if mw_type:
+        if mw_type.group(1) not in ("mysql", "postgres"):
+            return None  # sqlite: a file, not a server
+        out.kind = mw_type.group(1)
+    elif re.search(r"(?i)pgsql|postgres|pg_connect", text):
         out.kind = "postgres"
     for role, (env, value) in found.items():
         if env:
@@ -377,3 +385,24 @@ def db_config(path: str, text: str) -> Optional[DbConfig]:
     if not out.port and host:
         out.port = 5432 if out.kind == "postgres" else 3306
     return out
+
+
+_YAML_SECTION = re.compile(r"^(?P<env>[A-Za-z_][\w-]*):[ \t]*(?:#.*)?\n(?P<body>(?:(?:[ \t]+.*|[ \t]*)(?:\n|$))*)", re.M)
+_YAML_KEY = re.compile(r"^[ \t]+(?P<key>\w+):[ \t]*(?P<val>\"[^\"]*\"|'[^']*'|[^#\n]*?)[ \t]*(?:#.*)?$", re.M)
+_RAILS_ADAPTERS = {"mysql2": "mysql", "mysql": "mysql", "trilogy": "mysql", "postgresql": "postgres", "postgis": "postgres"}
+
+
+def _rails_database(path: str, text: str) -> Optional[DbConfig]:
+    """A Rails config/database.yml: the production section (else the first that names a server)."""
+    sections = {m.group("env"): m.group("body") for m in _YAML_SECTION.finditer(text)}
+    for env in ["production"] + [e for e in sections if e != "production"]:
+        keys = {m.group("key"): m.group("val").strip("\"'") for m in _YAML_KEY.finditer(sections.get(env, ""))}
+        kind = _RAILS_ADAPTERS.get(keys.get("adapter", ""))
+        if not kind:
+            continue
+        host = keys.get("host", "") if "<%" not in keys.get("host", "") else ""
+        port = keys.get("port", "")
+        return DbConfig(path=path, kind=kind, host=host or ("" if keys.get("socket") else "localhost"),
+                        port=int(port) if port.isdigit() else (5432 if kind == "postgres" else 3306),
+                        name=keys.get("database", ""), user=keys.get("username", ""), has_password="password" in keys)
+    return None

@@ -11,7 +11,7 @@ from typing import Optional
 
 from ..model import App, EnvVar, Evidence, HostFacts, Process
 from ..model.plan import DbSettings
-from . import versions
+from . import packaged, versions
 from .common import (
     app_env, clamp, ev_file, ev_package, ev_port, ev_process, ev_service, existing, join, listening,
     packages_matching, port_spec, roots, service_of, service_name, tree, uniq,
@@ -57,10 +57,12 @@ def _docroot_wants(root: str) -> list[str]:
             + [join(root, f) for f in DB_CONFIGS] + ([join(parent, f) for f in DB_CONFIGS] if parent else []))
 
 
-def database_of(facts: HostFacts, roots_: list[str]) -> tuple[Optional[DbSettings], list[EnvVar], list[Evidence]]:
-    """The app's DB settings from the first fetched config that names them, the env vars the
-    config reads them from (so a container can point them elsewhere), and the evidence."""
-    cands = []
+def database_of(facts: HostFacts, roots_: list[str], first: Optional[list[str]] = None,
+                ) -> tuple[Optional[DbSettings], list[EnvVar], list[Evidence]]:
+    """The app's DB settings from the first fetched config that names them (``first``, then
+    the configs under the roots), the env vars the config reads them from (so a container
+    can point them elsewhere), and the evidence."""
+    cands = list(first or [])
     for root in roots_:
         parent = root.rsplit("/", 1)[0] if root.rstrip("/").endswith("/public") else ""
         cands += [join(root, m) for m, fw in APPS if fw] + [join(root, f) for f in DB_CONFIGS]
@@ -126,6 +128,8 @@ class Php(Detector):
         out += [f"/etc/php/{pv}/apache2/php.ini", f"/etc/php/{pv}/fpm/php.ini"] if pv else []
         if pv or any(is_fpm(p) for p in facts.processes):
             out.append("/etc/php.ini")
+        # distro-packaged apps (Debian's wordpress, mediawiki) keep their settings in /etc/<app>/
+        out += packaged.wanted(facts)
         # document roots of every web server: WordPress & co. are recognised by marker files
         has_php = bool(pv) or bool(packages_matching(facts, r"php.*|mod_php|libapache2-mod-php.*"))
         for p in roots(facts, is_apache) if has_php else []:
@@ -168,6 +172,9 @@ class Php(Detector):
         docroots = uniq([r for s in sites for r in s.roots] + ([glob["documentroot"]] if glob.get("documentroot") else []))
         fw, root, fev = app_in(facts, docroots or ["/var/www/html"])
         ev += fev
+        lay = packaged.layout_of(facts, docroots)
+        if lay:
+            fw, ev = lay.framework, ev + packaged.evidence(facts, lay)
         pv, pev = versions.php(facts)
         if pev:
             ev.append(pev)
@@ -184,7 +191,11 @@ class Php(Detector):
             data = [join(root, "sites/default/files")]
         marker = {f: m for m, f in APPS}.get(fw, "")
         configs = ini + files + existing(facts, [join(root, marker)] if marker else [])
-        db, db_env, dev = database_of(facts, docroots or ["/var/www/html"])
+        if lay:  # the package's trees and the admin's settings outside them follow the app
+            docroots, data = uniq(docroots + list(lay.code)), list(lay.data)
+            configs += packaged.matching(facts, lay.config)
+        db, db_env, dev = database_of(facts, docroots or ["/var/www/html"],
+                                      packaged.matching(facts, lay.db_config) if lay else None)
         ev += dev
         configs += [db.file] if db else []
         return App(
@@ -251,7 +262,13 @@ class Php(Detector):
         ev += fev
         marker = {f: m for m, f in APPS}.get(fw, "")
         data = [join(root, "wp-content/uploads")] if fw == "wordpress" else []
-        db, db_env, dev = database_of(facts, roots_)
+        lay = packaged.layout_of(facts, roots_)
+        layout_configs: list[str] = []
+        if lay:  # the package's trees and the admin's settings outside them follow the app
+            fw, ev = lay.framework, ev + packaged.evidence(facts, lay)
+            roots_, data = uniq(roots_ + list(lay.code)), list(lay.data)
+            layout_configs = packaged.matching(facts, lay.config)
+        db, db_env, dev = database_of(facts, roots_, packaged.matching(facts, lay.db_config) if lay else None)
         ev += dev
         unix = [x for x in listens if x.startswith("/")]
         notes = [f"listens on unix socket {u}; the container listens on TCP 9000 instead" for u in unix]
@@ -271,7 +288,8 @@ class Php(Detector):
             env=_merge_env(app_env(facts, p, svc), db_env),
             code_paths=roots_,
             config_files=uniq(existing(facts, [conf]) + pool_files + existing(facts, [f"/etc/php/{pv}/fpm/php.ini", "/etc/php.ini"])
-                              + existing(facts, [join(root, marker)] if marker else []) + ([db.file] if db else [])),
+                              + existing(facts, [join(root, marker)] if marker else []) + layout_configs
+                              + ([db.file] if db else [])),
             data_paths=data,
             log_paths=["/var/log/php-fpm" if "/etc/php-fpm" in conf else f"/var/log/php{pv}-fpm.log"],
             service=service_name(svc),

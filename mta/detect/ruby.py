@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 from ..model import App, Evidence, HostFacts, Process
-from . import versions
+from . import packaged, versions
 from .common import (
     app_env, argv, clamp, descendants, ev_file, ev_port, ev_process, ev_service, existing, join, listening, opt, port_spec,
     prog, roots, service_env_files, service_of, service_name, text_of, tree, uniq, wrapper_parent,
 )
+from .php import database_of
 from .registry import Detector, register
 
 SERVERS = ("puma", "unicorn", "unicorn_rails", "thin", "passenger", "PassengerAgent", "Passenger", "rackup", "sidekiq")
@@ -61,6 +62,8 @@ class Ruby(Detector):
             if cfg:
                 out.append(cfg if cfg.startswith("/") else join(wd, cfg))
             out += service_env_files(facts, [p])
+        if out:  # a distro-packaged Rails app (Debian's redmine) keeps its settings in /etc/<app>/
+            out += packaged.wanted(facts)
         return uniq(out)
 
     def detect(self, facts: HostFacts) -> list[App]:
@@ -102,6 +105,17 @@ class Ruby(Detector):
             ev.append(ev_port(s))
             ports.append(port_spec(facts, s, name="http", http=True))
         role = "worker" if server == "sidekiq" else "app"
+        code, configs, data = [wd] if wd else [], existing(facts, [join(wd, f) for f in (
+            "config/puma.rb", "config/unicorn.rb", "config/database.yml", ".env", "config/sidekiq.yml")] if wd else []), []
+        lay = packaged.layout_of(facts, [wd]) if wd else None
+        if lay:  # the package's trees, and the admin's settings and files outside them, follow the app
+            ev += packaged.evidence(facts, lay)
+            code = uniq(code + list(lay.code))
+            configs = uniq([c for c in configs if not c.endswith("/config/database.yml")] + packaged.matching(facts, lay.config))
+            data = packaged.data_paths(facts, lay)
+        db, db_env, dev = database_of(facts, [], (packaged.matching(facts, lay.db_config) if lay else [])
+                                      + ([join(wd, "config/database.yml")] if wd else []))
+        ev += dev
         return App(
             name="worker" if role == "worker" else "web",
             role=role,
@@ -116,10 +130,11 @@ class Ruby(Detector):
             command=list(p.cmdline),
             workdir=wd,
             user=next((x.user for x in procs if "App" in " ".join(x.cmdline[:1]) and x.user), p.user or (svc.user if svc else "")),
-            env=app_env(facts, p, svc),
-            code_paths=[wd] if wd else [],
-            config_files=existing(facts, [join(wd, f) for f in ("config/puma.rb", "config/unicorn.rb", "config/database.yml",
-                                                                 ".env", "config/sidekiq.yml")] if wd else []),
+            env=app_env(facts, p, svc) + [e for e in db_env if e.name not in {x.name for x in app_env(facts, p, svc)}],
+            database=db,
+            code_paths=code,
+            config_files=configs,
+            data_paths=data,
             log_paths=[join(wd, "log")] if wd else [],
             service=service_name(svc),
             notes=["vendor/bundle: reinstall with bundle install from Gemfile.lock instead of copying"] if lock else [],

@@ -9,7 +9,7 @@ A server with only document roots is a static site.
 from __future__ import annotations
 
 from ..model import App, Evidence, HostFacts, Process
-from . import versions
+from . import packaged, versions
 from .common import (
     app_env, clamp, ev_file, ev_port, ev_process, ev_service, listening, port_spec, roots, service_of,
     service_name, tree, uniq,
@@ -87,6 +87,11 @@ class WebServer(Detector):
                 ev.append(ev_file(s.source, f"{label} serves files from {r}"))
             doc_roots += s.roots
             logs += [_log_path(x, kind) for x in s.logs]
+        lay = packaged.layout_of(facts, doc_roots)
+        if lay and lay.code[0] in doc_roots:
+            # a packaged app's web root links into its other trees (Debian's /var/lib/mediawiki -> /usr/share/mediawiki)
+            doc_roots += list(lay.code)
+            ev += packaged.evidence(facts, lay)
         role = "proxy" if passes else "app"
         only_default = not files or (not passes and set(doc_roots) <= DEFAULT_ROOTS)
         conf = 0.8 if files else 0.45

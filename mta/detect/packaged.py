@@ -1,0 +1,103 @@
+"""Web apps installed from distribution packages, laid out the distro's way.
+
+Debian splits a packaged web app over several trees: code in ``/usr/share/<app>``,
+a web root or writable state in ``/var/lib/<app>``, the admin's settings in
+``/etc/<app>/`` (often reached through symlinks from the code tree). A detector
+that only sees the web server's document root finds a fraction of the app and
+none of its configuration. ``layout_of`` names the whole app when a document
+root (or a Passenger app root) belongs to an installed package, so the code,
+the configuration outside the code tree and the data all follow the app.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from ..model import Evidence, HostFacts
+from .common import ev_package, packages_matching
+
+
+@dataclass(frozen=True)
+class Layout:
+    package: str
+    framework: str
+    code: tuple[str, ...]  # trees of the app's code, the web root first
+    config: tuple[str, ...]  # the admin's settings outside the code tree (globs)
+    db_config: tuple[str, ...]  # which of those name the database (globs)
+    data: tuple[str, ...]  # what the app writes at run time (uploads, attachments)
+    #: distro packages whose files the code tree links to (Debian replaces bundled
+    #: libraries by symlinks): an image that copies the tree needs them installed
+    links_into: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()  # variables the packaged server config sets
+
+
+LAYOUTS = (
+    # README.Debian: per-host /etc/wordpress/config-<host>.php read by /usr/share/wordpress/wp-config.php;
+    # themes/plugins/uploads in /var/lib/wordpress/wp-content (WP_CONTENT_DIR)
+    Layout("wordpress", "wordpress", ("/usr/share/wordpress", "/var/lib/wordpress/wp-content"),
+           ("/etc/wordpress/*.php", "/etc/wordpress/htaccess"), ("/etc/wordpress/config-*.php",),
+           ("/var/lib/wordpress/wp-content/uploads",),
+           links_into=("libjs-cropper", "libjs-underscore", "php-getid3", "ca-certificates")),
+    # /var/lib/mediawiki is the web root: links into /usr/share/mediawiki and to /etc/mediawiki/LocalSettings.php
+    Layout("mediawiki", "mediawiki", ("/var/lib/mediawiki", "/usr/share/mediawiki"),
+           ("/etc/mediawiki/*.php",), ("/etc/mediawiki/LocalSettings.php",), ("/var/lib/mediawiki/images",)),
+    # one instance per /etc/redmine/<instance>/ (database.yml, secret_key.txt), files in /var/lib/redmine/<instance>
+    Layout("redmine", "rails", ("/usr/share/redmine", "/var/lib/redmine"),
+           ("/etc/redmine/*/database.yml", "/etc/redmine/*/configuration.yml", "/etc/redmine/*/additional_environment.rb",
+            "/etc/redmine/*/secret_key.txt", "/etc/default/redmine"),
+           ("/etc/redmine/*/database.yml",), ("/var/lib/redmine/*/files",), env=(("RAILS_ENV", "production"),)),
+)
+
+
+def installed(facts: HostFacts) -> list[Layout]:
+    names = {p.name for p in facts.packages}
+    return [lay for lay in LAYOUTS if lay.package in names]
+
+
+def wanted(facts: HostFacts) -> list[str]:
+    """The settings files of every installed packaged app (globs)."""
+    return [g for lay in installed(facts) for g in lay.config]
+
+
+def _under(path: str, tree: str) -> bool:
+    path, tree = path.rstrip("/") or "/", tree.rstrip("/") or "/"
+    return path == tree or path.startswith(tree + "/")
+
+
+def layout_of(facts: HostFacts, roots: list[str]) -> Optional[Layout]:
+    """The installed packaged app one of ``roots`` (document roots, app roots) belongs to."""
+    for lay in installed(facts):
+        if any(_under(r, c) for r in roots for c in lay.code):
+            return lay
+    return None
+
+
+def matching(facts: HostFacts, globs: tuple[str, ...]) -> list[str]:
+    """Fetched files matching ``globs`` (a ``*`` stays within one path component)."""
+    return [f.path for f in facts.files
+            if any(fnmatch.fnmatch(f.path, g) and f.path.count("/") == g.count("/") for g in globs)]
+
+
+def data_paths(facts: HostFacts, lay: Layout) -> list[str]:
+    """The layout's data dirs; a ``*`` (one per instance) takes the names the fetched
+    settings were found under (/etc/redmine/<instance>/database.yml)."""
+    names: list[str] = []
+    for g in lay.config:
+        head, _, tail = g.partition("*")
+        if "/" not in tail:
+            continue  # the * names a file, not an instance
+        rx = re.compile(re.escape(head) + r"([\w.-]+)" + re.escape(tail).replace(r"\*", r"[^/]*") + "$")
+        names += [m.group(1) for f in facts.files for m in [rx.match(f.path)] if m and m.group(1) not in names]
+    out: list[str] = []
+    for d in lay.data:
+        out += [d.replace("*", n, 1) for n in names] if "*" in d else [d]
+    return out
+
+
+def evidence(facts: HostFacts, lay: Layout) -> list[Evidence]:
+    pk = next(iter(packages_matching(facts, re.escape(lay.package))), None)
+    return [ev_package(pk, f"{lay.package} {pk.version} from the distribution: code in {', '.join(lay.code)}, "
+                           f"settings in {', '.join(sorted({c.rsplit('/', 1)[0] for c in lay.config}))}")] if pk else []
