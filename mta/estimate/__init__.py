@@ -7,7 +7,7 @@ writes files except ``settings`` (the user's settings and rules files).
 from .binpack import Item, first_fit_decreasing, lower_bound
 from .cost import compute_savings
 from .nodes import node_spec
-from .rightsize import STRATEGIES, estimate_host, percentile
+from .rightsize import STRATEGIES, estimate_host, honour_plan, percentile
 from .rules import RULES, evaluate_rules, fit_score, list_rules
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "node_spec",
     "STRATEGIES",
     "estimate_host",
+    "honour_plan",
     "percentile",
     "RULES",
     "evaluate_rules",

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Optional, Sequence
 
 from ..model import App, HostFacts, Process
 from ..model.estimate import AppEstimate, Confidence, HostEstimate, RightsizingSettings
-from .units import MIB, ceil_mib, fmt_m, fmt_mi
+from .units import MIB, ceil_mib, fmt_m, fmt_mi, parse_cpu, parse_memory
 
 #: Shorter VM memory series (a live sample) carry no peak worth scaling by.
 MIN_MEMORY_HISTORY_SECONDS = 3600
@@ -354,3 +354,22 @@ def process_names(facts: HostFacts, apps: Iterable[App]) -> list[set[str]]:
     """Distinct process names per app (its pids and descendants); used by fit rules."""
     apps = list(apps)
     return [u.names for u in _claim_processes(facts, apps)]
+
+
+def honour_plan(host: HostEstimate, apps: Sequence[App]) -> None:
+    """Make ``host``'s rows the plan's own requests and limits (what the manifests say),
+    for apps that are plan apps: the report then shows, packs and prices those."""
+    for app, row in zip(apps, host.apps):
+        res = getattr(app, "resources", None)
+        if res is None:
+            continue
+        cpu, mem, limit = parse_cpu(res.cpu_request), parse_memory(res.memory_request), parse_memory(res.memory_limit)
+        same = (res.strategy == row.strategy and cpu == row.cpu_millicores and mem == row.memory_bytes)
+        row.cpu_millicores, row.memory_bytes, row.memory_limit_bytes = cpu, mem, limit
+        if not same:
+            if res.strategy in STRATEGIES:
+                row.strategy = res.strategy
+            row.cpu_basis = f"plan.yaml ({res.strategy}): {res.cpu_request}" + (f"; {res.basis}" if res.basis else "")
+            row.memory_basis = f"plan.yaml ({res.strategy}): request {res.memory_request}, limit {res.memory_limit}"
+    host.requested_cpu_millicores = sum(a.cpu_millicores * a.replicas for a in host.apps)
+    host.requested_memory_bytes = sum(a.memory_bytes * a.replicas for a in host.apps)

@@ -104,7 +104,8 @@ class AppEstimate(Strict):
     strategy: Strategy = "p95"
     replicas: int = 1
     cpu_millicores: int  # request per replica
-    memory_bytes: int  # request = limit per replica
+    memory_bytes: int  # request per replica
+    memory_limit_bytes: Optional[int] = None  # the manifests' limit, when a plan sets one
     confidence: Confidence = "none"
     cpu_basis: str = ""
     memory_basis: str = ""

@@ -96,6 +96,7 @@ def make_plan(facts, apps: list[App], *, answers: Optional[dict] = None, base: s
         plan.apps.append(_plan_app(facts, app, mode, mapping, _app_answers(answers, name)))
 
     _keep_or_drop(plan, answers)
+    _size(plan, facts, answers)
     _wire(plan, facts)
     link_databases(plan)
     _cron(plan, facts)
@@ -103,6 +104,14 @@ def make_plan(facts, apps: list[App], *, answers: Optional[dict] = None, base: s
     if not apps:
         plan.notes.append(_nothing_found(facts))
     return plan
+
+
+def _size(plan: Plan, facts, answers: dict) -> None:
+    """Requests and limits from the estimate stage, so manifests and report agree."""
+    strategies = {a.name: str(_app_answers(answers, a.name).get("resources") or "") for a in plan.apps}
+    for name, res in resources.size_apps(facts, plan.apps, strategies).items():
+        app = next(a for a in plan.apps if a.name == name)
+        app.resources = res
 
 
 def _targets(answers: dict) -> Targets:
@@ -326,7 +335,7 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
             ap.liveness.reason = reason
 
     # resources, replicas, workload
-    ap.resources = resources.from_processes(facts, app, str(ans.get("resources") or ""))
+    # resources: set for every app at once by _size (the estimate stage's numbers)
     if "replicas" in ans:
         try:
             ap.replicas = int(ans["replicas"])

@@ -1,7 +1,11 @@
-"""First-cut requests and limits from what the processes used on the VM.
+"""Requests and limits of every app: one source of truth for manifests and report.
 
-The estimate stage refines these from utilization samples; here only the
-per-process snapshot is known, so the basis says so.
+``size_apps`` asks the estimate stage (rightsizing over the utilization
+history and the process sample) for each app's CPU and memory request under
+the app's strategy (as-is, p95, peak), so the numbers in plan.yaml, the
+rendered manifests and the report are the same numbers. The memory limit adds
+headroom over the request (twice it, and 1.5 x a JVM's -Xmx) so a peak does
+not kill the container. ``default`` keeps mta's built-in figures.
 """
 
 from __future__ import annotations
@@ -9,7 +13,9 @@ from __future__ import annotations
 import math
 import re
 
+from ..estimate import estimate_host
 from ..model import Resources
+from ..model.estimate import RightsizingSettings
 
 MI = 1024 * 1024
 
@@ -27,22 +33,36 @@ def _xmx(command: list[str]) -> int:
     return 0
 
 
-def from_processes(facts, app, strategy: str = "") -> Resources:
-    if strategy == "default":
-        return Resources(strategy="default", basis="built-in defaults (asked for)")
-    procs = [p for p in (facts.process(pid) for pid in app.pids) if p]
-    rss = sum(p.rss_bytes for p in procs)
-    cpu = sum(p.cpu_percent or 0.0 for p in procs)
-    if not procs or rss <= 0:
-        return Resources(strategy="default", basis="no process figures on the VM; built-in defaults")
-    mem_req = _mi(max(rss * 1.25, 64 * MI))
-    heap = _xmx(app.command)
-    mem_limit = max(_mi(mem_req * MI * 2), 128, _mi(heap * 1.5) if heap else 0)
-    cpu_m = max(50, int(math.ceil(cpu * 10 / 50.0)) * 50)
-    basis = (f"{len(procs)} process(es) on the VM: rss {rss // MI}Mi, cpu {cpu:.1f}% of a core at discovery"
-             + (f", -Xmx{heap // MI}m" if heap else ""))
-    chosen = strategy if strategy in ("as-is", "p95", "peak") else "as-is"
-    if chosen in ("p95", "peak"):
-        basis += f"; {chosen} needs utilization samples (mta estimate refines this)"
-    return Resources(cpu_request=f"{cpu_m}m", memory_request=f"{mem_req}Mi", memory_limit=f"{mem_limit}Mi",
-                     strategy=chosen, basis=basis)
+#: the strategy of an app with no answer: the estimate's own default
+DEFAULT_STRATEGY = RightsizingSettings().strategy
+
+
+def _limit_mi(request_mi: int, command: list[str]) -> int:
+    heap = _xmx(command)
+    return max(request_mi * 2, 128, _mi(heap * 1.5) if heap else 0)
+
+
+def size_apps(facts, apps, strategies: dict[str, str]) -> dict[str, Resources]:
+    """``{app name: Resources}`` for ``apps`` (plan apps), each under ``strategies[name]``
+    (as-is, p95, peak or default; missing: the estimate's default)."""
+    wanted = {a.name: (strategies.get(a.name) or DEFAULT_STRATEGY) for a in apps}
+    out: dict[str, Resources] = {}
+    for strategy in sorted(set(wanted.values())):
+        if strategy == "default":
+            for a in apps:
+                if wanted[a.name] == "default":
+                    out[a.name] = Resources(strategy="default", basis="built-in defaults (asked for)")
+            continue
+        est = estimate_host(facts, apps, RightsizingSettings(strategy=strategy))
+        for a, row in zip(apps, est.apps):
+            if wanted[a.name] != strategy:
+                continue
+            mem_mi = int(math.ceil(row.memory_bytes / MI))
+            limit_mi = _limit_mi(mem_mi, list(a.command))
+            out[a.name] = Resources(
+                cpu_request=f"{row.cpu_millicores}m", memory_request=f"{mem_mi}Mi", memory_limit=f"{limit_mi}Mi",
+                strategy=strategy,  # type: ignore[arg-type]
+                basis=(f"cpu {row.cpu_basis}; memory {row.memory_basis.replace(' (request = limit)', '')}; "
+                       f"limit {limit_mi}Mi (headroom over the request); confidence {row.confidence}"),
+            )
+    return out

@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 from pydantic import ValidationError
 
 from .. import __version__
-from ..estimate import estimate_host, evaluate_rules, fit_score, list_rules, node_spec
+from ..estimate import estimate_host, evaluate_rules, fit_score, honour_plan, list_rules, node_spec
 from ..estimate.binpack import consolidate, items_of
 from ..estimate.cost import compute_savings
 from ..model.estimate import FIT_SCORES, SEVERITIES, HostEstimate, RulesFile, Settings
@@ -165,6 +165,8 @@ def _assess(item: HostInput, settings: Settings, rules, report_dir: Path, cache_
             notes.append(why)
         apps, source = (detected or []), ("detected" if detected is not None else "none")
     estimate = estimate_host(facts, apps, settings.rightsizing)
+    if source == "plan":
+        honour_plan(estimate, apps)  # the manifests' numbers, not a second opinion
     host_findings, app_findings = evaluate_rules(facts, apps, rules)
     insufficient_host = not facts.processes or not apps
     app_reports = []

@@ -120,7 +120,10 @@ def test_probes_and_resources_from_facts():
     shop_app = plan.app("shop")
     assert shop_app.readiness.kind == "http" and shop_app.readiness.path == "/shop/"
     assert shop_app.readiness.expect_status == 200 and shop_app.readiness.expect_title == "Shop"
-    assert shop_app.resources.memory_request == "896Mi" and shop_app.resources.cpu_request == "150m"
+    # the estimate stage's p95 figures: 0.120 cores x 1.2, peak RSS 700Mi x 1.15; limit with headroom
+    assert shop_app.resources.strategy == "p95"
+    assert shop_app.resources.memory_request == "805Mi" and shop_app.resources.cpu_request == "144m"
+    assert shop_app.resources.memory_limit == "1610Mi"
     assert plan.app("db").readiness.kind == "exec"
 
 
