@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import re
 import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ CHUNK = 1 << 20
 WITHHELD = ".mta-withheld-files.json"
 
 _PEM_MARK = "PRIVATE KEY-----"
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
 _PEM_NEEDLES = tuple(_PEM_MARK.encode(enc) for enc in ("ascii", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"))
 _KEYSTORE_MAGIC = (b"\xfe\xed\xfe\xed", b"\xce\xce\xce\xce")  # JKS, JCEKS
 # longest first: a UTF-32-LE BOM starts with the UTF-16-LE one
@@ -92,10 +94,10 @@ def encode(text: str, enc: str) -> bytes:
     return data
 
 
-def holds_credential(text: str) -> bool:
+def holds_credential(text: str, thorough: bool = True) -> bool:
     """Whether text that no parser took still shows a credential: a private key,
-    a ``key = value`` line with a secret key, a URL with a password, or what the
-    detector's line rules mask."""
+    a ``key = value`` line with a secret key, a URL with a password, or (when
+    ``thorough``: a file its parser refused) any word that is a secret name."""
     if _PEM_MARK in text and "-----BEGIN" in text:
         return True
     if rw.INLINE_SECRET.search(text) or ("://" in text and rw.url_password_spans(text)):
@@ -103,9 +105,10 @@ def holds_credential(text: str) -> bool:
     for lit in rw.literals("keyvalue", text):
         if rw.secret_spans(lit):
             return True
-    for line in text.splitlines():
-        if len(line) <= 4096 and line.strip() and detector.mask_text(line) != line:
-            return True
+    if thorough:
+        # a configuration file its parser refused: any secret name in it is enough (a broken
+        # quote may hide the value from every line rule)
+        return any(rw.key_is_secret(w) for w in set(_WORD.findall(text)))
     return False
 
 
@@ -137,7 +140,7 @@ def _stream_credential(path: Path, scan: Scan) -> bool:
             chunk = fh.read(CHUNK)
             scan.bytes_read += len(chunk)
             if not chunk:
-                return bool(rest) and holds_credential(rest.decode("utf-8", "replace"))
+                return bool(rest) and holds_credential(rest.decode("utf-8", "replace"), thorough=False)
             data = rest + chunk
             cut = data.rfind(b"\n")
             if cut == -1 and len(data) < 4 * CHUNK:
@@ -145,7 +148,8 @@ def _stream_credential(path: Path, scan: Scan) -> bool:
                 continue
             # a line longer than the window is scanned in pieces that overlap
             cut, keep = (len(data), 256) if cut == -1 else (cut + 1, 0)
-            if any(n in data for n in _PEM_NEEDLES[1:]) or holds_credential(data[:cut].decode("utf-8", "replace")):
+            if any(n in data for n in _PEM_NEEDLES[1:]) or holds_credential(data[:cut].decode("utf-8", "replace"),
+                                                                                thorough=False):
                 return True
             rest = data[cut - keep:]
 

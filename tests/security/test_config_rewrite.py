@@ -173,3 +173,27 @@ def test_too_big_to_parse_is_streamed_and_withheld(tmp_path, monkeypatch):
     assert {w.path for w in scan.withheld} == {"etc/app/dirty.conf", "etc/app/one-line.conf"}
     assert all("too big" in w.reason for w in scan.withheld)
     assert (tmp_path / "etc/app/clean.conf").read_text() == clean
+
+
+def test_yaml_flow_collections_anchors_and_tags():
+    text = ("a: &shared plain\nb: *shared\npassword: &pw !!str ya-anchor-1\nlist:\n"
+            "  - {token: ya-flow-2, n: [1, 2]}\ndb_password: !vault |\n  ya-tagged-3\n")
+    done = rw.rewrite("yaml", text)
+    assert not any(s in done.text for s in ("ya-anchor-1", "ya-flow-2", "ya-tagged-3"))
+    assert "&pw !!str ${MTA_SECRET_PASSWORD}" in done.text  # the anchor and tag stay
+    assert "{token: '${MTA_SECRET_TOKEN}'" in done.text  # quoted inside a flow mapping
+    filled = done.text
+    for name, raw in done.found.items():
+        filled = filled.replace("${" + name + "}", raw)
+    loader = type("L", (yaml.SafeLoader,), {})
+    loader.add_constructor("!vault", lambda ld, node: ld.construct_scalar(node))
+    assert yaml.load(filled, Loader=loader) == yaml.load(text, Loader=loader)
+
+
+def test_php_and_python_that_do_not_parse_are_withheld_when_they_hold_a_credential(tmp_path):
+    _tree(tmp_path, {"etc/app/config.php": "<?php\ndefine('DB_PASSWORD', 'unterminated-1);\n",
+                     "srv/site/settings.py": "PASSWORD = 'py-broken-2'\nif True\n",
+                     "srv/site/local_settings.py": "DEBUG = (\n"})
+    scan = scan_context(tmp_path)
+    assert {w.path for w in scan.withheld} == {"etc/app/config.php", "srv/site/settings.py"}
+    assert (tmp_path / "srv/site/local_settings.py").read_text() == "DEBUG = (\n"  # no credential: left

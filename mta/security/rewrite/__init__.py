@@ -11,6 +11,7 @@ must parse again with the same parser and hold the same literals, else
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -34,6 +35,7 @@ class Literal:
     value: str  # decoded (escapes resolved)
     raw: str = ""  # text[start:end]
     block: bool = False  # a multi-line form whose span may be replaced by a bare placeholder
+    wrap: str = ""  # quote to put around the placeholder ("?": none can hold the value: unsafe)
 
 
 @dataclass
@@ -48,11 +50,19 @@ _REFERENCE = re.compile(r"^\s*(?:\$\{?[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}?|%\([
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 
 
+_VALUE_RULE: Optional[Callable[[str], bool]] = getattr(detector, "value_looks_secret", None)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def key_is_secret(key: str) -> bool:
+    """The detector's verdict on a name (cached: a file repeats its keys), minus schema names."""
+    return detector.key_looks_secret(key) and key.lower() not in SCHEMA_NOT_SECRET
+
+
 def _value_looks_secret(value: str) -> bool:
-    fn: Optional[Callable[[str], bool]] = getattr(detector, "value_looks_secret", None)
-    if fn is not None and fn(value):
+    if _VALUE_RULE is not None and _VALUE_RULE(value):
         return True
-    return bool(_PEM.search(value))
+    return "PRIVATE KEY" in value and bool(_PEM.search(value))
 
 
 def is_reference(value: str) -> bool:
@@ -97,7 +107,7 @@ def secret_spans(lit: Literal) -> list[tuple[int, int]]:
     value = lit.value
     if not value or not value.strip() or is_reference(value):
         return []
-    if (detector.key_looks_secret(lit.key) and lit.key.lower() not in SCHEMA_NOT_SECRET) or _value_looks_secret(value):
+    if key_is_secret(lit.key) or _value_looks_secret(value):
         return [(0, len(lit.raw))]
     spans = url_password_spans(lit.raw) if "://" in lit.raw else []
     if "=" in lit.raw and len(lit.raw) < 1 << 16:
@@ -147,24 +157,26 @@ def rewrite(fmt: str, text: str, taken: Optional[dict[str, str]] = None) -> Rewr
     credential). Unsafe: it does, but the rewritten file would not parse."""
     taken = {} if taken is None else taken
     lits = literals(fmt, text)
-    edits: list[tuple[int, int, str, str]] = []  # (start, end, key, raw)
+    edits: list[tuple[int, int, str, str, str]] = []  # (start, end, key, raw, quote)
     for lit in lits:
         for s, e in secret_spans(lit):
+            if lit.wrap == "?":
+                raise Unsafe(f"the value of {lit.key!r} cannot be quoted in its {fmt} context")
             hint = lit.key if (s, e) == (0, len(lit.raw)) else f"{lit.key or 'url'}_password"
-            edits.append((lit.start + s, lit.start + e, hint, lit.raw[s:e]))
+            edits.append((lit.start + s, lit.start + e, hint, lit.raw[s:e], lit.wrap))
     if not edits:
         return Rewritten(text)
     edits.sort()
     found: dict[str, str] = {}
     parts = []
     pos = 0
-    for start, end, key, raw in edits:
+    for start, end, key, raw, quote in edits:
         if start < pos:
             continue
         name = var_name(key or "value", raw, taken)
         found[name] = raw
         parts.append(text[pos:start])
-        parts.append("${" + name + "}")
+        parts.append(quote + "${" + name + "}" + quote)
         pos = end
     parts.append(text[pos:])
     new = "".join(parts)
