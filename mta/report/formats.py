@@ -8,17 +8,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Callable
+from typing import Callable, Union
 
 import jinja2
 
+from ..estimate.cost import monthly
 from ..estimate.units import GIB, fmt_m, fmt_mi
 from ..model.estimate import FIT_SCORES
 from ..model.report import Report
 from ..templates_path import templates_dir
 from . import charts
+from .workbook import workbook_bytes
 
-Formatter = Callable[[Report], dict[str, str]]
+Formatter = Callable[[Report], dict[str, Union[str, bytes]]]
 FORMATTERS: dict[str, Formatter] = {}
 
 
@@ -149,9 +151,9 @@ def to_csv(report: Report) -> dict[str, str]:
         vm_gib = e.memory_bytes / GIB
         savings.append([
             h.host, h.fit, e.confidence, e.vcpu, round(vm_gib, 3),
-            round((e.vcpu * p.vcpu_hour + vm_gib * p.gib_hour) * p.hours_per_month, 2),
+            round(monthly(e.vcpu, vm_gib, p), 2),
             len(h.apps), sum(a.replicas for a in e.apps), req_cpu, req_mem // 1024**2,
-            round((req_cpu / 1000 * p.vcpu_hour + req_mem / GIB * p.gib_hour) * p.hours_per_month, 2),
+            round(monthly(req_cpu / 1000, req_mem / GIB, p), 2),
             e.overhead_rss_bytes // 1024**2, "no" if h.host in excluded else "yes", excluded.get(h.host, ""),
         ])
     findings = [["host", "app", "rule", "severity", "title", "evidence"]]
@@ -159,3 +161,8 @@ def to_csv(report: Report) -> dict[str, str]:
         for f in h.findings + [x for a in h.apps for x in a.findings]:
             findings.append([f.host, f.app, f.rule, f.severity, f.title, " | ".join(f.evidence)])
     return {"savings.csv": _csv(savings), "findings.csv": _csv(findings)}
+
+
+@formatter("xlsx")
+def to_xlsx(report: Report) -> dict[str, Union[str, bytes]]:
+    return {"report.xlsx": workbook_bytes(report)}

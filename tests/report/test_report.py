@@ -261,3 +261,35 @@ def test_bad_option_value_names_the_field(tmp_path, capsys):
     write_fleet(tmp_path, 1, plans=True)
     assert main(["report", str(tmp_path), "--node-target-utilization", "1.5"]) == 1
     assert "node.target_utilization" in capsys.readouterr().err
+
+
+def test_xlsx_workbook_reads_back_typed_and_filtered(fleet, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "out"
+    shutil.copytree(fleet, out)
+    assert main(["report", str(out), "--format", "xlsx,json"]) == 0
+    report = Report.model_validate_json((out / "report.json").read_text())
+    wb = openpyxl.load_workbook(out / "report.xlsx")
+    assert wb.sheetnames == ["Summary", "Hosts", "Apps", "Findings", "Costs"]
+    for ws in wb.worksheets[1:]:
+        assert ws.auto_filter.ref and ws.freeze_panes == "A2", ws.title
+    hosts = list(wb["Hosts"].iter_rows(min_row=2, values_only=True))
+    assert len(hosts) == len(report.hosts)
+    by_host = {h.host: h for h in report.hosts}
+    for row in hosts:
+        h = by_host[row[0]]
+        assert row[5] == h.estimate.vcpu and isinstance(row[5], int)
+        assert row[8] == h.estimate.requested_cpu_millicores
+    apps = list(wb["Apps"].iter_rows(min_row=2, values_only=True))
+    assert len(apps) == sum(len(h.apps) for h in report.hosts)
+    assert all(isinstance(r[7], bool) for r in apps)
+    # discovered strings stay text: no cell of any sheet is a formula
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    findings = list(wb["Findings"].iter_rows(min_row=2, values_only=True))
+    assert len(findings) == sum(len(h.findings) + sum(len(a.findings) for a in h.apps)
+                                for h in report.hosts) + len(report.errors)
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["hosts"] == report.summary.hosts and summary["apps"] == report.summary.apps
