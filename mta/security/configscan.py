@@ -189,8 +189,8 @@ def scan_context(root: Path) -> Scan:
 def _other(path: Path, rel: str, scan: Scan) -> str:
     scan.other_files += 1
     looks = getattr(detector, "file_looks_secret", None)
-    if looks is not None and looks(rel):
-        return "a key or credential file by its name"
+    if looks is not None and looks(rel, ""):  # by its kind (a key store, id_rsa), not a guess from the name
+        return "a key or credential file by its kind"
     if _stream_has(path, _PEM_NEEDLES, scan, magic=_KEYSTORE_MAGIC):
         return "holds a private key or a key store"
     return ""

@@ -54,6 +54,7 @@ MARKERS = {
     "mkDjIniPw51": "/srv/django-site/mysite/db.ini password =",
     "mkTcCtxPw52": "/var/lib/tomcat10/webapps/examples/META-INF/context.xml password=",
     "mkTcPropPw53": "/var/lib/tomcat10/webapps/examples/WEB-INF/app.properties",
+    "mkExpDotenv54": "/srv/express-app/.env",
 }
 
 
@@ -85,6 +86,7 @@ def vm(tmp_path_factory) -> Path:
                                                   "packages": {"node_modules/cookie": {"version": "0.5.0"}}}, indent=2))
     _write(app / "app.js", "const express = require('express');\nconst password = process.env.DB_PASSWORD;\n"
                            "const app = express();\napp.get('/', (req, res) => res.send('ok'));\napp.listen(3000);\n")
+    _write(app / ".env", "NODE_ENV=production\nSESSION_SECRET=mkExpDotenv54\n")
     _write(app / "config/default.json", json.dumps({"db": {"host": "db", "user": "shop", "password": "mkExpDbPw46"},
                                                     "private": True}, indent=2))
     _write(app / "config/production.yaml", "server:\n  port: 3000\nsession_secret: >-\n  mkExpSession45\n"
@@ -121,7 +123,7 @@ APPS = {
     "site": ["/srv/django-site", "/usr/lib/python3/dist-packages/django"],
     "examples": ["/var/lib/tomcat10/webapps/examples"],
 }
-PLANTED_CONFIG = {"etc/wordpress/config-blog.example.com.php", "etc/wordpress/mail.ini",
+PLANTED_CONFIG = {"etc/wordpress/config-blog.example.com.php", "srv/express-app/.env", "etc/wordpress/mail.ini",
                   "etc/wordpress/tls-backup.txt", "srv/express-app/config/default.json",
                   "srv/express-app/config/production.yaml", "srv/express-app/config/big.json",
                   "srv/django-site/mysite/settings.py", "srv/django-site/mysite/db.ini",
@@ -198,6 +200,10 @@ def test_code_trees_reach_the_context_byte_for_byte(sshd, vm, tmp_path, monkeypa
     compose = yaml.safe_load((host_dir / "compose.yaml").read_text())
     targets = {s["target"] for s in compose["services"]["wordpress"].get("secrets", [])}
     assert str(vm) + "/etc/wordpress/tls-backup.txt" in targets
+    assert "etc/wordpress/tls-backup.txt" in (host_dir / "README.md").read_text()
+    deployment = yaml.safe_load((host_dir / "k8s" / "wordpress-deployment.yaml").read_text())
+    mounts = {m["mountPath"] for m in deployment["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]}
+    assert str(vm) + "/etc/wordpress/tls-backup.txt" in mounts
     # rewritten configuration still parses and its placeholders are passed at start
     settings = host_dir / "apps/site/context" / (str(vm).lstrip("/") + "/srv/django-site/mysite/settings.py")
     assert "${MTA_SECRET_SECRET_KEY}" in settings.read_text()

@@ -51,6 +51,9 @@ _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 
 
 _VALUE_RULE: Optional[Callable[[str], bool]] = getattr(detector, "value_looks_secret", None)
+# the detector's own "a secret name, but this value is plain" rule (booleans, references, paths, versions)
+_SECRET_WORD: Optional[Callable[[str], str]] = getattr(detector, "secret_word", None)
+_PLAIN_VALUE: Optional[Callable[[str, str], bool]] = getattr(detector, "plain_value", None)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -107,7 +110,9 @@ def secret_spans(lit: Literal) -> list[tuple[int, int]]:
     value = lit.value
     if not value or not value.strip() or is_reference(value):
         return []
-    if key_is_secret(lit.key) or _value_looks_secret(value):
+    if key_is_secret(lit.key) and not (_PLAIN_VALUE and _SECRET_WORD and _PLAIN_VALUE(_SECRET_WORD(lit.key), value)):
+        return [(0, len(lit.raw))]
+    if _value_looks_secret(value):
         return [(0, len(lit.raw))]
     spans = url_password_spans(lit.raw) if "://" in lit.raw else []
     if "=" in lit.raw and len(lit.raw) < 1 << 16:
