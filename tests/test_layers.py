@@ -22,7 +22,7 @@ LAYERS = {
     "discover": 2, "detect": 2,
     "plan": 3, "estimate": 3,
     "render": 4, "report": 4,
-    "pipeline": 5, "extract": 5, "verify": 5, "batch": 5, "inventory": 5, "wizard": 5,
+    "pipeline": 5, "extract": 5, "dataextract": 5, "verify": 5, "batch": 5, "inventory": 5, "wizard": 5,
     "commands": 6, "cli": 6, "__main__": 6,
 }
 #: mta/security/ lives on several floors: plan time, render time, command time

@@ -14,6 +14,7 @@ from ..extract import extract_host
 from ..io import load_model
 from ..model import HostFacts, Plan
 from .discover import SSHSettings, ssh_options
+from .extract_data import run_data
 
 
 def _discovery(plan_path: Path, plan: Plan) -> Optional[HostFacts]:
@@ -69,9 +70,12 @@ def _rerender(plan_file: Path, plan: Plan, report, console: Console) -> None:
 @click.option("--with-secret-values", "secret_values", type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE", help="Also write the secrets' real values (env and the placeholders of copied "
                                    "files) to FILE, mode 0600, outside OUT.")
+@click.option("--data", is_flag=True, help="Also dump each database/cache and app data dir into data/<app>/ "
+                                          "(consistent copies; compose restores them). Customer data: mode 0600.")
+@click.option("--force", is_flag=True, help="With --data: take dumps again even when the manifest has them.")
 @ssh_options
 def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str, ...],
-            secret_values: Optional[Path], **ssh: object) -> None:
+            secret_values: Optional[Path], data: bool, force: bool, **ssh: object) -> None:
     """Copy each included app's files from the host into apps/<app>/context/.
 
     TARGET defaults to the address in the discovery.yaml next to PLAN.
@@ -103,6 +107,8 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
         transport = settings.transport(target or default_target(plan_file, plan), name=plan.host)
     try:
         report = extract_host(transport, plan, host_dir, apps=list(apps) or None, sudo=bool(ssh.get("sudo")))
+        dumps = run_data(transport, plan, host_dir, console, force=force, sudo=bool(ssh.get("sudo")),
+                         apps=list(apps) or None) if data else None
         if secret_values and facts is not None:
             from ..security.secret_values import export
 
@@ -120,6 +126,12 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
                           + f" -> {app.context}", markup=True)
     if not report.apps:
         console.print("nothing to extract: no included app names files to copy")
+    for store in dumps.failed if dumps else []:
+        click.echo(f"mta: error: data of {store.store}: {store.error}", err=True)
+    if dumps and dumps.failed and not report.failed:
+        from ..cli import PartialFailure
+
+        raise PartialFailure(f"{len(dumps.failed)} of {len(dumps.stores)} stores could not be dumped")
     failed = report.failed
     if failed:
         for app in failed:

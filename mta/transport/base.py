@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from typing import BinaryIO, Optional, Protocol, Sequence, Union, runtime_checkable
+from typing import BinaryIO, Callable, Optional, Protocol, Sequence, Union, runtime_checkable
 
 from ..errors import MtaError
 
@@ -129,6 +129,19 @@ class Transport(Protocol):
         sudo: bool = False,
     ) -> TarResult:
         """Stream a tar of ``paths`` (absolute, read-only on the host) into ``dest``."""
+        ...
+
+    def stream(
+        self,
+        command: Command,
+        sink: Callable[[bytes], None],
+        *,
+        stdin: Optional[bytes] = None,
+        timeout: Optional[float] = None,
+        sudo: bool = False,
+    ) -> CommandResult:
+        """Run ``command`` and hand its stdout to ``sink`` chunk by chunk as it
+        arrives (a dump of any size, never held in memory); the result's stdout is empty."""
         ...
 
     def close(self) -> None: ...

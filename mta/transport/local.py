@@ -6,7 +6,9 @@ import os
 import shlex
 import socket
 import subprocess
-from typing import BinaryIO, Optional, Sequence
+import tempfile
+import time
+from typing import BinaryIO, Callable, Optional, Sequence
 
 from .base import CommandResult, CommandTimeout, Command, TarResult, to_shell
 from .tarcmd import tar_command, read_files_command, parse_read_files
@@ -85,6 +87,41 @@ class LocalTransport:
             if line.strip():
                 result.skipped.append(line.strip())
         return result
+
+    def stream(
+        self,
+        command: Command,
+        sink: Callable[[bytes], None],
+        *,
+        stdin: Optional[bytes] = None,
+        timeout: Optional[float] = None,
+        sudo: bool = False,
+    ) -> CommandResult:
+        """See ``Transport.stream``."""
+        line = to_shell(command)
+        if sudo and os.geteuid() != 0:
+            line = "sudo -n sh -c " + shlex.quote(line)
+        with tempfile.TemporaryFile() as errf:
+            proc = subprocess.Popen(["sh", "-c", line], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errf)
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write(stdin or b"")
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while True:
+                chunk = proc.stdout.read1(1 << 16) if hasattr(proc.stdout, "read1") else proc.stdout.read(1 << 16)
+                if not chunk:
+                    break
+                sink(chunk)
+                if deadline is not None and time.monotonic() > deadline:
+                    proc.kill()
+                    proc.wait()
+                    raise CommandTimeout(f"{self.name}: command timed out after {timeout:g}s")
+            status = proc.wait()
+            errf.seek(0)
+            return CommandResult(status, b"", errf.read())
 
     def close(self) -> None:
         pass

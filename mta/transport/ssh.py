@@ -568,6 +568,38 @@ class SSHTransport:
             self._check_sudo(res)
         return res
 
+    def stream(
+        self,
+        command: Command,
+        sink: Callable[[bytes], None],
+        *,
+        stdin: Optional[bytes] = None,
+        timeout: Optional[float] = None,
+        sudo: bool = False,
+    ) -> CommandResult:
+        """See ``Transport.stream``."""
+        timeout = self.command_timeout if timeout is None else timeout
+        chan = self._open(self._wrap_sudo(to_shell(command), sudo))
+        feeder = self._feed_stdin(chan, stdin)
+        got = 0
+
+        def take(data: bytes) -> bool:
+            nonlocal got
+            got += len(data)
+            sink(data)
+            return True
+
+        try:
+            err, status = self._pump(chan, take, timeout, "streaming a command's output")
+        finally:
+            if feeder is not None:
+                feeder.join(timeout=1)
+        self.bytes_received += got + len(err)
+        res = CommandResult(status, b"", err)
+        if sudo and not self.remote_is_root:
+            self._check_sudo(res)
+        return res
+
     @staticmethod
     def _feed_stdin(chan: paramiko.Channel, data: Optional[bytes]) -> Optional[threading.Thread]:
         # A separate thread: the remote side may fill our receive window

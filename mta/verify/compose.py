@@ -91,6 +91,9 @@ class Service:
     health_cmd: Optional[list[str]] = None
     health_disable: bool = False
     depends_on: list[str] = field(default_factory=list)
+    # dependencies that must run to completion first (condition: service_completed_successfully)
+    completed_deps: list[str] = field(default_factory=list)
+    one_shot: bool = False  # another service waits for it to complete (a restore job)
     command: list[str] = field(default_factory=list)
     entrypoint: Optional[list[str]] = None
     user: str = ""
@@ -178,8 +181,47 @@ def _mount(item: object, root: Path, where: str) -> Optional[Mount]:
     return Mount(kind, source, target, ro)
 
 
+def _deps(value: object) -> dict[str, dict]:
+    if isinstance(value, dict):
+        return {str(k): dict(v or {}) for k, v in value.items()}
+    return {str(d): {"condition": "service_started"} for d in value or []}
+
+
+def merge_override(data: dict, over: dict) -> dict:
+    """Compose's merge of an override file, for what ``mta`` writes there: new
+    services are added; for a known one, volumes are merged by target,
+    depends_on by name, and other keys replaced."""
+    services = data.setdefault("services", {})
+    for name, spec in (over.get("services") or {}).items():
+        base = services.get(name)
+        if not isinstance(base, dict):
+            services[name] = spec
+            continue
+        for key, value in (spec or {}).items():
+            if key == "volumes":
+                merged = {(_mount_target(v)): v for v in base.get("volumes") or []}
+                merged.update({_mount_target(v): v for v in value or []})
+                base["volumes"] = list(merged.values())
+            elif key == "depends_on":
+                base["depends_on"] = {**_deps(base.get("depends_on")), **_deps(value)}
+            else:
+                base[key] = value
+    for section in ("volumes", "secrets", "configs"):
+        if over.get(section):
+            data[section] = {**(data.get(section) or {}), **over[section]}
+    return data
+
+
+def _mount_target(item: object) -> str:
+    if isinstance(item, dict):
+        return str(item.get("target", ""))
+    parts = str(item).split(":")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
 def load_project(root: Path) -> Project:
-    """Parse ``root/compose.yaml`` with ``root/.env`` interpolation."""
+    """Parse ``root/compose.yaml`` (and ``compose.override.yaml``, as
+    ``docker compose`` does) with ``root/.env`` interpolation."""
     path = root / "compose.yaml"
     if not path.is_file():
         alt = root / "docker-compose.yml"
@@ -187,6 +229,12 @@ def load_project(root: Path) -> Project:
     data = load_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
         raise InputError(f"{path}: expected a 'services' mapping")
+    override = root / "compose.override.yaml"
+    if override.is_file():
+        over = load_yaml(override)
+        if not isinstance(over, dict):
+            raise InputError(f"{override}: expected a mapping")
+        data = merge_override(data, over)
     dotenv = parse_env_file(root / ".env") if (root / ".env").is_file() else {}
     env = {**dotenv, **os.environ}
     data = interpolate(data, env)
@@ -232,8 +280,9 @@ def load_project(root: Path) -> Project:
             svc.secrets.append(SecretUse(sname, target if target.startswith("/") else f"/run/secrets/{target}"))
         svc.ports = [p for p in (_port(i) for i in (spec.get("ports") or []) + (spec.get("expose") or [])) if p]
         svc.health_cmd, svc.health_disable = _health(spec.get("healthcheck"))
-        dep = spec.get("depends_on") or []
-        svc.depends_on = [str(d) for d in (dep.keys() if isinstance(dep, dict) else dep)]
+        deps = _deps(spec.get("depends_on"))
+        svc.depends_on = list(deps)
+        svc.completed_deps = [d for d, c in deps.items() if c.get("condition") == "service_completed_successfully"]
         svc.command = _words(spec.get("command"))
         if "entrypoint" in spec:
             svc.entrypoint = _words(spec.get("entrypoint"))
@@ -252,6 +301,8 @@ def load_project(root: Path) -> Project:
         for d in svc.depends_on:
             if d not in services:
                 raise InputError(f"{path}: services.{svc.name}.depends_on names unknown service {d!r}")
+        for d in svc.completed_deps:
+            services[d].one_shot = True
     return Project(
         root=root,
         services=services,

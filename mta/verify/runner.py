@@ -142,6 +142,8 @@ class HostRun:
         out = ServiceResult(name=svc.name, image=svc.image)
         if app is not None:
             out.role, out.stack, out.runtime = app.role, app.stack, app.runtime
+        elif svc.one_shot:
+            out.role = "restore"
         return out
 
     def _image(self, svc: Service, out: ServiceResult, host: str) -> None:
@@ -298,6 +300,9 @@ class HostRun:
                 if hp.isdigit():
                     endpoints[port] = int(hp)
         out.endpoints = {str(k): f"127.0.0.1:{v}" for k, v in endpoints.items()}
+        if svc.one_shot:
+            self._wait_done(name, out, started)
+            return
         exec_cmd = list(probe.command) if probe is not None and probe.kind == "exec" else []
         self._wait_ready(name, svc, out, endpoints, http_port, probe.path if probe else "/", started, exec_cmd)
         # Also when not ready: the status and title say more than "not ready" does.
@@ -320,6 +325,25 @@ class HostRun:
         if not out.ok:
             logs = self._run(self.engine.logs(name, 30))
             out.log_tail = self._mask(_tail(logs.stdout + logs.stderr, 30)).splitlines()
+
+    def _wait_done(self, name: str, out: ServiceResult, started: float) -> None:
+        """A one-shot (a restore) must exit 0 before what waits for it starts."""
+        deadline = started + self.timeout
+        while time.monotonic() < deadline:
+            state = self._run(self.engine.state(name))
+            words = state.text.split() if state.ok else []
+            if words and words[0] in ("exited", "stopped", "dead"):
+                code = words[1] if len(words) > 1 else "?"
+                out.ready_seconds = round(time.monotonic() - started, 1)
+                if code == "0":
+                    out.ready, out.ready_by = "ok", "completed"
+                else:
+                    out.ready, out.error = "fail", f"exited with status {code}"
+                    logs = self._run(self.engine.logs(name, 30))
+                    out.log_tail = self._mask(_tail(logs.stdout + logs.stderr, 30)).splitlines()
+                return
+            time.sleep(0.5)
+        out.ready, out.error = "fail", f"did not complete within {self.timeout:g}s"
 
     def _wait_ready(
         self,

@@ -240,7 +240,7 @@ def migrate(
             return m
         readme = vm.kind in README_FLOW
         extract = ["extract", str(m.host_dir / "plan.yaml")]
-        if not step("extract", extract + (["--secrets", "--data"] if readme else ["root@127.0.0.1", *ssh])):
+        if not step("extract", extract + (["--secrets", "--data"] if readme else ["root@127.0.0.1", *ssh, "--data"])):
             return m
         import yaml
 

@@ -1,0 +1,164 @@
+"""mta extract --data: real stores dumped over real SSH, the manifest, resume,
+and the compose wiring verify reads."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+from mta.dataextract import DataExtractor, safe_name, users_sql
+from mta.model import AppPlan, Build, Plan, PortSpec, VolumeSpec
+from mta.verify.compose import load_project, start_order
+
+REDIS_PW = "r3dis-pw-not-for-logs"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def redis_vm(tmp_path):
+    """A redis-server with a password in its config file and three keys."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail("redis-server is not installed (tests/apt-packages.txt)")
+    port = _free_port()
+    d = tmp_path / "redis"
+    d.mkdir()
+    conf = d / "redis.conf"
+    conf.write_text(f"port {port}\nbind 127.0.0.1\ndir {d}\ndbfilename vm.rdb\nrequirepass {REDIS_PW}\n"
+                    "save \"\"\nappendonly no\n")
+    proc = subprocess.Popen([server, str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "REDISCLI_AUTH": REDIS_PW}
+    try:
+        for _ in range(100):
+            if subprocess.run(["redis-cli", "-p", str(port), "ping"], env=env, capture_output=True).stdout.strip() == b"PONG":
+                break
+            time.sleep(0.1)
+        for i in range(3):
+            subprocess.run(["redis-cli", "-p", str(port), "set", f"note:{i}", f"kept-{i}"], env=env, check=True,
+                           capture_output=True)
+        yield port, conf
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _redis_plan(port: int, conf: Path) -> Plan:
+    cache = AppPlan(name="cache", role="backing", stack="redis", image="redis:7.0", build=None, run_as_user=999,
+                    expose=[PortSpec(port=port, name="redis")], config_files=[str(conf)],
+                    volumes=[VolumeSpec(name="cache-data", path="/data", source_path="/var/lib/redis")])
+    return Plan(host="vm1", apps=[cache])
+
+
+@pytest.mark.sshd
+def test_redis_bgsave_over_ssh_manifest_and_resume(sshd, redis_vm, tmp_path):
+    port, conf = redis_vm
+    host_dir = tmp_path / "out" / "hosts" / "vm1"
+    plan = _redis_plan(port, conf)
+    seen: list[tuple[str, int, bool]] = []
+    with sshd.transport() as t:
+        report = DataExtractor(t, plan, host_dir, progress=lambda l, b, s, done: seen.append((l, b, done))).run()
+    assert not report.failed, report.failed
+    rdb = host_dir / "data" / "cache" / "dump.rdb"
+    body = rdb.read_bytes()
+    assert body.startswith(b"REDIS") and b"kept-2" in body
+    assert stat.S_IMODE(rdb.stat().st_mode) == 0o600
+    assert stat.S_IMODE((host_dir / "data").stat().st_mode) == 0o700
+    assert stat.S_IMODE((host_dir / "data" / "cache").stat().st_mode) == 0o700
+    manifest = json.loads((host_dir / "data" / "manifest.json").read_text())
+    rec = manifest["stores"]["cache"]["files"]["dump.rdb"]
+    assert rec["bytes"] == len(body) and rec["sha256"] == hashlib.sha256(body).hexdigest()
+    assert seen[-1] == ("cache/dump.rdb", len(body), True)
+    # the password stays on the VM: not in the dump dir, the manifest or the override
+    for p in host_dir.rglob("*"):
+        if p.is_file() and p.name != "dump.rdb":
+            assert REDIS_PW not in p.read_text(errors="replace"), p
+
+    # resume: a complete file with a matching manifest entry is kept
+    with sshd.transport() as t:
+        again = DataExtractor(t, plan, host_dir).run()
+        assert t.round_trips == 0
+    assert [f.kept for f in again.stores[0].files] == [True]
+    # a damaged file is taken again; so is everything with --force
+    rdb.write_bytes(body[:-3] + b"xyz")
+    with sshd.transport() as t:
+        fixed = DataExtractor(t, plan, host_dir).run()
+    assert [f.kept for f in fixed.stores[0].files] == [False] and rdb.read_bytes().startswith(b"REDIS")
+    with sshd.transport() as t:
+        forced = DataExtractor(t, plan, host_dir, force=True).run()
+        assert t.round_trips == 1
+    assert not forced.stores[0].files[0].kept
+
+    # compose: a one-shot restore fills the data volume before redis starts
+    (host_dir / "compose.yaml").write_text(
+        "services:\n  cache:\n    image: redis:7.0\n    volumes:\n      - {type: volume, source: cache-data, target: /data}\n"
+        "volumes:\n  cache-data: {}\n")
+    project = load_project(host_dir)
+    assert start_order(project.services) == ["cache-restore", "cache"]
+    restore = project.services["cache-restore"]
+    assert restore.one_shot and restore.user == "0" and restore.image == "redis:7.0"
+    assert {(m.kind, m.target, m.read_only) for m in restore.mounts} == {
+        ("bind", "/mta-dump", True), ("volume", "/restore", False)}
+    assert project.services["cache"].completed_deps == ["cache-restore"]
+
+
+@pytest.mark.sshd
+def test_redis_unreachable_is_an_error_of_that_store(sshd, tmp_path):
+    plan = _redis_plan(_free_port(), tmp_path / "none.conf")
+    with sshd.transport() as t:
+        report = DataExtractor(t, plan, tmp_path / "h").run()
+    assert report.failed and "dump failed on the VM" in report.failed[0].error
+    assert not (tmp_path / "h" / "data" / "cache" / "dump.rdb").exists()
+
+
+@pytest.mark.sshd
+def test_app_data_dir_is_tarred_and_restored_into_its_empty_volume(sshd, tmp_path):
+    src = tmp_path / "vm" / "statusboard"
+    (src / "msgs").mkdir(parents=True)
+    (src / "msgs" / "1.txt").write_text("hello from the VM\n")
+    app = AppPlan(name="board", stack="binary", image="mta/vm1-board:1", run_as_user=10001,
+                  build=Build(base_image="debian:bookworm-slim"),
+                  volumes=[VolumeSpec(name="board-data", path="/var/lib/statusboard", source_path=str(src))])
+    host_dir = tmp_path / "out"
+    with sshd.transport() as t:
+        report = DataExtractor(t, Plan(host="vm1", apps=[app]), host_dir).run()
+    assert not report.failed, report.failed
+    tar = host_dir / "data" / "board" / f"{safe_name('board-data')}.tar.gz"
+    with tarfile.open(tar) as tf:
+        assert tf.extractfile("./msgs/1.txt").read() == b"hello from the VM\n"
+    override = (host_dir / "compose.override.yaml").read_text()
+    assert "debian:bookworm-slim" in override and "/restore/0" in override and "board-data" in override
+
+
+def test_mysql_accounts_keep_what_the_image_made():
+    shown = ("CREATE USER `guestbook`@`%` IDENTIFIED BY PASSWORD '*AB12'\n"
+             "GRANT USAGE ON *.* TO `guestbook`@`%` IDENTIFIED BY PASSWORD '*AB12'\n"
+             "GRANT ALL PRIVILEGES ON `guestbook`.* TO `guestbook`@`%`\n"
+             "CREATE USER IF NOT EXISTS `ro`@`localhost` IDENTIFIED VIA unix_socket\n")
+    sql = users_sql(shown).decode()
+    assert "CREATE USER IF NOT EXISTS `guestbook`@`%` IDENTIFIED BY PASSWORD '*AB12';" in sql
+    assert "GRANT ALL PRIVILEGES ON `guestbook`.* TO `guestbook`@`%`;" in sql
+    assert "GRANT USAGE ON *.* TO `guestbook`@`%`;" in sql  # no IDENTIFIED BY: it would reset a password
+    assert sql.count("PASSWORD") == 1
+    assert "CREATE USER IF NOT EXISTS `ro`@`localhost` IDENTIFIED VIA unix_socket;" in sql
+    assert sql.rstrip().endswith("FLUSH PRIVILEGES;")
+
+
+def test_database_names_become_safe_distinct_file_names():
+    assert safe_name("guestbook") == "guestbook"
+    odd = [safe_name(n) for n in ("../etc", "a b", "a_b", "ünï")]
+    assert len(set(odd)) == 4 and all("/" not in n and not n.startswith(".") for n in odd)
