@@ -29,6 +29,7 @@ from typing import Any
 from ..io import dump_yaml
 from ..model import AppPlan, Plan
 from ..plan.stacks import backing_kind
+from .compose import no_interpolation
 from .env import render
 
 OVERRIDE = "compose.override.yaml"
@@ -134,7 +135,8 @@ def compose_override(plan: Plan, stores: dict[str, dict]) -> dict[str, Any]:
 
 
 def render_override(plan: Plan, stores: dict[str, dict]) -> str:
-    body = dump_yaml(compose_override(plan, stores))
+    # compose expands $VAR everywhere: the scripts' own $f must reach sh as written
+    body = dump_yaml(no_interpolation(compose_override(plan, stores)))
     return render("compose/override.yaml.j2", host=plan.host, body=body)
 
 

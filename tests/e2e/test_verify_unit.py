@@ -259,3 +259,28 @@ def test_exec_probe_used_when_no_healthcheck(tmp_path):
     cache = next(s for s in report.hosts[0].services if s.name == "cache")
     assert cache.ready == "ok" and cache.ready_by == "exec"
     assert any(c[1] == "exec" and c[-2:] == ["redis-cli", "ping"] for c in runner.calls)
+
+
+def test_override_file_is_merged_like_compose_does(tmp_path):
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  db:\n    image: mariadb:10.11\n    volumes: ['db-data:/var/lib/mysql']\n"
+        "  web:\n    image: web:1\n    depends_on: [db]\n"
+        "volumes:\n  db-data: {}\n")
+    (tmp_path / "compose.override.yaml").write_text(
+        "services:\n"
+        "  db-restore:\n    image: mariadb:10.11\n    user: '0'\n    restart: 'no'\n"
+        "    volumes: [{type: bind, source: ./data/db, target: /mta-dump, read_only: true},"
+        " {type: volume, source: db-initdb, target: /restore}]\n"
+        "  db:\n    depends_on: {db-restore: {condition: service_completed_successfully}}\n"
+        "    volumes: [{type: volume, source: db-initdb, target: /docker-entrypoint-initdb.d, read_only: true}]\n"
+        "volumes:\n  db-initdb: {}\n")
+    p = load_project(tmp_path)
+    assert start_order(p.services) == ["db-restore", "db", "web"]
+    assert p.services["db-restore"].one_shot and not p.services["db"].one_shot
+    assert p.services["db"].completed_deps == ["db-restore"] and p.services["web"].completed_deps == []
+    assert [(m.source, m.target, m.read_only) for m in p.services["db"].mounts] == [
+        ("db-data", "/var/lib/mysql", False), ("db-initdb", "/docker-entrypoint-initdb.d", True)]
+    bind = p.services["db-restore"].mounts[0]
+    assert bind.kind == "bind" and bind.source == str((tmp_path / "data" / "db").resolve())
+    assert sorted(p.volumes) == ["db-data", "db-initdb"]

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from mta.dataextract import DataExtractor, safe_name, users_sql
+from mta.render.restore import render_override
 from mta.model import AppPlan, Build, Plan, PortSpec, VolumeSpec
 from mta.verify.compose import load_project, start_order
 
@@ -142,6 +143,10 @@ def test_app_data_dir_is_tarred_and_restored_into_its_empty_volume(sshd, tmp_pat
         assert tf.extractfile("./msgs/1.txt").read() == b"hello from the VM\n"
     override = (host_dir / "compose.override.yaml").read_text()
     assert "debian:bookworm-slim" in override and "/restore/0" in override and "board-data" in override
+    # compose interpolates $VAR: the script reaches sh as written, not with its variables emptied
+    (host_dir / "compose.yaml").write_text("services:\n  board:\n    image: mta/vm1-board:1\n")
+    restore = load_project(host_dir).services["board-restore"]
+    assert restore.entrypoint[:2] == ["sh", "-c"] and '[ -n "$(ls -A /restore/0)" ]' in restore.entrypoint[2]
 
 
 def test_mysql_accounts_keep_what_the_image_made():
@@ -162,3 +167,14 @@ def test_database_names_become_safe_distinct_file_names():
     assert safe_name("guestbook") == "guestbook"
     odd = [safe_name(n) for n in ("../etc", "a b", "a_b", "ünï")]
     assert len(set(odd)) == 4 and all("/" not in n and not n.startswith(".") for n in odd)
+
+
+def test_database_restore_script_survives_compose_interpolation(tmp_path):
+    db = AppPlan(name="db", role="backing", stack="mariadb", image="mariadb:10.11", run_as_user=999,
+                 volumes=[VolumeSpec(name="db-data", path="/var/lib/mysql")])
+    (tmp_path / "compose.override.yaml").write_text(render_override(Plan(host="vm1", apps=[db]), {"db": {"kind": "mysql"}}))
+    (tmp_path / "compose.yaml").write_text("services:\n  db:\n    image: mariadb:10.11\n")
+    p = load_project(tmp_path)
+    script = p.services["db-restore"].entrypoint[2]
+    assert 'case "$f" in' in script and 'cp "$f" /restore/' in script and "chown -R 999:0 /restore" in script
+    assert [(m.source, m.target) for m in p.services["db"].mounts] == [("db-initdb", "/docker-entrypoint-initdb.d")]
