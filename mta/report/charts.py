@@ -19,6 +19,8 @@ FIT_COLOURS = {
     "Insufficient data": "#8c959f",
 }
 BEFORE, AFTER, MEMORY = "#8c959f", "#0969da", "#bf8700"
+#: up to this many nodes each bar carries its value; more get one summary line
+LABELLED_NODES = 16
 
 
 def _svg(width: int, height: int, body: list[str], label: str) -> Markup:
@@ -91,23 +93,36 @@ def distribution(counts: dict[str, int], label: str, colours: dict[str, str] = F
 def node_fill(nodes: Sequence[tuple[int, float, float]], label: str, limit: int = 80) -> Markup:
     """Per node, CPU and memory fill as a share of usable capacity (0..1)."""
     shown = list(nodes)[:limit]
-    width, height, base = 640, 150, 120
+    width, height, base = 640, 166, 120
     body = [
         f'<line x1="30" y1="{base}" x2="{width}" y2="{base}" stroke="#d0d7de"/>',
         f'<line x1="30" y1="20" x2="{width}" y2="20" stroke="#d0d7de" stroke-dasharray="4 3"/>',
         _text(26, 24, "100%", anchor="end", size=10),
         _text(26, base, "0", anchor="end", size=10),
-        f'<rect x="40" y="130" width="10" height="10" fill="{AFTER}"/>', _text(54, 139, "CPU", size=11),
-        f'<rect x="100" y="130" width="10" height="10" fill="{MEMORY}"/>', _text(114, 139, "memory", size=11),
+        f'<rect x="40" y="146" width="10" height="10" fill="{AFTER}"/>', _text(54, 155, "CPU", size=11),
+        f'<rect x="100" y="146" width="10" height="10" fill="{MEMORY}"/>', _text(114, 155, "memory", size=11),
     ]
     if len(nodes) > limit:
-        body.append(_text(width, 139, f"first {limit} of {len(nodes)} nodes", anchor="end", size=11))
+        body.append(_text(width, 155, f"first {limit} of {len(nodes)} nodes", anchor="end", size=11))
     step = (width - 40) / max(1, len(shown))
     col = max(1.0, min(14.0, step / 2 - 1))
+    # values printed on the page (a PDF has no hover): per bar when they fit, else a summary line
+    per_bar = len(shown) <= LABELLED_NODES
     for k, (index, cpu, mem) in enumerate(shown):
         x = 40 + k * step
         for j, (value, colour) in enumerate(((cpu, AFTER), (mem, MEMORY))):
             h = (base - 20) * max(0.0, min(1.0, value))
-            body.append(f'<rect x="{x + j * (col + 1):.1f}" y="{base - h:.1f}" width="{col:.1f}" height="{h:.1f}" '
+            bx = x + j * (col + 1)
+            body.append(f'<rect x="{bx:.1f}" y="{base - h:.1f}" width="{col:.1f}" height="{h:.1f}" '
                         f'fill="{colour}"><title>node {index}: {"CPU" if j == 0 else "memory"} {value:.0%}</title></rect>')
+            if per_bar:
+                body.append(_text(bx + col / 2, base - h - 3, f"{value:.0%}", anchor="middle", size=9))
+        if per_bar:
+            body.append(_text(x + col, base + 13, f"node {index}", anchor="middle", size=9))
+    if nodes and not per_bar:
+        cpus = [c for _, c, _ in nodes]
+        mems = [m for _, _, m in nodes]
+        body.append(_text(width, 12, f"{len(nodes)} nodes: CPU fill average {sum(cpus) / len(cpus):.0%}, "
+                                     f"highest {max(cpus):.0%}; memory average {sum(mems) / len(mems):.0%}, "
+                                     f"highest {max(mems):.0%}", anchor="end", size=10))
     return _svg(width, height, body, label)

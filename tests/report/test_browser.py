@@ -96,3 +96,28 @@ def test_print_layout_renders_to_pdf(chromium, report_html, tmp_path):
     proc = run(chromium, tmp_path, report_html, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
     assert pdf.is_file(), proc.stderr[-2000:]
     assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000
+
+
+def _pdf_pages(pdf: Path) -> list[str]:
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext is not installed (tests/apt-packages.txt lists poppler-utils)")
+        pytest.skip("pdftotext not installed: apt-get install poppler-utils")
+    text = subprocess.run([tool, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+def test_printed_charts_carry_their_values_and_pages_are_full(chromium, report_html, tmp_path):
+    pdf = tmp_path / "report.pdf"
+    run(chromium, tmp_path, report_html, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    pages = _pdf_pages(pdf)
+    text = "\n".join(pages)
+    # the chart labels are in the page itself, not only in hover titles
+    assert "before (VMs)" in text and "after (containers on nodes)" in text
+    assert re.search(r"\bnode 1\b", text) or "CPU fill average" in text, text[:3000]
+    assert re.search(r"\d+%", text)
+    assert 1 < len(pages) < 200
+    # no half-empty pages in the middle of the document (tables may break across pages)
+    thin = [i + 1 for i, p in enumerate(pages[:-1]) if len(p.strip()) < 300]
+    assert not thin, f"nearly empty pages: {thin} of {len(pages)}"
