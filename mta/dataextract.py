@@ -156,17 +156,17 @@ def _as_postgres(argv: list[str]) -> str:
             f"else su -s /bin/sh postgres -c {shlex.quote(words)}; fi")
 
 
-def postgres_list_command() -> str:
-    return _as_postgres(["psql", "-X", "-At", "-d", "postgres", "-c",
+def postgres_list_command(port: int = 5432) -> str:
+    return _as_postgres(["psql", "-X", "-At", "-p", str(int(port)), "-d", "postgres", "-c",
                          "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1"])
 
 
-def postgres_dump_command(db: str) -> str:
-    return _as_postgres(["pg_dump", "-Fc", "-d", db])
+def postgres_dump_command(db: str, port: int = 5432) -> str:
+    return _as_postgres(["pg_dump", "-Fc", "-p", str(int(port)), "-d", db])
 
 
-def postgres_roles_command() -> str:
-    return _as_postgres(["pg_dumpall", "--roles-only"])
+def postgres_roles_command(port: int = 5432) -> str:
+    return _as_postgres(["pg_dumpall", "--roles-only", "-p", str(int(port))])
 
 
 def redis_dump_script(port: int, conf: str) -> bytes:
@@ -341,13 +341,14 @@ class DataExtractor:
             res = self._cmd(mysql_users_command(), mysql_users_sql(), "list accounts")
             self._write_small(store, entry, d, "users.sql", "accounts and grants", users_sql(res))
         elif store.kind == "postgres":
-            listed = self._run(postgres_list_command(), "list databases")
+            port = next((p.port for p in app.expose or app.ports if p.protocol == "tcp"), 5432)
+            listed = self._run(postgres_list_command(port), "list databases")
             dbs = [x for x in listed.splitlines() if x.strip() and x.strip() != "postgres"]
             for db in dbs:
                 self._take(store, entry, d, f"db-{safe_name(db)}.dump", f"database {db}",
-                           postgres_dump_command(db), compress=False)
+                           postgres_dump_command(db, port), compress=False)
             # not *.sql.gz: the image would run it before restore.sh could leave out its own roles
-            self._take(store, entry, d, "roles.pgdumpall.gz", "roles", postgres_roles_command(), compress=True)
+            self._take(store, entry, d, "roles.pgdumpall.gz", "roles", postgres_roles_command(port), compress=True)
             self._write_small(store, entry, d, "restore.sh", "loads the dumps on first start",
                               POSTGRES_RESTORE.encode(), mode=0o600)
         elif store.kind == "redis":

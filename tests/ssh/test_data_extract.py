@@ -178,3 +178,37 @@ def test_database_restore_script_survives_compose_interpolation(tmp_path):
     script = p.services["db-restore"].entrypoint[2]
     assert 'case "$f" in' in script and 'cp "$f" /restore/' in script and "chown -R 999:0 /restore" in script
     assert [(m.source, m.target) for m in p.services["db"].mounts] == [("db-initdb", "/docker-entrypoint-initdb.d")]
+
+
+@pytest.mark.services
+def test_postgres_dump_per_database_and_roles(services, tmp_path, monkeypatch):
+    """pg_dump -Fc of each database and pg_dumpall --roles-only, run as the postgres user."""
+    from mta.transport.local import LocalTransport
+
+    port, sock, pg_bin = services.ports["postgres"], str(services.dir / "pgsock"), services.pg_bin
+    psql = ["runuser", "-u", "postgres", "--", f"{pg_bin}/psql", "-X", "-q", "-h", sock, "-p", str(port)]
+    db = f"shop_{os.getpid()}"
+    subprocess.run(psql + ["-d", "postgres", "-c", f"CREATE DATABASE {db}"], check=True, capture_output=True)
+    try:
+        subprocess.run(psql + ["-d", db, "-c", "CREATE TABLE orders (id int, item text); "
+                               "INSERT INTO orders VALUES (1, 'kept-order-row')"], check=True, capture_output=True)
+        monkeypatch.setenv("PGHOST", sock)  # the "VM" cluster's socket dir (the VM's default one in real life)
+        monkeypatch.setenv("PATH", f"{pg_bin}:{os.environ['PATH']}")
+        app = AppPlan(name="pg", role="backing", stack="postgresql", image="postgres:15", run_as_user=999,
+                      expose=[PortSpec(port=port, name="postgres")],
+                      volumes=[VolumeSpec(name="pg-data", path="/var/lib/postgresql/data")])
+        report = DataExtractor(LocalTransport("vm1"), Plan(host="vm1", apps=[app]), tmp_path).run()
+        assert not report.failed, report.failed
+        files = {f.name for f in report.stores[0].files}
+        assert {f"db-{db}.dump", "roles.pgdumpall.gz", "restore.sh"} <= files
+        dump = tmp_path / "data" / "pg" / f"db-{db}.dump"
+        assert dump.read_bytes().startswith(b"PGDMP")  # custom format
+        listing = subprocess.run([f"{pg_bin}/pg_restore", "-l", str(dump)], capture_output=True, text=True).stdout
+        assert "TABLE DATA public orders" in listing and f"dbname: {db}" in listing
+        roles = subprocess.run(["gunzip", "-c", str(tmp_path / "data" / "pg" / "roles.pgdumpall.gz")],
+                               capture_output=True, text=True).stdout
+        assert "CREATE ROLE postgres" in roles
+        override = (tmp_path / "compose.override.yaml").read_text()
+        assert "pg-initdb" in override and "/docker-entrypoint-initdb.d" in override
+    finally:
+        subprocess.run(psql + ["-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {db}"], capture_output=True)
