@@ -135,6 +135,7 @@ def build_facts(
     clk = to_int(m.get("clk_tck", "100"), 100) or 100
     cpu = c.run("utilization", lambda: utilization.process_cpu(util_blocks, clk), {})
     facts.http = c.run("http", lambda: http.parse(c.blocks("http")), [])
+    facts.http_skipped = c.run("http", lambda: http.parse_skipped(c.blocks("http")), [])
     c.run("processes", lambda: link(facts, cpu), None)
     if not facts.privileged and uid:
         facts.not_visible = not_visible_unprivileged(bool(c.blocks("sockets")))

@@ -397,11 +397,30 @@ sec_utilization() {
 HTTP_SKIP=" 21 22 23 25 53 110 111 119 135 139 143 389 445 465 514 587 636 873 993 995 1433 1521 2049 2181 3306 3389 4369 5432 5672 6379 6380 9042 9092 11211 25672 27017 27018 "
 
 NOT_HTTP="sshd mysqld mariadbd postgres postmaster redis-server memcached mongod master exim exim4 sendmail dovecot named slapd rpcbind smbd nmbd vsftpd proftpd epmd beam.smp rsync xinetd chronyd ntpd dnsmasq zabbix_agentd"
-# ss 'users:(("sshd",...' or netstat '1234/sshd': print the local port of each such socket
-_NOWEB_AWK='BEGIN { n = split(names, nm, " ") }
-{ for (i = 1; i <= n; i++)
-      if (index($0, "((\"" nm[i] "\",") || ((j = index($NF, "/" nm[i])) > 0 && j == length($NF) - length(nm[i]))) {
-          k = split($4, a, ":"); printf "%s ", a[k]; break } }'
+# Programs that serve HTTP (process names as ss/netstat print them, matched as
+# prefixes: python3.11, php8.2, Passenger...): their ports are checked first.
+# php-fpm speaks FastCGI, not HTTP: it counts as NOT_HTTP.
+WEB_OWNERS="nginx httpd apache2 apache lighttpd caddy traefik haproxy varnishd envoy mini_httpd thttpd java python gunicorn uwsgi uvicorn hypercorn daphne waitress node deno bun ruby puma unicorn passenger Passenger dotnet php busybox"
+# Then these ports, in this order, whoever owns them; then every other port.
+WEB_PORTS="80 443 8080 8000 8443 3000 5000 8081 9000 8888 8008 8001 8082 8090 9090 4000 3001 5001 8180 7001 4443 9443"
+# ss 'users:(("sshd",pid=1,fd=3))' or netstat '1234/sshd': print "PORT w" for
+# a port a WEB_OWNERS program owns, "PORT n" for one a NOT_HTTP daemon owns
+_OWNER_AWK='BEGIN { nn = split(noweb, N, " "); nw = split(web, W, " ") }
+{ k = split($4, a, ":"); port = a[k]
+  if (port !~ /^[0-9]+$/) next
+  names = ""
+  if (index($0, "users:((")) { c = split($0, q, "\""); for (i = 2; i <= c; i += 2) names = names " " q[i] }
+  else if ($7 ~ /^[0-9]+\//) { nm = $7; sub(/^[0-9]+\//, "", nm); sub(/:$/, "", nm); names = " " nm }
+  cls = ""
+  c = split(names, nm2, " ")
+  for (i = 1; i <= c; i++) {
+      x = nm2[i]
+      if (x ~ /^php-fpm/) { cls = "n"; break }
+      for (j = 1; j <= nn; j++) if (x == N[j]) { cls = "n"; break }
+      if (cls == "n") break
+      for (j = 1; j <= nw; j++) if (index(x, W[j]) == 1) cls = "w"
+  }
+  if (cls != "") printf "%s:%s ", port, cls }'
 
 sec_http() {
     [ "$HTTP_CHECKS" = 1 ] || return 0
@@ -409,15 +428,21 @@ sec_http() {
     elif have wget; then _tool=wget
     else blk "http-unavailable"; echo "neither curl nor wget on the host"; return 0
     fi
-    # Ports owned by daemons that do not speak HTTP, whatever their port: a GET
-    # would only leave an error line in a database's or mail server's log.
-    _noweb=" "
+    # Who owns each port: web servers and app runtimes go first (so a host with
+    # many listeners still has its app's port checked within HTTP_MAX_PORTS);
+    # daemons that do not speak HTTP are left alone whatever their port (a GET
+    # would only leave an error line in a database's or mail server's log).
+    _owners=""
     if have ss; then
-        _noweb=" $(T 10 ss -tlnp 2>/dev/null | awk -v names="$NOT_HTTP" "$_NOWEB_AWK")"
+        _owners=$(T 10 ss -tlnp 2>/dev/null | awk -v noweb="$NOT_HTTP" -v web="$WEB_OWNERS" "$_OWNER_AWK")
     elif have netstat; then
-        _noweb=" $(T 10 netstat -tlnp 2>/dev/null | awk -v names="$NOT_HTTP" "$_NOWEB_AWK")"
+        _owners=$(T 10 netstat -tlnp 2>/dev/null | awk -v noweb="$NOT_HTTP" -v web="$WEB_OWNERS" "$_OWNER_AWK")
     fi
-    _seen=" "; _n=0
+    _web=" "; _noweb=" "
+    for _pc in $_owners; do  # PORT:w or PORT:n, no glob characters
+        case $_pc in *:w) _web="$_web${_pc%:*} " ;; *:n) _noweb="$_noweb${_pc%:*} " ;; esac
+    done
+    _seen=" "; _cand=""; _skip=""
     for f in /proc/net/tcp /proc/net/tcp6; do
         [ -r "$f" ] || continue
         while read -r _sl _loc _rem _stt _rest; do
@@ -425,11 +450,27 @@ sec_http() {
             _port=$((0x${_loc##*:}))
             _hip=${_loc%:*}
             case $_seen in *" $_port "*) continue ;; esac
-            case $HTTP_SKIP$_noweb in *" $_port "*) continue ;; esac
+            _seen="$_seen$_port "
             if [ -n "$HTTP_ONLY_PORTS" ]; then
                 case " $HTTP_ONLY_PORTS " in *" $_port "*) ;; *) continue ;; esac
             fi
-            _seen="$_seen$_port "
+            case $_noweb in *" $_port "*) _skip="$_skip$_port not-http-daemon
+"; continue ;; esac
+            case $_web in
+                *" $_port "*) _tier=1 ;;
+                *) case $HTTP_SKIP in *" $_port "*) _skip="$_skip$_port not-http-port
+"; continue ;; esac
+                   _tier=3 ;;
+            esac
+            _ord=99
+            case " $WEB_PORTS " in
+                *" $_port "*) _i=0
+                    for _w in $WEB_PORTS; do
+                        [ "$_w" = "$_port" ] && { _ord=$_i; break; }
+                        _i=$((_i + 1))
+                    done ;;
+            esac
+            [ "$_tier" = 3 ] && [ "$_ord" != 99 ] && _tier=2
             if [ "$f" = /proc/net/tcp ]; then
                 case $_hip in
                     00000000|0100007F) _host=127.0.0.1 ;;
@@ -438,23 +479,43 @@ sec_http() {
             else
                 case $_hip in
                     00000000000000000000000000000000|0000000000000000FFFF000000000000) _host=127.0.0.1 ;;
-                    *) _host='[::1]' ;;
+                    *) _host=v6 ;;  # '[::1]' below; no glob characters in the list
                 esac
             fi
-            _n=$((_n + 1))
-            [ "$_n" -le "$HTTP_MAX_PORTS" ] || break 2
-            _sch=http
-            case $_port in 443|8443|9443|4443) _sch=https ;; esac
-            blk "http $_port $_sch $_host"
-            if [ "$_tool" = curl ]; then
-                curl -s -k -i -m 3 --connect-timeout 2 "$_sch://$_host:$_port/" 2>/dev/null | cap 32768
-            else
-                # -S headers go to stderr; -q would hide them; busybox wget may lack -T
-                _nc=; [ "$_sch" = https ] && _nc=--no-check-certificate
-                T 5 wget -S $_nc -O - "$_sch://$_host:$_port/" 2>&1 | cap 32768
-            fi
+            _cand="$_cand$_tier:$_ord:$_port:$_host
+"
         done < "$f"
     done
+    if have sort; then _sorted=$(printf '%s' "$_cand" | sort -t: -n -k1,1 -k2,2 -k3,3)
+    else _sorted=$_cand
+    fi
+    _n=0
+    for _c in $_sorted; do  # TIER:ORDER:PORT:HOST, best first
+        _r=${_c#*:}; _r=${_r#*:}
+        _port=${_r%%:*}; _host=${_r#*:}
+        [ "$_host" = v6 ] && _host='[::1]'
+        _n=$((_n + 1))
+        if [ "$_n" -gt "$HTTP_MAX_PORTS" ]; then
+            _skip="$_skip$_port budget
+"
+            continue
+        fi
+        _sch=http
+        case $_port in 443|8443|9443|4443) _sch=https ;; esac
+        blk "http $_port $_sch $_host"
+        if [ "$_tool" = curl ]; then
+            curl -s -k -i -m 3 --connect-timeout 2 "$_sch://$_host:$_port/" 2>/dev/null </dev/null | cap 32768
+        else
+            # -S headers go to stderr; -q would hide them; busybox wget may lack -T
+            _nc=; [ "$_sch" = https ] && _nc=--no-check-certificate
+            T 5 wget -S $_nc -O - "$_sch://$_host:$_port/" 2>&1 </dev/null | cap 32768
+        fi
+    done
+    # what was not asked, and why: the reader learns a web port went unchecked
+    if [ -n "$_skip" ]; then
+        blk "http-skipped"
+        printf 'max_ports=%s\n%s' "$HTTP_MAX_PORTS" "$_skip"
+    fi
     return 0
 }
 

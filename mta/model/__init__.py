@@ -13,6 +13,7 @@ from .facts import (
     Hardware,
     HostFacts,
     HttpCheck,
+    HttpSkipped,
     Mount,
     OSInfo,
     Package,

@@ -216,6 +216,17 @@ class HttpCheck(Strict):
     error: str = ""
 
 
+class HttpSkipped(Strict):
+    """A listening TCP port the probe did not GET, and why: ``budget`` (more
+    candidate ports than HTTP_MAX_PORTS; web servers' and app runtimes' ports
+    and well-known web ports go first), ``not-http-daemon`` (owned by a
+    program that does not speak HTTP: sshd, a database, a mail server...),
+    ``not-http-port`` (a well-known non-HTTP port no web program owns)."""
+
+    port: int
+    reason: Literal["budget", "not-http-daemon", "not-http-port"]
+
+
 class ProbeError(Strict):
     section: str
     message: str
@@ -242,6 +253,7 @@ class HostFacts(Strict):
     utilization: Utilization = Field(default_factory=Utilization)
     files: list[FileContent] = Field(default_factory=list)
     http: list[HttpCheck] = Field(default_factory=list)
+    http_skipped: list[HttpSkipped] = Field(default_factory=list)  # listening ports not checked, and why
     not_visible: list[str] = Field(default_factory=list)  # what a non-root run could not see
     errors: list[ProbeError] = Field(default_factory=list)
 

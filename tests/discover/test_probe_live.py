@@ -43,7 +43,7 @@ def hostile_process(tmp_path_factory):
     d = tmp_path_factory.mktemp("hostile")
     link = d / "ev'il\n{{x}}$(id)"
     os.symlink(sys.executable, link)
-    argv = [os.fsencode(link), b"-c", b"import time; time.sleep(120)"]
+    argv = [os.fsencode(link), b"-c", b"import time; time.sleep(3600)"]
     argv += [a.encode() for a in HOSTILE_ARGS] + [b"bad-\xff\xfe-bytes"]
     env = {k.encode(): v.encode() for k, v in HOSTILE_ENV.items()}
     env[b"MTA_BAD_BYTES"] = b"x\xffy"
@@ -77,7 +77,7 @@ def web_port():
 
 
 def _expected_argv():
-    return ["-c", "import time; time.sleep(120)", *HOSTILE_ARGS, "bad-\ufffd\ufffd-bytes"]
+    return ["-c", "import time; time.sleep(3600)", *HOSTILE_ARGS, "bad-\ufffd\ufffd-bytes"]
 
 
 def _check_hostile(facts: HostFacts, proc) -> None:
@@ -395,3 +395,79 @@ def test_sysstat_history_is_read_with_sadf(tmp_path):
     for s in util.samples:
         assert abs(s.timestamp - now) < 120 and 0 <= s.cpu_percent <= 100
         assert 0 < s.mem_used_bytes < facts.hardware.memory_bytes
+
+
+_LISTENERS = r"""
+import ctypes, socket, sys
+ctypes.CDLL(None).prctl(15, sys.argv[1].encode(), 0, 0, 0)  # PR_SET_NAME: what ss -p shows
+socks = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks), flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.fixture
+def listeners():
+    """Start a process named NAME holding N silent listening sockets; yields
+    its ports. Everything started here is ended here, by pid."""
+    procs = []
+
+    def start(name: str, count: int) -> list[int]:
+        proc = subprocess.Popen([sys.executable, "-c", _LISTENERS, name, str(count)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        procs.append(proc)
+        return [int(p) for p in proc.stdout.readline().split()]
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.parametrize("shell", sorted(SHELLS))
+def test_http_checks_go_to_the_web_server_first(shell, tmp_path, listeners):
+    """A host with more listeners than HTTP_MAX_PORTS: the web server's port
+    is checked, the rest are recorded as skipped with the reason."""
+    need(SHELLS[shell][0])
+    bb = need("busybox")
+    from tests.support.sshd import free_port
+
+    others = listeners("mta-listener", 30)  # unrelated programs, on ports that mean nothing
+    cache = listeners("redis-server", 1)  # a daemon that does not speak HTTP
+    (tmp_path / "index.html").write_text("<html><head><title>busybox web</title></head></html>\n")
+    web = free_port()
+    httpd = subprocess.Popen([bb, "httpd", "-f", "-p", f"127.0.0.1:{web}", "-h", str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                import socket
+
+                socket.create_connection(("127.0.0.1", web), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        # only the ports this test opened are candidates: the machine's own listeners are not our business
+        script = "HTTP_MAX_PORTS=3\n" + probe_script(
+            sample_seconds=0, sections=["meta", "http"], http_ports=[*others, *cache, web])
+        res = LocalTransport().run(SHELLS[shell], stdin=script.encode(), timeout=120)
+        assert res.exit_status == 0, res.stderr[-2000:]
+        facts = build_facts(res.stdout, host="here", collector="local")
+    finally:
+        httpd.kill()
+        httpd.wait()
+    checked = {h.port: h for h in facts.http}
+    assert web in checked and checked[web].status == 200 and checked[web].title == "busybox web", checked
+    assert len(checked) == 3 and set(checked) - {web} <= set(others)
+    skipped = {s.port: s.reason for s in facts.http_skipped}
+    assert skipped[cache[0]] == "not-http-daemon"
+    assert {p for p, r in skipped.items() if r == "budget"} == set(others) - set(checked)
+    assert cache[0] not in checked
+    # and discovery.yaml carries the list
+    data = yaml.safe_load(dump_model(facts))
+    assert {"port": cache[0], "reason": "not-http-daemon"} in data["http_skipped"]

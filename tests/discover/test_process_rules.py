@@ -20,13 +20,13 @@ from .test_probe_live import SHELLS, need
 SUPERVISOR = r"""
 import os, subprocess, sys, time
 if sys.argv[1:] == ["app"]:
-    time.sleep(120)
+    time.sleep(600)
     sys.exit()
 subprocess.Popen([sys.executable, __file__, "app"], env=dict(os.environ, MTA_APP_ENV="app"))
 if os.fork() == 0:  # a pre-fork worker: same name, exe and command line
-    time.sleep(120)
+    time.sleep(600)
     os._exit(0)
-time.sleep(120)
+time.sleep(600)
 """
 
 
@@ -41,7 +41,7 @@ def supervisor(tmp_path):
     script = tmp_path / "sup.py"
     script.write_text(SUPERVISOR)
     proc = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ, MTA_SUP_ENV="sup"))
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # hang guard; python starts in well under a second
     while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     kids = _children(proc.pid)
@@ -85,7 +85,7 @@ def retitled(tmp_path):
     sock = tmp_path / "r.sock"
     proc = subprocess.Popen([exe, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no",
                              "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # hang guard; python starts in well under a second
     while not sock.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     yield proc.pid

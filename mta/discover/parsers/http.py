@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from ...model import SECRET_MARKER, HttpCheck
+from ...model import SECRET_MARKER, HttpCheck, HttpSkipped
 from ..secrets import mask_inline
 from . import Blocks
 
@@ -109,3 +109,14 @@ def parse(blocks: Blocks) -> list[HttpCheck]:
             check.error = "no response" if not text.strip() else "not HTTP"
         checks.append(check)
     return sorted(checks, key=lambda c: c.port)
+
+
+def parse_skipped(blocks: Blocks) -> list[HttpSkipped]:
+    """Block ``http-skipped``: ``max_ports=N`` then one ``PORT REASON`` a line."""
+    out: dict[int, HttpSkipped] = {}
+    reasons = set(HttpSkipped.model_fields["reason"].annotation.__args__)
+    for line in blocks.get("http-skipped", "").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].isdigit() and parts[1] in reasons:
+            out.setdefault(int(parts[0]), HttpSkipped(port=int(parts[0]), reason=parts[1]))
+    return sorted(out.values(), key=lambda s: s.port)
