@@ -7,6 +7,7 @@ adding decisions. A user may edit ``plan.yaml`` and feed it back to
 
 from __future__ import annotations
 
+import re
 from typing import Literal, Optional
 
 from pydantic import Field
@@ -212,3 +213,76 @@ class Plan(Strict):
             if a.name == name:
                 return a
         return None
+
+
+# ------------------------------------------------------------- checks of an edited plan
+
+#: a DNS-1123 label that also starts with a letter (so it is a valid Service
+#: name too): what Kubernetes needs of metadata.name, compose of a service name
+#: and mta of a directory name under apps/
+_LABEL = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
+#: a DNS-1123 subdomain (Secret and ConfigMap names)
+_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+# an image reference as the distribution spec reads it: [host[:port]/]path[:tag][@digest]
+_DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?"
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_IMAGE = re.compile(
+    rf"(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?"
+)
+_LABEL_RULE = ("lowercase letters, digits and '-', starting with a letter, ending with a letter or digit, "
+               "at most 63 characters")
+
+
+def label_like(text: str) -> str:
+    """``text`` made into a name _LABEL accepts ("Web_Flask" -> "web-flask")."""
+    s = re.sub(r"[^a-z0-9-]+", "-", text.lower())
+    s = re.sub(r"-{2,}", "-", s).strip("-")
+    if s and not s[0].isalpha():
+        s = "app-" + s
+    return s[:63].rstrip("-") or "app"
+
+
+def valid_image(ref: str) -> bool:
+    """Whether ``ref`` is an image reference an engine accepts (no spaces,
+    newlines or uppercase repository, a tag of at most 128 characters)."""
+    return len(ref) <= 512 and _IMAGE.fullmatch(ref) is not None
+
+
+def plan_problems(plan: "Plan") -> list[str]:
+    """What in ``plan`` cannot become a container, compose service or
+    Kubernetes object (each with the rule and an accepted example): app names
+    that are not DNS labels or repeat, image references that an engine would
+    refuse, Secret and volume names Kubernetes refuses."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, app in enumerate(plan.apps):
+        where = f"apps[{i}]"
+        name = app.name
+        if not _LABEL.fullmatch(name):
+            out.append(f"{where}.name {name!r} is not a valid app name: it names the container, the compose "
+                       f"service, the Kubernetes objects and the folder apps/<name>, so it must be a DNS-1123 "
+                       f"label: {_LABEL_RULE} (for example {label_like(name)!r})")
+        elif name in seen:
+            out.append(f"{where}.name {name!r} is used by two apps; each app needs its own name")
+        seen.add(name)
+        images = [("image", app.image)]
+        if app.build is not None:
+            images += [("build.base_image", app.build.base_image), ("build.builder_image", app.build.builder_image)]
+        for field, ref in images:
+            if ref and not valid_image(ref):
+                out.append(f"{where}.{field} {ref!r} is not a valid image reference: expected "
+                           "[registry[:port]/]name[:tag][@sha256:digest] with a lowercase name and no spaces "
+                           "(for example 'registry.example.com/team/web:1.2')")
+        if app.build is not None and not app.build.base_image:
+            out.append(f"{where}.build.base_image is empty: a build needs a base image (for example 'debian:bookworm-slim')")
+        for j, secret in enumerate(app.secrets):
+            if len(secret.name) > 253 or not _SUBDOMAIN.fullmatch(secret.name):
+                out.append(f"{where}.secrets[{j}].name {secret.name!r} is not a valid Secret name: "
+                           f"lowercase letters, digits, '-' and '.' (for example {label_like(secret.name)!r})")
+        for j, vol in enumerate(app.volumes):
+            if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", vol.name):
+                out.append(f"{where}.volumes[{j}].name {vol.name!r} is not a valid volume name: {_LABEL_RULE} "
+                           f"(for example {label_like(vol.name)!r})")
+    return out

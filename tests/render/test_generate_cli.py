@@ -125,6 +125,82 @@ def test_edited_plan_with_bad_values_is_refused(tmp_path, capsys):
     assert code == 1 and "field 'apps.0.colour': unknown field" in err
 
 
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("field,value,expect", [
+    ("name", "Web_Flask", "apps[N].name 'Web_Flask' is not a valid app name"),
+    ("name", "../../escape", "apps[N].name '../../escape' is not a valid app name"),
+    ("name", "x" * 64, "at most 63 characters"),
+    ("image", "evil\nimage", "apps[N].image 'evil\\nimage' is not a valid image reference"),
+    ("image", "Registry/Web:1", "is not a valid image reference"),
+    ("base_image", "debian:12 ; rm -rf /", "apps[N].build.base_image"),
+])
+def test_edited_plan_names_and_images_are_checked_before_anything_is_written(tmp_path, capsys, field, value, expect):
+    facts, apps = shop_host()
+    disc = discovery(tmp_path, facts)
+    out_dir = tmp_path / "out"
+    plan = make_plan(facts, apps)
+    n = [a.name for a in plan.apps].index("admin")
+    expect = expect.replace("[N]", f"[{n}]")
+    edited = plan.model_copy(deep=True)
+    target = edited.apps[n].build if field == "base_image" else edited.apps[n]
+    setattr(target, field, value)
+    path = tmp_path / "plan.yaml"
+    path.write_text(dump_model(edited))
+    # a first run with a bad plan leaves nothing at all
+    code, _, err = run(capsys, str(disc), "-o", str(out_dir), "--plan", str(path))
+    assert code == 1 and f"{path}: " in err and expect in err and "Traceback" not in err, err
+    assert not out_dir.exists() or tree(out_dir) == {}
+    # over an earlier good run, the host folder stays exactly as it was
+    assert run(capsys, str(disc), "-o", str(out_dir))[0] == 0
+    before = tree(out_dir)
+    code, _, err = run(capsys, str(disc), "-o", str(out_dir), "--plan", str(path))
+    assert code == 1 and expect in err, err
+    assert tree(out_dir) == before
+    assert [p.name for p in (out_dir / "hosts").iterdir()] == [facts.host]  # no staging folder left
+
+
+def test_the_app_name_message_says_what_would_be_accepted(tmp_path, capsys):
+    facts, apps = shop_host()
+    disc = discovery(tmp_path, facts)
+    plan = make_plan(facts, apps)
+    plan.apps[0].name = "Web_Flask"
+    path = tmp_path / "plan.yaml"
+    path.write_text(dump_model(plan))
+    code, _, err = run(capsys, str(disc), "-o", str(tmp_path / "out"), "--plan", str(path))
+    assert code == 1
+    assert "DNS-1123 label" in err and "lowercase letters, digits and '-'" in err and "'web-flask'" in err, err
+
+
+def test_a_failure_while_writing_leaves_the_host_folder_as_it_was(tmp_path, capsys, monkeypatch):
+    """A full disk or an interrupt half way: nothing of the new run shows."""
+    from mta import pipeline
+
+    facts, _ = shop_host()
+    disc = discovery(tmp_path, facts)
+    out_dir = tmp_path / "out"
+    assert run(capsys, str(disc), "-o", str(out_dir))[0] == 0
+    (out_dir / "hosts" / facts.host / "apps" / "admin" / "context").mkdir(parents=True, exist_ok=True)
+    (out_dir / "hosts" / facts.host / "apps" / "admin" / "context" / "app.py").write_text("extracted\n")
+    before = tree(out_dir)
+    real = pipeline.write_atomic
+    calls = []
+
+    def failing(path, data, mode=0o644):
+        calls.append(path)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device")
+        return real(path, data, mode)
+
+    monkeypatch.setattr(pipeline, "write_atomic", failing)
+    with pytest.raises(OSError):
+        main(["generate", str(disc), "-o", str(out_dir), "--set", "k8s.namespace=other"])
+    assert tree(out_dir) == before
+    assert [p.name for p in (out_dir / "hosts").iterdir()] == [facts.host]
+
 def test_answers_and_set(tmp_path, capsys):
     facts, _ = shop_host()
     disc = discovery(tmp_path, facts)
