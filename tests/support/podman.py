@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -36,14 +37,60 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+#: lines in which apt, dpkg, a maintainer script, the JVM or podman itself say what went wrong
+_TOOL_ERROR = re.compile(
+    r"^(?:E: |dpkg: error|dpkg: dependency problems|dpkg-deb: error|Errors were encountered"
+    r"|update-alternatives: error|Error occurred during initialization of VM|Error: |error: |ERRO\[)"
+    r"|(?:post|pre)-(?:installation|removal) script (?:subprocess )?returned error"
+    r"|No space left on device|Cannot allocate memory|Killed|cannot open .* No such file"
+)
+_DPKG_FAILED = re.compile(r"^dpkg: error processing package ([^\s:]+)(?::\S+)? \(")
+
+
+def tool_errors(text: str, limit: int = 80) -> str:
+    """The lines of a failed build or start that say why, in order: apt's
+    ``E:`` lines, dpkg's errors, the failing package's own maintainer-script
+    output (from its "Setting up PKG" line to dpkg's error about it) and the
+    step podman was running. Empty when nothing matched."""
+    lines = text.splitlines()
+    keep: set[int] = set()
+    for i, line in enumerate(lines):
+        if _TOOL_ERROR.search(line):
+            keep.add(i)
+        if line.startswith("Errors were encountered"):  # then the packages, one an indented line
+            keep.update(j for j in range(i + 1, min(len(lines), i + 20)) if lines[j].startswith(" "))
+        m = _DPKG_FAILED.match(line)
+        if m:
+            for j in range(i - 1, max(-1, i - 200), -1):
+                if lines[j].startswith((f"Setting up {m.group(1)} ", f"Setting up {m.group(1)}:")):
+                    keep.update(range(j, i))
+                    break
+    step = next((j for j in range(len(lines) - 1, -1, -1) if lines[j].startswith("STEP ")), None)
+    if step is not None and keep:
+        keep.add(step)
+    picked = [lines[i] for i in sorted(keep)]
+    if len(picked) > limit:
+        picked = picked[: limit // 2] + ["[...]"] + picked[-limit // 2:]
+    return "\n".join(picked)
+
+
+def failure_message(what: str, returncode: int, stdout: bytes, stderr: bytes, tail: int = 2000) -> str:
+    """``what`` failed: the tool's own error lines first (podman build prints
+    a RUN step's output on stdout, so both streams are read), then the tail."""
+    out = stdout.decode("utf-8", "replace")
+    err = stderr.decode("utf-8", "replace")
+    errors = tool_errors(out + "\n" + err)
+    msg = f"{what} failed ({returncode})"
+    if errors:
+        msg += ":\n--- the tool's own error lines ---\n" + errors
+    return msg + "\n--- last output ---\n" + (err.strip() or out.strip())[-tail:]
+
+
 def podman_cmd(*args: str, timeout: float = 600, check: bool = True, input: Optional[bytes] = None):
     """Run ``podman ARGS`` (tests only; mta itself goes through mta.transport)."""
     proc = subprocess.run(["podman", *args], capture_output=True, timeout=timeout, input=input)
     if check and proc.returncode != 0:
-        raise RuntimeError(
-            f"podman {' '.join(args[:3])}… failed ({proc.returncode}): "
-            + proc.stderr.decode("utf-8", "replace")[-2000:]
-        )
+        raise RuntimeError(failure_message(f"podman {' '.join(args[:3])}…", proc.returncode, proc.stdout, proc.stderr))
     return proc
 
 
