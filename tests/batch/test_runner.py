@@ -249,7 +249,7 @@ def test_interrupt_stops_running_hosts_and_starts_no_more(tmp_path, inv):
     t0 = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         run_batch(hang + rest, out, parallel=2, stages=fake_stages(Recorder()))
-    assert time.monotonic() - t0 < 10
+    assert time.monotonic() - t0 < 30  # hang guard: the hosts' deadline is 60 s
     for h in hang:
         err = yaml.safe_load((out / "hosts" / h.name / "error.yaml").read_text())
         assert err["kind"] == "interrupted"
@@ -276,7 +276,7 @@ def test_interrupt_aborts_real_handshakes_at_once(tmp_path):
         t0 = time.monotonic()
         with pytest.raises(KeyboardInterrupt):
             run_batch(targets, out, parallel=4)
-        assert time.monotonic() - t0 < 6  # the handshake timeout is 20 s
+        assert time.monotonic() - t0 < 15  # hang guard: the handshake timeout is 20 s
         for t in targets:
             err = yaml.safe_load((out / "hosts" / t.name / "error.yaml").read_text())
             assert (err["stage"], err["kind"]) == ("connect", "interrupted")

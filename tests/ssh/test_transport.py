@@ -27,7 +27,7 @@ from mta.transport import (
 )
 from mta.transport.hostkeys import fingerprint
 from mta.transport.ssh import SSHTransport
-from tests.support.sshd import SSHD, free_port, silent_listener
+from tests.support.sshd import SSHD, closed_port, silent_listener
 
 pytestmark = [pytest.mark.sshd, pytest.mark.timeout(120)]
 
@@ -88,10 +88,10 @@ def test_tar_paths_size_cap(sshd, tmp_path):
 
 
 def test_closed_port_is_connection_refused(sshd):
-    port = free_port()
-    t = SSHTransport(f"root@127.0.0.1:{port}", key_filename=str(sshd.key_path), ssh_config="")
-    with pytest.raises(ConnectionRefused, match="refused"):
-        t.run("true")
+    with closed_port() as port:
+        t = SSHTransport(f"root@127.0.0.1:{port}", key_filename=str(sshd.key_path), ssh_config="")
+        with pytest.raises(ConnectionRefused, match="refused"):
+            t.run("true")
 
 
 def test_silent_listener_is_banner_timeout():
@@ -100,7 +100,7 @@ def test_silent_listener_is_banner_timeout():
         start = time.monotonic()
         with pytest.raises(ConnectTimeout, match="banner") as info:
             t.run("true")
-        assert time.monotonic() - start < 6
+        assert time.monotonic() - start < 20  # hang guard; the message proves the 1 s timeout
         assert info.value.hint
 
 
@@ -177,7 +177,7 @@ def test_connect_timeout_when_syns_are_dropped():
         start = time.monotonic()
         with pytest.raises(ConnectTimeout) as info:
             t.run("true")
-        assert time.monotonic() - start < 8
+        assert time.monotonic() - start < 20  # hang guard; the message proves the 1 s timeout
         assert "1s" in info.value.message or "banner" in info.value.message
     finally:
         for c in fillers:
@@ -254,7 +254,7 @@ def test_command_timeout_leaves_connection_usable(sshd):
         start = time.monotonic()
         with pytest.raises(CommandTimeout, match="1s"):
             t.run("sleep 20", timeout=1)
-        assert time.monotonic() - start < 5
+        assert time.monotonic() - start < 15  # not the 20 s of the command (a busy machine is slow)
         assert t.run("echo ok").stdout == b"ok\n"
 
 
@@ -314,10 +314,11 @@ def test_jump_host(sshd):
 
 def test_jump_host_cannot_reach_target(sshd):
     jump = f"root@{sshd.hosts[0]}:{sshd.port}"
-    t = SSHTransport(f"root@127.0.0.1:{free_port()}", jump=jump, key_filename=str(sshd.key_path),
-                     known_hosts=[str(sshd.known_hosts)], ssh_config="", use_agent=False)
-    with pytest.raises(ConnectionRefused, match="jump host"):
-        t.run("true")
+    with closed_port() as port:
+        t = SSHTransport(f"root@127.0.0.1:{port}", jump=jump, key_filename=str(sshd.key_path),
+                         known_hosts=[str(sshd.known_hosts)], ssh_config="", use_agent=False)
+        with pytest.raises(ConnectionRefused, match="jump host"):
+            t.run("true")
 
 
 def test_ssh_config_alias_and_proxycommand(sshd, tmp_path):

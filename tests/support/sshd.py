@@ -63,6 +63,19 @@ def silent_listener(host: str = "127.0.0.1", backlog: int = 16) -> Iterator[int]
         srv.close()
 
 
+@contextmanager
+def closed_port(host: str = "127.0.0.1") -> Iterator[int]:
+    """A port that refuses connections for as long as the block runs: bound
+    here but never listening, so no other program can take it meanwhile (a
+    port found free and let go can be taken by a busy machine's next bind)."""
+    s = socket.socket()
+    try:
+        s.bind((host, 0))
+        yield s.getsockname()[1]
+    finally:
+        s.close()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port nobody listens on right now (on every loopback we use)."""
     for _ in range(50):
