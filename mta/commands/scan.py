@@ -28,7 +28,8 @@ def command(out: str, osv_path: Optional[str], scanner: str, hosts: tuple[str, .
     from ..security.scan import find_scanner, load_osv, scan_host
 
     root = Path(out) / "hosts"
-    dirs = sorted(d for d in root.glob("*") if (d / "discovery.yaml").is_file()) if root.is_dir() else []
+    dirs = sorted(d for d in root.glob("*")
+                  if not d.name.startswith(".") and (d / "discovery.yaml").is_file()) if root.is_dir() else []
     if hosts:
         dirs = [d for d in dirs if d.name in hosts]
     if not dirs:

@@ -443,7 +443,8 @@ def host_dirs(root: Path) -> list[Path]:
     if (root / "compose.yaml").is_file():
         return [root]
     hosts = root / "hosts"
-    found = sorted(p for p in hosts.iterdir() if (p / "compose.yaml").is_file()) if hosts.is_dir() else []
+    found = sorted(p for p in hosts.iterdir()
+                   if not p.name.startswith(".") and (p / "compose.yaml").is_file()) if hosts.is_dir() else []
     if not found:
         raise InputError(f"{root}: no compose.yaml here nor under hosts/*/", "run mta generate first")
     return found
