@@ -43,7 +43,8 @@ from typing import Callable, Optional
 from .errors import MtaError
 from .io import write_atomic
 from .model import AppPlan, Plan
-from .render.restore import OVERRIDE, data_stores, file_volumes, render_override, safe_name, safe_tar, store_kind
+from .render.restore import (OVERRIDE, data_stores, file_volumes, k8s_restore, render_override, safe_name, safe_tar,
+                             store_kind)
 from .transport import TransportError
 
 MANIFEST = "manifest.json"
@@ -324,6 +325,11 @@ class DataExtractor:
             return None
         path = self.root.parent / OVERRIDE
         write_atomic(path, render_override(self.plan, stores))
+        if self.plan.targets.kubernetes:
+            sizes = {n: sum(int(f.get("bytes", 0)) for f in self.manifest["stores"][n]["files"].values())
+                     for n in stores}
+            for rel, text in k8s_restore(self.plan, stores, sizes).items():
+                write_atomic(self.root.parent / rel, text)
         return path
 
     def _store(self, app: AppPlan, store: StoreData) -> None:

@@ -212,3 +212,37 @@ def test_postgres_dump_per_database_and_roles(services, tmp_path, monkeypatch):
         assert "pg-initdb" in override and "/docker-entrypoint-initdb.d" in override
     finally:
         subprocess.run(psql + ["-d", "postgres", "-c", f"DROP DATABASE IF EXISTS {db}"], capture_output=True)
+
+
+def test_kubernetes_restore_kustomization_builds(tmp_path):
+    """k8s-restore/ patches the generated StatefulSet with an init container reading the dump PVC."""
+    from mta.io import load_model
+
+    from tests.conftest import IN_CI
+
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        if IN_CI:
+            pytest.fail("kubectl is not installed (kubernetes-client in tests/apt-packages.txt)")
+        pytest.skip("kubectl is not installed")
+    golden = Path(__file__).parents[1] / "golden" / "debian10-lamp"
+    shutil.copytree(golden / "k8s", tmp_path / "k8s")
+    plan = load_model(golden / "plan.yaml", Plan)
+    data = tmp_path / "data" / "db"
+    data.mkdir(parents=True)
+    (data / "db-wordpress.sql.gz").write_bytes(b"x")
+    (tmp_path / "data" / "manifest.json").write_text(json.dumps({"stores": {"db": {"kind": "mysql", "files": {
+        "db-wordpress.sql.gz": {"bytes": 1, "sha256": hashlib.sha256(b"x").hexdigest()}}}}}))
+    DataExtractor(None, plan, tmp_path).write_override()
+    out = subprocess.run([kubectl, "kustomize", str(tmp_path / "k8s-restore")], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    import yaml
+
+    docs = {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(out.stdout) if d}
+    assert ("PersistentVolumeClaim", "db-dump") in docs
+    pod = docs[("StatefulSet", "db")]["spec"]["template"]["spec"]
+    assert [c["name"] for c in pod["initContainers"]] == ["mta-restore"]
+    db = next(c for c in pod["containers"] if c["name"] == "db")
+    assert {"name": "mta-initdb", "mountPath": "/docker-entrypoint-initdb.d", "readOnly": True} in db["volumeMounts"]
+    assert any(m["mountPath"] == "/var/lib/mysql" for m in db["volumeMounts"])  # the generated mounts stay
