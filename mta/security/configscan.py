@@ -7,7 +7,8 @@ For each regular file, by its VM path (``configfiles.classify``):
   its secret literals replaced through the format's parser
   (``mta.security.rewrite``), encoded back the same way. A file that holds a
   credential but does not parse, would not parse after the rewrite, holds a
-  private key, cannot be encoded back or is larger than ``MAX_PARSE`` is
+  private key, is UTF-16/32 (the start-up fill edits UTF-8 only) or is larger
+  than ``MAX_PARSE`` is
   *withheld*: removed from the context and listed, so it is mounted from a
   secret at its path instead.
 - anything else: streamed in chunks for private keys and key stores (withheld
@@ -220,6 +221,8 @@ def _config(path: Path, rel: str, fmt: str, size: int, scan: Scan, taken: dict[s
         return "holds a private key"
     if not done.found:
         return ""
+    if not enc.startswith("utf-8"):  # the entrypoint's fill (awk) matches placeholders in UTF-8 text only
+        return f"holds a credential in {enc.split('+')[0].upper()} text, which the start-up fill cannot edit"
     try:
         data = encode(done.text, enc)
         if decode(data) is None or decode(data)[0] != done.text:

@@ -21,8 +21,9 @@ FILES = {
     "opt/app/context.xml": '<Resource name="jdbc/x" username="u" password="ctx-pw-5"/>\n',
     "srv/app/.env.example": "DATABASE_URL=postgres://app:url-pw-6@db/app\nMODE=prod\n",
     "srv/app/plain.txt": "nothing secret here\n",
+    "srv/app/config/app.yml": "db:\n  host: db\n  password: |\n    blk-pw-7\n    second line\nnext: 1\n",
 }
-VALUES = ["py-pw-1", "py-pw-2", "wp&pw/3", "sp $pw\\4", "ctx-pw-5", "url-pw-6"]
+VALUES = ["py-pw-1", "py-pw-2", "wp&pw/3", "sp $pw\\4", "ctx-pw-5", "url-pw-6", "blk-pw-7"]
 
 
 def test_placeholder_names_follow_keys():
@@ -37,11 +38,12 @@ def test_sanitize_context_leaves_no_value(tmp_path):
         (tmp_path / rel).write_text(text)
     (tmp_path / "srv/app/settings.py").chmod(0o640)
     res = sanitize_context(tmp_path)
-    assert "srv/app/plain.txt" not in res.files and len(res.files) == 6
+    assert "srv/app/plain.txt" not in res.files and len(res.files) == 7
     for p in tmp_path.rglob("*"):
         if p.is_file():
             assert not any(v in p.read_text() for v in VALUES), p
-    assert sorted(res.values.values()) == sorted(VALUES + ['js\\"on-pw'])
+    assert sorted(res.values.values()) == sorted([v for v in VALUES if v != "blk-pw-7"]
+                                                 + ['js\\"on-pw', "|\n    blk-pw-7\n    second line"])
     assert (tmp_path / MANIFEST).read_text().splitlines() == res.files
     assert oct((tmp_path / "srv/app/settings.py").stat().st_mode & 0o777) == "0o640"
 
