@@ -38,7 +38,7 @@ def command(outs: tuple[Path, ...], formats: str, settings_file: Path | None, ru
     s = report.savings
     click.echo(
         f"{report.summary.hosts_assessed} hosts assessed, {report.summary.hosts_failed} failed, "
-        f"{report.summary.apps} apps; {s.before.machines} VMs -> {s.after.machines} nodes; "
+        f"{report.summary.apps} app{'' if report.summary.apps == 1 else 's'}; {s.before.machines} VMs -> {s.after.machines} nodes; "
         f"{s.before.monthly_cost:,.0f} -> {s.after.monthly_cost:,.0f} {s.currency}/month"
     )
     for path in written:

@@ -63,6 +63,8 @@ class AppReport(Strict):
     estimate: Optional[AppEstimate] = None
     fit: FitScore = "Insufficient data"
     findings: list[Finding] = Field(default_factory=list)
+    effort_days: float = 0.0  # migration effort, person-days (rules-based, see effort_reasons)
+    effort_reasons: list[str] = Field(default_factory=list)
 
 
 class VulnerabilityCounts(Strict):
@@ -94,6 +96,36 @@ class HostReport(Strict):
     probe_errors: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     vulnerabilities: Optional[VulnerabilityCounts] = None  # None: `mta scan` was not run for the host
+    addresses: list[str] = Field(default_factory=list)  # where others reach it: the address mta used, bound IPs
+    listen_ports: list[int] = Field(default_factory=list)  # TCP ports it listens on beyond loopback
+    peers: list[str] = Field(default_factory=list)  # "ip:port" of its established outbound connections
+
+
+class Dependency(Strict):
+    """One host talks to another inventoried host's listening port."""
+
+    source: str
+    target: str
+    port: int
+    process: str = ""
+
+
+class MoveGroup(Strict):
+    """Hosts that talk to each other: they move together."""
+
+    id: int
+    hosts: list[str] = Field(default_factory=list)
+    effort_days: float = 0.0
+    fit: FitScore = "Insufficient data"  # the worst of its hosts
+
+
+class Wave(Strict):
+    number: int
+    name: str
+    groups: list[int] = Field(default_factory=list)
+    hosts: list[str] = Field(default_factory=list)
+    effort_days: float = 0.0
+    why: str = ""
 
 
 class Summary(Strict):
@@ -130,3 +162,6 @@ class Report(Strict):
     errors: list[HostError] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
     method: list[Method] = Field(default_factory=list)
+    dependencies: list[Dependency] = Field(default_factory=list)
+    move_groups: list[MoveGroup] = Field(default_factory=list)
+    waves: list[Wave] = Field(default_factory=list)

@@ -16,10 +16,11 @@ from pydantic import ValidationError
 
 from .. import __version__
 from ..estimate import estimate_host, evaluate_rules, fit_score, honour_plan, list_rules, node_spec
+from ..estimate.waves import HostNet, app_effort, dependencies, move_groups, waves
 from ..estimate.binpack import consolidate, items_of
 from ..estimate.cost import compute_savings
 from ..model.estimate import FIT_SCORES, SEVERITIES, HostEstimate, RulesFile, Settings
-from ..model.report import AppReport, ArtifactLink, HostReport, Method, Report, Summary
+from ..model.report import AppReport, ArtifactLink, Dependency, HostReport, Method, MoveGroup, Report, Summary, Wave
 from .collect import (
     CACHE_DIR,
     VULNS,
@@ -96,7 +97,7 @@ def build_report(
     report = Report(
         generated_at=now or datetime.now(timezone.utc).replace(microsecond=0),
         mta_version=__version__,
-        inputs=[_rel(o, report_dir) or "." for o in outs],
+        inputs=[_rel(o, report_dir) or o.resolve().name or str(o) for o in outs],
         settings=settings,
         summary=_summary(hosts, errors, savings, consolidation),
         savings=savings,
@@ -108,7 +109,21 @@ def build_report(
     )
     if merge_notes:
         report.method.append(Method(topic="Merged inputs", text=" ".join(merge_notes)))
+    _plan_waves(report)
     return report
+
+
+def _plan_waves(report: Report) -> None:
+    """Dependency map, move groups and waves over the assessed hosts."""
+    nets = [HostNet(h.host, h.addresses, h.listen_ports, h.peers, h.fit,
+                    round(sum(a.effort_days for a in h.apps if a.include), 2)) for h in report.hosts]
+    edges = dependencies(nets)
+    report.dependencies = [Dependency(source=e.source, target=e.target, port=e.port) for e in edges]
+    groups = move_groups(nets, edges)
+    planned = waves(groups)
+    report.move_groups = [MoveGroup(id=g.id, hosts=g.hosts, effort_days=g.effort_days, fit=g.fit) for g in groups]
+    report.waves = [Wave(number=w.number, name=w.name, groups=w.groups, hosts=w.hosts, effort_days=w.effort_days,
+                         why=w.why) for w in planned]
 
 
 def _assess_all(dirs, settings, rules, report_dir, cache_dir, workers):
@@ -188,6 +203,8 @@ def _assess(item: HostInput, settings: Settings, rules, report_dir: Path, cache_
                 findings=findings,
             )
         )
+        app_reports[-1].effort_days, app_reports[-1].effort_reasons = app_effort(
+            app.stack, app.role, app.confidence, [f.severity for f in findings])
     every = host_findings + [f for fs in app_findings for f in fs]
     rel = _rel(item.dir, report_dir)
     return HostReport(
@@ -206,7 +223,19 @@ def _assess(item: HostInput, settings: Settings, rules, report_dir: Path, cache_
         artifacts=[ArtifactLink(label=a, href=f"{rel}/{a}") for a in artifacts(item.dir)],
         probe_errors=[f"{e.section}: {e.message}" for e in facts.errors],
         notes=notes + estimate.notes,
+        **_network(facts),
     )
+
+
+def _network(facts) -> dict:
+    """Where a host can be reached, what it listens on and whom it talks to (the dependency map)."""
+    bound = {s.address for s in facts.sockets if s.protocol == "tcp"}
+    addresses = sorted({a for a in [facts.address, *bound] if a and a not in ("0.0.0.0", "::", "*")})
+    ports = sorted({s.port for s in facts.sockets
+                    if s.protocol == "tcp" and not s.address.startswith(("127.", "::1", "[::1]"))})
+    peers = sorted({f"{c.remote_address}:{c.remote_port}" for c in facts.connections
+                    if c.protocol == "tcp" and not c.remote_address.startswith(("127.", "::1"))})
+    return {"addresses": addresses, "listen_ports": ports, "peers": peers}
 
 
 def _excluded_because(host: HostReport) -> str:
@@ -287,12 +316,19 @@ def _method(s: Settings, formula: str) -> list[Method]:
         Method(topic="CPU request", text=f"Strategy {r.strategy}: p95 = the {r.cpu_percentile:g}th percentile of the "
                f"app's CPU use in cores x comfort factor {r.cpu_comfort:g}; peak = the maximum x {r.cpu_comfort:g}; "
                f"as-is = the VM's configured vCPU x the app's share. Floor {r.cpu_floor_millicores}m; "
-               f"{r.no_data_cpu_millicores}m when nothing was measured. A plan's per-app resources strategy p95 or "
-               "peak overrides (the planner's own default, as-is, means 'as seen at discovery' and is not taken as "
-               "a request for the VM's size)."),
-        Method(topic="Memory request and limit", text=f"Peak RSS of the app's processes x {r.memory_factor:g}, rounded "
-               f"up to a MiB, floor {r.memory_floor_mib} MiB ({r.no_data_memory_mib} MiB with no data). The VM's "
-               "'used' memory is never taken as an app's size: page cache is not demand."),
+               f"{r.no_data_cpu_millicores}m when nothing was measured. A host with a plan.yaml is shown, packed and "
+               "priced with the plan's own requests (what its manifests ask for): the planner computes them this "
+               "same way, under each app's strategy (p95 unless answered otherwise)."),
+        Method(topic="Memory request and limit", text=f"Request: peak RSS of the app's processes x {r.memory_factor:g}, "
+               f"rounded up to a MiB, floor {r.memory_floor_mib} MiB ({r.no_data_memory_mib} MiB with no data). The "
+               "VM's 'used' memory is never taken as an app's size: page cache is not demand. The manifests' limit "
+               "keeps headroom over the request (twice it, and 1.5 x a JVM's -Xmx)."),
+        Method(topic="Effort, move groups and waves", text="Effort per app in person-days: a base per stack "
+               "(static site 0.25, app server 1-1.5, JBoss 3, database 1) plus 0.25/0.5/2/5 per low/medium/high/"
+               "blocker finding and 0.5 for an uncertain detection; each app lists its reasons. Hosts with an "
+               "established connection to another inventoried host's listening port form a move group and move "
+               "together. Groups go into waves by their worst fit: pilot (Excellent/Good), minor work, major work, "
+               "assess further."),
         Method(topic="Apportioning VM history", text="sysstat history is whole-VM. Each app gets the VM's CPU series "
                "x its share of process CPU in the sample (RSS share when nothing was busy), and the VM's peak "
                "MemTotal-MemAvailable x its share of RSS when that exceeds the sampled RSS. Estimates built this "

@@ -126,3 +126,60 @@ def node_fill(nodes: Sequence[tuple[int, float, float]], label: str, limit: int 
                                      f"highest {max(cpus):.0%}; memory average {sum(mems) / len(mems):.0%}, "
                                      f"highest {max(mems):.0%}", anchor="end", size=10))
     return _svg(width, height, body, label)
+
+
+def dependency_map(groups: Sequence[tuple[int, Sequence[str]]], edges: Sequence[tuple[str, str, int]],
+                   label: str, limit: int = 40) -> Markup:
+    """Move groups as columns of host boxes, dependencies as labelled arrows between them.
+
+    Only groups of two or more hosts are drawn (single hosts have no edges);
+    past ``limit`` hosts the rest are named in a line, not drawn."""
+    shown: list[tuple[int, list[str]]] = []
+    count = 0
+    for gid, hosts in groups:
+        if len(hosts) < 2:
+            continue
+        if count + len(hosts) > limit:
+            break
+        shown.append((gid, list(hosts)))
+        count += len(hosts)
+    col_w, box_w, box_h, row_h, top = 200, 150, 22, 34, 30
+    cols_per_row = 3
+    pos: dict[str, tuple[float, float]] = {}
+    body: list[str] = []
+    y_base = top
+    row_height = 0
+    for k, (gid, hosts) in enumerate(shown):
+        col = k % cols_per_row
+        if col == 0 and k:
+            y_base += row_height + 30
+            row_height = 0
+        x = 10 + col * col_w
+        body.append(_text(x, y_base - 8, f"move group {gid}", size=11, weight="bold"))
+        for i, h in enumerate(hosts):
+            y = y_base + i * row_h
+            pos[h] = (x, y)
+            body.append(f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="4" fill="#ddf4ff" '
+                        f'stroke="#0969da"/>')
+            body.append(_text(x + 6, y + 15, h if len(h) <= 22 else h[:21] + "…", size=11))
+        row_height = max(row_height, len(hosts) * row_h)
+    for src, dst, port in edges:
+        if src not in pos or dst not in pos:
+            continue
+        (x1, y1), (x2, y2) = pos[src], pos[dst]
+        # within a column: a bracket on the right side, labelled with the port
+        bx = x1 + box_w + 12 + (abs(y2 - y1) / row_h) * 6
+        body.append(f'<path d="M{x1 + box_w},{y1 + box_h / 2} H{bx:.1f} V{y2 + box_h / 2} H{x2 + box_w + 4}" '
+                    f'fill="none" stroke="#57606a" marker-end="url(#arrow)"/>')
+        body.append(_text(bx + 3, (y1 + y2) / 2 + box_h / 2 + 4, str(port), size=10, fill="#57606a"))
+    height = y_base + row_height + 20
+    if not shown:
+        body.append(_text(10, 24, "no host talks to another inventoried host: every host can move on its own"))
+        height = 40
+    hidden = sum(len(h) for _, h in groups if len(h) >= 2) - count
+    if hidden > 0:
+        body.append(_text(10, height, f"{hidden} more hosts in larger groups: see the table below", size=11))
+        height += 14
+    defs = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#57606a"/></marker></defs>')
+    return _svg(cols_per_row * col_w + 20, int(height), [defs] + body, label)

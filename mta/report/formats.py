@@ -102,6 +102,10 @@ def _charts(report: Report) -> dict[str, object]:
         "fit_hosts": charts.distribution(report.summary.fit_hosts, "Fit of hosts"),
         "fit_apps": charts.distribution(report.summary.fit_apps, "Fit of apps"),
         "nodes": charts.node_fill(fill, "Node fill after consolidation"),
+        "dependencies": charts.dependency_map(
+            [(g.id, g.hosts) for g in report.move_groups],
+            [(d.source, d.target, d.port) for d in report.dependencies],
+            "Dependencies between hosts, by move group"),
     }
 
 

@@ -1,6 +1,6 @@
 """``report.xlsx``: the assessment as a workbook, one sheet per view.
 
-Summary, Hosts, Apps, Findings and Costs, each a table with a header row,
+Summary, Hosts, Apps, Findings, Costs and Waves, each a table with a header row,
 frozen panes, an autofilter and typed cells (numbers are numbers, dates are
 dates), so a consultant can sort and pivot it. Built with XlsxWriter. Every
 discovered string is written with ``write_string``: a cell that starts with
@@ -98,5 +98,13 @@ def workbook_bytes(report: Report) -> bytes:
     _table(book, "Costs", ["host", "vm_vcpu", "vm_memory_gib", f"vm_monthly_{sv.currency}", "requested_vcpu",
                            "requested_memory_gib", f"requested_monthly_{sv.currency}", "counted_in_savings", "note"],
            costs, (22, 9, 13, 14, 13, 16, 18, 10, 40))
+    groups = {g.id: g for g in report.move_groups}
+    wave_rows = []
+    for w in report.waves:
+        for gid in w.groups:
+            g = groups[gid]
+            wave_rows.append([w.number, w.name, gid, ", ".join(g.hosts), len(g.hosts), g.effort_days, g.fit])
+    _table(book, "Waves", ["wave", "name", "move_group", "hosts", "host_count", "effort_days", "fit"], wave_rows,
+           (6, 24, 11, 60, 10, 11, 18))
     book.close()
     return buf.getvalue()

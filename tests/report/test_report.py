@@ -270,7 +270,7 @@ def test_xlsx_workbook_reads_back_typed_and_filtered(fleet, tmp_path):
     assert main(["report", str(out), "--format", "xlsx,json"]) == 0
     report = Report.model_validate_json((out / "report.json").read_text())
     wb = openpyxl.load_workbook(out / "report.xlsx")
-    assert wb.sheetnames == ["Summary", "Hosts", "Apps", "Findings", "Costs"]
+    assert wb.sheetnames == ["Summary", "Hosts", "Apps", "Findings", "Costs", "Waves"]
     for ws in wb.worksheets[1:]:
         assert ws.auto_filter.ref and ws.freeze_panes == "A2", ws.title
     hosts = list(wb["Hosts"].iter_rows(min_row=2, values_only=True))
