@@ -398,14 +398,17 @@ HTTP_SKIP=" 21 22 23 25 53 110 111 119 135 139 143 389 445 465 514 587 636 873 9
 
 NOT_HTTP="sshd mysqld mariadbd postgres postmaster redis-server memcached mongod master exim exim4 sendmail dovecot named slapd rpcbind smbd nmbd vsftpd proftpd epmd beam.smp rsync xinetd chronyd ntpd dnsmasq zabbix_agentd"
 # Programs that serve HTTP (process names as ss/netstat print them, matched as
-# prefixes: python3.11, php8.2, Passenger...): their ports are checked first.
-# php-fpm speaks FastCGI, not HTTP: it counts as NOT_HTTP.
-WEB_OWNERS="nginx httpd apache2 apache lighttpd caddy traefik haproxy varnishd envoy mini_httpd thttpd java python gunicorn uwsgi uvicorn hypercorn daphne waitress node deno bun ruby puma unicorn passenger Passenger dotnet php busybox"
+# prefixes: python3.11, php8.2, Passenger...): web servers' ports are checked
+# first (the app's front door), then app runtimes'. php-fpm speaks FastCGI,
+# not HTTP: it counts as NOT_HTTP.
+WEB_SERVERS="nginx httpd apache2 apache lighttpd caddy traefik haproxy varnishd envoy mini_httpd thttpd busybox"
+WEB_RUNTIMES="java python gunicorn uwsgi uvicorn hypercorn daphne waitress node deno bun ruby puma unicorn passenger Passenger dotnet php"
 # Then these ports, in this order, whoever owns them; then every other port.
 WEB_PORTS="80 443 8080 8000 8443 3000 5000 8081 9000 8888 8008 8001 8082 8090 9090 4000 3001 5001 8180 7001 4443 9443"
-# ss 'users:(("sshd",pid=1,fd=3))' or netstat '1234/sshd': print "PORT w" for
-# a port a WEB_OWNERS program owns, "PORT n" for one a NOT_HTTP daemon owns
-_OWNER_AWK='BEGIN { nn = split(noweb, N, " "); nw = split(web, W, " ") }
+# ss 'users:(("sshd",pid=1,fd=3))' or netstat '1234/sshd': print "PORT:s" for
+# a port a web server owns, "PORT:w" for an app runtime's, "PORT:n" for a
+# NOT_HTTP daemon's
+_OWNER_AWK='BEGIN { nn = split(noweb, N, " "); ns = split(servers, S, " "); nw = split(web, W, " ") }
 { k = split($4, a, ":"); port = a[k]
   if (port !~ /^[0-9]+$/) next
   names = ""
@@ -418,7 +421,9 @@ _OWNER_AWK='BEGIN { nn = split(noweb, N, " "); nw = split(web, W, " ") }
       if (x ~ /^php-fpm/) { cls = "n"; break }
       for (j = 1; j <= nn; j++) if (x == N[j]) { cls = "n"; break }
       if (cls == "n") break
-      for (j = 1; j <= nw; j++) if (index(x, W[j]) == 1) cls = "w"
+      for (j = 1; j <= ns; j++) if (index(x, S[j]) == 1) cls = "s"
+      if (cls == "s") continue
+      for (j = 1; j <= nw; j++) if (index(x, W[j]) == 1 && cls == "") cls = "w"
   }
   if (cls != "") printf "%s:%s ", port, cls }'
 
@@ -434,13 +439,15 @@ sec_http() {
     # would only leave an error line in a database's or mail server's log).
     _owners=""
     if have ss; then
-        _owners=$(T 10 ss -tlnp 2>/dev/null | awk -v noweb="$NOT_HTTP" -v web="$WEB_OWNERS" "$_OWNER_AWK")
+        _owners=$(T 10 ss -tlnp 2>/dev/null | awk -v noweb="$NOT_HTTP" -v servers="$WEB_SERVERS" -v web="$WEB_RUNTIMES" "$_OWNER_AWK")
     elif have netstat; then
-        _owners=$(T 10 netstat -tlnp 2>/dev/null | awk -v noweb="$NOT_HTTP" -v web="$WEB_OWNERS" "$_OWNER_AWK")
+        _owners=$(T 10 netstat -tlnp 2>/dev/null | awk -v noweb="$NOT_HTTP" -v servers="$WEB_SERVERS" -v web="$WEB_RUNTIMES" "$_OWNER_AWK")
     fi
-    _web=" "; _noweb=" "
-    for _pc in $_owners; do  # PORT:w or PORT:n, no glob characters
-        case $_pc in *:w) _web="$_web${_pc%:*} " ;; *:n) _noweb="$_noweb${_pc%:*} " ;; esac
+    _srv=" "; _web=" "; _noweb=" "
+    for _pc in $_owners; do  # PORT:s, PORT:w or PORT:n, no glob characters
+        case $_pc in
+            *:s) _srv="$_srv${_pc%:*} " ;; *:w) _web="$_web${_pc%:*} " ;; *:n) _noweb="$_noweb${_pc%:*} " ;;
+        esac
     done
     _seen=" "; _cand=""; _skip=""
     for f in /proc/net/tcp /proc/net/tcp6; do
@@ -456,11 +463,11 @@ sec_http() {
             fi
             case $_noweb in *" $_port "*) _skip="$_skip$_port not-http-daemon
 "; continue ;; esac
-            case $_web in
-                *" $_port "*) _tier=1 ;;
+            case $_srv$_web in
+                *" $_port "*) _tier=2; case $_srv in *" $_port "*) _tier=1 ;; esac ;;
                 *) case $HTTP_SKIP in *" $_port "*) _skip="$_skip$_port not-http-port
 "; continue ;; esac
-                   _tier=3 ;;
+                   _tier=4 ;;
             esac
             _ord=99
             case " $WEB_PORTS " in
@@ -470,7 +477,7 @@ sec_http() {
                         _i=$((_i + 1))
                     done ;;
             esac
-            [ "$_tier" = 3 ] && [ "$_ord" != 99 ] && _tier=2
+            [ "$_tier" = 4 ] && [ "$_ord" != 99 ] && _tier=3
             if [ "$f" = /proc/net/tcp ]; then
                 case $_hip in
                     00000000|0100007F) _host=127.0.0.1 ;;

@@ -191,7 +191,7 @@ def test_nginx_config_file_was_fetched(ssh_facts, services):
 
 def test_http_check_saw_the_page_titles(ssh_facts, services):
     by_port = {h.port: h for h in ssh_facts.http}
-    assert by_port.get(services.ports["nginx"]) is not None, by_port
+    assert by_port.get(services.ports["nginx"]) is not None, (by_port, ssh_facts.http_skipped)
     assert by_port[services.ports["nginx"]].title == "mta static page"
 
 
