@@ -6,6 +6,11 @@ inside the context. Logs, caches, data dirs and secret files are left out by
 default; what was left out, and why, is written to
 ``context/.mta-extract.json``. The context mirrors VM paths:
 ``/srv/app/main.py`` lands at ``context/srv/app/main.py``.
+
+Code reaches the context byte for byte; only configuration (by VM path,
+``security.configfiles``) has its secret literals replaced by placeholders,
+through its format's parser, and a file that cannot be rewritten safely is
+withheld and mounted from a secret file instead (``security.configscan``).
 """
 
 from __future__ import annotations
