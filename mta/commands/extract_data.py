@@ -14,6 +14,11 @@ from ..model import Plan
 
 
 def _mb(n: float) -> str:
+    """Bytes in the unit that shows them: 921 B, 48.2 kB, 1,204.5 MB."""
+    if n < 1e3:
+        return f"{n:.0f} B"
+    if n < 1e6:
+        return f"{n / 1e3:.1f} kB"
     return f"{n / 1e6:,.1f} MB"
 
 

@@ -246,3 +246,23 @@ def test_kubernetes_restore_kustomization_builds(tmp_path):
     db = next(c for c in pod["containers"] if c["name"] == "db")
     assert {"name": "mta-initdb", "mountPath": "/docker-entrypoint-initdb.d", "readOnly": True} in db["volumeMounts"]
     assert any(m["mountPath"] == "/var/lib/mysql" for m in db["volumeMounts"])  # the generated mounts stay
+
+
+def test_extract_cli_data_prints_progress_and_summary(tmp_path, capsys):
+    from mta.cli import main
+    from mta.io import dump_model, write_atomic
+
+    src = tmp_path / "vm" / "uploads"
+    src.mkdir(parents=True)
+    (src / "a.txt").write_bytes(b"x" * 5000)
+    app = AppPlan(name="board", stack="binary", image="mta/vm1-board:1", build=Build(base_image="debian:bookworm-slim"),
+                  volumes=[VolumeSpec(name="board-data", path="/srv/uploads", source_path=str(src))])
+    host_dir = tmp_path / "out" / "hosts" / "vm1"
+    write_atomic(host_dir / "plan.yaml", dump_model(Plan(host="vm1", apps=[app])))
+    rc = main(["extract", str(host_dir / "plan.yaml"), "--local", "--data"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "dumped board/board-data.tar.gz:" in out and "board (files): 1 files" in out
+    assert "compose.override.yaml" in out and (host_dir / "data" / ".gitignore").read_text().endswith("*\n")
+    rc = main(["extract", str(host_dir / "plan.yaml"), "--local", "--data"])
+    assert rc == 0 and "1 kept from an earlier run" in capsys.readouterr().out
