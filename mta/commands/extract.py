@@ -58,7 +58,12 @@ def _rerender(plan_file: Path, plan: Plan, report, console: Console) -> None:
         return
     from ..pipeline import rerender_host
 
-    rerender_host(facts, plan, plan_file.parent)
+    try:
+        rerender_host(facts, plan, plan_file.parent)
+    except MtaError as exc:  # the files are extracted; say what is left to do rather than fail the copy
+        click.echo(f"mta: warning: could not render {plan_file.parent} again ({exc}): run mta generate --plan "
+                   f"{plan_file} so compose and Kubernetes pass the secrets of the copied files", err=True)
+        return
     console.print(f"rendered {plan_file.parent} again: the copied files' secrets are passed at start")
 
 
