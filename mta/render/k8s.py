@@ -1,8 +1,13 @@
 """Kubernetes manifests: one object per file, a kustomization listing them.
 
 Pods meet the 'restricted' Pod Security Standard. Secret manifests carry only
-empty placeholder keys and are left out of the kustomization, so applying it
-never overwrites real secrets.
+empty placeholder keys (and the namespace, for ``kubectl apply -f``) and are
+left out of ``k8s/kustomization.yaml``, so applying it never overwrites real
+secrets. The host folder's own ``kustomization.yaml`` is k8s/ plus a
+secretGenerator reading the same ``secrets/<app>/...`` files compose reads:
+``kubectl apply -k .`` there puts the real Secrets in the app namespace
+(kustomize loads files only in or below a kustomization's folder, so the
+generator cannot live in k8s/).
 """
 
 from __future__ import annotations
@@ -179,8 +184,26 @@ def app_objects(facts: HostFacts, plan: Plan, app: AppPlan) -> dict[str, dict[st
 
 
 def _secret(plan: Plan, app: AppPlan, name: str, keys: list[str]) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(plan, app, name), "type": "Opaque",
+    # The namespace is written here too: these files are applied with -f, outside the kustomization.
+    meta = {"name": name, "namespace": plan.targets.namespace, "labels": _labels(plan, app)}
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": "Opaque",
             "stringData": {k: "" for k in keys}}
+
+
+def _secret_generator(plan: Plan) -> list[dict[str, Any]]:
+    """kustomize secretGenerator entries: the Secrets k8s/ refers to, from secrets/ (as compose)."""
+    out: list[dict[str, Any]] = []
+    for app in plan.apps:
+        if not app.include:
+            continue
+        keys = env_secret_names(app)
+        if keys:
+            out.append({"name": f"{app.name}-secrets", "files": [f"{k}=secrets/{app.name}/{k}" for k in keys]})
+        items = secret_file_items(app)
+        if items:
+            out.append({"name": f"{app.name}-files",
+                        "files": [f"{i.key}=secrets/{app.name}/files/{i.key}" for i in items]})
+    return out
 
 
 def _ingress(plan: Plan) -> dict[str, Any] | None:
@@ -217,4 +240,13 @@ def render_k8s(facts: HostFacts, plan: Plan) -> dict[str, str]:
             "resources": sorted(n for n in objs if not n.endswith("-secret.yaml"))}
     files["k8s/kustomization.yaml"] = render("k8s/kustomization.yaml.j2", host=plan.host, body=dump_yaml(kust),
                                              secrets=sorted(n for n in objs if n.endswith("-secret.yaml")))
+    generator = _secret_generator(plan)
+    root: dict[str, Any] = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+                            "namespace": plan.targets.namespace, "resources": ["k8s"]}
+    if generator:
+        # fixed names: the Deployments and CronJobs refer to <app>-secrets / <app>-files
+        root["secretGenerator"] = generator
+        root["generatorOptions"] = {"disableNameSuffixHash": True}
+    files["kustomization.yaml"] = render("k8s/host-kustomization.yaml.j2", host=plan.host, body=dump_yaml(root),
+                                         secrets=bool(generator))
     return files

@@ -1,5 +1,6 @@
 """Every generated artifact passes the real validators: hadolint (no error or
-warning), kubernetes-validate --strict, docker-compose config + Compose Spec."""
+warning), kubernetes-validate --strict, kubectl kustomize, docker-compose
+config + Compose Spec."""
 
 from __future__ import annotations
 
@@ -34,6 +35,60 @@ def test_k8s_manifests_validate_strictly(generated, validators):
         return
     assert (root / "k8s" / "kustomization.yaml").exists()
     assert validators.kube_validate(manifests) == []
+
+
+def _secret_refs(obj: dict) -> set[tuple[str, str]]:
+    """(secret name, key) pairs a pod spec reads; key '' for a whole-Secret volume."""
+    refs = set()
+    for pod in _pod_specs(obj):
+        for c in pod.get("containers", []):
+            for e in c.get("env", []):
+                ref = e.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    refs.add((ref["name"], ref["key"]))
+            for m in c.get("volumeMounts", []):
+                vol = next((v for v in pod.get("volumes", []) if v["name"] == m["name"]), {})  # or a claim template
+                if "secret" in vol:
+                    refs.add((vol["secret"]["secretName"], m.get("subPath", "")))
+    return refs
+
+
+def test_kustomize_builds_k8s_and_the_secrets_in_the_namespace(generated, validators):
+    import yaml
+
+    plan, root = generated
+    if not (root / "k8s").is_dir():
+        assert not any(a.include for a in plan.apps)
+        return
+    ns = plan.targets.namespace
+    problems, objs = validators.kustomize(root / "k8s")
+    assert problems == []
+    listed = [yaml.safe_load(p.read_text()) for p in sorted((root / "k8s").glob("*.yaml"))
+              if p.name != "kustomization.yaml"]
+    placeholders = {o["metadata"]["name"]: o for o in listed if o["kind"] == "Secret"}
+    assert len(objs) == len(listed) - len(placeholders) and all(o["metadata"]["namespace"] == ns for o in objs)
+    assert all(o["metadata"]["namespace"] == ns for o in placeholders.values())  # kubectl apply -f lands there too
+
+    # The host folder's kustomization: k8s/ plus Secrets from the files compose reads.
+    kust = yaml.safe_load((root / "kustomization.yaml").read_text())
+    assert kust["resources"] == ["k8s"] and kust["namespace"] == ns
+    for gen in kust.get("secretGenerator", []):
+        for spec in gen["files"]:
+            path = root / spec.split("=", 1)[1]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"value of {spec}\n")
+    compose = yaml.safe_load((root / "compose.yaml").read_text())
+    compose_files = {s["file"].removeprefix("./") for s in (compose.get("secrets") or {}).values()}
+    assert {spec.split("=", 1)[1] for g in kust.get("secretGenerator", []) for spec in g["files"]} <= compose_files
+    problems, full = validators.kustomize(root)
+    assert problems == []
+    assert all(o["metadata"]["namespace"] == ns for o in full)
+    made = {o["metadata"]["name"]: o for o in full if o["kind"] == "Secret"}
+    assert {n: sorted(o["data"]) for n, o in made.items()} == {
+        n: sorted(o["stringData"]) for n, o in placeholders.items()}
+    for obj in full:
+        for name, key in _secret_refs(obj):
+            assert name in made and (key == "" or key in made[name]["data"]), (obj["metadata"]["name"], name, key)
 
 
 def test_compose_validates(generated, validators):

@@ -1,4 +1,5 @@
-"""Real validators as a pytest plugin: hadolint, kubernetes-validate, compose.
+"""Real validators as a pytest plugin: hadolint, kubernetes-validate, kubectl
+kustomize, compose.
 
 Each helper returns a list of problems (empty = valid). When a tool is
 missing the test skips with the reason, except in CI (CI=true) where it
@@ -88,7 +89,17 @@ def compose_validate(path: Pathish) -> list[str]:
     return problems
 
 
+def kustomize(path: Pathish) -> tuple[list[str], list[dict]]:
+    """`kubectl kustomize DIR` (offline; kustomize is built into kubectl): (problems, objects)."""
+    exe = _need("kubectl")
+    proc = subprocess.run([exe, "kustomize", str(path)], capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        return [line for line in proc.stderr.splitlines() if line.strip()] or [f"exit {proc.returncode}"], []
+    return [], [d for d in yaml.safe_load_all(proc.stdout) if d]
+
+
 class Validators:
+    kustomize = staticmethod(kustomize)
     hadolint = staticmethod(hadolint)
     kube_validate = staticmethod(kube_validate)
     compose_validate = staticmethod(compose_validate)
