@@ -196,3 +196,13 @@ def test_php_and_python_that_do_not_parse_are_withheld_when_they_hold_a_credenti
     scan = scan_context(tmp_path)
     assert {w.path for w in scan.withheld} == {"etc/app/config.php", "srv/site/settings.py"}
     assert (tmp_path / "srv/site/local_settings.py").read_text() == "DEBUG = (\n"  # no credential: left
+
+
+def test_web_server_directives():
+    text = ('location ~ \\.php$ { fastcgi_pass unix:/run/php/php-fpm.sock; }\nauth_basic "Restricted";\n'
+            "fastcgi_param DB_PASSWORD ngx-pw-1;\n<VirtualHost *:80>\n  AuthType Basic\n  AuthName \"Members\"\n"
+            "  SetEnv DB_PASSWORD apache-pw-2\n</VirtualHost>\n")
+    done = rw.rewrite("ini", text)
+    assert "ngx-pw-1" not in done.text and "apache-pw-2" not in done.text
+    assert "fastcgi_param DB_PASSWORD ${MTA_SECRET_DB_PASSWORD};" in done.text
+    assert sorted(done.found.values()) == ["apache-pw-2", "ngx-pw-1"]

@@ -100,9 +100,10 @@ INLINE_SECRET = re.compile(r"(?i)(?:^|[;&?\s])(?:password|passwd|pwd|secret|toke
 
 #: Names that a standard configuration schema gives to settings which are not secrets, though
 #: the detector's words are in them (Java EE web.xml ``<auth-method>FORM</auth-method>``,
-#: PostgreSQL ``auth_method = md5``, Apache ``AuthType Basic``).
+#: PostgreSQL ``auth_method = md5``, Apache ``AuthType Basic``, nginx ``auth_basic "realm"``).
 SCHEMA_NOT_SECRET = {"auth-method", "auth_method", "authmethod", "auth-type", "authtype", "auth_type",
-                     "auth-constraint", "login-config", "transport-guarantee"}
+                     "auth-constraint", "login-config", "transport-guarantee", "auth_basic", "authname",
+                     "auth_basic_user_file", "authuserfile", "authgroupfile"}
 
 
 def secret_spans(lit: Literal) -> list[tuple[int, int]]:

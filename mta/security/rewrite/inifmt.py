@@ -18,6 +18,9 @@ except ImportError:  # pragma: no cover - Python < 3.11
     tomllib = None
 
 _KEY_SEP = re.compile(r"[ \t]*(?:export[ \t]+)?([\"']?)([A-Za-z0-9_$@][A-Za-z0-9_.\-/$@\[\] ]{0,200}?)\1[ \t]*([=:])(?![=:])[ \t]*")
+#: directives whose first argument names a variable and whose rest is its value
+_SETTERS = {"setenv", "fastcgi_param", "uwsgi_param", "scgi_param", "env", "set", "environment", "php_value",
+            "php_admin_value"}
 _KEY_WS = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_.\-]{0,200})[ \t]+(?=[^ \t=:])")
 
 
@@ -66,6 +69,11 @@ def literals(text: str, *, properties: bool = False) -> list[Literal]:
             if m is None:
                 continue
             key = m.group(1)
+            if key.lower() in _SETTERS:  # Apache "SetEnv DB_PASSWORD x", nginx "fastcgi_param DB_PASSWORD x;"
+                inner = _KEY_WS.match(text, m.end(), e)
+                if inner is None:
+                    continue
+                m, key = inner, inner.group(1)
         else:
             key = m.group(2).strip()
         vs = m.end()
@@ -78,6 +86,9 @@ def literals(text: str, *, properties: bool = False) -> list[Literal]:
             out.append(Literal(key=key, start=vs, end=end, value=_unescape(text[vs:end]), raw=text[vs:end]))
             continue
         vs2, ve, value = _value(text, vs, e, comments=True)
+        if m.re is _KEY_WS and ve > vs2 and text[ve - 1] == ";":  # nginx ends a directive with ;
+            ve -= 1
+            vs2, ve, value = _value(text, vs2, ve, comments=False)
         out.append(Literal(key=key, start=vs2, end=ve, value=value, raw=text[vs2:ve]))
     return out
 
