@@ -29,6 +29,7 @@ from typing import Optional
 from .errors import MtaError
 from .io import write_atomic
 from .model import AppPlan, Plan
+from .plan.stacks import backing_kind
 from .security.placeholders import sanitize_context, wire_fill
 from .transport import TransportError
 
@@ -357,8 +358,8 @@ def extract_host(transport, plan: Plan, host_dir: Path, *, apps: Optional[list[s
     for app in plan.apps:
         if not app.include or (apps and app.name not in apps):
             continue
-        if app.build is None and not app.extract.include:
-            continue  # official image for a backing service: nothing to copy
+        if not app.extract.include and (app.build is None or backing_kind(app)):
+            continue  # a backing service (official image or built from Debian): nothing to copy
         if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?", app.name):
             report.apps.append(AppExtract(app=app.name, error=f"unsafe app name {app.name!r} in the plan"))
             continue

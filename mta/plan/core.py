@@ -17,7 +17,7 @@ from .commands import interpreter, rewrite_command, shell_interpreters, split_sh
 from .names import config_key, dns_label, image_repo_component, is_env_name
 from .databases import link_databases
 from .rewrite import Target, local_hosts, rewrite_host_var, rewrite_text
-from .stacks import BACKING_SPEC, backing_kind, context_path, family_of, q, recipe
+from .stacks import BACKING_SPEC, backing_kind, context_path, debian_backing, family_of, q, recipe
 
 SECRET_NAME = re.compile(r"(PASS|PASSWD|PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|_KEY$)", re.I)
 SECRET_FILE = re.compile(r"(tomcat-users\.xml|wp-config\.php|\.env$|\.pem$|\.key$|credentials|secrets?\.)", re.I)
@@ -199,6 +199,10 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     ap.image = r.image or f"mta/{host}-{app.name}:0.1"
     ap.build = r.build
     kind = backing_kind(app)
+    # a backing service built from the Debian base keeps its recipe's command,
+    # entrypoint and files: the app-centric steps below (baked config, log links,
+    # the VM's command, the secrets shim) are for apps whose code is copied
+    app_build = None if kind else ap.build
 
     # ports
     if "ports" in ans:
@@ -265,14 +269,14 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
         else:
             ap.config.append(ConfigFile(source=path, target=target, configmap=False))
             baked.append(path)
-    if ap.build:
+    if app_build:
         for path in baked:
             if not _under(path, app.code_paths):
                 ap.build.files.append(ConfigFile(source=context_path(path), target=r.config_target(path),
                                                  configmap=False))
         if any(c.configmap and c.target.startswith(("/etc/nginx/conf.d/", "/etc/apache2/sites-enabled/"))
                for c in ap.config) or any(s.target.startswith("/etc/nginx/conf.d/") for s in ap.secrets):
-            ap.build.steps += r.drop_default_site
+            app_build.steps += r.drop_default_site
 
     # volumes
     if "volumes" in ans:
@@ -302,29 +306,30 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
                  if p.endswith((".log", "_log")) or any(p.startswith(d.rstrip("/") + "/") for d in app.log_paths)]
     made: set[str] = set()
     for path in app.log_paths:
-        if path in log_files and ap.build:
+        if path in log_files and app_build:
             stream = "/dev/stderr" if "err" in posixpath.basename(path).lower() else "/dev/stdout"
             parent = posixpath.dirname(path)
             mkdir = "" if parent in made else f"mkdir -p {q(parent)} && "
             made.add(parent)
-            ap.build.steps.append(f"{mkdir}ln -sf {stream} {q(path)}")
+            app_build.steps.append(f"{mkdir}ln -sf {stream} {q(path)}")
             ap.notes.append(f"log file {path} now goes to {stream[5:]}")
-        elif ap.build and path not in log_files:
-            ap.build.writable.append(path)
+        elif app_build and path not in log_files:
+            app_build.writable.append(path)
             ap.notes.append(f"logs under {path}: kept writable; point the app's logging at stdout "
                             "(files in the container are lost on restart)")
 
     # command
-    if ap.build:
+    if app_build:
         cmd, cnotes = _command(app, r)
         ap.notes += cnotes
-        ap.build.cmd = cmd
+        app_build.cmd = cmd
         if ap.secrets and any(e.secret for e in ap.env):
-            ap.build.entrypoint = ["/bin/sh", SECRETS_SHIM]
-            ap.build.files.append(ConfigFile(source="mta-secrets-env.sh", target=SECRETS_SHIM, configmap=False))
+            app_build.entrypoint = ["/bin/sh", SECRETS_SHIM]
+            app_build.files.append(ConfigFile(source="mta-secrets-env.sh", target=SECRETS_SHIM, configmap=False))
 
     # probes
-    exec_cmd = BACKING_SPEC[kind][3] if kind else None
+    spec = debian_backing(kind) if kind and ap.build else None
+    exec_cmd = list(spec.probe) if spec else BACKING_SPEC[kind][3] if kind else None
     ap.readiness = probes.make_probe(facts, ap.expose, exec_command=exec_cmd or None)
     ap.liveness = ap.readiness.model_copy(update={"expect_text": []})  # content is verify's business
     if ap.build:

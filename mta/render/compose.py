@@ -10,14 +10,16 @@ from typing import Any
 
 from ..io import dump_yaml
 from ..model import AppPlan, HostFacts, Plan
+from ..plan.stacks import backing_kind
 from .common import (compose_cpus, compose_memory, config_items, env_secret_names, secret_file_items,
                      shared_secrets)
 from .env import render
 
 
 def _healthcheck(app: AppPlan) -> dict[str, Any] | None:
-    # Built images carry their HEALTHCHECK; official backing images get one here.
-    if app.build is None and app.readiness.kind == "exec" and app.readiness.command:
+    # Built images carry their HEALTHCHECK; backing services get one here (podman's
+    # default OCI image format drops HEALTHCHECK, and official images have none).
+    if (app.build is None or backing_kind(app)) and app.readiness.kind == "exec" and app.readiness.command:
         return {"test": ["CMD", *app.readiness.command], "interval": "30s", "timeout": "5s",
                 "retries": 3, "start_period": "30s"}
     return None
@@ -37,8 +39,8 @@ def compose_data(facts: HostFacts, plan: Plan) -> dict[str, Any]:
         for var in app.env:
             if var.value is not None:
                 env[var.name] = var.value
-            elif app.build is None:
-                # official images read NAME_FILE for their secrets
+            elif app.build is None or backing_kind(app):
+                # official images (and ours built for backing services) read NAME_FILE for their secrets
                 env[f"{var.name}_FILE"] = f"/run/secrets/{var.name}"
         if env:
             svc["environment"] = env

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from ..errors import GenerateError
 from ..model import AppPlan
 from ..plan.images import check_image_ref
-from ..plan.stacks import APT_INSTALL
+from ..plan.stacks import APT_INSTALL, BACKING_ENTRYPOINT, backing_kind, debian_backing, q
+from ..templates_path import templates_dir
 from . import escape
 from .env import render
 
@@ -43,6 +44,7 @@ class DockerfileView:
     entrypoint: str
     cmd: str
     notes: list[str] = field(default_factory=list)
+    stopsignal: str = ""
 
 
 def _where(app: AppPlan, fld: str) -> str:
@@ -62,6 +64,7 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
         check_image_ref(b.builder_image, _where(app, "builder_image"))
     user = escape.user(b.user, _where(app, "user"))
     chown = f"{user.split(':')[0]}:0"
+    spec = debian_backing(backing_kind(app))
     pre: list[Run] = []
     if b.packages:
         for p in b.packages:
@@ -73,9 +76,13 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
             install = "mkdir -p /usr/share/man/man1 && " + install
         pre.append(Run(install, ignore="DL3008"))
     post = [escape.run_step(s, _where(app, f"steps[{i}]")) for i, s in enumerate(b.steps)]
+    if spec and pre:
+        # the official images' account: made before the packages so they reuse uid/gid 999
+        uid = q(user.split(":")[0])
+        account = (f"groupadd -r -g {uid} {spec.account} && useradd -r -g {spec.account} -u {uid} "
+                   f"-d {q(spec.home)} -s /usr/sbin/nologin {spec.account}")
+        pre[0].text = " \\\n    && ".join(x for x in (account, spec.preinstall, pre[0].text, spec.postinstall) if x)
     if b.writable:
-        from ..plan.stacks import q
-
         dirs = " ".join(q(escape.copy_path(d, _where(app, "writable"))) for d in dict.fromkeys(b.writable))
         post.append(f"mkdir -p {dirs} && chown -R {chown} {dirs} && chmod -R g=u {dirs}")
     post_runs = [Run(" \\\n    && ".join(post))] if post else []
@@ -83,7 +90,8 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
                         ignore="DL3008" if "apt-get install" in s else "")
                     for i, s in enumerate(b.builder_steps)]
     copies = [_copy(a.source, a.target, _where(app, "artifacts"), chown, "build") for a in b.artifacts]
-    copies += [_copy(f.source, f.target, _where(app, "files"), chown) for f in b.files]
+    # a backing service's entrypoint stays root's: the server's uid must not rewrite it
+    copies += [_copy(f.source, f.target, _where(app, "files"), "" if spec else chown) for f in b.files]
     labels = [f"org.opencontainers.image.title={escape.label_value(app.name)}",
               f"io.mta.host={escape.label_value(host)}",
               f"io.mta.stack={escape.label_value(app.stack)}"]
@@ -107,6 +115,7 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
         healthcheck_reason=app.readiness.reason or "no probe was decided",
         entrypoint=escape.exec_form(b.entrypoint) if b.entrypoint else "",
         cmd=escape.exec_form(b.cmd) if b.cmd else "",
+        stopsignal=spec.stopsignal if spec else "",
     )
 
 
@@ -124,6 +133,13 @@ def render_app(host: str, app: AppPlan) -> dict[str, str]:
     """apps/<app>/Dockerfile, .dockerignore, context/README.md (and the secrets shim)."""
     base = f"apps/{app.name}/"
     view = dockerfile_view(host, app)
+    kind = backing_kind(app)
+    if debian_backing(kind):
+        # a backing service built from the Debian base: no code to extract, an entrypoint of ours
+        script = templates_dir() / "docker" / "backing" / f"{'mariadb' if kind == 'mysql' else kind}-entrypoint.sh"
+        return {base + "Dockerfile": render("docker/Dockerfile.backing.j2", v=view, kind=kind),
+                base + ".dockerignore": "*\n!" + BACKING_ENTRYPOINT + "\n",
+                base + BACKING_ENTRYPOINT: script.read_text(encoding="utf-8")}
     files = {
         base + "Dockerfile": render("docker/Dockerfile.j2", v=view),
         base + ".dockerignore": render("docker/dockerignore.j2", lines=dockerignore_lines(app)),

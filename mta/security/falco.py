@@ -16,6 +16,7 @@ from typing import Any
 
 from ..io import dump_yaml
 from ..model import AppPlan, HostFacts, Plan
+from ..plan.stacks import ENTRYPOINT_TOOLS, backing_kind, debian_backing
 from ..render.env import one_line
 from .observed import observe
 
@@ -58,8 +59,10 @@ def app_rules(facts: HostFacts, plan: Plan, app: AppPlan) -> list[dict[str, Any]
     seen = observe(facts, plan, app)
     a = ident(app.name)
     repo = repository(app.image)
+    spec = debian_backing(backing_kind(app)) if app.build else None
     programs = sorted(set(seen.programs) | ({"sh"} if app.build and app.build.entrypoint else set())
-                      | (set(_IMAGE_EXTRAS) if app.build is None else set()))
+                      | (set(_IMAGE_EXTRAS) if app.build is None else set())
+                      | ({p[:15] for p in ENTRYPOINT_TOOLS + spec.helpers + spec.cmd} if spec else set()))
     ports = sorted({p for p, _ in seen.ports})
     peer_ports = sorted({p.port for p in seen.peers} | {53})
     items: list[dict[str, Any]] = [

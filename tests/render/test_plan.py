@@ -66,7 +66,12 @@ def test_debian_base_uses_distro_packages():
     assert admin.base_image == "debian:bookworm-slim" and "python3" in admin.packages
     assert plan.app("shop").build.packages == ["tomcat10"]
     assert any("jakarta" in n for n in plan.app("shop").notes)
-    assert plan.app("db").image == "postgres:9.6"  # backing services keep official images
+    # backing services too: built from the same base and Debian's own server package
+    db = plan.app("db")
+    assert db.image == "mta/shop-01-db:0.1" and db.build.base_image == "debian:bookworm-slim"
+    assert db.build.packages == ["postgresql-15"] and db.build.user == "999" and db.run_as_user == 999
+    assert any("9.6 moves to 15" in n and "pg_restore" in n for n in db.notes)
+    assert plan.app("cache").build.packages == ["redis-server"]
 
 
 def test_mapping_file_swaps_registry(tmp_path):

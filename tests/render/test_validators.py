@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from mta.plan.stacks import backing_kind
+
 from .cases import CASES, render_case, write
 
 BASES = ["official", "debian"]
@@ -106,7 +108,9 @@ def test_no_latest_and_non_root(generated):
         froms = [line.split()[1] for line in text.splitlines() if line.startswith("FROM ")]
         assert froms and all(":" in f and not f.endswith(":latest") for f in froms), froms
         users = [line for line in text.splitlines() if line.startswith("USER ")]
-        assert users[-1] == "USER 10001"
+        app = plan.app(df.parent.name)
+        # backing services built from Debian run as the official image's uid (999), owner of the data
+        assert users[-1] == f"USER {app.run_as_user}" and app.run_as_user == (999 if backing_kind(app) else 10001)
         assert any(line.startswith(("CMD [", "# No CMD")) for line in text.splitlines())
         assert "HEALTHCHECK" in text  # the instruction or a comment giving the reason
     for a in plan.apps:
