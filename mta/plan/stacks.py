@@ -869,7 +869,10 @@ DEBIAN_BACKING = {
                                ("memcached",), ()),
     "rabbitmq": DebianBacking("RabbitMQ", ("rabbitmq-server",), (3, 10), "rabbitmq", "/var/lib/rabbitmq",
                               ("/var/log/rabbitmq",), ("rabbitmq-server",), ("rabbitmq-diagnostics", "-q", "ping"),
-                              env=(("RABBITMQ_NODENAME", "rabbit@localhost"),),
+                              # no Erlang cookie baked in: each volume gets its own on first start
+                              postinstall="find /var/lib/rabbitmq -mindepth 1 -delete",
+                              # the server's own scripts, not Debian's wrappers (they log to files, no exec)
+                              env=(("PATH", f"/usr/lib/rabbitmq/bin:{_PATH}"), ("RABBITMQ_NODENAME", "rabbit@localhost")),
                               helpers=("beam.smp", "epmd", "erl", "erl_child_setup", "inet_gethost", "rabbitmq-diagnostics",
                                        "rabbitmq-env", "rabbitmqctl")),
 }

@@ -43,6 +43,8 @@ if [ -z "${RABBITMQ_CONFIG_FILE:-}" ]; then
 	{
 		echo "loopback_users.guest = false"
 		echo "listeners.tcp.default = 5672"
+		echo "log.console = true"  # to the container log, not files
+		echo "log.file = false"
 		[ -z "${RABBITMQ_DEFAULT_USER:-}" ] || printf 'default_user = %s\n' "$RABBITMQ_DEFAULT_USER"
 		[ -z "${RABBITMQ_DEFAULT_PASS:-}" ] || printf 'default_pass = %s\n' "$RABBITMQ_DEFAULT_PASS"
 		[ -z "${RABBITMQ_DEFAULT_VHOST:-}" ] || printf 'default_vhost = %s\n' "$RABBITMQ_DEFAULT_VHOST"
