@@ -841,7 +841,7 @@ class DebianBacking:
 
 
 #: what every backing entrypoint may run
-ENTRYPOINT_TOOLS = ("cat", "chmod", "chown", "date", "find", "gzip", "head", "ls", "mkdir", "mktemp", "rm",
+ENTRYPOINT_TOOLS = ("cat", "chmod", "chown", "date", "find", "grep", "gzip", "head", "ls", "mkdir", "mktemp", "rm",
                     "sed", "setpriv", "sleep", "tr", "xz", "zstd")
 _PG_BIN = "/usr/lib/postgresql/15/bin"
 _PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

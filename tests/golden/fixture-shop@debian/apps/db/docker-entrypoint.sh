@@ -7,7 +7,8 @@
 #   initialised only when empty, then /docker-entrypoint-initdb.d/ in name order:
 #   *.sh, *.sql, *.sql.gz, *.sql.xz, *.sql.zst (psql into POSTGRES_DB) and *.dump
 #   (a pg_dump -Fc archive, restored with pg_restore into POSTGRES_DB, objects owned
-#   by POSTGRES_USER); then the server runs as PID 1.
+#   by POSTGRES_USER, unless a *.sh there runs pg_restore itself, as the restore.sh
+#   of `mta extract --data` does); then the server runs as PID 1.
 set -eu
 
 : "${PGDATA:=/var/lib/postgresql/data}"
@@ -77,13 +78,19 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 			--no-psqlrc --quiet "$@"
 	}
 	if [ "$POSTGRES_DB" != postgres ]; then
-		exists=$(psql_run --dbname postgres --set db="$POSTGRES_DB" --tuples-only --no-align \
-			-c "SELECT 1 FROM pg_database WHERE datname = :'db'" 2>/dev/null || true)
+		# on stdin: psql interpolates :'db' there, not in -c
+		exists=$(printf '%s\n' "SELECT 1 FROM pg_database WHERE datname = :'db';" \
+			| psql_run --dbname postgres --set db="$POSTGRES_DB" --tuples-only --no-align)
 		if [ -z "$exists" ]; then
 			printf '%s\n' 'CREATE DATABASE :"db";' | psql_run --dbname postgres --set db="$POSTGRES_DB"
 		fi
 	fi
 
+	# a script here that runs pg_restore itself (mta extract --data ships restore.sh) loads the dumps
+	own_dumps=yes
+	for f in /docker-entrypoint-initdb.d/*.sh; do
+		[ ! -f "$f" ] || ! grep -q pg_restore "$f" || own_dumps=
+	done
 	set +u
 	for f in /docker-entrypoint-initdb.d/*; do
 		[ -e "$f" ] || continue
@@ -96,6 +103,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 			*.sql.xz) log "loading $f"; xz -dc "$f" | psql_run --dbname "$POSTGRES_DB" ;;
 			*.sql.zst) log "loading $f"; zstd -dc "$f" | psql_run --dbname "$POSTGRES_DB" ;;
 			*.dump)
+				if [ -z "$own_dumps" ]; then log "leaving $f to the script that restores it"; continue; fi
 				log "restoring $f"
 				PGHOST='' pg_restore --username "$POSTGRES_USER" --no-password --dbname "$POSTGRES_DB" \
 					--no-owner --no-privileges --exit-on-error "$f" ;;
