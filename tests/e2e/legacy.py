@@ -190,6 +190,7 @@ class Migration:
 
     host_dir: Optional[Path] = None
     steps: dict = None  # step -> exit status
+    seconds: dict = None  # step -> wall-clock seconds
     log: str = ""
     report: Optional[dict] = None  # verify.json
 
@@ -218,14 +219,16 @@ def migrate(
 
     from mta.cli import main
 
-    m = Migration(steps={})
+    m = Migration(steps={}, seconds={})
     old = {k: os.environ.get(k) for k in ("MTA_KNOWN_HOSTS", "MTA_SSH_CONFIG")}
     os.environ["MTA_KNOWN_HOSTS"] = str(out.parent / f"known_hosts-{vm.container}")
     os.environ["MTA_SSH_CONFIG"] = ""
     ssh = ["-p", str(vm.ssh_port), "-i", str(key)]
 
     def step(name: str, argv: list[str]) -> bool:
+        started = time.monotonic()
         m.steps[name] = int(main(argv))
+        m.seconds[name] = round(time.monotonic() - started, 1)
         if capture is not None:
             m.log += f"$ mta {' '.join(argv)}\n" + capture()
         return m.steps[name] == 0

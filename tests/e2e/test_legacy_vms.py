@@ -148,11 +148,21 @@ def keypair(tmp_path_factory, podman):
 
 
 #: generator gaps still open, by VM (CI must stay green; strict=False so a fix shows as XPASS)
-_README_FLOW_GAP = "`mta extract PLAN --secrets --data` (secret values, data dumps, connection reuse) is not on main yet"
+_README_FLOW_GAP = ("`mta extract PLAN --secrets --data` (secret values, data dumps and their restore, reusing "
+                    "discovery's connection) is not on main yet; ")
 KNOWN_GAPS: dict[str, str] = {
-    "wordpress": _README_FLOW_GAP,
-    "mediawiki": _README_FLOW_GAP,
-    "redmine": _README_FLOW_GAP,
+    "wordpress": _README_FLOW_GAP + (
+        "then: DB_HOST 'localhost' in the withheld /etc/wordpress/config-127.0.0.1.php must point at the db service "
+        "(plan only notes it), the VM's 'wordpress'@'localhost' grant must admit the app container after the restore, "
+        "and extract drops the code tree's 24 symlinks into other Debian packages (php-getid3, libjs-underscore, "
+        "libjs-cropper, ca-certificates) so the tree's checksum differs and the image lacks those files"),
+    "mediawiki": _README_FLOW_GAP + (
+        "then: $wgDBserver 'localhost' in the withheld /etc/mediawiki/LocalSettings.php must point at the db service, "
+        "and the 'tidewiki'@'localhost' grant must admit the app container after the restore"),
+    "redmine": _README_FLOW_GAP + (
+        "then: /etc/redmine/default/database.yml's host 'localhost' must point at the db service, and the Rails "
+        "recipe must run Debian's redmine on Debian-packaged gems (ruby-rails & co., as on the VM): the plan says "
+        "'reinstall with bundle install from Gemfile.lock' and 'runs on puma; add gem puma to the Gemfile'"),
 }
 
 
