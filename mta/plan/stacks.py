@@ -132,7 +132,7 @@ PHP_EXTENSIONS = {"mysql": ["mysqli", "pdo_mysql"], "mysqlnd": ["mysqli", "pdo_m
 PHP_NEEDS_LIBS = {"gd", "zip", "intl", "pgsql", "ldap", "imagick", "soap", "xsl", "imap", "tidy", "memcached", "redis"}
 
 
-def _php_extensions(facts) -> tuple[list[str], list[str]]:
+def _php_extensions(facts, debian: bool = False) -> tuple[list[str], list[str]]:
     exts, missing = set(), set()
     for pkg in facts.packages:
         m = re.match(r"^php[\d.]*(?:-php)?-(.+)$", pkg.name.lower())
@@ -144,8 +144,23 @@ def _php_extensions(facts) -> tuple[list[str], list[str]]:
         elif mod in PHP_NEEDS_LIBS:
             missing.add(mod)
     notes = [f"PHP extensions {', '.join(sorted(missing))} were installed on the VM; add them with "
-             "docker-php-ext-install plus their -dev libraries"] if missing else []
+             "docker-php-ext-install plus their -dev libraries"] if missing and not debian else []
     return sorted(exts), notes
+
+
+#: versioned Debian PHP packages that are not extensions a site loads
+_DEBIAN_PHP_CORE = {"common", "cli", "fpm", "cgi", "opcache", "readline", "json", "phpdbg", "dev", "xdebug"}
+
+
+def _debian_php_modules(facts) -> list[str]:
+    """``php-<ext>`` for each versioned extension package on a Debian VM (php8.2-intl,
+    php7.4-mysql): the same extensions from the image's own PHP."""
+    mods = set()
+    for pkg in facts.packages:
+        m = re.match(r"^php\d+\.\d+-([a-z0-9]+)$", pkg.name.lower())
+        if m and m.group(1) not in _DEBIAN_PHP_CORE:
+            mods.add(f"php-{m.group(1)}")
+    return sorted(mods)
 
 
 def _version_from(facts, app, pattern: str) -> str:
@@ -361,12 +376,12 @@ def _node(app, facts, debian: bool) -> Recipe:
 
 
 def _php_apache(app, facts, debian: bool) -> Recipe:
-    exts, notes = _php_extensions(facts)
+    exts, notes = _php_extensions(facts, debian)
     steps: list[str] = []
     if debian:
         b = Build(base_image=images.DEBIAN_IMAGE, packages=["apache2", "libapache2-mod-php"] +
                   [f"php-{e.replace('pdo_', '')}" for e in exts if e in ("mysqli", "pdo_mysql", "bcmath")])
-        b.packages = sorted(set(p.replace("php-mysqli", "php-mysql") for p in b.packages))
+        b.packages = sorted(set(p.replace("php-mysqli", "php-mysql") for p in b.packages) | set(_debian_php_modules(facts)))
         steps.append("a2enmod rewrite && ln -sf /dev/stdout /var/log/apache2/access.log"
                      " && ln -sf /dev/stderr /var/log/apache2/error.log")
         cmd = ["apache2ctl", "-D", "FOREGROUND"]
@@ -416,9 +431,9 @@ def _php_apache(app, facts, debian: bool) -> Recipe:
 
 
 def _php_fpm(app, facts, debian: bool) -> Recipe:
-    exts, notes = _php_extensions(facts)
+    exts, notes = _php_extensions(facts, debian)
     if debian:
-        b = Build(base_image=images.DEBIAN_IMAGE, packages=["php-fpm"])
+        b = Build(base_image=images.DEBIAN_IMAGE, packages=["php-fpm"] + _debian_php_modules(facts))
         b.steps = ["sed -i -e 's|^listen = .*|listen = 9000|' /etc/php/8.2/fpm/pool.d/www.conf"
                    " && sed -i -e 's|^error_log = .*|error_log = /proc/self/fd/2|' /etc/php/8.2/fpm/php-fpm.conf"]
         b.writable = ["/run/php"]

@@ -327,3 +327,24 @@ def test_wildfly_lines():
     release, notes = images.wildfly_release("7.4", eap=True)
     assert release == "23.0.2.Final" and "registry.redhat.io" in notes[0]
     assert images.wildfly_release("7.1")[0] == "8.2.1.Final"  # JBoss AS 7.1
+
+
+def test_php_on_debian_gets_the_vms_php_extensions_from_debian():
+    """A Debian PHP site (MediaWiki on php-fpm, WordPress on mod_php) loads the extensions
+    the VM had installed as php8.2-<ext> packages; --base debian installs php-<ext>, and
+    PHP libraries (php-getid3) or the SAPI packages are not taken for extensions."""
+    from tests.detect.helpers import pkg
+
+    pkgs = [pkg(n, "8.2.29-1") for n in ("php8.2-fpm", "php8.2-common", "php8.2-intl", "php8.2-mysql", "php8.2-xml",
+                                         "php8.2-mbstring", "php8.2-opcache", "php8.2-readline", "php8.2-cli")]
+    pkgs += [pkg("php-getid3", "1.9.22-1"), pkg("php-intl", "2:8.2+93")]
+    f = facts(packages=pkgs)
+    fpm = App(name="web", stack="php-fpm", runtime="php", runtime_version="8.2", code_paths=["/var/lib/mediawiki"],
+              workdir="/var/lib/mediawiki", ports=[PortSpec(port=9000)])
+    apache = App(name="web", stack="php-apache", runtime="php", runtime_version="8.2", code_paths=["/usr/share/wordpress"],
+                 workdir="/usr/share/wordpress", ports=[PortSpec(port=80, http=True)])
+    want = ["php-intl", "php-mbstring", "php-mysql", "php-xml"]
+    plan = make_plan(f, [fpm], base="debian").apps[0]
+    assert plan.build.packages == ["php-fpm"] + want
+    assert not any("docker-php-ext-install" in n for n in plan.notes)
+    assert make_plan(f, [apache], base="debian").apps[0].build.packages == sorted(["apache2", "libapache2-mod-php"] + want)
