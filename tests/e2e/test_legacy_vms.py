@@ -248,7 +248,8 @@ def test_packaged_app_migrates(kind, keypair, tmp_path, capsys):
         try:
             assert not m.failed_step, f"`mta {m.failed_step}` failed (exit {m.steps}):\n{m.log[-5000:]}"
             services = m.report["hosts"][0]["services"]
-            web = [s for s in services if s["role"] == "app" and s["endpoints"]]
+            # the service answering HTTP where the VM's app did: nginx/Apache in front (proxy) or the app itself
+            web = [s for s in services if s["role"] in ("app", "proxy") and s["endpoints"]]
             web.sort(key=lambda s: str(app_port) not in s["endpoints"])
             assert web, f"no app service with an endpoint: {services}"
             cport, hostport = next(iter(web[0]["endpoints"].items()))
