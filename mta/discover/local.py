@@ -17,7 +17,7 @@ from ..model import Connection, Process, Socket, Utilization, UtilSample
 from ..model import HostFacts
 from .parsers.processes import normalize_cmdline, unit_of
 from .script import env_skip
-from .secrets import mask_env
+from .secrets import mask_argv, mask_env
 
 ENV_CAP = 8192
 _CGROUP_PATH = re.compile(r"^[^:]*:(?:name=systemd)?:(.*)$", re.M)
@@ -65,7 +65,7 @@ def collect_processes() -> tuple[list[Process], int]:
                     p.user = clean(proc.username())
                 except (KeyError, psutil.Error):
                     p.user = str(uids.real)
-                p.cmdline = normalize_cmdline([clean(a) for a in proc.cmdline()])
+                p.cmdline = mask_argv(normalize_cmdline([clean(a) for a in proc.cmdline()]))[0]
                 mem = proc.memory_info()
                 p.rss_bytes = mem.rss
                 t = proc.cpu_times()

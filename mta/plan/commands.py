@@ -6,6 +6,8 @@ import re
 import shlex
 from typing import Optional
 
+from ..discover.secrets import SECRET_MARKER, arg_env_name, marker_names
+
 #: interpreters whose VM path (/usr/lib/jvm/…/bin/java, /opt/rh/…/python3.6)
 #: means "the runtime", which the image puts on PATH.
 _INTERPRETERS = {
@@ -155,3 +157,83 @@ def _on_calendar(s: str) -> Optional[str]:
         return "*" if v == "*" else str(int(v))
 
     return f"{num(minute)} {num(hour)} {num(day)} {num(month)} {dow}"
+
+
+def _ref_name(name: str, taken: dict[str, str]) -> str:
+    var = arg_env_name(name)
+    base, n = var, 1
+    while taken.get(var, name) != name:
+        n += 1
+        var = f"{base}_{n}"
+    taken[var] = name
+    return var
+
+
+def secret_arg_refs(argv: list[str], taken: Optional[dict[str, str]] = None) -> tuple[list[str], list[tuple[str, str]]]:
+    """A command whose arguments discovery masked, made to read each secret from the environment.
+
+    ``["app", "--db.password=<masked>"]`` becomes ``["/bin/sh", "-c", "exec app '--db.password='\"${MTA_ARG_DB_PASSWORD}\""]``:
+    a shell line where each masked value is a quoted variable reference, filled at start from a
+    Secret (Kubernetes secretKeyRef; compose secrets through the secrets shim). A ``/bin/sh -c``
+    line gets the reference in place, quoted for where it stands. Returns (argv, [(VAR, option name)]);
+    an argv without a masked value comes back unchanged."""
+    taken = {} if taken is None else taken
+    if not any(SECRET_MARKER in a for a in argv):
+        return list(argv), []
+    refs: list[tuple[str, str]] = []
+    if len(argv) == 3 and argv[:2] == ["/bin/sh", "-c"]:
+        return ["/bin/sh", "-c", _shell_refs(argv[2], taken, refs)], refs
+    pieces = []
+    for arg, names in zip(argv, marker_names(argv)):
+        if not names:
+            pieces.append(shlex.quote(arg))
+            continue
+        parts = arg.split(SECRET_MARKER)
+        word = shlex.quote(parts[0]) if parts[0] else ""
+        for name, part in zip(names, parts[1:]):
+            var = _ref_name(name, taken)
+            refs.append((var, name))
+            word += f'"${{{var}}}"' + (shlex.quote(part) if part else "")
+        pieces.append(word)
+    return ["/bin/sh", "-c", "exec " + " ".join(pieces)], refs
+
+
+def _shell_refs(text: str, taken: dict[str, str], refs: list) -> str:
+    """Each marker in shell text -> ``${VAR}`` written for its quoting context (bare, in double or in
+    single quotes). Names come from the shell words the marker stands in. A marker inside a nested
+    ``sh -c '…'`` is expanded by the outer shell: right for values without quote characters."""
+    words = _shell_words(text)
+    names = marker_names(words)
+    queue = [n for ns in names for n in ns]
+    out, i, quote = [], 0, ""
+    while i < len(text):
+        if text.startswith(SECRET_MARKER, i):
+            name = queue.pop(0) if queue else "secret"
+            var = _ref_name(name, taken)
+            refs.append((var, name))
+            out.append({"": f'"${{{var}}}"', '"': f"${{{var}}}", "'": f"'\"${{{var}}}\"'"}[quote])
+            i += len(SECRET_MARKER)
+            continue
+        c = text[i]
+        if quote == "'" and c == "'":
+            quote = ""
+        elif quote == '"' and c == '"':
+            quote = ""
+        elif not quote and c in "'\"":
+            quote = c
+        elif c == "\\" and quote != "'" and i + 1 < len(text):
+            out.append(text[i:i + 2])
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _shell_words(text: str) -> list[str]:
+    try:
+        lex = shlex.shlex(text, posix=True, punctuation_chars=";&|<>()")
+        lex.whitespace_split = True
+        return list(lex)
+    except ValueError:
+        return text.split()

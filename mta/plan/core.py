@@ -13,14 +13,13 @@ from ..io import load_yaml
 from ..model import (SECRET_MARKER, App, AppPlan, ConfigFile, EnvVar, Extract, Plan, PortSpec,
                      ScheduledJob, SecretRef, Targets, VolumeSpec)
 from . import images, probes, resources
-from .commands import interpreter, rewrite_command, shell_interpreters, split_shell, to_five_fields
+from ..discover.secrets import file_looks_secret, looks_secret
+from .commands import interpreter, rewrite_command, secret_arg_refs, shell_interpreters, split_shell, to_five_fields
 from .names import config_key, dns_label, image_repo_component, is_env_name
 from .databases import link_databases
 from .rewrite import Target, local_hosts, rewrite_host_var, rewrite_text
 from .stacks import BACKING_SPEC, backing_kind, context_path, debian_backing, family_of, q, recipe
 
-SECRET_NAME = re.compile(r"(PASS|PASSWD|PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|_KEY$)", re.I)
-SECRET_FILE = re.compile(r"(tomcat-users\.xml|wp-config\.php|\.env$|\.pem$|\.key$|credentials|secrets?\.)", re.I)
 EXCLUDE_ALWAYS = ["**/.git", "**/node_modules", "**/venv", "**/.venv", "**/__pycache__", "**/*.pyc",
                   "**/*.log", "**/.cache"]
 SECRETS_SHIM = "/usr/local/bin/mta-secrets-env"
@@ -225,6 +224,7 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
             p.http = True
 
     # environment and secrets
+    taken: dict[str, str] = {}  # MTA_ARG_* env names given to masked command-line arguments
     want_secret = set(_as_list(ans.get("secrets"), f"apps.{app.name}.secrets"))
     secret_name = f"{app.name}-secrets"
     env: list[EnvVar] = []
@@ -234,8 +234,9 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
         if not is_env_name(var.name):
             ap.notes.append(f"environment variable {var.name!r} dropped: not a valid name in a container")
             continue
+        # the one detector (mta.discover.secrets) decides, unless the answers name the secrets
         secret = (var.value is None or var.secret or SECRET_MARKER in (var.value or "")
-                  or var.name in want_secret or (not want_secret and SECRET_NAME.search(var.name)))
+                  or var.name in want_secret or (not want_secret and looks_secret(var.name, var.value)))
         if secret:
             env.append(EnvVar(name=var.name, secret=secret_name))
             ap.secrets.append(SecretRef(name=secret_name, key=var.name,
@@ -262,7 +263,8 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
         # the file an app's DB settings come from holds its credentials even when discovery
         # could not tell which value is the password: never a ConfigMap, never baked in
         db_file = bool(app.database and app.database.file == path)
-        if (f and SECRET_MARKER in f.content) or SECRET_FILE.search(posixpath.basename(path)) or db_file:
+        # a secret file only when it holds a credential (by kind, or a value masked outside comments)
+        if file_looks_secret(path, f.content if f else None) or db_file:
             ap.secrets.append(SecretRef(name=f"{app.name}-files", key=config_key(path), source=path, target=target))
         elif f and not f.truncated and (chosen is None or path in chosen):
             ap.config.append(ConfigFile(source=path, target=target, configmap=True))
@@ -322,6 +324,10 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     if app_build:
         cmd, cnotes = _command(app, r)
         ap.notes += cnotes
+        # arguments discovery masked (--password=…, -p…, URL passwords) come from the Secret at start
+        cmd, refs = secret_arg_refs(cmd, taken)
+        for var, what in refs:
+            _arg_secret(ap, secret_name, var, f"argument {what} of the VM's command line (masked at discovery)")
         app_build.cmd = cmd
         if ap.secrets and any(e.secret for e in ap.env):
             app_build.entrypoint = ["/bin/sh", SECRETS_SHIM]
@@ -381,6 +387,14 @@ def _size_for(facts, path: str) -> str:
 
 
 _DAEMON_FLAGS = {"-D", "--daemon", "--daemonize"}
+
+
+def _arg_secret(ap: AppPlan, secret_name: str, var: str, source: str) -> None:
+    """A masked command-line argument passed as env ``var`` from the app's Secret."""
+    if not any(e.name == var for e in ap.env):
+        ap.env.append(EnvVar(name=var, secret=secret_name))
+    if not any(s.key == var and s.name == secret_name for s in ap.secrets):
+        ap.secrets.append(SecretRef(name=secret_name, key=var, source=source))
 
 
 def _command(app: App, r) -> tuple[list[str], list[str]]:
@@ -504,6 +518,10 @@ def _cron(plan: Plan, facts) -> None:
         name = interpreter(argv[0]) if argv and argv[0] != "/bin/sh" else None
         if name and not argv[0].startswith("/opt/venv/"):
             argv[0] = name
+        # masked arguments: env references filled from the app's Secret (the CronJob gets the app's env)
+        argv, refs = secret_arg_refs(argv, {e.name: "" for e in owner.env})
+        for var, what in refs:
+            _arg_secret(owner, f"{owner.name}-secrets", var, f"argument {what} of a cron line (masked at discovery)")
         owner.jobs.append(ScheduledJob(name=dns_label(f"{owner.name}-cron-{len(owner.jobs) + 1}", max_len=52),
                                        schedule=schedule, command=argv, user=job.user, source=job.source))
 

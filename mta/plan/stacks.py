@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
 from ..errors import InputError
-from ..model import SECRET_MARKER, Build, ConfigFile
+from ..discover.secrets import env_is_secret
+from ..model import Build, ConfigFile
 from . import images
 
 UID = 10001
@@ -763,9 +764,7 @@ def _dotnet(app, facts, debian: bool) -> Recipe:
 
 
 def _secret_env(app) -> bool:
-    from .core import SECRET_NAME  # core imports this module
-    return any(e.value is None or e.secret or SECRET_MARKER in (e.value or "") or SECRET_NAME.search(e.name)
-               for e in app.env)
+    return any(env_is_secret(e.name, e.value, e.secret) for e in app.env)
 
 
 DISTROLESS = "gcr.io/distroless/base-debian12:nonroot"

@@ -14,7 +14,8 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Optional, Sequence
 
-from ..model import SECRET_MARKER, App, HostFacts
+from ..discover.secrets import env_is_secret
+from ..model import App, HostFacts
 
 QType = Literal["bool", "int", "str", "choice", "list"]
 
@@ -258,11 +259,8 @@ _IN_PLAN = False
 
 
 def _secret_env_names(app: App) -> list[str]:
-    names = []
-    for var in app.env:
-        if var.secret or var.value is None or var.value == SECRET_MARKER:
-            names.append(var.name)
-    return names
+    """The env vars the plan would make Secrets: the one detector (mta.discover.secrets) decides."""
+    return [var.name for var in app.env if env_is_secret(var.name, var.value, var.secret)]
 
 
 def _app_defaults(app: App, planned: Any) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ...model import CronJob
+from ..secrets import mask_command_line
 from . import Blocks, lines, systemctl_records
 
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\s*=")
@@ -36,7 +37,7 @@ def _crontab(text: str, source: str, user: str = "") -> list[CronJob]:
         else:
             job_user = parts[n]
             command = s.split(None, n + 1)[n + 1]
-        jobs.append(CronJob(schedule=schedule, command=command, user=job_user, source=source))
+        jobs.append(CronJob(schedule=schedule, command=mask_command_line(command), user=job_user, source=source))
     return jobs
 
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Optional
 
 from ...model import Process
-from ..secrets import mask_env
+from ..secrets import mask_argv, mask_env
 from . import Blocks, to_int
 
 _UNIT = re.compile(r"/([^/]+\.service)(?:/|$)")
@@ -70,6 +70,18 @@ def split_nul(raw: str) -> list[str]:
     while parts and parts[-1] == "":
         parts.pop()
     return parts
+
+
+def masked_argv(args: list[str], memo: Optional[dict] = None) -> list[str]:
+    """``args`` with secret arguments masked (``--password=x``, ``-Dx.password=x``, ``mysql -px``,
+    URL credentials …: mta.discover.secrets.mask_argv); ``memo`` caches per host."""
+    if memo is None:
+        return mask_argv(args)[0]
+    key = tuple(args)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = mask_argv(args)[0]
+    return list(got)
 
 
 def parse_environ(raw: str, memo: Optional[dict] = None) -> dict[str, str]:
@@ -139,6 +151,7 @@ def parse(blocks: Blocks, meta: Optional[dict[str, str]] = None) -> list[Process
             per_pid[pid]["stat"] = grouped["stat"][0]
     shell = to_int(meta.get("shell_pid", "0"))
     masked: dict = {}  # one host's (name, value) -> masked value
+    masked_args: dict = {}  # one host's argv -> masked argv (workers share their parent's)
     for pid in sorted(per_pid):
         b = per_pid[pid]
         stat = parse_stat(b.get("stat", ""))
@@ -173,9 +186,9 @@ def parse(blocks: Blocks, meta: Optional[dict[str, str]] = None) -> list[Process
             args = grouped["cmdline"]
             while args and args[-1] == "":
                 args.pop()
-            f["cmdline"] = normalize_cmdline(args[:MAX_ARGS])
+            f["cmdline"] = masked_argv(normalize_cmdline(args[:MAX_ARGS]), masked_args)
         else:
-            f["cmdline"] = normalize_cmdline(split_nul(b.get("cmdline", "")))
+            f["cmdline"] = masked_argv(normalize_cmdline(split_nul(b.get("cmdline", ""))), masked_args)
         f["exe"] = b.get("exe", "").rstrip("\n")
         f["cwd"] = b.get("cwd", "").rstrip("\n")
         cgroup = b.get("cgroup", "")

@@ -6,7 +6,7 @@ import re
 import shlex
 
 from ...model import Service
-from ..secrets import mask_env
+from ..secrets import mask_command_line, mask_env
 from . import Blocks, lines, systemctl_records, to_int
 
 _ARGV = re.compile(r"argv\[\]=(.*?) ; ignore_errors=")
@@ -17,9 +17,9 @@ def exec_start(value: str) -> str:
     """The first command line of an ExecStart= property as shown by systemctl."""
     m = _ARGV.search(value)
     if m:
-        return m.group(1).strip()
+        return mask_command_line(m.group(1).strip())
     m = _PATH.search(value)
-    return m.group(1) if m else value.strip("{} ")
+    return m.group(1) if m else mask_command_line(value.strip("{} "))
 
 
 def environment(value: str) -> dict[str, str]:
@@ -124,12 +124,12 @@ def _upstart(blocks: Blocks) -> list[Service]:
                 if s == "end script":
                     in_script = False
                 elif s.startswith("exec ") and not svc.exec_start:
-                    svc.exec_start = s[5:].strip()
+                    svc.exec_start = mask_command_line(s[5:].strip())
                 continue
             if word == "script":
                 in_script = True
             elif word == "exec" and not svc.exec_start:
-                svc.exec_start = rest.strip()
+                svc.exec_start = mask_command_line(rest.strip())
             elif word == "description":
                 svc.description = rest.strip().strip('"')
             elif word == "setuid":
