@@ -6,7 +6,7 @@ import re
 import shlex
 from typing import Optional
 
-from ..discover.secrets import SECRET_MARKER, arg_env_name, marker_names
+from ..discover.secrets import SECRET_MARKER, arg_env_name, marker_names, mask_argv
 
 #: interpreters whose VM path (/usr/lib/jvm/…/bin/java, /opt/rh/…/python3.6)
 #: means "the runtime", which the image puts on PATH.
@@ -237,3 +237,11 @@ def _shell_words(text: str) -> list[str]:
         return list(lex)
     except ValueError:
         return text.split()
+
+
+def arg_secret_values(argv: list[str]) -> dict[str, str]:
+    """{MTA_ARG_* name: value} for the secret arguments of a live command line, named as the plan
+    names them (``secret_arg_refs`` on the masked argv): what ``--with-secret-values`` writes."""
+    masked, found = mask_argv(argv)
+    _, refs = secret_arg_refs(masked)
+    return {var: value for (var, _), (_, value) in zip(refs, found)}

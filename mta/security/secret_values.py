@@ -25,7 +25,9 @@ from typing import Optional, Union
 
 from ..errors import InputError
 from ..io import write_atomic
+from ..discover.parsers.processes import normalize_cmdline
 from ..model import HostFacts, Plan
+from ..plan.commands import arg_secret_values
 
 Values = dict[str, dict[str, str]]  # secret name -> {key: value}
 
@@ -68,6 +70,7 @@ def collect(transport, facts: HostFacts, plan: Plan, *, max_bytes: int = 1 << 20
     wanted: list[str] = []
     for app in plan.apps:
         wanted += [f"/proc/{pid}/environ" for pid in app.pids]
+        wanted += [f"/proc/{pid}/cmdline" for pid in app.pids]
         svc = next((s for s in facts.services if s.name == app.service), None) if app.service else None
         if svc:
             wanted += [p.lstrip("-") for p in svc.environment_files]
@@ -89,6 +92,12 @@ def collect(transport, facts: HostFacts, plan: Plan, *, max_bytes: int = 1 << 20
             proc_env = _environ(got.get(f"/proc/{pid}/environ"))
             if proc_env:
                 env.update(proc_env)
+                break
+        for pid in app.pids:  # secret arguments: MTA_ARG_* as the plan named them
+            raw = got.get(f"/proc/{pid}/cmdline")
+            if raw:
+                args = normalize_cmdline([a.decode("utf-8", errors="replace") for a in raw.split(b"\0")])
+                env.update({k: v for k, v in arg_secret_values(args).items() if k not in env})
                 break
         for ref in app.secrets:
             if ref.target:

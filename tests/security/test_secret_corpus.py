@@ -285,3 +285,21 @@ def test_masked_arguments_become_secret_references(corpus_out):
     jobs = [yaml.safe_load(p.read_text()) for p in (host / "k8s").glob(f"{app['name']}-cron-*-cronjob.yaml")]
     commands = [j["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"] for j in jobs]
     assert any("MTA_ARG_" in " ".join(c) for c in commands), commands
+
+
+def test_with_secret_values_reads_the_masked_arguments(corpus_host, corpus_out, sshd, tmp_path):
+    """The operator's 0600 file (outside OUT) gets each MTA_ARG_* value from the live command line."""
+    import stat
+
+    from mta.io import load_model
+    from mta.model import HostFacts, Plan
+    from mta.security.secret_values import export
+
+    host = next((corpus_out / "hosts").iterdir())
+    facts = load_model(host / "discovery.yaml", HostFacts)
+    plan = load_model(host / "plan.yaml", Plan)
+    path = export(sshd.transport(), facts, plan, tmp_path / "corpus-secrets.env", corpus_out)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = path.read_text()
+    assert f"MTA_ARG_DB_PASSWORD={_v(20, 'arg')}" in text
+    assert f"MTA_ARG_API_TOKEN={_v(21, 'arg')}" in text and f"MTA_ARG_ADMIN_PIN={_v(26, 'arg')}" in text
