@@ -303,8 +303,17 @@ def _merge(spans: list) -> list:
     return merged
 
 
+def could_hold_secret(text: str) -> bool:
+    """False when ``text`` holds no hint at all (no secret-word fragment, no shape start): the
+    common case, answered with a few substring tests."""
+    low = text.lower() if text.isascii() else ascii_lower(text)
+    return any(h in low for h in HINTS) or any(h in text for h in SHAPE_HINTS)
+
+
 def secret_spans(text: str) -> list[tuple[int, int]]:
     """Sorted, disjoint spans of secret values in ``text`` (URL passwords, keyed values, shapes)."""
+    if len(text) < 4096 and not could_hold_secret(text):
+        return []
     spans: list = []
     if "://" in text:
         url_credential_spans(text, spans)
