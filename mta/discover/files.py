@@ -7,7 +7,7 @@ from typing import Optional
 
 from ..model import FileContent, HostFacts, ProbeError
 from ..transport import TransportError
-from .secrets import mask_text
+from .secrets import decode_text, mask_text
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,6 @@ def fetch_files(transport, facts: HostFacts, *, max_bytes: int = MAX_FILE_BYTES,
         facts.files.append(
             FileContent(
                 path=path, size=len(data), truncated=len(data) >= max_bytes,
-                content=mask_text(data.decode("utf-8", errors="replace")),
+                content=mask_text(decode_text(data)),  # UTF-16/32 by byte-order mark, else UTF-8
             )
         )
