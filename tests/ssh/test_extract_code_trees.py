@@ -55,6 +55,8 @@ MARKERS = {
     "mkTcCtxPw52": "/var/lib/tomcat10/webapps/examples/META-INF/context.xml password=",
     "mkTcPropPw53": "/var/lib/tomcat10/webapps/examples/WEB-INF/app.properties",
     "mkExpDotenv54": "/srv/express-app/.env",
+    "mkWpDbpass55": "/etc/wordpress/config-blog.example.com.php $dbpass = \"...\"",
+    "mkDjIniDbpass56": "/srv/django-site/mysite/db.ini dbpass =",
 }
 
 
@@ -72,7 +74,7 @@ def vm(tmp_path_factory) -> Path:
     _write(root / "etc/wordpress/config-blog.example.com.php",
            "<?php\ndefine('DB_NAME', 'wordpress');\ndefine('DB_USER', 'wp');\n"
            "define('DB_PASSWORD', 'mkWpDbPw41');\ndefine('DB_HOST', 'localhost');\n"
-           "define('AUTH_KEY', 'mkWpAuthKey42');\n$db_password = \"mkWpVarPw43\";\n"
+           "define('AUTH_KEY', 'mkWpAuthKey42');\n$db_password = \"mkWpVarPw43\";\n$dbpass = \"mkWpDbpass55\";\n"
            "define('WP_CONTENT_DIR', '/var/lib/wordpress/wp-content');\n?>\n")
     _write(root / "etc/wordpress/mail.ini",
            codecs.BOM_UTF16_LE + "[smtp]\nhost = mail\npassword = mkUtf16Pw44\n".encode("utf-16-le"))
@@ -103,7 +105,7 @@ def vm(tmp_path_factory) -> Path:
            "DATABASES = {\n    'default': {\n        'ENGINE': 'django.db.backends.postgresql',\n"
            "        'NAME': 'site',\n        'USER': 'site',\n        'PASSWORD': 'mkDjDbPw50',\n    }\n}\n")
     _write(site / "mysite/urls.py", "from django.urls import path\nurlpatterns = []\n")
-    _write(site / "mysite/db.ini", "[client]\nuser = site\npassword = mkDjIniPw51\n")
+    _write(site / "mysite/db.ini", "[client]\nuser = site\npassword = mkDjIniPw51\ndbpass = mkDjIniDbpass56\n")
     # Tomcat: the examples webapp deployed where Tomcat serves it, with a context.xml holding a password
     webapp = root / "var/lib/tomcat10/webapps/examples"
     shutil.copytree(root / "usr/share/tomcat10-examples/examples", webapp, symlinks=True)
