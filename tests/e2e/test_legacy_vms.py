@@ -147,6 +147,10 @@ def keypair(tmp_path_factory, podman):
     return ssh_keypair(tmp_path_factory.mktemp("e2e-key"))
 
 
+#: apps whose state lives in process memory: nothing can carry it over, so the VM's
+#: write happens after discovery (else verify's content check rightly misses it)
+IN_MEMORY = {"tomcat"}
+
 #: generator gaps still open, by VM (CI must stay green; strict=False so a fix shows as XPASS)
 _README_FLOW_GAP = ("`mta extract PLAN --secrets --data` (secret values, data dumps and their restore, reusing "
                     "discovery's connection) is not on main yet; ")
@@ -185,9 +189,12 @@ def test_legacy_vm_migrates(kind, keypair, tmp_path, capsys):
         before = http("GET", vm.app, path)
         assert before is not None and (before.status, before.title) == (200, title)
         token = f"e2e-{uuid.uuid4().hex[:8]}"
-        ROUNDTRIP[kind](vm.app, token + "-vm")
+        if kind not in IN_MEMORY:
+            ROUNDTRIP[kind](vm.app, token + "-vm")
 
         m = migrate(vm, key, tmp_path / "out", keep=True, capture=capture)
+        if kind in IN_MEMORY:  # after discovery: a page row that lived in memory would be a content mismatch
+            ROUNDTRIP[kind](vm.app, token + "-vm")
         try:
             assert not m.failed_step, f"`mta {m.failed_step}` failed (exit {m.steps}):\n{m.log[-5000:]}"
             services = m.report["hosts"][0]["services"]
