@@ -131,10 +131,52 @@ _GRANT_AUTH = re.compile(
     re.I)
 
 
+_ACCOUNT = re.compile(r"(`(?:[^`]|``)*`|'(?:[^'\\]|\\.|'')*')@(`(?:[^`]|``)*`|'(?:[^'\\]|\\.|'')*')")
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+#: how an account proves who it is with a password (not unix_socket / no password at all)
+_HAS_PASSWORD = re.compile(r"\sIDENTIFIED\s+(?:BY\s|(?:VIA|WITH)\s+(?:mysql_native_password|caching_sha2_password|"
+                           r"sha256_password|ed25519)\s+(?:USING|AS|BY)\s)", re.I)
+
+
+def _unquote(ident: str) -> str:
+    q = ident[0]
+    return ident[1:-1].replace(q + q, q)
+
+
+def _remote_twins(stmts: list[str]) -> list[str]:
+    """The same account @'%' for each password account that only exists on the VM's loopback
+    ('localhost', 127.0.0.1, ::1): in a container topology the app's connection comes from
+    another container. An account with no password or socket authentication is never widened,
+    and a user the VM already has a non-local account for is left as the VM set it."""
+    users: dict[str, set[str]] = {}
+    for s in stmts:
+        for m in _ACCOUNT.finditer(s):
+            users.setdefault(_unquote(m.group(1)), set()).add(_unquote(m.group(2)))
+    widen: dict[str, str] = {}  # user -> the local host whose account is copied
+    for s in stmts:
+        if not s.upper().startswith("CREATE USER ") or not _HAS_PASSWORD.search(s):
+            continue
+        m = _ACCOUNT.search(s)
+        if not m:
+            continue
+        user, host = _unquote(m.group(1)), _unquote(m.group(2))
+        if host in _LOCAL_HOSTS and all(h in _LOCAL_HOSTS for h in users[user]) and user not in widen:
+            widen[user] = host
+    out: list[str] = []
+    for s in stmts:
+        m = _ACCOUNT.search(s) if s.upper().startswith("CREATE USER ") else None
+        if s.upper().startswith("GRANT "):
+            m = next((x for x in _ACCOUNT.finditer(s) if " TO " in s[:x.start()].upper()), None)
+        if m and widen.get(_unquote(m.group(1))) == _unquote(m.group(2)) and "PROXY ON" not in s.upper():
+            out.append(s[:m.start(2)] + "'%'" + s[m.end(2):])
+    return out
+
+
 def users_sql(show_output: str) -> bytes:
     """CREATE USER IF NOT EXISTS / GRANT statements from SHOW CREATE USER / SHOW GRANTS rows."""
     out = ["-- accounts and grants from the VM, written by mta extract --data",
            "-- an account the image already created from its environment keeps its password"]
+    stmts: list[str] = []
     for line in show_output.splitlines():
         line = line.strip().rstrip(";")
         if line.upper().startswith("CREATE USER ") and " IF NOT EXISTS " not in line.upper()[:30]:
@@ -143,7 +185,13 @@ def users_sql(show_output: str) -> bytes:
             # GRANT ... IDENTIFIED BY would reset the password of an account the image made
             line = _GRANT_AUTH.sub("", line)
         if line.upper().startswith(("CREATE USER ", "GRANT ")):
-            out.append(line + ";")
+            stmts.append(line)
+    out += [s + ";" for s in stmts]
+    remote = _remote_twins(stmts)
+    if remote:
+        out.append("-- the app now connects from another container, never from 'localhost': the VM's local "
+                   "password accounts also get an account @'%' with the same password and grants")
+        out += [s + ";" for s in remote]
     out.append("FLUSH PRIVILEGES;")
     return ("\n".join(out) + "\n").encode()
 

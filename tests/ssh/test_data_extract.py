@@ -163,6 +163,23 @@ def test_mysql_accounts_keep_what_the_image_made():
     assert sql.rstrip().endswith("FLUSH PRIVILEGES;")
 
 
+def test_local_password_accounts_also_admit_the_app_container():
+    # Debian's WordPress: 'wordpress'@'localhost'; the app now connects from another container
+    shown = ("CREATE USER `wordpress`@`localhost` IDENTIFIED BY PASSWORD '*AB12'\n"
+             "GRANT USAGE ON *.* TO `wordpress`@`localhost` IDENTIFIED BY PASSWORD '*AB12'\n"
+             "GRANT ALL PRIVILEGES ON `wordpress`.* TO `wordpress`@`localhost`\n"
+             "CREATE USER `ro`@`localhost` IDENTIFIED VIA unix_socket\n"  # socket auth: never widened
+             "CREATE USER `nopw`@`127.0.0.1`\n"  # no password: never widened
+             "CREATE USER `both`@`localhost` IDENTIFIED BY PASSWORD '*CD'\n"
+             "CREATE USER `both`@`10.0.0.%` IDENTIFIED BY PASSWORD '*CD'\n")  # the VM chose its remote hosts
+    sql = users_sql(shown).decode()
+    assert "CREATE USER IF NOT EXISTS `wordpress`@'%' IDENTIFIED BY PASSWORD '*AB12';" in sql
+    assert "GRANT ALL PRIVILEGES ON `wordpress`.* TO `wordpress`@'%';" in sql
+    assert "CREATE USER IF NOT EXISTS `wordpress`@`localhost` IDENTIFIED BY PASSWORD '*AB12';" in sql
+    assert not any(f"`{u}`@'%'" in sql for u in ("ro", "nopw", "both"))
+    assert sql.rstrip().endswith("FLUSH PRIVILEGES;")
+
+
 def test_database_names_become_safe_distinct_file_names():
     assert safe_name("guestbook") == "guestbook"
     odd = [safe_name(n) for n in ("../etc", "a b", "a_b", "ünï")]
