@@ -118,3 +118,49 @@ def load_model(path: Union[str, Path], model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InputError(describe_validation_error(path, exc)) from None
+
+
+class HostConflict(InputError):
+    """A different machine already owns the host folder a name points to."""
+
+
+def read_identity(path: Union[str, Path]):
+    """The identity parts of a discovery.yaml (name, hostname, target,
+    fingerprint) as a HostFacts, or None when there is no readable one."""
+    from .model import HostFacts
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    keep = {k: data[k] for k in ("host", "address", "target", "fingerprint") if k in data}
+    os_info = data.get("os") if isinstance(data.get("os"), dict) else {}
+    keep["os"] = {"hostname": str(os_info.get("hostname") or "")}
+    try:
+        return HostFacts.model_validate(keep)
+    except ValidationError:
+        return None
+
+
+def host_dir(out_root: Union[str, Path], facts, *, name: str = "", explicit: bool = False) -> Path:
+    """OUT/hosts/<folder> for ``facts`` (the one rule, mta.model.identity):
+    ``name`` (default: the host's own hostname) when that folder is free or
+    holds the same machine; else, for a name the user did not choose,
+    ``name-<tag>``. A name the user chose (``explicit``) that holds a
+    different machine raises HostConflict naming both."""
+    from .model.identity import choose_folder, describe, own_name
+
+    hosts = Path(out_root) / "hosts"
+    wanted = name or own_name(facts)
+    folder, other = choose_folder(facts, wanted, lambda n: read_identity(hosts / n / "discovery.yaml"),
+                                  explicit=explicit)
+    if explicit and other is not None:
+        raise HostConflict(
+            f"{hosts / folder} holds another machine ({describe(other)}); refusing to write "
+            f"{describe(facts)} over it",
+            hint="give this host another name, or remove that folder if the old machine is gone",
+        )
+    return hosts / folder

@@ -20,7 +20,8 @@ from typing import Any, Callable, Optional
 
 from ..errors import GenerateError, InputError, MtaError
 from ..inventory import Target
-from ..io import dump_model, write_atomic
+from ..io import HostConflict, dump_model, host_dir as identity_dir, write_atomic
+from ..model import ConnectOptions, HostFacts
 from ..report.collect import prime_cache
 from ..transport.base import TransportError
 from .stages import StageMissing, Stages
@@ -127,6 +128,8 @@ def _classify(exc: BaseException, stage: str, run: HostRun) -> tuple[str, str]:
         return "internal", exc.message
     if isinstance(exc, GenerateError):
         return "generate", exc.message
+    if isinstance(exc, HostConflict):
+        return "identity", exc.message
     if isinstance(exc, InputError):
         return "input", exc.message
     if isinstance(exc, MtaError):
@@ -134,6 +137,22 @@ def _classify(exc: BaseException, stage: str, run: HostRun) -> tuple[str, str]:
     # a bug in one layer on one host's data: name the layer, keep the batch going
     kind = {"discover": "probe", "plan": "plan", "extract": "extract", "generate": "generate"}.get(stage, "internal")
     return kind, f"{type(exc).__name__}: {exc}"
+
+
+def record_reach(facts: Any, transport: Any, target: Target) -> None:
+    """How the host was reached (never a password) and the host key seen, in
+    discovery.yaml: ``mta extract`` then connects the same way without options."""
+    if not isinstance(facts, HostFacts):
+        return
+    facts.collector = "ssh"
+    facts.fingerprint.ssh_host_key = getattr(transport, "host_key_fingerprint", "") or facts.fingerprint.ssh_host_key
+    facts.address = facts.address or target.address
+    if not facts.target:
+        host = f"[{target.address}]" if ":" in target.address else target.address
+        facts.target = (f"{target.user}@" if target.user else "") + host + (f":{target.port}" if target.port != 22 else "")
+    facts.connect = ConnectOptions(user=target.user, port=target.port if target.port != 22 else None,
+                                   key=os.path.abspath(target.key) if target.key else "", jump=target.jump,
+                                   sudo=bool(target.sudo and getattr(transport, "sudo", True)))
 
 
 def host_dir(out_root: Path, name: str) -> Path:
@@ -189,6 +208,7 @@ def run_host(
             on_step(target.name, name)
 
     transport = None
+    keep_old = False
     try:
         staged_host.mkdir(parents=True)
         try:
@@ -205,9 +225,12 @@ def run_host(
                 if target.sample_seconds is not None:
                     kw["sample_seconds"] = target.sample_seconds
                 facts = stages.discover(transport, **kw)
+                record_reach(facts, transport, target)
             run.check()
             if facts.host != target.name:
                 facts = facts.model_copy(update={"host": target.name})
+            # the inventory names the folder: a different machine in it is this host's error, never overwritten
+            identity_dir(out_root, facts, name=target.name, explicit=True)
             write_atomic(staged_host / "discovery.yaml", dump_model(facts, fast=True))
 
             step("plan")
@@ -235,6 +258,7 @@ def run_host(
             run.check()
             write_marker(staged_host, digest, host=target.name)
         except Exception as exc:  # noqa: BLE001 - any failure is this host's, never the batch's
+            keep_old = isinstance(exc, HostConflict)  # that folder is another machine's: leave it be
             kind, message = _classify(exc, stage, run)
             result.status, result.stage, result.kind, result.message = "failed", stage, kind, message
             staged_host.mkdir(parents=True, exist_ok=True)
@@ -243,7 +267,8 @@ def run_host(
         finally:
             if transport is not None:
                 _close_quietly(transport)
-        _swap_in(staged_host, final, staging / "old")
+        if not keep_old:
+            _swap_in(staged_host, final, staging / "old")
         if result.status == "ok":
             prime_cache(final / "discovery.yaml", facts)
     except (KeyboardInterrupt, SystemExit):

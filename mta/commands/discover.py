@@ -7,7 +7,6 @@ run concurrently; one failing target is reported and the others go on.
 from __future__ import annotations
 
 import os
-import re
 import socket
 import threading
 import time
@@ -18,19 +17,20 @@ from typing import Callable, Optional
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from ..errors import InputError, MtaError
-from ..pipeline import save_discovery
-from ..model import HostFacts, ProbeError
+from ..pipeline import save_host
+from ..model import ConnectOptions, HostFacts, ProbeError
+from ..model.identity import folder_name, own_name
 from ..transport import SudoNeedsPassword, TransportError
 
 _prompt_lock = threading.Lock()
 
 
 def host_dir_name(name: str) -> str:
-    """A safe directory name for a host: no separators, no leading dots."""
-    clean = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "host"
-    return clean[:100]
+    """A safe directory name for a host (mta.model.identity.folder_name)."""
+    return folder_name(name)
 
 
 def target_host(target: str) -> str:
@@ -38,21 +38,6 @@ def target_host(target: str) -> str:
     from ..transport.ssh_target import parse_target
 
     return parse_target(target)[1]
-
-
-def host_names(targets: list[str]) -> dict[str, str]:
-    """Directory name per target; the port is added only when two targets share a host."""
-    from ..transport.ssh_target import parse_target
-
-    base = {t: host_dir_name(target_host(t)) for t in targets}
-    names: dict[str, str] = {}
-    for t in targets:
-        name = base[t]
-        if list(base.values()).count(name) > 1:
-            port = parse_target(t)[2]
-            name = host_dir_name(f"{name}-{port or 22}")
-        names[t] = name
-    return names
 
 
 # -- options shared with ``mta extract`` -------------------------------------------
@@ -122,6 +107,16 @@ class SSHSettings:
         host_part = f"[{host}]" if ":" in host else host
         return (f"{user}@" if user else "") + host_part + (f":{port}" if port else "")
 
+    def connect_options(self, target: str, sudo: Optional[bool] = None) -> ConnectOptions:
+        """What discovery.yaml records so ``mta extract`` connects the same way
+        (the target keeps its own user/port; never a password)."""
+        from ..transport.ssh_target import parse_target
+
+        user, _host, port = parse_target(target)
+        key = os.path.abspath(os.path.expanduser(self.identity)) if self.identity else ""
+        return ConnectOptions(user=user or self.user or "", port=port or self.port, key=key,
+                              jump=self.jump or "", sudo=self.sudo if sudo is None else sudo)
+
     def transport(self, target: str, name: Optional[str] = None):
         """An SSHTransport for ``target`` (connects on first use)."""
         from ..transport.ssh import SSHTransport
@@ -158,8 +153,9 @@ def _ask_secret(prompt: str) -> Optional[str]:
 # -- discovery -----------------------------------------------------------------------
 
 
-def discover_over_ssh(transport, *, host: str, sudo: bool, sample_seconds: float, timeout: float,
-                      target: str = "", http_checks: bool = True) -> HostFacts:
+def discover_over_ssh(transport, *, host: Optional[str] = None, sudo: bool, sample_seconds: float,
+                      timeout: float, target: str = "", http_checks: bool = True,
+                      connect: Optional[ConnectOptions] = None) -> HostFacts:
     """Discover one host; when sudo is refused, fall back to an unprivileged run
     and record what that hides."""
     from ..discover import discover
@@ -178,14 +174,20 @@ def discover_over_ssh(transport, *, host: str, sudo: bool, sample_seconds: float
     facts.collector = "ssh"
     if target:
         facts.target = target  # so ``mta extract`` can reach it again without options
+    endpoint = getattr(transport, "endpoint", None)
     if not facts.address:
-        facts.address = getattr(getattr(transport, "endpoint", None), "hostname", "")
+        facts.address = getattr(endpoint, "hostname", "")
+    facts.fingerprint.ssh_host_key = getattr(transport, "host_key_fingerprint", "") or ""
+    if connect is not None:
+        facts.connect = connect
     return facts
 
 
-def write_discovery(out: Path, facts: HostFacts) -> Path:
-    path = out / "hosts" / host_dir_name(facts.host) / "discovery.yaml"
-    return save_discovery(path, facts)
+def write_discovery(out: Path, facts: HostFacts, fallback: str = "") -> Path:
+    """OUT/hosts/<folder>/discovery.yaml, the folder named after the host's own
+    hostname (``fallback``, the target's host, when it has none); a different
+    machine already there keeps its folder and this one gets ``<name>-<tag>``."""
+    return save_host(out, facts, name=own_name(facts, fallback))
 
 
 def summary_line(facts: HostFacts) -> str:
@@ -264,11 +266,12 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
 
         t0 = time.monotonic()
         progress.print("discovering this machine …")
-        facts = discover_local(host=host_dir_name(socket.gethostname()), sudo=bool(ssh.get("sudo")),
+        own = socket.gethostname()
+        facts = discover_local(host=host_dir_name(own), sudo=bool(ssh.get("sudo")),
                                sample_seconds=sample_seconds, http_checks=not no_http_checks)
-        path = write_discovery(out, facts)
-        console.print(f"[bold]{facts.host}[/]: {summary_line(facts)} ({time.monotonic() - t0:.1f}s) -> {path}",
-                      markup=True)
+        path = write_discovery(out, facts, fallback=own)
+        console.print(f"[bold]{escape(facts.host)}[/]: {escape(summary_line(facts))} "
+                      f"({time.monotonic() - t0:.1f}s) -> {escape(str(path))}", markup=True)
         if secret_values:
             from ..transport.local import LocalTransport
 
@@ -283,22 +286,23 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
     settings = SSHSettings.from_options(ssh)
     for t in targets:
         target_host(t)  # bad syntax fails before anything connects
-    names = host_names(list(targets))
 
     def one(target: str) -> tuple[str, Optional[HostFacts], Optional[BaseException], float]:
         t0 = time.monotonic()
-        progress.print(f"{names[target]}: connecting to {target} …")
+        progress.print(f"{escape(target)}: connecting …")
         transport = None
         try:
-            transport = settings.transport(target, name=names[target])
-            facts = discover_over_ssh(transport, host=names[target], sudo=settings.sudo,
-                                      sample_seconds=sample_seconds, timeout=settings.timeout,
-                                      target=settings.effective_target(target), http_checks=not no_http_checks)
-            write_discovery(out, facts)
+            transport = settings.transport(target, name=target)
+            facts = discover_over_ssh(transport, sudo=settings.sudo, sample_seconds=sample_seconds,
+                                      timeout=settings.timeout, target=settings.effective_target(target),
+                                      http_checks=not no_http_checks)
+            facts.connect = settings.connect_options(target, sudo=settings.sudo and transport.sudo)
+            path = write_discovery(out, facts, fallback=target_host(target))
+            progress.print(f"{escape(target)}: {escape(facts.os.hostname or '?')} -> {escape(str(path.parent))}")
             if secret_values:
-                written = export_secret_values(transport, facts, values_path(secret_values, names[target],
+                written = export_secret_values(transport, facts, values_path(secret_values, facts.host,
                                                                              len(targets) > 1), out)
-                progress.print(f"{names[target]}: secret values (mode 0600, keep private) -> {written}")
+                progress.print(f"{escape(facts.host)}: secret values (mode 0600, keep private) -> {written}")
             return target, facts, None, time.monotonic() - t0
         except BaseException as exc:  # noqa: BLE001 - one host never stops the others
             if show_tb and not isinstance(exc, MtaError):
@@ -313,9 +317,9 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
 
     failed = []
     for target, facts, exc, took in results:
-        name = names[target]
         if facts is not None:
-            console.print(f"[bold]{name}[/]: {summary_line(facts)} ({took:.1f}s)", markup=True)
+            console.print(f"[bold]{escape(facts.host)}[/]: {escape(summary_line(facts))} ({took:.1f}s) -> "
+                          f"{escape(str(out / 'hosts' / facts.host))}", markup=True)
         else:
             failed.append((target, exc))
             if len(targets) > 1:
@@ -324,7 +328,6 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
                 if hint:
                     click.echo(f"hint: {hint}", err=True)
     if not failed:
-        console.print(f"wrote {out / 'hosts'}")
         return
     if len(targets) == 1:
         exc = failed[0][1]

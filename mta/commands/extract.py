@@ -1,5 +1,6 @@
 """``mta extract OUT/hosts/<host>/plan.yaml [TARGET]``: pull each planned
-app's files into ``OUT/hosts/<host>/apps/<app>/context/``."""
+app's files into ``OUT/hosts/<host>/apps/<app>/context/``, connecting as
+discovery did (discovery.yaml records the target and connect options)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from rich.console import Console
 
 from ..errors import InputError, MtaError
 from ..extract import extract_host
-from ..io import load_model
+from ..io import load_model, load_yaml
 from ..model import HostFacts, Plan
 from .discover import SSHSettings, ssh_options
 from .extract_data import run_data
@@ -29,11 +30,46 @@ def _discovery(plan_path: Path, plan: Plan) -> Optional[HostFacts]:
     return None
 
 
+def _is_discovery(path: Path) -> bool:
+    """Whether PLAN names a discovery.yaml (the runbook's first command may)."""
+    if path.name == "discovery.yaml":
+        return True
+    if path.name == "plan.yaml":
+        return False
+    data = load_yaml(path)
+    return isinstance(data, dict) and "collector" in data and "apps" not in data
+
+
+def plan_of(path: Path) -> Path:
+    """The plan.yaml to extract: ``path`` itself, or the one beside a discovery.yaml."""
+    if not _is_discovery(path):
+        return path
+    plan = path.parent / "plan.yaml"
+    if not plan.is_file():
+        raise InputError(f"{path}: no plan.yaml beside it",
+                         hint=f"run `mta generate {path}` first; extract copies what the plan lists")
+    return plan
+
+
 def default_target(plan_path: Path, plan: Plan) -> str:
     """The host a plan came from, as its discovery.yaml recorded it: the SSH
     target used then, else the address, else the host name."""
     facts = _discovery(plan_path, plan)
     return (facts.target or facts.address or facts.host) if facts else plan.host
+
+
+def connect_settings(ssh: dict, facts: Optional[HostFacts]) -> dict:
+    """The connect options given on the command line over those discovery
+    used (discovery.yaml ``connect``): key, user, port, jump, sudo."""
+    merged = dict(ssh)
+    rec = facts.connect if facts is not None else None
+    if rec is None:
+        return merged
+    for opt, value in (("identity", rec.key), ("user", rec.user), ("port", rec.port), ("jump", rec.jump)):
+        if merged.get(opt) in (None, "") and value:
+            merged[opt] = value
+    merged["sudo"] = bool(merged.get("sudo")) or rec.sudo
+    return merged
 
 
 def out_root(plan_path: Path) -> Path:
@@ -83,23 +119,25 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
             secret_values: Optional[Path], data: bool, force: bool, **ssh: object) -> None:
     """Copy each included app's files from the host into apps/<app>/context/.
 
-    TARGET defaults to the address in the discovery.yaml next to PLAN.
+    PLAN is OUT/hosts/<host>/plan.yaml (or the discovery.yaml beside it).
+    TARGET and the connect options default to what discovery used (recorded
+    in discovery.yaml); options given here override them.
     Logs, caches, data directories and secret files are left out; see
     context/.mta-extract.json for what was skipped and why.
     """
     console = Console(highlight=False, soft_wrap=True)
+    plan_file = plan_of(plan_file)
     plan = load_model(plan_file, Plan)
     unknown = [a for a in apps if plan.app(a) is None]
     if unknown:
         raise InputError(f"{plan_file}: no app named {', '.join(unknown)}",
                          hint="apps in the plan: " + ", ".join(a.name for a in plan.apps))
     host_dir = plan_file.parent
-    facts = None
+    facts = _discovery(plan_file, plan)
     if secret_values:
         from ..security.secret_values import check_path
 
         check_path(secret_values, out_root(plan_file))
-        facts = _discovery(plan_file, plan)
         if facts is None:
             raise InputError(f"--with-secret-values: no discovery.yaml next to {plan_file}",
                              hint="the values are re-read for the processes discovery saw")
@@ -108,8 +146,10 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
 
         transport = LocalTransport(plan.host)
     else:
+        ssh = connect_settings(ssh, facts)
         settings = SSHSettings.from_options(ssh)
-        transport = settings.transport(target or default_target(plan_file, plan), name=plan.host)
+        where = target or ((facts.target or facts.address or facts.host) if facts else plan.host)
+        transport = settings.transport(where, name=plan.host)
     try:
         report = extract_host(transport, plan, host_dir, apps=list(apps) or None, sudo=bool(ssh.get("sudo")))
         dumps = run_data(transport, plan, host_dir, console, force=force, sudo=bool(ssh.get("sudo")),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import re
 from pathlib import Path
 from typing import Optional
 
@@ -11,22 +10,20 @@ import click
 
 from ..discover.parse import build_facts
 from ..errors import InputError
-from ..pipeline import save_discovery
-
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
+from ..model.identity import folder_name, own_name
+from ..pipeline import save_host
 
 def safe_host_name(name: str) -> str:
-    """A host name usable as one directory name."""
-    cleaned = _SAFE.sub("-", name).strip(".-")
-    return cleaned or "unknown-host"
+    """A host name usable as one directory name (mta.model.identity.folder_name)."""
+    return folder_name(name)
 
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output directory; writes OUT/hosts/<host>/discovery.yaml.")
-@click.option("--host", default=None, help="Name for the host (default: the host name the script recorded).")
+@click.option("--host", default=None, help="Name for the host's folder (default: the host name the script recorded; "
+                                            "<name>-<tag> when a different machine already has that folder).")
 def command(file: Path, out: Path, host: Optional[str]) -> None:
     """Parse the output of `mta collect-script` run on a host (plain or gzipped)."""
     try:
@@ -41,9 +38,9 @@ def command(file: Path, out: Path, host: Optional[str]) -> None:
         except (OSError, EOFError) as exc:
             raise InputError(f"{file}: damaged gzip data ({exc})") from None
     facts = build_facts(data, host=host, collector="import")
-    facts.host = safe_host_name(host or facts.host)
-    target = out / "hosts" / facts.host / "discovery.yaml"
-    save_discovery(target, facts)
+    # --host is the user's choice: a different machine there is an error; the
+    # recorded hostname gets another folder when a different machine holds it
+    target = save_host(out, facts, name=host or own_name(facts), explicit=bool(host))
     problems = f", {len(facts.errors)} probe problem(s) recorded" if facts.errors else ""
     click.echo(
         f"{target}: {len(facts.processes)} processes, {len(facts.services)} services, "

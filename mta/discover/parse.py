@@ -13,6 +13,7 @@ from typing import Callable, Optional, Union
 
 from ..errors import InputError
 from ..model import HostFacts, ProbeError
+from ..model.identity import machine_id_hash
 from .parsers import cron, hardware, http, meta, mounts, osinfo, packages, processes, services, sockets
 from .parsers import to_int, users, utilization
 
@@ -117,6 +118,7 @@ def build_facts(
         facts.os = os_info
     date = to_int(m.get("date", "0"))
     facts.collected_at = datetime.fromtimestamp(date, timezone.utc) if date else datetime.now(timezone.utc)
+    facts.fingerprint.machine_id = machine_id_hash(m.get("machine_id", ""))
     uid = m.get("uid", "")
     facts.privileged = uid == "0"
     facts.hardware = c.run("hardware", lambda: hardware.parse(c.blocks("hardware")), facts.hardware)

@@ -7,9 +7,11 @@ Models owned by one layer (estimate, report) live in their own modules here.
 from .base import SCHEMA_VERSION, Strict
 from .facts import (
     SECRET_MARKER,
+    ConnectOptions,
     Connection,
     CronJob,
     FileContent,
+    Fingerprint,
     Hardware,
     HostFacts,
     HttpCheck,

@@ -232,12 +232,34 @@ class ProbeError(Strict):
     message: str
 
 
+class Fingerprint(Strict):
+    """What tells one machine from another, whatever address reached it (NAT
+    and bastions put many VMs behind one address). See mta.model.identity."""
+
+    machine_id: str = Field("", description="keyed hash of /etc/machine-id (the raw ID is confidential, "
+                                            "systemd says): 32 hex digits; empty when the VM has none")
+    ssh_host_key: str = Field("", description="SHA256 fingerprint of the SSH host key discovery verified")
+
+
+class ConnectOptions(Strict):
+    """How discovery reached the host, so ``mta extract`` reaches it the same
+    way without options. Never a password, never key contents."""
+
+    user: str = ""
+    port: Optional[int] = None
+    key: str = Field("", description="path of the private key file (-i)")
+    jump: str = Field("", description="bastion, [user@]host[:port]")
+    sudo: bool = False
+
+
 class HostFacts(Strict):
     schema_version: int = SCHEMA_VERSION
     host: str  # the name used for OUT/hosts/<host>/
     address: str = ""
     target: str = ""  # how mta reached it over SSH: [user@]host[:port] or an ssh_config alias
     collector: Literal["ssh", "local", "import", "sample"] = "local"
+    fingerprint: Fingerprint = Field(default_factory=Fingerprint)
+    connect: Optional[ConnectOptions] = None  # set by SSH discovery
     collected_at: Optional[datetime] = None
     privileged: bool = False  # discovery ran as root (or sudo)
     os: OSInfo = Field(default_factory=OSInfo)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..model import AppPlan, HostFacts, Plan
+from ..model.identity import folder_name
 from .common import env_secret_names, secret_file_items, shared_secrets
 from .env import render
 from .restore import data_stores, restore_by_hand, store_kind
@@ -67,7 +68,7 @@ def _app_view(facts: HostFacts, app: AppPlan) -> AppView:
 def render_runbook(facts: HostFacts, plan: Plan) -> str:
     apps = [_app_view(facts, a) for a in plan.apps]
     stores = [(a.name, store_kind(a), restore_by_hand(a)) for a in data_stores(plan)]
-    return render("runbook/README.md.j2", plan=plan, facts=facts, apps=apps, stores=stores,
+    return render("runbook/README.md.j2", plan=plan, facts=facts, apps=apps, stores=stores, folder=folder_name(plan.host),
                   kept=[a for a in apps if a.include], dropped=[a for a in apps if not a.include],
                   built=[a for a in apps if a.include and a.built],
                   os=facts.os.pretty_name or f"{facts.os.id} {facts.os.version_id}".strip())

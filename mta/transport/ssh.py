@@ -30,7 +30,7 @@ from .base import (
     Unreachable,
     to_shell,
 )
-from .hostkeys import KnownHosts, host_entry_name
+from .hostkeys import KnownHosts, fingerprint, host_entry_name
 from .ssh_target import Endpoint, load_ssh_config, resolve
 from .tarcmd import parse_read_files, read_files_command, tar_command
 
@@ -114,6 +114,7 @@ class SSHTransport:
         #: the socket and transport of a connect in progress, for abort()
         self._pending: list = []
         self._aborted = False
+        self.host_key_fingerprint = ""
 
     # -- connection ---------------------------------------------------------------
 
@@ -208,7 +209,10 @@ class SSHTransport:
                 t.start_client(timeout=self.connect_timeout + self.banner_timeout)
             except (paramiko.SSHException, EOFError, OSError) as exc:
                 raise self._handshake_error(exc) from None
-            self.known_hosts.verify(names, t.get_remote_server_key(), accept_new=self.accept_new_host_key)
+            server_key = t.get_remote_server_key()
+            self.known_hosts.verify(names, server_key, accept_new=self.accept_new_host_key)
+            #: the verified host key: part of the machine's identity (mta.model.identity)
+            self.host_key_fingerprint = fingerprint(server_key)
             self._authenticate(t)
             t.set_keepalive(15)  # a dead VM surfaces as ConnectionLost, not a hang
         except BaseException:

@@ -16,6 +16,9 @@ from rich.console import Console
 from rich.text import Text
 
 from ..errors import InputError, MtaError
+from ..io import host_dir
+from ..model import ConnectOptions
+from ..model.identity import own_name
 from ..transport import AuthFailed, HostKeyChanged, HostKeyUnknown, SudoNeedsPassword, TransportError, get_backend
 from .prompts import Prompter
 
@@ -207,8 +210,27 @@ def discover_over(session: Any) -> Any:
         from ..discover import discover
     except ImportError as exc:
         raise InputError(f"discovery is not available in this build ({exc})", hint="use --discovery FILE") from None
-    facts = discover(session.transport, sudo=bool(session.connection.get("sudo")))
+    conn = session.connection
+    facts = discover(session.transport, sudo=bool(conn.get("sudo")))
+    identify(facts, session.transport, conn, session.out)
     return as_written(facts)
+
+
+def identify(facts: Any, transport: Any, conn: dict[str, Any], out: Any) -> None:
+    """Name the host as ``mta discover`` does (mta.io.host_dir: its own
+    hostname; another folder when a different machine holds that one) and
+    record how it was reached, so ``mta extract`` needs no options."""
+    endpoint = getattr(transport, "endpoint", None)
+    facts.collector = "ssh"
+    facts.address = facts.address or getattr(endpoint, "hostname", "") or conn.get("host", "")
+    facts.fingerprint.ssh_host_key = getattr(transport, "host_key_fingerprint", "") or ""
+    user, port = conn.get("user") or "", conn.get("port") or None
+    host = str(conn.get("host", ""))
+    facts.target = (f"{user}@" if user else "") + (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
+    key = conn.get("key_file") if conn.get("auth") == "key" else ""
+    facts.connect = ConnectOptions(user=user, port=port, key=os.path.abspath(os.path.expanduser(key)) if key else "",
+                                   jump=conn.get("jump") or "", sudo=bool(conn.get("sudo")))
+    facts.host = host_dir(out, facts, name=own_name(facts, host)).name
 
 
 def as_written(facts: Any) -> Any:

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 from ..errors import GenerateError
 from ..io import write_atomic
 from ..model import App, HostFacts
+from ..model.identity import folder_name
 from .answers import ANSWERS_FILE, dump_answers, load_answers
 from .questions import questions_for
 
@@ -55,11 +56,7 @@ def pipeline_renderer(facts: HostFacts, answers: Mapping[str, Any], out_root: Pa
 
 
 def host_dirname(host: str) -> str:
-    try:
-        from ..pipeline import host_dirname as name
-    except ImportError:
-        return host
-    return name(host)
+    return folder_name(host)
 
 
 @contextmanager

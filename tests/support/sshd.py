@@ -20,7 +20,9 @@ Fixtures
     Starts extra throw-away servers for fault injection (killing
     per-connection children) or other settings:
     ``sshd_factory(options={"PasswordAuthentication": "yes"}, host_key_type="rsa",
-    user_key=path, hosts=["127.0.0.1"])``; ``options`` replace the defaults.
+    user_key=path, hosts=["127.0.0.1"], machine=("vm-a", "<32 hex>"))``;
+    ``options`` replace the defaults; ``machine`` gives the server its own
+    hostname and /etc/machine-id (a second VM behind one address).
 
 Every server runs as root because sshd needs root to switch users. Not root:
 the suites skip with the reason; with ``CI=true`` they fail instead, because
@@ -185,8 +187,14 @@ def start_sshd(
     options: Optional[dict[str, str]] = None,
     host_key_type: str = "ed25519",
     user_key: Optional[Path] = None,
+    machine: Optional[tuple[str, str]] = None,
 ) -> tuple[SshdServer, subprocess.Popen]:
-    """Start one sshd in ``workdir``; the caller stops it with :func:`stop_sshd`."""
+    """Start one sshd in ``workdir``; the caller stops it with :func:`stop_sshd`.
+
+    ``machine=(hostname, machine_id)`` makes it another machine as far as a
+    login can tell: sshd runs in its own UTS and mount namespaces (unshare)
+    with that hostname and that /etc/machine-id bind-mounted, so every
+    session it serves sees them, as on a second VM behind the same address."""
     if not os.path.exists(SSHD):
         unavailable(f"{SSHD} is not installed (apt-get install openssh-server)")
     if os.geteuid() != 0:
@@ -234,9 +242,12 @@ def start_sshd(
     if test.returncode != 0:
         raise RuntimeError(f"sshd -t rejected the config: {test.stderr.strip()}")
     log = workdir / "sshd.log"
+    argv = [SSHD, "-D", "-e", "-f", str(config)]
+    if machine is not None:
+        argv = _as_machine(workdir, *machine) + argv
     logfh = open(log, "wb")
     proc = subprocess.Popen(
-        [SSHD, "-D", "-e", "-f", str(config)],
+        argv,
         stdout=logfh,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -266,6 +277,19 @@ def start_sshd(
         env={"MTA_KNOWN_HOSTS": str(known)},
     )
     return server, proc
+
+
+def _as_machine(workdir: Path, hostname: str, machine_id: str) -> list[str]:
+    """A command prefix that runs the rest as machine ``hostname``: own UTS and
+    mount namespace, that hostname, that /etc/machine-id (exec keeps the pid)."""
+    if not shutil.which("unshare"):
+        unavailable("unshare (util-linux) is needed to give a test sshd its own hostname")
+    if not Path("/etc/machine-id").is_file():
+        unavailable("/etc/machine-id is missing: nothing to bind-mount a test machine-id over")
+    mid = workdir / "machine-id"
+    mid.write_text(machine_id + "\n")
+    script = ('hostname "$1" && mount --bind "$2" /etc/machine-id && shift 2 && exec "$@"')
+    return ["unshare", "--uts", "--mount", "--propagation", "private", "sh", "-c", script, "sh", hostname, str(mid)]
 
 
 def stop_sshd(proc: subprocess.Popen) -> None:
