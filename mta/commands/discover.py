@@ -318,8 +318,8 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
     failed = []
     for target, facts, exc, took in results:
         if facts is not None:
-            console.print(f"[bold]{escape(facts.host)}[/]: {escape(summary_line(facts))} ({took:.1f}s) -> "
-                          f"{escape(str(out / 'hosts' / facts.host))}", markup=True)
+            console.print(f"[bold]{escape(facts.host)}[/] ({escape(target)}): {escape(summary_line(facts))} "
+                          f"({took:.1f}s) -> {escape(str(out / 'hosts' / facts.host))}", markup=True)
         else:
             failed.append((target, exc))
             if len(targets) > 1:

@@ -92,9 +92,9 @@ def test_one_failing_target_does_not_stop_the_others(capsys, tmp_path, sshd, mon
                                   "-o", str(out), "--sample-seconds", "0")
     assert rc == 3, err
     assert "connection refused" in err and "1 of 2 targets failed" in err
-    assert files_under(out) == [f"hosts/{sshd.hosts[1]}/discovery.yaml"]
+    assert files_under(out) == [f"hosts/{sshd.folder(1)}/discovery.yaml"]
     assert len(list((out / ".mta-cache" / "report").glob("*.json"))) == 1  # seeded for the good host only
-    facts = load_model(out / "hosts" / sshd.hosts[1] / "discovery.yaml", HostFacts)
+    facts = load_model(out / "hosts" / sshd.folder(1) / "discovery.yaml", HostFacts)
     assert facts.processes
     assert facts.target == sshd.target(1) and facts.address == sshd.hosts[1]
 
@@ -115,7 +115,7 @@ def test_sudo_refused_falls_back_to_unprivileged(capsys, tmp_path, sshd, sudo_us
     rc, _, err = run_cli(capsys, "discover", sshd.target(2, user=user), *sshd.cli_args(), "--sudo",
                          "-o", str(out), "--sample-seconds", "0")
     assert rc == 0, err
-    facts = load_model(out / "hosts" / sshd.hosts[2] / "discovery.yaml", HostFacts)
+    facts = load_model(out / "hosts" / sshd.folder(2) / "discovery.yaml", HostFacts)
     sudo_errors = [e for e in facts.errors if e.section == "sudo"]
     assert sudo_errors and why in sudo_errors[0].message
     assert any("sudo" in n for n in facts.not_visible)
@@ -177,8 +177,8 @@ def test_ssh_config_alias_with_proxyjump(capsys, tmp_path, sshd, monkeypatch):
     out = tmp_path / "out"
     rc, stdout, err = run_cli(capsys, "discover", "legacy-app", "-o", str(out), "--sample-seconds", "0")
     assert rc == 0, err
-    facts = load_model(out / "hosts" / "legacy-app" / "discovery.yaml", HostFacts)
-    assert facts.host == "legacy-app" and facts.address == sshd.hosts[5]
+    facts = load_model(out / "hosts" / sshd.folder(5) / "discovery.yaml", HostFacts)
+    assert facts.host == sshd.folder(5) and facts.address == sshd.hosts[5] and facts.target == "legacy-app"
     assert "legacy-app" in stdout
 
 
@@ -188,6 +188,6 @@ def test_sudo_that_works_gives_a_privileged_discovery(capsys, tmp_path, sshd, su
     rc, _, err = run_cli(capsys, "discover", sshd.target(6, user="mtaok"), *sshd.cli_args(), "--sudo",
                          "-o", str(out), "--sample-seconds", "0")
     assert rc == 0, err
-    facts = load_model(out / "hosts" / sshd.hosts[6] / "discovery.yaml", HostFacts)
+    facts = load_model(out / "hosts" / sshd.folder(6) / "discovery.yaml", HostFacts)
     assert facts.privileged and not [e for e in facts.errors if e.section == "sudo"]
     assert any(p.user == "root" and p.exe for p in facts.processes)  # root's /proc links are readable

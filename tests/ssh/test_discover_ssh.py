@@ -115,7 +115,7 @@ def ssh_run(sshd, services, hostile_process, tmp_path_factory):
         {**sshd.env, "HOME": str(tmp_path_factory.mktemp("home"))},
     )
     after = snapshot()
-    path = out / "hosts" / sshd.host / "discovery.yaml"
+    path = out / "hosts" / sshd.folder() / "discovery.yaml"
     return {"rc": rc, "stdout": stdout, "stderr": stderr, "path": path, "out": out,
             "before": before, "after": after}
 
@@ -153,7 +153,7 @@ def test_cli_summary_and_file(ssh_run, ssh_facts, sshd):
     assert ssh_run["path"].is_file()
     assert sshd.host in ssh_run["stdout"] and "processes" in ssh_run["stdout"]
     assert "Traceback" not in ssh_run["stderr"]
-    assert ssh_facts.collector == "ssh" and ssh_facts.host == sshd.host
+    assert ssh_facts.collector == "ssh" and ssh_facts.host == sshd.folder()
     assert ssh_facts.privileged
     # atomic write: no temp files left beside it
     assert sorted(p.name for p in ssh_run["path"].parent.iterdir()) == ["discovery.yaml"]

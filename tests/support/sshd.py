@@ -122,6 +122,7 @@ class SshdServer:
     log: Path
     host_key_fingerprint: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    machine_hostname: str = ""  # set when started with machine=(hostname, machine_id)
 
     @property
     def host(self) -> str:
@@ -129,6 +130,14 @@ class SshdServer:
 
     def target(self, i: int = 0, user: Optional[str] = None) -> str:
         return f"{user or self.user}@{self.hosts[i]}:{self.port}"
+
+    def folder(self, i: int = 0) -> str:
+        """The OUT/hosts/<folder> ``mta discover`` picks for address ``i``:
+        the machine's own hostname (the address when it has none)."""
+        from mta.model.identity import PLACEHOLDER_HOSTNAMES, folder_name
+
+        own = self.machine_hostname or Path("/proc/sys/kernel/hostname").read_text().strip()
+        return folder_name(self.hosts[i] if own.lower() in PLACEHOLDER_HOSTNAMES else own)
 
     def cli_args(self) -> list[str]:
         """Options that make ``mta discover``/``extract`` use the test key."""
@@ -275,6 +284,7 @@ def start_sshd(
         log=log,
         host_key_fingerprint=fingerprint_of_pubfile(Path(str(host_key) + ".pub")),
         env={"MTA_KNOWN_HOSTS": str(known)},
+        machine_hostname=machine[0] if machine else "",
     )
     return server, proc
 
