@@ -7,7 +7,6 @@ the same inputs give the same bytes whichever way they arrive.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import threading
