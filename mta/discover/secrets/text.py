@@ -479,9 +479,9 @@ _MYSQL_CLIENT = re.compile(r"(?<![\w\-])(?:mysql|mariadb)[\w\-]{0,12}(?![\w\-])"
 def _mysql_p_spans(text: str, low: str, out: list) -> None:
     pos = 0
     n = len(text)
+    clients = Hits(low, ("mysql", "mariadb"))  # each needle searched once per step, never from 0 again
     while pos < n:
-        a, b = low.find("mysql", pos), low.find("mariadb", pos)
-        hit = b if a < 0 else a if b < 0 else min(a, b)
+        hit = clients.next(pos)
         if hit < 0:
             return
         _, end = _line_bounds(text, hit)
