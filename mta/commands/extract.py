@@ -14,6 +14,7 @@ from ..errors import InputError, MtaError
 from ..extract import extract_host
 from ..io import load_model, load_yaml
 from ..model import HostFacts, Plan
+from ..security.secret_values import SECRETS_DIR, Pulled, check_path, export, pull_secrets
 from .discover import SSHSettings, ssh_options
 from .extract_data import run_data
 
@@ -72,6 +73,17 @@ def connect_settings(ssh: dict, facts: Optional[HostFacts]) -> dict:
     return merged
 
 
+def _say_secrets(pulled: Pulled, host_dir: Path) -> None:
+    """Paths and counts only: a value is never printed."""
+    where = host_dir / SECRETS_DIR
+    made = f", {len(pulled.generated)} new credential(s) generated" if pulled.generated else ""
+    click.echo(f"secrets: {len(pulled.written)} value(s) read from the VM{made} -> {where}/ "
+               "(files 0600, git-ignored, never in an image)")
+    for sf in pulled.missing:
+        click.echo(f"mta: warning: {sf.path}: no value found on the VM ({sf.source or 'unknown source'}); "
+                   "create it by hand", err=True)
+
+
 def out_root(plan_path: Path) -> Path:
     """OUT of OUT/hosts/<host>/plan.yaml (else the plan's directory)."""
     host_dir = plan_path.resolve().parent
@@ -108,14 +120,17 @@ def _rerender(plan_file: Path, plan: Plan, report, console: Console) -> None:
 @click.argument("target", required=False)
 @click.option("--local", is_flag=True, help="Copy from this machine instead of over SSH.")
 @click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@click.option("--secrets", "pull", is_flag=True,
+              help="Also read the secrets' values from the VM into OUT/hosts/<host>/secrets/ (dir 0700, files "
+                   "0600, git-ignored), the files compose.yaml reads; never printed, never in an image.")
 @click.option("--with-secret-values", "secret_values", type=click.Path(dir_okay=False, path_type=Path),
-              metavar="FILE", help="Also write the secrets' real values (env and the placeholders of copied "
-                                   "files) to FILE, mode 0600, outside OUT.")
+              metavar="FILE", help="Deprecated, use --secrets: the values in one sh-sourceable file (mode 0600) "
+                                   "outside OUT.")
 @click.option("--data", is_flag=True, help="Also dump each database/cache and app data dir into data/<app>/ "
                                           "(consistent copies; compose restores them). Customer data: mode 0600.")
 @click.option("--force", is_flag=True, help="With --data: take dumps again even when the manifest has them.")
 @ssh_options
-def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str, ...],
+def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str, ...], pull: bool,
             secret_values: Optional[Path], data: bool, force: bool, **ssh: object) -> None:
     """Copy each included app's files from the host into apps/<app>/context/.
 
@@ -135,12 +150,12 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
     host_dir = plan_file.parent
     facts = _discovery(plan_file, plan)
     if secret_values:
-        from ..security.secret_values import check_path
-
+        click.echo("mta: warning: --with-secret-values is deprecated: --secrets writes the values where "
+                   "compose.yaml reads them (OUT/hosts/<host>/secrets/)", err=True)
         check_path(secret_values, out_root(plan_file))
-        if facts is None:
-            raise InputError(f"--with-secret-values: no discovery.yaml next to {plan_file}",
-                             hint="the values are re-read for the processes discovery saw")
+    if (pull or secret_values) and facts is None:
+        raise InputError(f"{'--secrets' if pull else '--with-secret-values'}: no discovery.yaml next to {plan_file}",
+                         hint="the values are re-read for the processes discovery saw")
     if local:
         from ..transport.local import LocalTransport
 
@@ -155,14 +170,19 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
         dumps = run_data(transport, plan, host_dir, console, force=force, sudo=bool(ssh.get("sudo")),
                          apps=list(apps) or None) if data else None
         if secret_values and facts is not None:
-            from ..security.secret_values import export
-
             extra = {f"{a.app}-placeholders": a.secret_values for a in report.apps if a.secret_values}
             written = export(transport, facts, plan, secret_values, out_root(plan_file), extra=extra)
             console.print(f"secret values (mode 0600, keep private) -> {written}")
+        # placeholders and withheld files add secrets to the plan: render again, then read their values
+        _rerender(plan_file, plan, report, console)
+        pulled = None
+        if pull and facts is not None:
+            placeholders = {a.app: a.secret_values for a in report.apps if a.secret_values}
+            pulled = pull_secrets(transport, facts, plan, host_dir, placeholders)
     finally:
         transport.close()
-    _rerender(plan_file, plan, report, console)
+    if pulled is not None:
+        _say_secrets(pulled, host_dir)
     for app in report.apps:
         if app.ok:
             console.print(f"[bold]{app.app}[/]: {app.files} files, {app.bytes} bytes"

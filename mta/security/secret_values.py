@@ -18,8 +18,11 @@ The file is sh-sourceable, one section per Kubernetes Secret / compose secret:
 
 from __future__ import annotations
 
+import os
 import re
+import secrets as _secrets
 import shlex
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
 
@@ -28,6 +31,8 @@ from ..io import write_atomic
 from ..discover.parsers.processes import normalize_cmdline
 from ..model import HostFacts, Plan
 from ..plan.commands import arg_secret_values
+from ..render.common import env_secret_names, secret_file_items
+from .placeholders import placeholder_text
 
 Values = dict[str, dict[str, str]]  # secret name -> {key: value}
 
@@ -65,40 +70,58 @@ def _unit_environment(raw: Optional[bytes]) -> dict[str, str]:
     return out
 
 
-def collect(transport, facts: HostFacts, plan: Plan, *, max_bytes: int = 1 << 20) -> Values:
-    """Read the value of every secret the plan references from the live host (one round trip)."""
+def _wanted(facts: HostFacts, plan: Plan) -> list[str]:
+    """Every VM path the values of ``plan``'s secrets may come from."""
     wanted: list[str] = []
     for app in plan.apps:
         wanted += [f"/proc/{pid}/environ" for pid in app.pids]
         wanted += [f"/proc/{pid}/cmdline" for pid in app.pids]
-        svc = next((s for s in facts.services if s.name == app.service), None) if app.service else None
+        svc = _service(facts, app)
         if svc:
             wanted += [p.lstrip("-") for p in svc.environment_files]
             if svc.unit_path:
                 wanted.append(svc.unit_path)
         wanted += [s.source for s in app.secrets if s.target and s.source.startswith("/")]
-    got = transport.read_files(sorted(set(wanted)), max_bytes=max_bytes) if wanted else {}
+        if app.database and app.database.file.startswith("/"):
+            wanted.append(app.database.file)
+    return sorted(set(wanted))
+
+
+def _service(facts: HostFacts, app):
+    return next((s for s in facts.services if s.name == app.service), None) if app.service else None
+
+
+def _app_env(facts: HostFacts, app, got: dict[str, Optional[bytes]]) -> dict[str, str]:
+    """The app's environment on the VM: unit, EnvironmentFiles, then the running process (the truth)."""
+    env: dict[str, str] = {}
+    svc = _service(facts, app)
+    if svc:
+        env.update(_unit_environment(got.get(svc.unit_path)) if svc.unit_path else {})
+        for p in svc.environment_files:
+            env.update(_env_file(got.get(p.lstrip("-"))))
+    for pid in app.pids:  # first readable one wins
+        proc_env = _environ(got.get(f"/proc/{pid}/environ"))
+        if proc_env:
+            env.update(proc_env)
+            break
+    for pid in app.pids:  # secret arguments: MTA_ARG_* as the plan named them
+        raw = got.get(f"/proc/{pid}/cmdline")
+        if raw:
+            args = normalize_cmdline([a.decode("utf-8", errors="replace") for a in raw.split(b"\0")])
+            env.update({k: v for k, v in arg_secret_values(args).items() if k not in env})
+            break
+    return env
+
+
+def collect(transport, facts: HostFacts, plan: Plan, *, max_bytes: int = 1 << 20) -> Values:
+    """Read the value of every secret the plan references from the live host (one round trip)."""
+    wanted = _wanted(facts, plan)
+    got = transport.read_files(wanted, max_bytes=max_bytes) if wanted else {}
     values: Values = {}
     for app in plan.apps:
         if not app.include:
             continue
-        env: dict[str, str] = {}
-        svc = next((s for s in facts.services if s.name == app.service), None) if app.service else None
-        if svc:
-            env.update(_unit_environment(got.get(svc.unit_path)) if svc.unit_path else {})
-            for p in svc.environment_files:
-                env.update(_env_file(got.get(p.lstrip("-"))))
-        for pid in app.pids:  # the running process is the truth; first readable one wins
-            proc_env = _environ(got.get(f"/proc/{pid}/environ"))
-            if proc_env:
-                env.update(proc_env)
-                break
-        for pid in app.pids:  # secret arguments: MTA_ARG_* as the plan named them
-            raw = got.get(f"/proc/{pid}/cmdline")
-            if raw:
-                args = normalize_cmdline([a.decode("utf-8", errors="replace") for a in raw.split(b"\0")])
-                env.update({k: v for k, v in arg_secret_values(args).items() if k not in env})
-                break
+        env = _app_env(facts, app, got)
         for ref in app.secrets:
             if ref.target:
                 raw = got.get(ref.source)
@@ -158,3 +181,145 @@ def export(transport, facts: HostFacts, plan: Optional[Plan], path: Union[str, P
     for name, kv in (extra or {}).items():
         values.setdefault(name, {}).update(kv)
     return write_values(path, facts.host, values, out_root)
+
+
+# -- ``mta extract --secrets``: the values as the files compose reads --------------------------
+
+SECRETS_DIR = "secrets"
+#: sources of values the VM never had: the new image's own credentials
+_NEW = ("new:",)
+
+
+@dataclass
+class SecretFile:
+    """One file compose.yaml names under ``secrets/``, and where its value is on the VM."""
+
+    path: str  # relative to the host folder: secrets/<app>/<KEY> or secrets/<app>/files/<name>
+    app: str
+    key: str
+    source: str
+    whole_file: bool = False
+
+
+@dataclass
+class Pulled:
+    written: list[str] = field(default_factory=list)  # paths under the host folder, values from the VM
+    generated: list[str] = field(default_factory=list)  # new credentials the VM never had (kept once made)
+    missing: list[SecretFile] = field(default_factory=list)
+
+
+def planned_files(plan: Plan) -> list[SecretFile]:
+    """Every secret file the generated compose.yaml reads (``secrets: file: ./secrets/…``),
+    with the place on the VM its value comes from; the same paths the runbook lists."""
+    out: list[SecretFile] = []
+    for app in plan.apps:
+        if not app.include:
+            continue
+        for key in env_secret_names(app):
+            ref = next((s for s in app.secrets if s.key == key and not s.target), None)
+            out.append(SecretFile(f"{SECRETS_DIR}/{app.name}/{key}", app.name, key, ref.source if ref else ""))
+        for item in secret_file_items(app):
+            out.append(SecretFile(f"{SECRETS_DIR}/{app.name}/files/{item.key}", app.name, item.key, item.source,
+                                  whole_file=True))
+    return out
+
+
+def missing_files(host_dir: Union[str, Path], plan: Plan) -> list[SecretFile]:
+    """The planned secret files not (yet) under ``host_dir``."""
+    root = Path(host_dir)
+    return [f for f in planned_files(plan) if not (root / f.path).is_file()]
+
+
+def _db_password(text: str) -> Optional[str]:
+    """The password an app's DB settings file holds (found by the masking rules)."""
+    _, found = placeholder_text(text)
+    for var, value in found.items():
+        if "PASS" in var and value:
+            return value
+    return None
+
+
+def _value(sf: SecretFile, app, plan: Plan, env: dict[str, str], got: dict[str, Optional[bytes]],
+           placeholders: dict[str, str]) -> tuple[Optional[bytes], str]:
+    """(value, how): how is "vm", "new" (a credential to make) or "" (not found)."""
+    if sf.whole_file:
+        raw = got.get(sf.source) if sf.source.startswith("/") else None
+        return (raw, "vm") if raw is not None else (None, "")
+    if sf.key in placeholders:
+        return placeholders[sf.key].encode(), "vm"
+    value = env.get(sf.key, "")
+    if value and not value.startswith("<redacted"):
+        return value.encode(), "vm"
+    # the password the app's own config file holds: the app keeps it, its database needs the same
+    for other in plan.apps:
+        db = other.database
+        if db and db.file and (other is app and db.password_env == sf.key or other is not app and db.file in sf.source):
+            text = got.get(db.file)
+            found = _db_password(text.decode("utf-8", "replace")) if text else None
+            if found:
+                return found.encode(), "vm"
+    if sf.source.startswith(_NEW) or "a new value" in sf.source:
+        return None, "new"
+    return None, ""
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def ignore_secrets(host_dir: Union[str, Path]) -> None:
+    """``secrets/`` is ignored by git: a ``/secrets/`` line in the host folder's
+    .gitignore (added when missing) and a ``*`` in ``secrets/.gitignore``."""
+    root = Path(host_dir)
+    gi = root / ".gitignore"
+    text = gi.read_text(encoding="utf-8") if gi.is_file() else ""
+    if "/secrets/" not in text.split("\n"):
+        head = "" if text else "# Generated by mta: secret values read from the VM stay on this machine\n"
+        write_atomic(gi, text + ("" if not text or text.endswith("\n") else "\n") + head + "/secrets/\n")
+    write_atomic(root / SECRETS_DIR / ".gitignore", "# Generated by mta: never commit secret values\n*\n")
+
+
+def pull_secrets(transport, facts: HostFacts, plan: Plan, host_dir: Union[str, Path],
+                 placeholders: Optional[dict[str, dict[str, str]]] = None, *,
+                 max_bytes: int = 1 << 20) -> Pulled:
+    """Read the value of every secret file compose names from the live host
+    (one round trip) into ``host_dir/secrets/`` (dir 0700, files 0600, git-ignored).
+
+    ``placeholders``: per app, the ``MTA_SECRET_*`` values extract's config
+    rewriting took out of copied files (they go to ``secrets/<app>/<VAR>``,
+    where compose reads them). Credentials the VM never had (a new database
+    image's root password) are generated once and then kept. Values are never
+    printed or logged: the result names paths only."""
+    root = Path(host_dir)
+    placeholders = placeholders or {}
+    wanted = _wanted(facts, plan)
+    got = transport.read_files(wanted, max_bytes=max_bytes) if wanted else {}
+    files = planned_files(plan)
+    planned = {f.path for f in files}
+    for app_name, values in sorted(placeholders.items()):
+        for var in sorted(values):
+            path = f"{SECRETS_DIR}/{app_name}/{var}"
+            if path not in planned:
+                files.append(SecretFile(path, app_name, var, "a secret value in a copied config file"))
+    apps = {a.name: a for a in plan.apps}
+    envs = {name: _app_env(facts, a, got) for name, a in apps.items()}
+    result = Pulled()
+    _private_dir(root / SECRETS_DIR)
+    ignore_secrets(root)
+    for sf in files:
+        app = apps.get(sf.app)
+        value, how = _value(sf, app, plan, envs.get(sf.app, {}), got, placeholders.get(sf.app, {}))
+        target = root / sf.path
+        if how == "new":
+            if target.is_file():
+                result.generated.append(sf.path)  # made by an earlier run: the data volume may hold it already
+                continue
+            value = _secrets.token_urlsafe(24).encode()
+        if value is None:
+            result.missing.append(sf)
+            continue
+        _private_dir(target.parent)
+        write_atomic(target, value, mode=0o600)
+        (result.generated if how == "new" else result.written).append(sf.path)
+    return result

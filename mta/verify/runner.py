@@ -23,6 +23,7 @@ from typing import Callable, Optional
 from ..errors import InputError
 from ..io import load_model
 from ..model.plan import AppPlan, Plan
+from ..security.secret_values import planned_files
 from ..transport.engine import EngineRunner
 from .compose import Project, Service, load_project, start_order
 from .engine import Engine, RunSpec
@@ -73,6 +74,7 @@ class HostRun:
         self.tmp: Optional[Path] = None
         self.secret_values: list[str] = []
         self.missing_secrets: dict[str, str] = {}
+        self.missing_sources: dict[str, str] = {}
 
     # -- helpers -----------------------------------------------------------
     def _run(self, argv: list[str], timeout: Optional[float] = 120.0):
@@ -97,6 +99,14 @@ class HostRun:
         prefix = f"mta-verify-{_safe(host)}-{self.run_id}"
         results = {name: self._describe(svc, plan) for name, svc in project.services.items()}
         result.services = [results[n] for n in start_order(project.services)]
+        absent = self._absent_secret_files(project, plan)
+        if absent:
+            # all at once, before any build: which files, from where, and the command that brings them
+            note = (f"{len(absent)} secret file(s) compose.yaml reads are missing: "
+                    + "; ".join(f"{path} ({src})" for path, src in absent)
+                    + f" — run `mta extract --secrets plan.yaml` in {self.dir} (or create them by hand)")
+            self.log(note)
+            result.notes.append(note)
 
         for name in start_order(project.services):
             self._image(project.services[name], results[name], host)
@@ -119,8 +129,11 @@ class HostRun:
                 continue
             absent = [s.name for s in svc.secrets if s.name in self.missing_secrets]
             if absent:
-                files = ", ".join(self.missing_secrets[a] or a for a in absent)
-                out.error = f"not started: secret file {files} missing (copy it from the VM; it is kept out of images)"
+                paths = [self.missing_secrets[a] or a for a in absent]
+                where = [w for w in (self._missing_source(p) for p in paths) if w]
+                out.error = (f"not started: secret file {', '.join(paths)} missing ("
+                             + ("".join(f"{w}; " for w in where))
+                             + "`mta extract --secrets plan.yaml` reads it from the VM; it is kept out of images)")
                 failed.add(name)
                 continue
             if bad_deps:
@@ -132,6 +145,22 @@ class HostRun:
                 failed.add(name)
         result.host = host
         return result
+
+    def _absent_secret_files(self, project: Project, plan: Optional[Plan]) -> list[tuple[str, str]]:
+        """(file, where its value is on the VM) for each secret file a service uses that is not there."""
+        sources = {f.path: f.source for f in planned_files(plan)} if plan else {}
+        used = sorted({s.name for svc in project.services.values() for s in svc.secrets})
+        out = []
+        for name in used:
+            spec = project.secrets.get(name) or {}
+            if "file" not in spec:
+                continue
+            rel = os.path.normpath(str(spec["file"]))
+            if not (project.root / rel).is_file():
+                src = sources.get(rel, "")
+                out.append((rel, f"from {src} on the VM" if src.startswith("/") else (src or "no source recorded")))
+        self.missing_sources = {rel: src for rel, src in out}
+        return out
 
     def _plan(self) -> Optional[Plan]:
         path = self.dir / "plan.yaml"
@@ -195,6 +224,10 @@ class HostRun:
                 self.volumes.append(real)
             out[name] = real
         return out
+
+    def _missing_source(self, path: str) -> str:
+        src = self.missing_sources.get(os.path.normpath(path), "")
+        return src if src.startswith("from ") else ""
 
     def _secrets(self, project: Project, result: HostResult) -> Path:
         """Secret files in a private temp dir; values never leave it or reach a log."""
