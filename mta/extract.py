@@ -29,6 +29,7 @@ from typing import Optional
 from .errors import MtaError
 from .io import write_atomic
 from .model import AppPlan, Plan
+from .detect import packaged
 from .plan.stacks import backing_kind
 from .security.placeholders import sanitize_context, wire_fill
 from .transport import TransportError
@@ -158,13 +159,17 @@ def _no_symlink_parents(root: str, target: str) -> bool:
     return True
 
 
-def safe_extract(tar_path: Path, dest: Path, result: AppExtract, roots: Optional[list[str]] = None) -> None:
+def safe_extract(tar_path: Path, dest: Path, result: AppExtract, roots: Optional[list[str]] = None,
+                 provided: Optional[list[str]] = None) -> None:
     """Unpack ``tar_path`` into ``dest`` refusing anything that could escape it.
 
     ``roots`` (VM paths that were copied): symlinks must point inside one of
-    them, so a link never dangles into a part of the VM we did not copy."""
+    them, so a link never dangles into a part of the VM we did not copy.
+    ``provided`` (VM trees the image's packages install): a link into one is
+    kept as the VM has it; it resolves in the image, not in the context."""
     root = os.path.realpath(dest)
     allowed = [os.path.join(root, _rel(r)) for r in roots] if roots else [root]
+    given = [os.path.join(root, _rel(p)) for p in provided or [] if _rel(p)]
     # an included path that is itself a symlink: tar_command sends its target along
     link_roots = {_rel(r) for r in roots} if roots else set()
     try:
@@ -194,7 +199,7 @@ def safe_extract(tar_path: Path, dest: Path, result: AppExtract, roots: Optional
             try:
                 if member.issym() and name in link_roots:
                     allowed.append(_link_target(root, name, member.linkname))
-                _extract_member(tf, member, name, root, target, result, allowed)
+                _extract_member(tf, member, name, root, target, result, allowed, given)
             except tarfile.TarError as exc:  # the stream was cut inside this member
                 if os.path.lexists(target) and not os.path.isdir(target):
                     os.unlink(target)
@@ -206,7 +211,7 @@ def safe_extract(tar_path: Path, dest: Path, result: AppExtract, roots: Optional
 
 
 def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, root: str, target: str,
-                    result: AppExtract, allowed: list[str]) -> None:
+                    result: AppExtract, allowed: list[str], given: Optional[list[str]] = None) -> None:
     if member.isdir():
         if os.path.lexists(target) and not os.path.isdir(target):
             os.unlink(target)
@@ -229,10 +234,17 @@ def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, roo
     if member.issym():
         link = member.linkname
         resolved = _link_target(root, name, link)
-        if not any(_inside(a, resolved) for a in allowed):
+        if any(_inside(g, resolved) for g in given or []):
+            rel_link = link  # a package the image installs has it there: as on the VM
+        elif not any(_inside(a, resolved) for a in allowed):
             result.skipped.append(Skipped(name, f"symlink to {link} leaves the context"))
             return
-        rel_link = os.path.relpath(resolved, os.path.dirname(target))
+        elif link.startswith("/") and not any(_inside(a, resolved) and _inside(a, target) for a in allowed):
+            # into another copied tree (/usr/share/wordpress/.htaccess -> /etc/wordpress/htaccess):
+            # each tree keeps its VM path in the image, so the absolute link holds there
+            rel_link = link
+        else:
+            rel_link = os.path.relpath(resolved, os.path.dirname(target))
         os.makedirs(os.path.dirname(target), exist_ok=True)
         if os.path.lexists(target):
             os.unlink(target)
@@ -290,7 +302,9 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
                 if "Exiting with failure status" in line:
                     continue
                 result.skipped.append(Skipped(_tar_line_path(line), _tar_line_reason(line)))
-            safe_extract(tar_file, staging, result, include)
+            # links into trees the image's distro packages install are kept (Debian's wordpress -> php-getid3)
+            safe_extract(tar_file, staging, result, include,
+                         packaged.provided_trees(app.build.packages) if app.build else [])
             tar_file.unlink()
         # settings.py / config.json come along with the code: their values must not reach the image;
         # code is left byte for byte, configuration rewritten through its parser or withheld

@@ -29,8 +29,9 @@ class Layout:
     db_config: tuple[str, ...]  # which of those name the database (globs)
     data: tuple[str, ...]  # what the app writes at run time (uploads, attachments)
     #: distro packages whose files the code tree links to (Debian replaces bundled
-    #: libraries by symlinks): an image that copies the tree needs them installed
-    links_into: tuple[str, ...] = ()
+    #: libraries by symlinks), with the tree each provides: an image that copies the
+    #: code tree installs them, and the links into those trees are kept as they are
+    links_into: tuple[tuple[str, str], ...] = ()
     env: tuple[tuple[str, str], ...] = ()  # variables the packaged server config sets
 
 
@@ -40,7 +41,9 @@ LAYOUTS = (
     Layout("wordpress", "wordpress", ("/usr/share/wordpress", "/var/lib/wordpress/wp-content"),
            ("/etc/wordpress/*.php", "/etc/wordpress/htaccess"), ("/etc/wordpress/config-*.php",),
            ("/var/lib/wordpress/wp-content/uploads",),
-           links_into=("libjs-cropper", "libjs-underscore", "php-getid3", "ca-certificates")),
+           links_into=(("libjs-cropper", "/usr/share/javascript/cropper"),
+                       ("libjs-underscore", "/usr/share/javascript/underscore"),
+                       ("php-getid3", "/usr/share/php/getid3"), ("ca-certificates", "/etc/ssl/certs"))),
     # /var/lib/mediawiki is the web root: links into /usr/share/mediawiki and to /etc/mediawiki/LocalSettings.php
     Layout("mediawiki", "mediawiki", ("/var/lib/mediawiki", "/usr/share/mediawiki"),
            ("/etc/mediawiki/*.php",), ("/etc/mediawiki/LocalSettings.php",), ("/var/lib/mediawiki/images",)),
@@ -50,6 +53,13 @@ LAYOUTS = (
             "/etc/redmine/*/secret_key.txt", "/etc/default/redmine"),
            ("/etc/redmine/*/database.yml",), ("/var/lib/redmine/*/files",), env=(("RAILS_ENV", "production"),)),
 )
+
+
+def provided_trees(packages: list[str]) -> list[str]:
+    """The trees that ``packages`` (an image's build.packages) install, of those a packaged
+    app's code links into: a link into one resolves in the image."""
+    names = set(packages)
+    return list(dict.fromkeys(t for lay in LAYOUTS for p, t in lay.links_into if p in names))
 
 
 def installed(facts: HostFacts) -> list[Layout]:

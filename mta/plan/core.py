@@ -13,6 +13,7 @@ from ..io import load_yaml
 from ..model import (SECRET_MARKER, App, AppPlan, ConfigFile, EnvVar, Extract, Plan, PortSpec,
                      ScheduledJob, SecretRef, Targets, VolumeSpec)
 from . import images, probes, resources
+from ..detect import packaged
 from ..discover.secrets import file_looks_secret, looks_secret
 from .commands import interpreter, rewrite_command, secret_arg_refs, shell_interpreters, split_shell, to_five_fields
 from .names import config_key, dns_label, image_repo_component, is_env_name
@@ -360,11 +361,29 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     excl = sorted(set(app.data_paths + app.log_paths))
     include = list(app.code_paths) + [p for p in baked if not _under(p, app.code_paths)]
     ap.extract = Extract(include=include, exclude=[e for e in excl if _under(e, app.code_paths)] + EXCLUDE_ALWAYS)
+    _linked_packages(ap, facts, base, app_build)
     if "include" in ans:
         ap.include = _as_bool(ans["include"], f"apps.{app.name}.include")
     if ap.build and not app.code_paths and family_of(app) in ("java", "python", "node", "generic"):
         ap.notes.append("no code path was detected: list it in code_paths and extract.include, then run mta extract")
     return ap
+
+
+def _linked_packages(ap: AppPlan, facts, base: str, app_build) -> None:
+    """A distro-packaged app's code tree links into other packages (Debian's WordPress:
+    php-getid3, libjs-underscore…): on the Debian base the image installs them and the
+    links are copied as they are; elsewhere they would dangle, which the notes say."""
+    lay = packaged.layout_of(facts, list(ap.code_paths)) if app_build else None
+    if not lay or not lay.links_into:
+        return
+    pkgs = [p for p, _ in lay.links_into]
+    if base == "debian":
+        app_build.packages = sorted(set(app_build.packages) | set(pkgs))
+        ap.notes.append(f"{lay.package}'s code links into {', '.join(pkgs)}: the image installs them and the "
+                        "links are kept as on the VM")
+    else:
+        ap.notes.append(f"{lay.package}'s code links into Debian's {', '.join(pkgs)}: those links are not copied; "
+                        "use --base debian (installs them) or copy the files they point at")
 
 
 def _env_source(app: App) -> str:

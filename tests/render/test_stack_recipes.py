@@ -348,3 +348,25 @@ def test_php_on_debian_gets_the_vms_php_extensions_from_debian():
     assert plan.build.packages == ["php-fpm"] + want
     assert not any("docker-php-ext-install" in n for n in plan.notes)
     assert make_plan(f, [apache], base="debian").apps[0].build.packages == sorted(["apache2", "libapache2-mod-php"] + want)
+
+
+def test_debian_wordpress_image_installs_the_packages_its_code_links_into():
+    """Debian's wordpress replaces bundled libraries by symlinks into php-getid3,
+    libjs-underscore, libjs-cropper and ca-certificates: --base debian installs them and
+    extract keeps the links; another base says those links are not carried."""
+    from mta.detect.packaged import provided_trees
+    from tests.detect.test_packaged import WP_HOST_CONFIG, _wordpress
+
+    f = _wordpress(file("/etc/wordpress/config-blog.example.org.php", WP_HOST_CONFIG))
+    web = next(a for a in detect_apps(f) if a.stack == "php-apache")
+    links = ["libjs-cropper", "libjs-underscore", "php-getid3", "ca-certificates"]
+    ap = next(a for a in make_plan(f, [web], base="debian").apps if a.name == web.name)
+    assert set(links) <= set(ap.build.packages)
+    assert set(provided_trees(ap.build.packages)) == {"/usr/share/javascript/cropper", "/usr/share/javascript/underscore",
+                                                      "/usr/share/php/getid3", "/etc/ssl/certs"}
+    files = render_host(f, make_plan(f, [web], base="debian"))
+    dockerfile = next(v for k, v in files.items() if k.endswith("Dockerfile") and web.name in k)
+    assert all(p in dockerfile for p in links)
+    other = next(a for a in make_plan(f, [web], base="official").apps if a.name == web.name)
+    assert not provided_trees(other.build.packages) and not set(links) & set(other.build.packages)
+    assert any("php-getid3" in n and "--base debian" in n for n in other.notes)

@@ -82,6 +82,35 @@ def test_safe_extract_refuses_every_escape(tmp_path):
         assert os.path.realpath(p).startswith(str(dest.resolve())) or p.is_symlink()
 
 
+def test_links_into_packages_the_image_installs_are_kept_as_on_the_vm(tmp_path):
+    # Debian's WordPress: its code tree links into php-getid3, libjs-underscore, ca-certificates
+    archive = tmp_path / "wp.tar"
+    with tarfile.open(archive, "w") as tf:
+        _add(tf, "usr/share/wordpress/wp-includes/ID3/getid3.php", kind=tarfile.SYMTYPE,
+             link="../../../php/getid3/getid3.php")
+        _add(tf, "usr/share/wordpress/wp-includes/certificates/ca-bundle.crt", kind=tarfile.SYMTYPE,
+             link="/etc/ssl/certs/ca-certificates.crt")
+        _add(tf, "usr/share/wordpress/.htaccess", kind=tarfile.SYMTYPE, link="/etc/wordpress/htaccess")
+        _add(tf, "usr/share/wordpress/shadow", kind=tarfile.SYMTYPE, link="/etc/shadow")
+        _add(tf, "usr/share/wordpress/escape", kind=tarfile.SYMTYPE, link="../../php-other/x")
+        _add(tf, "etc/wordpress/htaccess", data=b"# rules\n")
+    dest = tmp_path / "context"
+    dest.mkdir()
+    res = AppExtract(app="web")
+    safe_extract(archive, dest, res, roots=["/usr/share/wordpress", "/etc/wordpress"],
+                 provided=["/usr/share/php/getid3", "/etc/ssl/certs"])
+    wp = dest / "usr/share/wordpress"
+    # the same link text as on the VM: the tree's checksum matches, the image's packages resolve it
+    assert os.readlink(wp / "wp-includes/ID3/getid3.php") == "../../../php/getid3/getid3.php"
+    assert os.readlink(wp / "wp-includes/certificates/ca-bundle.crt") == "/etc/ssl/certs/ca-certificates.crt"
+    # an absolute link into another copied tree stays absolute: each tree keeps its VM path
+    assert os.readlink(wp / ".htaccess") == "/etc/wordpress/htaccess"
+    reasons = {s.path: s.reason for s in res.skipped}
+    assert "leaves the context" in reasons["usr/share/wordpress/shadow"]  # /etc/ssl/certs is not /etc
+    assert "leaves the context" in reasons["usr/share/wordpress/escape"]
+    assert not os.path.lexists(wp / "shadow") and not os.path.lexists(wp / "escape")
+
+
 # -- over SSH -----------------------------------------------------------------------
 
 
