@@ -108,7 +108,9 @@ class HostRun:
             self.log(note)
             result.notes.append(note)
 
-        for name in start_order(project.services):
+        # builds first: a one-shot service (a data restore) runs the image another service builds
+        order = start_order(project.services)
+        for name in sorted(order, key=lambda n: project.services[n].build_context is None):
             self._image(project.services[name], results[name], host)
         network = prefix
         res = self._run(self.engine.network_create(network, self.labels))

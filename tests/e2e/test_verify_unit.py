@@ -284,3 +284,42 @@ def test_override_file_is_merged_like_compose_does(tmp_path):
     bind = p.services["db-restore"].mounts[0]
     assert bind.kind == "bind" and bind.source == str((tmp_path / "data" / "db").resolve())
     assert sorted(p.volumes) == ["db-data", "db-initdb"]
+
+
+class BuildsFirstRunner(FakeRunner):
+    """An engine with no image until it is built: `image exists` fails before the build."""
+
+    def __init__(self):
+        super().__init__()
+        self.built: set[str] = set()
+
+    def run(self, argv, *, timeout=None):
+        argv = list(argv)
+        if argv[1] == "build":
+            self.built.add(argv[argv.index("-t") + 1])
+        if argv[1] == "image" and argv[2] == "exists":
+            self.calls.append(argv)
+            return CommandResult(0 if argv[3] in self.built else 1, b"", b"")
+        if argv[1] == "pull":
+            self.calls.append(argv)
+            return CommandResult(125, b"", b"no registry")
+        return super().run(argv, timeout=timeout)
+
+
+def test_a_restore_service_runs_the_image_its_store_builds(tmp_path):
+    (tmp_path / "apps" / "db").mkdir(parents=True)
+    (tmp_path / "apps" / "db" / "Dockerfile").write_text("FROM debian:bookworm-slim\n")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  db:\n    image: mta/vm-db:0.1\n    build: {context: apps/db}\n    volumes: ['db-data:/var/lib/mysql']\n"
+        "volumes:\n  db-data: {}\n")
+    (tmp_path / "compose.override.yaml").write_text(
+        "services:\n"
+        "  db-restore:\n    image: mta/vm-db:0.1\n    user: '0'\n    restart: 'no'\n"
+        "  db:\n    depends_on: {db-restore: {condition: service_completed_successfully}}\n")
+    runner = BuildsFirstRunner()
+    report = verify_dirs(tmp_path, Engine("podman", "runc"), runner=runner, timeout=5)
+    restore = next(s for s in report.hosts[0].services if s.name == "db-restore")
+    assert "pulled" not in (restore.error or ""), restore.error  # (this fake never lets it finish)
+    assert restore.build == "skipped" and not any(c[1] == "pull" for c in runner.calls)
+    assert "mta/vm-db:0.1" in runner.built
