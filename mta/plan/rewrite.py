@@ -88,3 +88,39 @@ def rewrite_host_var(name: str, value: str, hosts: list[str], targets: list[Targ
     if len(fits) != 1:
         return None
     return value, fits[0].name
+
+
+#: the plan's record of a hard-coded database host (plan/databases.py writes it)
+DB_HOST_REWRITE = re.compile(r"^config (?P<file>/\S+): database host (?P<old>\S+) -> (?P<new>[A-Za-z0-9][A-Za-z0-9.-]*)$")
+
+
+def db_host_rewrites(rewrites: list[str], path: str) -> list[tuple[str, str]]:
+    """(old, new) database hosts the plan moved for the settings file ``path``."""
+    return [(m.group("old"), m.group("new")) for r in rewrites for m in [DB_HOST_REWRITE.match(r)]
+            if m and m.group("file") == path]
+
+
+def rewrite_db_host(text: str, old: str, new: str) -> tuple[str, int]:
+    """Point a settings file's database host at ``new``: a value ``old`` (quoted or bare,
+    with an optional :port or :socket) on a line whose key names a host or server,
+    e.g. PHP ``define('DB_HOST', 'localhost');``, ``$wgDBserver = "localhost";``, YAML
+    ``host: localhost``, INI ``host = 127.0.0.1``. Everything else stays byte for byte."""
+    key = r"(?:[A-Za-z0-9_$]*(?:host|server)[A-Za-z0-9_]*)"
+    rx = re.compile(
+        rf"(?im)^(?P<head>[^\n#;]*?(?<![A-Za-z0-9_]){key}['\"]?\s*(?:,|=>|=|:)\s*(?P<q>['\"]?))"
+        rf"{re.escape(old)}(?P<tail>(?::[^'\"\s,;)]*)?)(?=(?P=q))")
+
+    done = 0
+
+    def sub(m: re.Match) -> str:
+        nonlocal done
+        nxt = m.string[m.end():m.end() + 1]
+        if not m.group("q") and nxt and (nxt.isalnum() or nxt in "_.-"):
+            return m.group(0)  # a bare value that only starts with the old host
+        tail = m.group("tail")
+        if tail.startswith(":/"):  # a unix socket path: the service is reached over TCP now
+            tail = ""
+        done += 1
+        return m.group("head") + new + tail
+
+    return rx.sub(sub, text), done

@@ -31,6 +31,7 @@ from ..io import write_atomic
 from ..discover.parsers.processes import normalize_cmdline
 from ..model import HostFacts, Plan
 from ..plan.commands import arg_secret_values
+from ..plan.rewrite import db_host_rewrites, rewrite_db_host
 from ..render.common import env_secret_names, secret_file_items
 from .placeholders import placeholder_text
 
@@ -239,11 +240,28 @@ def _db_password(text: str) -> Optional[str]:
     return None
 
 
+def _moved_db_host(raw: bytes, rewrites: list[str], source: str) -> bytes:
+    """The settings file as the VM has it, with the database host the plan moved to the
+    database's service (DB_HOST 'localhost' -> 'db'): in a container, 'localhost' is the app itself."""
+    moves = db_host_rewrites(rewrites, source)
+    if not moves:
+        return raw
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+    for old, new in moves:
+        text, _ = rewrite_db_host(text, old, new)
+    return text.encode("utf-8")
+
+
 def _value(sf: SecretFile, app, plan: Plan, env: dict[str, str], got: dict[str, Optional[bytes]],
            placeholders: dict[str, str]) -> tuple[Optional[bytes], str]:
     """(value, how): how is "vm", "new" (a credential to make) or "" (not found)."""
     if sf.whole_file:
         raw = got.get(sf.source) if sf.source.startswith("/") else None
+        if raw is not None and app is not None:
+            raw = _moved_db_host(raw, app.rewrites, sf.source)
         return (raw, "vm") if raw is not None else (None, "")
     if sf.key in placeholders:
         return placeholders[sf.key].encode(), "vm"

@@ -85,3 +85,19 @@ def test_db_settings_file_is_a_secret_file_not_a_configmap():
     assert any(s.source == "/var/www/html/config.php" and s.target for s in web.secrets)
     files = render_host(facts, plan)
     assert not any("unmasked-by-discovery" in text for text in files.values())
+
+
+def test_a_hard_coded_database_host_is_rewritten_in_the_settings_file_alone():
+    from mta.plan.rewrite import db_host_rewrites, rewrite_db_host
+
+    php = "<?php\ndefine('DB_HOST', 'localhost');\ndefine('DB_USER', 'localhost');\n# DB_HOST was localhost\n"
+    assert rewrite_db_host(php, "localhost", "db") == (php.replace("'DB_HOST', 'localhost'", "'DB_HOST', 'db'"), 1)
+    assert rewrite_db_host('$wgDBserver = "localhost:3306";\n', "localhost", "db") == ('$wgDBserver = "db:3306";\n', 1)
+    assert rewrite_db_host("define('DB_HOST', 'localhost:/run/mysqld/mysqld.sock');", "localhost", "db")[0] == \
+        "define('DB_HOST', 'db');"  # a socket on the VM: the service is reached over TCP
+    yml = "production:\n  adapter: mysql2\n  host: localhost\n  password: localhost\n"
+    assert rewrite_db_host(yml, "localhost", "db")[0] == yml.replace("host: localhost", "host: db")
+    assert rewrite_db_host("host = localhostname\n", "localhost", "db") == ("host = localhostname\n", 0)
+    rw = ["config /etc/wordpress/config-a.php: database host localhost -> db", "env X: a -> b"]
+    assert db_host_rewrites(rw, "/etc/wordpress/config-a.php") == [("localhost", "db")]
+    assert db_host_rewrites(rw, "/etc/wordpress/config-b.php") == []

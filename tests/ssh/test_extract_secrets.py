@@ -143,3 +143,30 @@ def test_with_secret_values_still_works_and_says_it_is_deprecated(host, tmp_path
     assert rc == 0, err
     assert "deprecated" in err and "--secrets" in err
     assert stat.S_IMODE(values.stat().st_mode) == 0o600 and "not-for-images" in values.read_text()
+
+
+WP_CONFIG = ("<?php\ndefine('DB_NAME', 'wordpress');\ndefine('DB_USER', 'wordpress');\n"
+             "define('DB_PASSWORD', 'wp-Harb0ur-db');\ndefine('DB_HOST', 'localhost');\n"
+             "define('WP_HOME', 'http://localhost');\n")
+
+
+def test_a_withheld_db_settings_file_points_at_the_db_service(host):
+    """Debian's WordPress: /etc/<app>/config-*.php holds the DB password, so it is a secret file
+    written by extract --secrets; its DB_HOST 'localhost' becomes the plan's database service."""
+    out, hdir, app = host
+    cfg = hdir.parent.parent.parent / "vm" / "etc-shop" / "config-shop.php"
+    cfg.write_text(WP_CONFIG)
+    os.chmod(cfg, 0o644)
+    plan = load_model(hdir / "plan.yaml", Plan)
+    ap = plan.app(app)
+    ap.secrets = [*ap.secrets, SecretRef(name=f"{app}-files", key="config-shop.php", source=str(cfg),
+                                         target="/etc/wordpress/config-shop.php")]
+    ap.rewrites = [*ap.rewrites, f"config {cfg}: database host localhost -> db"]
+    write_atomic(hdir / "plan.yaml", dump_model(plan))
+    assert run(["generate", "discovery.yaml", "--plan", "plan.yaml"], cwd=hdir)[0] == 0
+    rc, stdout, err = run(["extract", "--secrets", "plan.yaml", "--app", app], cwd=hdir)
+    assert rc == 0, err
+    assert "wp-Harb0ur-db" not in stdout + err
+    got = (hdir / "secrets" / app / "files" / "config-shop.php").read_text()
+    assert got == WP_CONFIG.replace("define('DB_HOST', 'localhost')", "define('DB_HOST', 'db')")
+    assert leaks(out, ("wp-Harb0ur-db",)) == []
