@@ -97,9 +97,7 @@ def back_edges() -> set[tuple[str, str]]:
 
 
 #: upward edges that remain (importer, imported); shrink this list, never grow it
-KNOWN_BACK_EDGES: set[tuple[str, str]] = {
-    ("mta.security", "mta.pipeline"),  # render_security names the host folder: host_dirname belongs lower
-}
+KNOWN_BACK_EDGES: set[tuple[str, str]] = set()
 
 
 def test_every_module_has_a_layer():

@@ -8,6 +8,7 @@ like ``mta.render.render_host`` which merges it.
 from __future__ import annotations
 
 from ..model import HostFacts, Plan
+from ..model.identity import folder_name
 from .ci import render_ci
 from .falco import render_falco
 from .sbom import render_sbom
@@ -15,7 +16,6 @@ from .sbom import render_sbom
 
 def render_security(facts: HostFacts, plan: Plan) -> dict[str, str]:
     """security/falco-rules.yaml, security/ci/github-actions.yml, security/README.md, sbom.cdx.json."""
-    from ..pipeline import host_dirname
     from ..render.env import render
 
     files: dict[str, str] = {}
@@ -25,7 +25,7 @@ def render_security(facts: HostFacts, plan: Plan) -> dict[str, str]:
     if plan.targets.security and kept:
         files["security/falco-rules.yaml"] = render_falco(facts, plan)
         if any(a.build is not None for a in kept):
-            files["security/ci/github-actions.yml"] = render_ci(plan, f"hosts/{host_dirname(plan.host)}")
+            files["security/ci/github-actions.yml"] = render_ci(plan, f"hosts/{folder_name(plan.host)}")
         from .hardening import write_plan
         from .observed import observe
 
