@@ -152,21 +152,18 @@ def keypair(tmp_path_factory, podman):
 IN_MEMORY = {"tomcat"}
 
 #: generator gaps still open, by VM (CI must stay green; strict=False so a fix shows as XPASS)
-_README_FLOW_GAP = ("`mta extract PLAN --secrets --data` (secret values, data dumps and their restore, reusing "
-                    "discovery's connection) is not on main yet; ")
 KNOWN_GAPS: dict[str, str] = {
-    "wordpress": _README_FLOW_GAP + (
-        "then: DB_HOST 'localhost' in the withheld /etc/wordpress/config-127.0.0.1.php must point at the db service "
-        "(plan only notes it), the VM's 'wordpress'@'localhost' grant must admit the app container after the restore, "
-        "and extract drops the code tree's 24 symlinks into other Debian packages (php-getid3, libjs-underscore, "
-        "libjs-cropper, ca-certificates) so the tree's checksum differs and the image lacks those files"),
-    "mediawiki": _README_FLOW_GAP + (
-        "then: $wgDBserver 'localhost' in the withheld /etc/mediawiki/LocalSettings.php must point at the db service, "
-        "and the 'tidewiki'@'localhost' grant must admit the app container after the restore"),
-    "redmine": _README_FLOW_GAP + (
-        "then: /etc/redmine/default/database.yml's host 'localhost' must point at the db service, and the Rails "
-        "recipe must run Debian's redmine on Debian-packaged gems (ruby-rails & co., as on the VM): the plan says "
-        "'reinstall with bundle install from Gemfile.lock' and 'runs on puma; add gem puma to the Gemfile'"),
+    "wordpress": (
+        "the flow runs (secrets, DB_HOST moved to the db service, accounts widened to '%', symlinks into Debian "
+        "packages kept) but the web container answers 404: Debian's wp-config.php loads "
+        "/etc/wordpress/config-<Host header>.php and 404s when none matches; the container's healthcheck "
+        "(Host: localhost) finds no config (a config-default.php mount is the likely fix, unconfirmed)"),
+    "mediawiki": (
+        "not re-run since extract --secrets and the DB host move landed; the code tree (245 MB) is copied into "
+        "both the nginx and php-fpm images"),
+    "redmine": (
+        "the Rails recipe must run Debian's redmine on Debian-packaged gems (ruby-rails & co., as on the VM): "
+        "the plan says 'reinstall with bundle install from Gemfile.lock' and 'runs on puma; add gem puma'"),
 }
 
 
