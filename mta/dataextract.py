@@ -231,6 +231,10 @@ fi
 r() {{ redis-cli -p {int(port)} --raw "$@"; }}
 before=$(r LASTSAVE) || {{ echo "redis-cli cannot reach port {int(port)}" >&2; exit 3; }}
 case $before in *[!0-9]*|'') echo "LASTSAVE answered: $before" >&2; exit 3 ;; esac
+# LASTSAVE counts whole seconds: a save finishing in the second of the last one would not
+# move it, so start the save in a later second (by the server's own clock)
+j=0
+while [ "$j" -lt 5 ] && [ "$(r TIME | sed -n 1p)" -le "$before" ]; do sleep 1; j=$((j + 1)); done
 r BGSAVE >&2
 i=0
 while [ "$i" -lt 3600 ]; do
