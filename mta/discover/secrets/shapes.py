@@ -91,8 +91,8 @@ def value_looks_secret(value: Optional[str]) -> bool:
     return bool(value) and bool(shape_spans(value))
 
 
-def mask_shapes(text: str, marker: str) -> str:
-    spans = shape_spans(text)
+def replace_spans(text: str, spans: list, marker: str) -> str:
+    """``text`` with each (start, end) of ``spans`` (sorted, not overlapping) replaced by ``marker``."""
     if not spans:
         return text
     out, last = [], 0
@@ -102,6 +102,10 @@ def mask_shapes(text: str, marker: str) -> str:
         last = b
     out.append(text[last:])
     return "".join(out)
+
+
+def mask_shapes(text: str, marker: str) -> str:
+    return replace_spans(text, shape_spans(text), marker)
 
 
 #: credential stores by base name: their format IS a credential, whatever the content looks like

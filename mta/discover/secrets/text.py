@@ -32,7 +32,7 @@ from typing import Optional
 
 from ...model import SECRET_MARKER
 from .names import WEAK_PARTS, WEAK_PLAIN_VALUES, secret_word
-from .shapes import _PEM_HEAD, shape_spans
+from .shapes import _PEM_HEAD, replace_spans, shape_spans
 
 MAX_KEY = 128
 MAX_VALUE = 16 << 10
@@ -323,15 +323,7 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _replace(text: str, spans: list, marker: str = SECRET_MARKER) -> str:
-    if not spans:
-        return text
-    out, last = [], 0
-    for a, b in spans:
-        out.append(text[last:a])
-        out.append(marker)
-        last = b
-    out.append(text[last:])
-    return "".join(out)
+    return replace_spans(text, spans, marker)
 
 
 def mask_inline(text: str) -> str:
