@@ -120,7 +120,11 @@ def _classify(exc: BaseException, stage: str, run: HostRun) -> tuple[str, str]:
     """(kind, message) for an error record."""
     if run.interrupted:
         return "interrupted", f"the batch was interrupted during {stage}; --resume redoes this host"
-    if run.expired or isinstance(exc, DeadlineExceeded):
+    # a command given the host's remaining time that ran out is the deadline too
+    # (on a busy machine its own timeout can fire before the watchdog does)
+    ran_out = (isinstance(exc, TransportError) and exc.kind == "command-timeout"
+               and run.deadline_at is not None and time.monotonic() >= run.deadline_at - 1.0)
+    if run.expired or ran_out or isinstance(exc, DeadlineExceeded):
         return "deadline", f"gave up after {run.deadline:g}s (per-host deadline) during {stage}"
     if isinstance(exc, TransportError):
         return exc.kind, exc.message

@@ -281,3 +281,18 @@ def test_interrupt_aborts_real_handshakes_at_once(tmp_path):
             err = yaml.safe_load((out / "hosts" / t.name / "error.yaml").read_text())
             assert (err["stage"], err["kind"]) == ("connect", "interrupted")
         assert stray(out) == []
+
+
+def test_command_timeout_at_the_deadline_is_the_deadline():
+    """A probe given the host's remaining time whose own timeout fires before
+    the watchdog (a busy machine) is recorded as the deadline, not as a slow command."""
+    import time as _time
+
+    from mta.batch.host import HostRun, _classify
+    from mta.transport.base import CommandTimeout
+
+    run = HostRun("h", 0.01)
+    _time.sleep(0.02)
+    assert _classify(CommandTimeout("did not finish"), "discover", run)[0] == "deadline"
+    early = HostRun("h", 600)
+    assert _classify(CommandTimeout("did not finish"), "discover", early)[0] == "command-timeout"

@@ -23,9 +23,9 @@ def test_collect_script_then_import(tmp_path, capsys):
 
     assert main(["import", str(tmp_path / "web 01.mta"), "-o", str(tmp_path / "out"), "--host", "web 01/../x"]) == 0
     assert "processes" in capsys.readouterr().out
-    target = tmp_path / "out" / "hosts" / "web-01-..-x" / "discovery.yaml"
+    target = tmp_path / "out" / "hosts" / "web_01_.._x" / "discovery.yaml"
     facts = load_model(target, HostFacts)
-    assert facts.collector == "import" and facts.host == "web-01-..-x"
+    assert facts.collector == "import" and facts.host == "web_01_.._x"
     assert facts.processes and facts.packages and not facts.errors
 
 
