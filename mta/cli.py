@@ -12,6 +12,7 @@ import sys
 from enum import IntEnum
 
 import click
+from click.utils import make_default_short_help
 
 from . import __version__
 from .errors import InputError, MtaError
@@ -25,30 +26,66 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130
 
 
-#: command modules, each exporting ``command`` (a click.Command or Group).
-COMMAND_MODULES = [
-    "discover",
-    "generate",
-    "schema",
-    "collect_script",
-    "import_",
-    "extract",
-    "batch",
-    "inventory",
-    "report",
-    "rules",
-    "wizard",
-    "questions",
-    "verify",
-    "scan",
-]
+#: command name -> (module under mta/commands exporting ``command``, the
+#: first line of its help). Commands load on first use, so ``mta --help`` and
+#: ``mta --version`` import no command (each pulls pydantic, rich, paramiko…);
+#: tests/test_cli.py checks each help line against the loaded command's.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "discover": ("discover", "Collect facts about hosts (read-only) into OUT/hosts/<host>/discovery.yaml."),
+    "generate": ("generate", "Write Dockerfiles, compose, Kubernetes manifests and a runbook for one host."),
+    "schema": ("schema", "Print the JSON Schema of discovery.yaml, plan.yaml, an answers file or report.json."),
+    "collect-script": ("collect_script", "Print the discovery probe as a standalone sh script (redirect to collect.sh)."),
+    "import": ("import_", "Parse the output of `mta collect-script` run on a host (plain or gzipped)."),
+    "extract": ("extract", "Copy each included app's files from the host into apps/<app>/context/."),
+    "batch": ("batch", "Discover, extract and generate every host of INVENTORY into OUT/hosts/<host>/."),
+    "inventory": ("inventory", "Inspect inventories (mta YAML, Ansible INI/YAML, CSV)."),
+    "report": ("report", "Assess the hosts under OUT (several OUTs merge) and write the report into the first OUT."),
+    "rules": ("rules", "List the fit rules (id, scope, severity, explanation)."),
+    "wizard": ("wizard", "Interactive migration of one VM: connect, discover, review, generate."),
+    "questions": ("questions", "List the wizard's questions (id, type, default, choices)."),
+    "verify": ("verify", "Build every image under DIRECTORY (OUT or OUT/hosts/HOST), start the services as "
+               "compose.yaml describes on a private network, wait until ready, send the smoke request from "
+               "plan.yaml and print one line per image."),
+    "scan": ("scan", "Write OUT/hosts/<host>/vulnerabilities.json from each host's SBOM."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when first looked up."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module = importlib.import_module(f"mta.commands.{COMMANDS[cmd_name][0]}")
+            self.add_command(module.command, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Like click's, from the help lines above without importing the commands."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            if name in self.commands:
+                cmd = self.commands[name]
+                if cmd.hidden:
+                    continue
+                rows.append((name, cmd.get_short_help_str(limit)))
+            else:
+                rows.append((name, make_default_short_help(COMMANDS[name][1], limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 class PartialFailure(MtaError):
     """Some items of a multi-item command failed; details already printed."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="mta")
 @click.option("--traceback", is_flag=True, help="Show the full traceback on errors (for bug reports).")
 @click.pass_context
@@ -56,20 +93,6 @@ def cli(ctx: click.Context, traceback: bool) -> None:
     """Move applications off legacy Linux VMs into containers."""
     ctx.ensure_object(dict)
     ctx.obj["traceback"] = traceback
-
-
-def _register() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"mta.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"mta.commands.{name}":
-                continue  # not built yet
-            raise
-        cli.add_command(module.command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> int:
