@@ -57,6 +57,7 @@ _GETENV_BEFORE = re.compile(r"\bgetenv\([ \t]{0,8}\Z")
 _BOOLEAN = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null", "nil", "~", "enabled",
                       "disabled"})
 _VERSION = re.compile(r"[~^<>=v]{0,3}[0-9]{1,9}\.[0-9]{1,9}(?:\.[0-9x*]{1,9})?(?:[-+][0-9A-Za-z.\-]{0,40})?|\*|latest")
+_VERSION_FIRST = frozenset("~^<>=v0123456789*")
 _REFERENCE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]{0,127}\}?|\{\{[^{}]{0,200}\}\}|%\([A-Za-z_]\w{0,127}\)s")
 
 
@@ -69,7 +70,7 @@ def plain_value(word: str, value: str) -> bool:
         return True
     if v[0] in "${%" and len(v) <= 260 and _REFERENCE.fullmatch(v):
         return True
-    if len(v) <= 64 and _VERSION.fullmatch(v):
+    if len(v) <= 64 and (v[0] in _VERSION_FIRST or v == "latest") and _VERSION.fullmatch(v):
         return True  # a dependency's version ("jsonwebtoken": "^8.5.1", "object-keys": "~1.1.1")
     if word in WEAK_PARTS:
         if v.lower() in WEAK_PLAIN_VALUES:
@@ -121,13 +122,21 @@ def url_credential_spans(text: str, out: list) -> None:
         pos = text.find("://", max(end, pos + 3))
 
 
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def _is_word(c: str) -> bool:
+    """``c`` matches ``[\\w.\\-]`` (a set lookup for ASCII; the regex decides the rest)."""
+    return c in _ASCII_WORD or (c > "\x7f" and _WORDCH.match(c) is not None)
+
+
 def _word_at(text: str, hit: int, floor: int) -> Optional[tuple[int, int]]:
     """The [start, end) of the key word around ``hit``, or None when longer than MAX_KEY."""
     start = hit
     lim = max(floor, hit - MAX_KEY)
-    while start > lim and _WORDCH.match(text, start - 1):
+    while start > lim and _is_word(text[start - 1]):
         start -= 1
-    if start == hit - MAX_KEY and start > floor and _WORDCH.match(text, start - 1):
+    if start == hit - MAX_KEY and start > floor and _is_word(text[start - 1]):
         return None
     end = _WORD_RUN.match(text, hit).end()
     if end - start > MAX_KEY:
@@ -252,7 +261,8 @@ MAX_KEYS_PER_LINE = 256
 
 def keyed_spans(text: str, out: list, low: Optional[str] = None, keys: Optional[list] = None) -> None:
     """Spans of values keyed by a secret name (the forms in the module doc) into ``out``;
-    the start of every secret name seen into ``keys`` when given."""
+    for every secret name seen, (where it starts, where its masked value ends or -1) into
+    ``keys`` when given."""
     find = _Finder(text)
     hits = Hits(ascii_lower(text) if low is None else low, HINTS)
     pos = 0
@@ -277,15 +287,17 @@ def keyed_spans(text: str, out: list, low: Optional[str] = None, keys: Optional[
             pos = done = we
             continue
         count += 1
-        if keys is not None:
-            keys.append(ws)
         if count > MAX_KEYS_PER_LINE:
             out.append((ws, line_end))
+            if keys is not None:
+                keys.append((ws, line_end))
             pos = done = line_end
             continue
         span, nxt = _value_after(text, find, ws, we, word)
         if span:
             out.append(span)
+        if keys is not None:
+            keys.append((ws, span[1] if span else -1))
         pos = done = max(we, nxt)
 
 
@@ -386,6 +398,10 @@ def _assign_line(body: str) -> tuple[Optional[str], bool]:
     return f"{body[:m.end()]}{quote}{SECRET_MARKER}{quote}{trail}", False
 
 
+#: what may follow a value masked to the end of its line (its closing quote, a separator)
+_CLOSED = frozenset({"", '"', "'", '",', "',", '";', "';", ",", ";"})
+
+
 def _indent(body: str) -> int:
     return len(body) - len(body.lstrip(" \t-"))
 
@@ -439,11 +455,13 @@ def mask_text(text: str) -> str:
         _mysql_p_spans(text, low, spans)
     pos = 0
     n = len(text)
-    for hit in keys:  # the lines where a secret name stands: KEY<sep>VALUE and block scalars
+    for hit, covered in keys:  # the lines where a secret name stands: KEY<sep>VALUE and block scalars
         if hit < pos:
             continue
         start, end = _line_bounds(text, hit)
         pos = end + 1
+        if covered >= 0 and text[covered:end].strip(" \t") in _CLOSED:
+            continue  # the first secret value on the line runs to its end: KEY<sep>VALUE adds nothing
         body = text[start:end]
         span, block = _assign_span(body)
         if span:
