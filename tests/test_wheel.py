@@ -44,7 +44,8 @@ def test_wheel_installs_and_generates(tmp_path):
     wheel = next(dist.glob("mta-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for t in ("mta/templates/docker/Dockerfile.j2", "mta/templates/k8s/object.yaml.j2",
-              "mta/templates/compose/compose.yaml.j2", "mta/templates/runbook/README.md.j2"):
+              "mta/templates/compose/compose.yaml.j2", "mta/templates/runbook/README.md.j2",
+              "mta/estimate/prices.yaml"):  # the report's offline price tables
         assert t in names, t
 
     venv = tmp_path / "venv"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..estimate.settings import load_rules, load_settings, option_specs
+from ..estimate.prices import CLOUDS
+from ..estimate.settings import load_costs, load_rules, load_settings, option_specs
 from ..report import FORMATTERS, write_report
 
 
@@ -28,18 +29,31 @@ def _settings_options(fn):
                    "Example: templates/report/settings.example.yaml.")
 @click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML rules file: switch rules off or change severities (see `mta rules`).")
+@click.option("--costs", "costs_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML costs file: cloud, region, discount, storage, cluster fee, OS licences, operations, "
+                   "day rate (`mta schema costs`; example: templates/report/costs.example.yaml).")
+@click.option("--cloud", type=click.Choice(CLOUDS), default=None,
+              help="Price the VMs and the nodes at this cloud's shipped list prices [default: gcp].")
+@click.option("--region", default=None, help="Region of the price table (an unknown one lists the valid ones).")
+@click.option("--family", default=None, help="Node family of the price table: m6i, m7i, Dsv5, Dv5, n2, e2.")
+@click.option("--discount", default=None,
+              help="Compute discount: none, a committed-use term the table ships (gcp: 1y, 3y) or a percentage (30%).")
 @_settings_options
-def command(outs: tuple[Path, ...], formats: str, settings_file: Path | None, rules_file: Path | None, **overrides) -> None:
+def command(outs: tuple[Path, ...], formats: str, settings_file: Path | None, rules_file: Path | None,
+            costs_file: Path | None, cloud: str | None, region: str | None, family: str | None,
+            discount: str | None, **overrides) -> None:
     """Assess the hosts under OUT (several OUTs merge) and write the report into the first OUT."""
     settings = load_settings(settings_file, overrides)
+    settings = load_costs(settings, costs_file, cloud=cloud, region=region, family=family, discount=discount)
     rules = load_rules(rules_file)
     chosen = [f.strip() for f in formats.split(",") if f.strip()]
     report, written = write_report(list(outs), chosen, settings, rules)
-    s = report.savings
+    s, c = report.savings, report.costs
     click.echo(
         f"{report.summary.hosts_assessed} hosts assessed, {report.summary.hosts_failed} failed, "
         f"{report.summary.apps} app{'' if report.summary.apps == 1 else 's'}; {s.before.machines} VMs -> {s.after.machines} nodes; "
-        f"{s.before.monthly_cost:,.0f} -> {s.after.monthly_cost:,.0f} {s.currency}/month"
+        f"{c.monthly_before:,.0f} -> {c.monthly_after:,.0f} {c.prices.currency}/month all costs "
+        f"({c.prices.cloud} {c.prices.family}{' ' + c.prices.region if c.prices.region else ''})"
     )
     for path in written:
         click.echo(f"wrote {path}")

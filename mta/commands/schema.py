@@ -1,4 +1,4 @@
-"""``mta schema discovery|plan|answers|report``: JSON Schemas of the files a user reads and edits."""
+"""``mta schema discovery|plan|answers|report|settings|costs``: JSON Schemas of the files a user reads and edits."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 from ..model import App, HostFacts, Plan
+from ..model.estimate import CostSettings, Settings
 from ..model.report import Report
 
-SCHEMAS = {"discovery": HostFacts, "plan": Plan, "report": Report}
+SCHEMAS = {"discovery": HostFacts, "plan": Plan, "report": Report, "settings": Settings, "costs": CostSettings}
 _APP = "example-app"
 
 
@@ -58,7 +59,7 @@ def answers_schema() -> dict[str, Any] | None:
 @click.command("schema")
 @click.argument("which", type=click.Choice(sorted([*SCHEMAS, "answers"])))
 def command(which: str) -> None:
-    """Print the JSON Schema of discovery.yaml, plan.yaml, an answers file or report.json."""
+    """Print the JSON Schema of discovery.yaml, plan.yaml, an answers file, report.json, a settings or costs file."""
     if which == "answers":
         schema = answers_schema()
         if schema is None:

@@ -139,19 +139,30 @@ def _history_seconds(facts: HostFacts) -> float:
 
 
 def _confidence(
-    history: float, has_history: bool, any_cpu: bool, s: RightsizingSettings, source: str = ""
+    history: float, has_history: bool, any_cpu: bool, s: RightsizingSettings, source: str = "", samples: int = 0
 ) -> tuple[Confidence, str]:
+    """Confidence from the data's coverage: how long the history spans and how densely it was sampled."""
     if not has_history and not any_cpu:
         return "none", "no CPU figures were collected; requests fall back to defaults"
+    level: Confidence = "low"
     if has_history and history >= s.high_confidence_days * 86400:
-        return "high", f"{_dur(history)} of VM history (>= {s.high_confidence_days:g} days)"
-    if has_history and history >= s.medium_confidence_hours * 3600:
-        return "medium", f"{_dur(history)} of VM history (>= {s.medium_confidence_hours:g} h, < {s.high_confidence_days:g} days)"
-    if has_history and source == "sysstat":
-        return "low", f"only {_dur(history)} of VM history (< {s.medium_confidence_hours:g} h)"
-    if has_history:
-        return "low", f"a {_dur(history)} live sample, no history"
-    return "low", "a single process sample, no history"
+        level, reason = "high", f"{_dur(history)} of VM history (>= {s.high_confidence_days:g} days)"
+    elif has_history and history >= s.medium_confidence_hours * 3600:
+        level, reason = "medium", (f"{_dur(history)} of VM history (>= {s.medium_confidence_hours:g} h, "
+                                   f"< {s.high_confidence_days:g} days)")
+    elif has_history and source == "sysstat":
+        reason = f"only {_dur(history)} of VM history (< {s.medium_confidence_hours:g} h)"
+    elif has_history:
+        reason = f"a {_dur(history)} live sample, no history"
+    else:
+        return "low", "a single process sample, no history"
+    need = int(s.min_samples_per_hour * history / 3600)
+    reason += f", {samples} samples"
+    if level != "low" and samples < need:
+        # a long span sampled sparsely says less than its length suggests
+        level = "medium" if level == "high" else "low"
+        reason += f" (fewer than {need}, {s.min_samples_per_hour:g} an hour: coverage {samples / need:.0%}, one level down)"
+    return level, reason
 
 
 def _procs(n: int) -> str:
@@ -197,7 +208,7 @@ def estimate_host(
     samples = facts.utilization.samples
     has_history = len(samples) >= 2 and vcpu > 0
     history = _history_seconds(facts)
-    confidence, reason = _confidence(history, has_history, any_cpu, s, facts.utilization.source)
+    confidence, reason = _confidence(history, has_history, any_cpu, s, facts.utilization.source, len(samples))
     vm_cores = [x.cpu_percent / 100.0 * vcpu for x in samples] if has_history else []
     vm_mem = [x.mem_used_bytes for x in samples]
     # Memory history only means something over a real span (sysstat), and

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 
 from ..errors import InputError
 from ..io import describe_validation_error, load_model
-from ..model.estimate import NodeSettings, PriceSettings, RightsizingSettings, RulesFile, Settings
+from ..model.estimate import CostSettings, NodeSettings, PriceSettings, RightsizingSettings, RulesFile, Settings
+from .prices import price_table
 from .rules import RULES
 
 SECTIONS: dict[str, type] = {"rightsizing": RightsizingSettings, "node": NodeSettings, "price": PriceSettings}
@@ -72,6 +73,22 @@ def load_settings(path: Optional[Union[str, Path]] = None, overrides: Optional[d
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise InputError(describe_validation_error("command-line options", exc)) from None
+
+
+def load_costs(settings: Settings, path: Optional[Union[str, Path]] = None, **overrides: Optional[str]) -> Settings:
+    """``settings`` with the costs file (``--costs``) and ``--cloud/--region/--family/--discount`` on top.
+
+    The prices they pick are checked here, so a wrong region fails before any host is read."""
+    costs = load_model(path, CostSettings) if path else settings.costs
+    data = costs.model_dump()
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        costs = CostSettings.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(describe_validation_error("command-line options", exc)) from None
+    out = settings.model_copy(update={"costs": costs})
+    price_table(out)
+    return out
 
 
 def load_rules(path: Optional[Union[str, Path]] = None) -> Optional[RulesFile]:

@@ -25,8 +25,10 @@ from .base import SCHEMA_VERSION, Strict
 from .estimate import (
     AppEstimate,
     Consolidation,
+    Costs,
     Finding,
     FitScore,
+    HostCost,
     HostEstimate,
     Rule,
     Savings,
@@ -99,6 +101,11 @@ class HostReport(Strict):
     addresses: list[str] = Field(default_factory=list)  # where others reach it: the address mta used, bound IPs
     listen_ports: list[int] = Field(default_factory=list)  # TCP ports it listens on beyond loopback
     peers: list[str] = Field(default_factory=list)  # "ip:port" of its established outbound connections
+    os_id: str = ""  # discovery.yaml os.id: which OS subscription the VM pays
+    disk_bytes: int = 0  # local disks the VM has (provisioned size of its non-network filesystems)
+    volume_bytes: int = 0  # persistent volumes its containers get (from the plan, else its data mounts)
+    volumes_from: Literal["plan", "mounts", "none"] = "none"
+    cost: Optional[HostCost] = None  # a month, at the report's prices
 
 
 class Dependency(Strict):
@@ -165,3 +172,4 @@ class Report(Strict):
     dependencies: list[Dependency] = Field(default_factory=list)
     move_groups: list[MoveGroup] = Field(default_factory=list)
     waves: list[Wave] = Field(default_factory=list)
+    costs: Optional[Costs] = None

@@ -18,8 +18,10 @@ from .. import __version__
 from ..estimate import estimate_host, evaluate_rules, fit_score, honour_plan, list_rules, node_spec
 from ..estimate.waves import HostNet, app_effort, dependencies, move_groups, waves
 from ..estimate.binpack import consolidate, items_of
-from ..estimate.cost import compute_savings
-from ..model.estimate import FIT_SCORES, SEVERITIES, HostEstimate, RulesFile, Settings
+from ..estimate.cost import compute_savings, cost_model, host_cost, nodes_needed, sized
+from ..estimate.prices import price_table
+from ..estimate.storage import data_mount_bytes, plan_volume_bytes, vm_disk_bytes
+from ..model.estimate import FIT_SCORES, SEVERITIES, Costs, HostEstimate, RulesFile, Settings
 from ..model.report import AppReport, ArtifactLink, Dependency, HostReport, Method, MoveGroup, Report, Summary, Wave
 from .collect import (
     CACHE_DIR,
@@ -61,6 +63,7 @@ def build_report(
     parsing, and a what-if on node size or prices skips the hosts entirely.
     """
     settings = settings or Settings()
+    prices = price_table(settings)  # an unknown cloud or region fails before any host is read
     outs = [Path(o) for o in outs]
     report_dir = Path(report_dir or outs[0])
     cache_dir = outs[0] / CACHE_DIR if cache else None
@@ -79,6 +82,7 @@ def build_report(
     hosts: list[HostReport] = []
     errors = []
     counted: list[HostEstimate] = []
+    counted_hosts: list[HostReport] = []
     excluded: dict[str, str] = {}
     for host, host_errors in results:
         errors.extend(host_errors)
@@ -90,22 +94,32 @@ def build_report(
             excluded[host.host] = why
         else:
             counted.append(host.estimate)
+            counted_hosts.append(host)
+        host.cost = host_cost(host, prices, settings.costs)
 
     spec = node_spec(settings.node)
     consolidation = consolidate(items_of(counted), spec)
-    savings = compute_savings(counted, consolidation, settings.price, excluded)
+    savings = compute_savings(counted, consolidation, prices, excluded)
+    nodes_range = None
+    if any(h.confidence in ("low", "none") for h in counted):
+        # the low-confidence hosts' containers sized p95-based, then peak-based
+        nodes_range = tuple(nodes_needed([sized(h, end) if h.confidence in ("low", "none") else h for h in counted],
+                                         spec) for end in (0, 1))
+    migration_days = sum(a.effort_days for h in counted_hosts for a in h.apps if a.include)
+    costs = cost_model(counted_hosts, savings, consolidation, prices, settings.costs, migration_days, nodes_range)
     report = Report(
         generated_at=now or datetime.now(timezone.utc).replace(microsecond=0),
         mta_version=__version__,
         inputs=[_rel(o, report_dir) or o.resolve().name or str(o) for o in outs],
         settings=settings,
-        summary=_summary(hosts, errors, savings, consolidation),
+        summary=_summary(hosts, errors, savings, consolidation, costs),
         savings=savings,
+        costs=costs,
         consolidation=consolidation,
         hosts=hosts,
         errors=errors,
         rules=effective_rules,
-        method=_method(settings, spec.formula),
+        method=_method(settings, spec.formula, costs),
     )
     if merge_notes:
         report.method.append(Method(topic="Merged inputs", text=" ".join(merge_notes)))
@@ -182,6 +196,14 @@ def _assess(item: HostInput, settings: Settings, rules, report_dir: Path, cache_
     estimate = estimate_host(facts, apps, settings.rightsizing)
     if source == "plan":
         honour_plan(estimate, apps)  # the manifests' numbers, not a second opinion
+    if estimate.confidence in ("low", "none"):
+        _ranges(estimate, facts, apps, settings)
+    if source == "plan":
+        volumes, volumes_from = plan_volume_bytes(apps), "plan"
+    elif apps:
+        volumes, volumes_from = data_mount_bytes(facts), "mounts"
+    else:
+        volumes, volumes_from = 0, "none"
     host_findings, app_findings = evaluate_rules(facts, apps, rules)
     insufficient_host = not facts.processes or not apps
     app_reports = []
@@ -223,8 +245,23 @@ def _assess(item: HostInput, settings: Settings, rules, report_dir: Path, cache_
         artifacts=[ArtifactLink(label=a, href=f"{rel}/{a}") for a in artifacts(item.dir)],
         probe_errors=[f"{e.section}: {e.message}" for e in facts.errors],
         notes=notes + estimate.notes,
+        os_id=facts.os.id,
+        disk_bytes=vm_disk_bytes(facts),
+        volume_bytes=volumes,
+        volumes_from=volumes_from,
         **_network(facts),
     )
+
+
+def _ranges(estimate: HostEstimate, facts, apps, settings: Settings) -> None:
+    """Low confidence: each app's request under p95-based and under peak-based sizing, with its own, as a range."""
+    alts = [estimate_host(facts, apps, settings.rightsizing.model_copy(update={"strategy": st}))
+            for st in ("p95", "peak")]
+    for i, row in enumerate(estimate.apps):
+        cpus = [row.cpu_millicores, *(a.apps[i].cpu_millicores for a in alts)]
+        mems = [row.memory_bytes, *(a.apps[i].memory_bytes for a in alts)]
+        row.cpu_range_millicores = [min(cpus), max(cpus)]
+        row.memory_range_bytes = [min(mems), max(mems)]
 
 
 def _network(facts) -> dict:
@@ -256,14 +293,80 @@ def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _highlights(hosts: list[HostReport], failed: set[str], savings, consolidation, fit_hosts: Counter) -> list[str]:
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _span(point: float, rng) -> str:
+    """One figure, or its range when the inputs are uncertain."""
+    if rng is None or round(rng.low) == round(rng.high):
+        return _money(point)
+    return f"{_money(rng.low)} to {_money(rng.high)}"
+
+
+def cost_headline(savings, costs: Optional[Costs], counted: int) -> list[str]:
+    """The sentences a reader needs first about money and capacity; a rise is said as a rise."""
+    if not savings.before.machines or costs is None:
+        return []
     out = []
-    if savings.before.machines:
-        out.append(
-            f"The {savings.before.machines} VMs counted ({savings.before.vcpu:g} vCPU, {savings.before.memory_gib:,.0f} GiB) "
-            f"fit on {_n(savings.after.machines, 'node')} ({savings.after.vcpu:g} vCPU, {savings.after.memory_gib:,.0f} GiB): "
-            f"{savings.monthly_cost_saved:,.0f} {savings.currency} a month less ({savings.cost_saved_percent}%)."
-        )
+    cur = costs.prices.currency
+    b, a = savings.before, savings.after
+    low = len(costs.low_confidence_hosts)
+    caveat = ""
+    if low:
+        r = costs.monthly_after_range
+        if r is not None and round(r.low) != round(r.high):
+            caveat = (f" A range, not one figure: {low} of {counted} hosts counted have low confidence and are sized "
+                      "p95-based to peak-based; collect a week of sysstat history to narrow it.")
+        else:
+            caveat = (f" {low} of {counted} hosts counted have low confidence; sized peak-based instead of p95-based "
+                      "they need the same nodes, so the figure holds, but collect a week of sysstat history.")
+    saved, rng = costs.monthly_saved, costs.monthly_saved_range
+    lo, hi = (min(rng.low, saved), max(rng.high, saved)) if rng else (saved, saved)
+    pct = f" ({100 * saved / costs.monthly_before:.0f}%)" if costs.monthly_before and saved > 0 else ""
+    if hi < 0:
+        more = _money(-saved) if lo == hi else f"{_money(-hi)} to {_money(-lo)}"
+        verdict = f"costs MORE: {more} {cur} a month above the VMs"
+    elif lo >= 0:
+        verdict = f"saves {_span(saved, rng)} {cur} a month{pct}"
+    else:
+        verdict = (f"may cost MORE: from {_money(-lo)} {cur} a month more (peak-based) "
+                   f"to {_money(hi)} {cur} a month less")
+    out.append(
+        f"Running cost a month (compute, storage, cluster fee, OS licences, operations): VMs as they are "
+        f"{_money(costs.monthly_before)} {cur}, the container platform {_span(costs.monthly_after, costs.monthly_after_range)}"
+        f" {cur}: it {verdict}.{caveat}")
+    cap = (f"Capacity: {b.machines} VMs ({b.vcpu:g} vCPU, {b.memory_gib:,.0f} GiB) -> {_n(a.machines, 'node')} "
+           f"({a.vcpu:g} vCPU, {a.memory_gib:,.0f} GiB).")
+    ups = []
+    if a.memory_gib > b.memory_gib + 1e-9:
+        ups.append(f"memory goes UP by {a.memory_gib - b.memory_gib:,.0f} GiB")
+    if a.vcpu > b.vcpu + 1e-9:
+        ups.append(f"vCPU goes UP by {a.vcpu - b.vcpu:g}")
+    if a.monthly_cost > b.monthly_cost + 0.005:
+        ups.append(f"compute cost goes UP by {a.monthly_cost - b.monthly_cost:,.0f} {cur} a month")
+    if ups:
+        said = "; ".join(ups)
+        cap += " " + said[:1].upper() + said[1:] + ": nodes come whole, with room kept for the system and for spikes."
+    out.append(cap)
+    tco = (f"{costs.years}-year total cost of ownership, with {costs.migration_days:g} person-days of migration "
+           f"({_money(costs.migration_cost)} {cur}): VMs {_money(costs.tco_vms)} {cur}, platform "
+           f"{_span(costs.tco_platform, costs.tco_platform_range)} {cur}; ")
+    if costs.tco_saved >= 0:
+        tco += f"{_money(costs.tco_saved)} {cur} saved"
+    else:
+        tco += f"the platform costs {_money(-costs.tco_saved)} {cur} MORE"
+    if costs.break_even_months is not None:
+        tco += f"; the migration pays back in {costs.break_even_months:g} months."
+    else:
+        tco += "; the migration never pays back at these prices."
+    out.append(tco)
+    return out
+
+
+def _highlights(hosts: list[HostReport], failed: set[str], savings, consolidation, fit_hosts: Counter,
+                costs: Optional[Costs] = None) -> list[str]:
+    out = cost_headline(savings, costs, savings.before.machines)
     ready = fit_hosts.get("Excellent", 0) + fit_hosts.get("Good", 0)
     work = fit_hosts.get("Needs minor work", 0) + fit_hosts.get("Needs major work", 0)
     if hosts:
@@ -276,8 +379,8 @@ def _highlights(hosts: list[HostReport], failed: set[str], savings, consolidatio
         out.append(f"Most frequent serious findings: {top}.")
     thin = [h.host for h in hosts if h.estimate.confidence in ("low", "none")]
     if thin:
-        out.append(f"{_n(len(thin), 'host')} sized from less than a day of data; collect a week of sysstat "
-                   "history before committing to these figures.")
+        out.append(f"{_n(len(thin), 'host')} sized with low confidence (less than a day of data, or too few "
+                   "samples); collect a week of sysstat history before committing to these figures.")
     if consolidation.unplaced:
         out.append(f"{_n(len(consolidation.unplaced), 'container')} larger than one node; consider a larger node "
                    "size (--node-cpu, --node-memory-gib) or a dedicated node pool.")
@@ -288,7 +391,7 @@ def _highlights(hosts: list[HostReport], failed: set[str], savings, consolidatio
     return out
 
 
-def _summary(hosts: list[HostReport], errors, savings, consolidation) -> Summary:
+def _summary(hosts: list[HostReport], errors, savings, consolidation, costs: Optional[Costs] = None) -> Summary:
     failed = {e.host for e in errors} - {h.host for h in hosts}
     fit_hosts = Counter(h.fit for h in hosts)
     fit_apps = Counter(a.fit for h in hosts for a in h.apps)
@@ -303,12 +406,12 @@ def _summary(hosts: list[HostReport], errors, savings, consolidation) -> Summary
         findings_by_severity={k: sum(1 for f in findings if f.severity == k) for k in reversed(SEVERITIES)},
         findings_by_rule=dict(Counter(f.rule for f in findings).most_common()),
         confidence={k: sum(1 for h in hosts if h.estimate.confidence == k) for k in ("high", "medium", "low", "none")},
-        highlights=_highlights(hosts, failed, savings, consolidation, fit_hosts),
+        highlights=_highlights(hosts, failed, savings, consolidation, fit_hosts, costs),
     )
 
 
-def _method(s: Settings, formula: str) -> list[Method]:
-    r, n, p = s.rightsizing, s.node, s.price
+def _method(s: Settings, formula: str, costs: Optional[Costs] = None) -> list[Method]:
+    r, n = s.rightsizing, s.node
     return [
         Method(topic="Apps", text="Apps come from each host's plan.yaml when present (decisions as edited), "
                "otherwise from the detectors run on discovery.yaml. An app's processes are its detected pids "
@@ -333,8 +436,9 @@ def _method(s: Settings, formula: str) -> list[Method]:
                "x its share of process CPU in the sample (RSS share when nothing was busy), and the VM's peak "
                "MemTotal-MemAvailable x its share of RSS when that exceeds the sampled RSS. Estimates built this "
                "way are marked 'apportioned'."),
-        Method(topic="Confidence", text=f"high: >= {r.high_confidence_days:g} days of history; medium: >= "
-               f"{r.medium_confidence_hours:g} h; low: less, or only the process sample; none: no CPU figures."),
+        Method(topic="Confidence", text=f"From the data's coverage: high: >= {r.high_confidence_days:g} days of "
+               f"history; medium: >= {r.medium_confidence_hours:g} h; low: less, or only the process sample; none: no "
+               f"CPU figures. A history with fewer than {r.min_samples_per_hour:g} samples an hour drops one level."),
         Method(topic="Node capacity", text=f"Nodes of {n.cpu:g} vCPU and {n.memory_gib:g} GiB. allocatable = capacity "
                f"- system reservation - {n.eviction_memory_mib} MiB eviction threshold; reservation: {formula} "
                "(source: cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes). Containers are packed "
@@ -342,9 +446,11 @@ def _method(s: Settings, formula: str) -> list[Method]:
         Method(topic="Consolidation", text="First-fit decreasing: containers (one per replica) sorted by their larger "
                "share of a node, each placed on the first node with room for both CPU and memory. The lower bound "
                "ceil(max(sum CPU / usable CPU, sum memory / usable memory)) shows how close the packing is to ideal."),
-        Method(topic="Cost", text=f"(vCPU x {p.vcpu_hour:g} + GiB x {p.gib_hour:g}) {p.currency} per hour x "
-               f"{p.hours_per_month:g} h per month, for the VMs (configured size) and for the nodes alike. "
-               f"Source: {p.source}."),
+        *([Method(topic="Cost", text=_cost_method(costs))] if costs is not None else []),
+        Method(topic="Ranges", text="A host with low confidence (less than a day of history, or fewer samples than "
+               f"{r.min_samples_per_hour:g} an hour) gets a range instead of one figure: its containers sized from "
+               "the p95 of CPU and from the peak (memory: peak RSS either way), packed again; the range spans both "
+               "packings and the figure shown."),
         Method(topic="Guest-OS overhead", text="RSS of the processes no app claims (agents, daemons, the OS "
                "itself): memory the VMs spend that containers do not need."),
         Method(topic="Hosts left out of the savings", text="Hosts with no detected app, no included app or unknown "
@@ -353,3 +459,15 @@ def _method(s: Settings, formula: str) -> list[Method]:
                "Excellent, low -> Good, medium -> Needs minor work, high -> Needs major work, blocker -> Not "
                "recommended. No process list, no detected app, or an app with no running process: Insufficient data."),
     ]
+
+
+def _cost_method(c: Costs) -> str:
+    p = c.prices
+    where = ("custom unit prices from the settings" if p.cloud == "custom"
+             else f"{p.cloud} {p.family} in {p.region}, list prices as of {p.as_of}")
+    parts = [f"Prices: {where}; currency {p.currency}; discount {p.discount_label}."]
+    parts += [f"{x.item}: {x.basis} Source: {x.source}" for x in c.lines]
+    parts.append(f"Total cost of ownership over {c.years} years = {12 * c.years} x each monthly line, plus the "
+                 "migration effort (person-days x day rate) on the platform side.")
+    parts += c.notes
+    return " ".join(parts)

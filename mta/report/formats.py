@@ -12,13 +12,12 @@ from typing import Callable, Union
 
 import jinja2
 
-from ..estimate.cost import monthly
 from ..estimate.units import GIB, fmt_m, fmt_mi
 from ..model.estimate import FIT_SCORES
 from ..model.report import Report
 from ..templates_path import templates_dir
 from . import charts
-from .workbook import workbook_bytes
+from .workbook import cost_rows, workbook_bytes
 
 Formatter = Callable[[Report], dict[str, Union[str, bytes]]]
 FORMATTERS: dict[str, Formatter] = {}
@@ -34,6 +33,25 @@ def formatter(name: str):
 
 def _money(value: float) -> str:
     return f"{value:,.0f}"
+
+
+def _span(value: float, rng=None) -> str:
+    """A money figure, or "low–high" when its range is wider than rounding."""
+    if rng is None or round(rng.low) == round(rng.high):
+        return _money(value)
+    return f"{_money(rng.low)}–{_money(rng.high)}"
+
+
+def _cpu_span(value: int, rng=None) -> str:
+    if not rng or rng[0] == rng[1]:
+        return fmt_m(value)
+    return f"{fmt_m(value)} (p95–peak {fmt_m(rng[0])}–{fmt_m(rng[1])})"
+
+
+def _mem_span(value: int, rng=None) -> str:
+    if not rng or rng[0] == rng[1]:
+        return fmt_mi(value)
+    return f"{fmt_mi(value)} ({fmt_mi(rng[0])}–{fmt_mi(rng[1])})"
 
 
 def _gib(value: float) -> str:
@@ -74,7 +92,7 @@ def environment(html: bool) -> jinja2.Environment:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        env.filters.update(money=_money, gib=_gib, bytes_gib=_bytes_gib, fmt_m=fmt_m, fmt_mi=fmt_mi, md=_md, slug=_slug)
+        env.filters.update(money=_money, span=_span, cpu_span=_cpu_span, mem_span=_mem_span, gib=_gib, bytes_gib=_bytes_gib, fmt_m=fmt_m, fmt_mi=fmt_mi, md=_md, slug=_slug)
         env.globals.update(FIT_SCORES=FIT_SCORES, FIT_COLOURS=charts.FIT_COLOURS)
         _ENVS[html] = env
     return _ENVS[html]
@@ -142,29 +160,33 @@ def _cell(value: object) -> object:
 
 @formatter("csv")
 def to_csv(report: Report) -> dict[str, str]:
-    p = report.settings.price
+    # per-host costs come from the report (estimate.cost.host_cost); nothing is priced here
     excluded = report.savings.hosts_excluded
     savings = [[
-        "host", "fit", "confidence", "vm_vcpu", "vm_memory_gib", "vm_monthly_cost", "apps", "containers",
-        "requested_cpu_millicores", "requested_memory_mib", "requested_monthly_cost", "overhead_reclaimed_mib",
-        "counted_in_savings", "note",
+        "host", "fit", "confidence", "vm_vcpu", "vm_memory_gib", "vm_monthly_cost", "vm_storage_monthly",
+        "vm_licence_monthly", "apps", "containers", "requested_cpu_millicores", "requested_memory_mib",
+        "requested_monthly_cost", "requested_monthly_low", "requested_monthly_high", "volumes_gib",
+        "overhead_reclaimed_mib", "counted_in_savings", "note",
     ]]
     for h in report.hosts:
-        e = h.estimate
-        req_cpu, req_mem = e.requested_cpu_millicores, e.requested_memory_bytes
-        vm_gib = e.memory_bytes / GIB
+        e, c = h.estimate, h.cost
+        rng = c.requested_compute_range if c else None
         savings.append([
-            h.host, h.fit, e.confidence, e.vcpu, round(vm_gib, 3),
-            round(monthly(e.vcpu, vm_gib, p), 2),
-            len(h.apps), sum(a.replicas for a in e.apps), req_cpu, req_mem // 1024**2,
-            round(monthly(req_cpu / 1000, req_mem / GIB, p), 2),
+            h.host, h.fit, e.confidence, e.vcpu, round(e.memory_bytes / GIB, 3),
+            c.vm_compute if c else "", c.vm_storage if c else "", c.vm_licence if c else "",
+            len(h.apps), sum(a.replicas for a in e.apps), e.requested_cpu_millicores, e.requested_memory_bytes // 1024**2,
+            c.requested_compute if c else "", rng.low if rng else "", rng.high if rng else "",
+            c.volumes_gib if c else "",
             e.overhead_rss_bytes // 1024**2, "no" if h.host in excluded else "yes", excluded.get(h.host, ""),
         ])
     findings = [["host", "app", "rule", "severity", "title", "evidence"]]
     for h in report.hosts:
         for f in h.findings + [x for a in h.apps for x in a.findings]:
             findings.append([f.host, f.app, f.rule, f.severity, f.title, " | ".join(f.evidence)])
-    return {"savings.csv": _csv(savings), "findings.csv": _csv(findings)}
+    out = {"savings.csv": _csv(savings), "findings.csv": _csv(findings)}
+    if report.costs is not None:
+        out["costs.csv"] = _csv(cost_rows(report))
+    return out
 
 
 @formatter("xlsx")

@@ -1,6 +1,6 @@
 """``report.xlsx``: the assessment as a workbook, one sheet per view.
 
-Summary, Hosts, Apps, Findings, Costs and Waves, each a table with a header row,
+Summary, Hosts, Apps, Findings, Costs (the cost model and the TCO), Host costs and Waves, each a table with a header row,
 frozen panes, an autofilter and typed cells (numbers are numbers, dates are
 dates), so a consultant can sort and pivot it. Built with XlsxWriter. Every
 discovered string is written with ``write_string``: a cell that starts with
@@ -14,7 +14,6 @@ from typing import Any, Sequence
 
 import xlsxwriter
 
-from ..estimate.cost import monthly
 from ..estimate.units import GIB, MIB
 from ..model.report import Report
 
@@ -42,10 +41,31 @@ def _table(book, name: str, header: Row, rows: list[Row], widths: Sequence[int] 
         ws.set_column(c, c, width)
 
 
+def cost_rows(report: Report) -> list[list[object]]:
+    """The cost model as rows: each monthly line, the monthly totals, each TCO line, the TCO totals."""
+    c = report.costs
+    cur = c.prices.currency
+    rows: list[list[object]] = [["view", "item", f"vms_{cur}", f"platform_{cur}", "platform_low", "platform_high",
+                                 "basis", "source"]]
+    for x in c.lines:
+        r = x.after_range
+        rows.append(["monthly", x.item, x.before, x.after, r.low if r else x.after, r.high if r else x.after,
+                     x.basis, x.source])
+    r = c.monthly_after_range
+    rows.append(["monthly", "Total", c.monthly_before, c.monthly_after, r.low if r else c.monthly_after,
+                 r.high if r else c.monthly_after, f"saved {c.monthly_saved:,.2f} {cur} a month", ""])
+    for t in c.tco:
+        rows.append([f"tco {c.years} years", t.item, t.vms, t.platform, "", "", t.basis, ""])
+    r = c.tco_platform_range
+    rows.append([f"tco {c.years} years", "Total", c.tco_vms, c.tco_platform, r.low if r else c.tco_platform,
+                 r.high if r else c.tco_platform, f"saved {c.tco_saved:,.2f} {cur}", ""])
+    return rows
+
+
 def workbook_bytes(report: Report) -> bytes:
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    s, sv, p = report.summary, report.savings, report.settings.price
+    s, sv, c = report.summary, report.savings, report.costs
     summary = [
         ["generated at", report.generated_at.strftime("%Y-%m-%d %H:%M UTC")],
         ["hosts", s.hosts], ["hosts assessed", s.hosts_assessed], ["hosts failed", s.hosts_failed],
@@ -56,8 +76,21 @@ def workbook_bytes(report: Report) -> bytes:
         ["nodes after: memory GiB", sv.after.memory_gib],
         [f"nodes after: monthly cost ({sv.currency})", sv.after.monthly_cost],
         [f"monthly cost saved ({sv.currency})", sv.monthly_cost_saved],
-        ["cost saved %", sv.cost_saved_percent],
+        ["compute cost saved %", sv.cost_saved_percent],
     ]
+    if c is not None:
+        cur = c.prices.currency
+        summary += [
+            ["prices", f"{c.prices.cloud} {c.prices.family} {c.prices.region} (list prices as of {c.prices.as_of or '-'}), "
+                       f"discount {c.prices.discount_label}"],
+            [f"all costs a month, VMs ({cur})", c.monthly_before], [f"all costs a month, platform ({cur})", c.monthly_after],
+            [f"all costs saved a month ({cur})", c.monthly_saved],
+            [f"TCO {c.years} years, VMs ({cur})", c.tco_vms], [f"TCO {c.years} years, platform ({cur})", c.tco_platform],
+            ["migration effort (person-days)", c.migration_days],
+        ]
+        if c.monthly_saved_range is not None:
+            summary += [[f"saved a month, low ({cur})", c.monthly_saved_range.low],
+                        [f"saved a month, high ({cur})", c.monthly_saved_range.high]]
     summary += [[f"hosts: {k}", v] for k, v in s.fit_hosts.items()]
     summary += [[f"confidence: {k}", v] for k, v in s.confidence.items()]
     summary += [["highlight", h] for h in s.highlights]
@@ -72,9 +105,12 @@ def workbook_bytes(report: Report) -> bytes:
         vm_gib = e.memory_bytes / GIB
         hosts.append([h.host, h.address, h.os, h.fit, e.confidence, e.vcpu, round(vm_gib, 2), len(h.apps),
                       e.requested_cpu_millicores, e.requested_memory_bytes // MIB, h.apps_source, h.source_dir])
-        req_monthly = monthly(e.requested_cpu_millicores / 1000, e.requested_memory_bytes / GIB, p)
-        costs.append([h.host, e.vcpu, round(vm_gib, 2), round(monthly(e.vcpu, vm_gib, p), 2),
-                      e.requested_cpu_millicores / 1000, round(e.requested_memory_bytes / GIB, 3), round(req_monthly, 2),
+        hc = h.cost
+        rng = hc.requested_compute_range if hc else None
+        costs.append([h.host, e.confidence, e.vcpu, round(vm_gib, 2), hc.vm_compute if hc else None,
+                      hc.vm_storage if hc else None, hc.vm_licence if hc else None,
+                      e.requested_cpu_millicores / 1000, round(e.requested_memory_bytes / GIB, 3),
+                      hc.requested_compute if hc else None, rng.low if rng else None, rng.high if rng else None,
                       h.host not in sv.hosts_excluded, sv.hosts_excluded.get(h.host, "")])
         for a in h.apps:
             est = a.estimate
@@ -95,9 +131,15 @@ def workbook_bytes(report: Report) -> bytes:
                           "confidence", "findings"], apps, (22, 18, 10, 14, 10, 10, 18, 9, 9, 9, 12, 12, 12, 11, 9))
     _table(book, "Findings", ["host", "app", "rule", "severity", "title", "evidence"], findings,
            (22, 16, 26, 10, 36, 100))
-    _table(book, "Costs", ["host", "vm_vcpu", "vm_memory_gib", f"vm_monthly_{sv.currency}", "requested_vcpu",
-                           "requested_memory_gib", f"requested_monthly_{sv.currency}", "counted_in_savings", "note"],
-           costs, (22, 9, 13, 14, 13, 16, 18, 10, 40))
+    if c is not None:
+        rows = cost_rows(report)
+        _table(book, "Costs", rows[0], rows[1:], (14, 24, 14, 14, 14, 14, 60, 60))
+    cur = sv.currency
+    _table(book, "Host costs", ["host", "confidence", "vm_vcpu", "vm_memory_gib", f"vm_compute_{cur}",
+                                f"vm_storage_{cur}", f"vm_licence_{cur}", "requested_vcpu", "requested_memory_gib",
+                                f"requested_compute_{cur}", "requested_low", "requested_high", "counted_in_savings",
+                                "note"],
+           costs, (22, 11, 9, 13, 14, 14, 14, 13, 16, 18, 14, 14, 10, 40))
     groups = {g.id: g for g in report.move_groups}
     wave_rows = []
     for w in report.waves:

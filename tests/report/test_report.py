@@ -270,7 +270,7 @@ def test_xlsx_workbook_reads_back_typed_and_filtered(fleet, tmp_path):
     assert main(["report", str(out), "--format", "xlsx,json"]) == 0
     report = Report.model_validate_json((out / "report.json").read_text())
     wb = openpyxl.load_workbook(out / "report.xlsx")
-    assert wb.sheetnames == ["Summary", "Hosts", "Apps", "Findings", "Costs", "Waves"]
+    assert wb.sheetnames == ["Summary", "Hosts", "Apps", "Findings", "Costs", "Host costs", "Waves"]
     for ws in wb.worksheets[1:]:
         assert ws.auto_filter.ref and ws.freeze_panes == "A2", ws.title
     hosts = list(wb["Hosts"].iter_rows(min_row=2, values_only=True))
@@ -293,3 +293,16 @@ def test_xlsx_workbook_reads_back_typed_and_filtered(fleet, tmp_path):
                                 for h in report.hosts) + len(report.errors)
     summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["hosts"] == report.summary.hosts and summary["apps"] == report.summary.apps
+    # the Costs sheet: the cost model's lines and totals, numbers that add up
+    costs = list(wb["Costs"].iter_rows(min_row=2, values_only=True))
+    monthly = [r for r in costs if r[0] == "monthly"]
+    tco = [r for r in costs if r[0].startswith("tco")]
+    assert [r[1] for r in monthly] == [x.item for x in report.costs.lines] + ["Total"]
+    assert monthly[-1][2] == pytest.approx(sum(r[2] for r in monthly[:-1]), abs=0.05)
+    assert monthly[-1][3] == pytest.approx(sum(r[3] for r in monthly[:-1]), abs=0.05)
+    assert tco[-1][3] == pytest.approx(sum(r[3] for r in tco[:-1]), abs=0.5)
+    assert tco[-1][2] == report.costs.tco_vms and isinstance(tco[-1][2], float)
+    assert "Migration effort" in [r[1] for r in tco]
+    assert all(r[7] for r in monthly[:-1])  # every line names its source
+    host_costs = list(wb["Host costs"].iter_rows(min_row=2, values_only=True))
+    assert len(host_costs) == len(report.hosts)
