@@ -59,7 +59,10 @@ def answers_schema() -> dict[str, Any] | None:
 @click.command("schema")
 @click.argument("which", type=click.Choice(sorted([*SCHEMAS, "answers"])))
 def command(which: str) -> None:
-    """Print the JSON Schema of discovery.yaml, plan.yaml, an answers file, report.json, a settings or costs file."""
+    """Print the JSON Schema of discovery.yaml, plan.yaml, an answers file or report.json.
+
+    Also of a settings file (`settings`, for --settings) and a costs file (`costs`, for --costs).
+    """
     if which == "answers":
         schema = answers_schema()
         if schema is None:
