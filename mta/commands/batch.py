@@ -7,8 +7,8 @@ status 3 (some failed) or 1 (none succeeded).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+import os
 import sys
 import threading
 import time
@@ -21,10 +21,12 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from ..batch import DEFAULT_DEADLINE, DEFAULT_PARALLEL, BatchResult, Event, parse_shard, run_batch
+from ..batch import DEFAULT_DEADLINE, ERROR_FILE, BatchResult, Event, parse_shard, run_batch
+from ..batch.host import host_dir
 from ..batch.workers import auto_workers, emit_to, parse_worker, python_command, run_batch_workers, worker_slice
 from ..errors import MtaError
-from ..inventory import FORMATS, load_inventory
+from ..inventory import FORMATS, Settings, load_inventory
+from . import options
 
 _MAX_ROWS = 20
 
@@ -67,7 +69,7 @@ class _Display:
         table.add_column("for", justify="right")
         now = time.monotonic()
         for host, (step, since) in rows[:_MAX_ROWS]:
-            table.add_row(host, step, f"{now - since:.0f}s")
+            table.add_row(Text(host), Text(step), f"{now - since:.0f}s")
         if len(rows) > _MAX_ROWS:
             table.add_row(f"… {len(rows) - _MAX_ROWS} more", "", "")
         return Group(head, table)
@@ -115,10 +117,11 @@ class _Display:
 def _summary(batch: BatchResult, out: Path, console: Console) -> None:
     if batch.failed:
         table = Table(title="failed hosts")
-        for col in ("host", "stage", "kind", "message"):
+        for col in ("host", "stage", "kind", "message", "what to do"):
             table.add_column(col, overflow="fold")
         for r in batch.failed:
-            table.add_row(r.host, r.stage, r.kind, r.message)
+            # discovered and transport text ('[localhost]:2222') is data, never markup
+            table.add_row(*(Text(c) for c in (r.host, r.stage, r.kind, r.message, r.hint)))
         console.print(table)
     n = len(batch.results)
     rate = n / batch.seconds if batch.seconds > 0 else 0.0
@@ -131,43 +134,83 @@ def _summary(batch: BatchResult, out: Path, console: Console) -> None:
     )
 
 
+_DEFAULT_HELP = "; for every host whose inventory entry does not set it"
+_DEFAULT_FOR = {
+    "identity": "Private key file" + _DEFAULT_HELP + ".",
+    "user": "Remote user" + _DEFAULT_HELP + ".",
+    "port": "SSH port" + _DEFAULT_HELP + " (else 22).",
+    "sudo": "Use 'sudo -n' on the hosts" + _DEFAULT_HELP + ".",
+    "jump": "Bastion ([user@]host[:port])" + _DEFAULT_HELP + ".",
+    "accept_new_host_key": "Trust host keys seen for the first time" + _DEFAULT_HELP
+                           + " (a changed key is always an error).",
+    "known_hosts": "Also trust the host keys in this known_hosts file" + _DEFAULT_HELP + ".",
+}
+#: the options that become the inventory's lowest level, as (option, inventory key)
+_DEFAULT_KEYS = ("identity", "user", "port", "sudo", "jump", "accept_new_host_key", "known_hosts", "sample_seconds")
+
+
+def inventory_defaults(given: dict) -> Settings:
+    """The command line's connect options as the level below the inventory's ``all``
+    (only those given: a flag left off leaves the inventory's choice alone)."""
+    values = {k: given[k] for k in _DEFAULT_KEYS if given.get(k) not in (None, False)}
+    for k in ("identity", "known_hosts"):
+        if k in values:  # relative to where the command runs, not to the inventory
+            values[k] = os.path.abspath(os.path.expanduser(values[k]))
+    return Settings(**values)
+
+
+def _forward(given: dict) -> list[str]:
+    """The same options for a worker process."""
+    argv: list[str] = []
+    for k in _DEFAULT_KEYS:
+        v = given.get(k)
+        flag = options.flag_of(k)
+        if v is True:
+            argv.append(flag)
+        elif v not in (None, False):
+            argv += [flag, str(v)]
+    return argv
+
+
 @click.command("batch")
 @click.argument("inventory", type=click.Path(dir_okay=False))
-@click.option("-o", "--out", "out", required=True, type=click.Path(file_okay=False), help="Output directory.")
-@click.option("--parallel", "-j", default=DEFAULT_PARALLEL, show_default=True, type=click.IntRange(1, 512),
-              help="Hosts worked on at once.")
+@options.out_option(help="Output directory (OUT/hosts/<host>/…).")
+@options.option("parallel")
 @click.option("--resume", is_flag=True, help="Skip hosts whose output is complete for the same inputs.")
 @click.option("--shard", "shard_text", metavar="K/N",
               help="Only hosts of shard K (0-based) of N, by a stable hash of the host name.")
 @click.option("--deadline", default=DEFAULT_DEADLINE, show_default=True, type=click.FloatRange(min=1),
               help="Seconds one host may take in all (an inventory 'deadline' overrides).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Inventory format (default: detected).")
-@click.option("--accept-new-host-keys", is_flag=True,
-              help="Trust host keys seen for the first time (a changed key is always an error).")
+@options.connect_options("identity", "user", "port", "sudo", "jump", "accept_new_host_key", "known_hosts",
+                         help=_DEFAULT_FOR)
+@options.option("sample_seconds", help="How long to sample CPU and memory" + _DEFAULT_HELP + ".")
 @click.option("--workers", default=0, show_default="one per core for a large fleet", type=click.IntRange(0, 64),
               help="Processes the hosts are spread over (--parallel is shared among them); 1 = this process only.")
 @click.option("--worker", "worker_text", hidden=True, metavar="K/W",
               help="Internal: run as worker K of W, reporting events as JSON lines on stdout.")
-def command(inventory: str, out: str, parallel: int, resume: bool, shard_text: Optional[str], deadline: float,
-            fmt: Optional[str], accept_new_host_keys: bool, workers: int, worker_text: Optional[str]) -> None:
+def command(inventory: str, out: Path, parallel: int, resume: bool, shard_text: Optional[str], deadline: float,
+            fmt: Optional[str], workers: int, worker_text: Optional[str], **given: object) -> None:
     """Discover, extract and generate every host of INVENTORY into OUT/hosts/<host>/.
 
     INVENTORY is mta YAML, an Ansible inventory (INI or YAML) or CSV; see
-    `mta inventory check`. One failing host never stops the others: its
-    error goes to OUT/hosts/<host>/error.yaml. Exit status: 0 all ok,
+    `mta inventory check`. The connect options are defaults for every host;
+    an inventory's own settings win. One failing host never stops the others:
+    its error goes to OUT/hosts/<host>/error.yaml. Exit status: 0 all ok,
     3 some failed, 1 none succeeded.
     """
     # paramiko logs each failed handshake with a traceback; the result says it in one line
     logging.getLogger("paramiko").addHandler(logging.NullHandler())
     logging.getLogger("paramiko").propagate = False
     shard = parse_shard(shard_text) if shard_text else None
-    inv = load_inventory(inventory, fmt)
+    inv = load_inventory(inventory, fmt, defaults=inventory_defaults(given))
+    if not worker_text:
+        for note in inv.notes:
+            options.deprecation_note_text(note)
     targets = inv.targets
-    if accept_new_host_keys:
-        targets = [dataclasses.replace(t, accept_new_host_key=True) for t in targets]
     if shard is not None:
         targets = shard.select(targets)
-    out_path = Path(out)
+    out_path = out
     if worker_text:
         # a worker process: its slice, events on stdout, the parent does the rest
         k, w = parse_worker(worker_text)
@@ -181,12 +224,12 @@ def command(inventory: str, out: str, parallel: int, resume: bool, shard_text: O
     n = min(workers or auto_workers(len(targets)), parallel, len(targets))
 
     def child(k: int, w: int) -> list[str]:
-        argv = python_command() + ["batch", inventory, "-o", out, "--parallel", str(-(-parallel // w)),
+        argv = python_command() + ["batch", inventory, "-o", str(out), "--parallel", str(-(-parallel // w)),
                                    "--deadline", repr(deadline), "--workers", "1", "--worker", f"{k}/{w}"]
         argv += ["--resume"] if resume else []
         argv += ["--shard", shard_text] if shard_text else []
         argv += ["--format", fmt] if fmt else []
-        argv += ["--accept-new-host-keys"] if accept_new_host_keys else []
+        argv += _forward(given)
         return argv
 
     with _Display(len(targets), err, live=err.is_terminal) as display:
@@ -201,11 +244,15 @@ def command(inventory: str, out: str, parallel: int, resume: bool, shard_text: O
         return
     from ..cli import PartialFailure  # cli imports the command modules
 
+    see = error_files(out_path, [r.host for r in batch.failed])
     if batch.succeeded or batch.skipped:
-        raise PartialFailure(
-            f"{len(batch.failed)} of {len(batch.results)} hosts failed; see OUT/hosts/<host>/error.yaml"
-        )
-    raise MtaError(
-        f"no host succeeded ({len(batch.failed)} failed)",
-        hint=f"see the table above and {out_path}/hosts/<host>/error.yaml",
-    )
+        raise PartialFailure(f"{len(batch.failed)} of {len(batch.results)} hosts failed; see {see}")
+    raise MtaError(f"no host succeeded ({len(batch.failed)} failed)", hint=f"see the table above and {see}")
+
+
+def error_files(out: Path, hosts: list[str]) -> str:
+    """Where the failed hosts' error.yaml files are, as real paths."""
+    first = host_dir(out, hosts[0]) / ERROR_FILE
+    if len(hosts) == 1:
+        return str(first)
+    return f"{first} and {len(hosts) - 1} more ({host_dir(out, '*') / ERROR_FILE})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from ..discover.script import probe_script
+from .options import option
 
 HEADER = """\
 # mta discovery script. Read-only: it changes nothing on this host, writes no
@@ -23,8 +24,7 @@ HEADER = """\
 
 
 @click.command("collect-script")
-@click.option("--sample-seconds", default=10.0, show_default=True, type=click.FloatRange(min=0),
-              help="Length of the live CPU/memory sample when sysstat history is absent.")
+@option("sample_seconds", help="Length of the live CPU/memory sample when sysstat history is absent.")
 @click.option("--no-http-checks", is_flag=True, help="Do not GET / on the host's own listening ports.")
 def command(sample_seconds: float, no_http_checks: bool) -> None:
     """Print the discovery probe as a standalone sh script (redirect to collect.sh)."""

@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import click
 from rich.console import Console
@@ -24,6 +24,7 @@ from ..pipeline import save_host
 from ..model import ConnectOptions, HostFacts, ProbeError
 from ..model.identity import folder_name, own_name
 from ..transport import SudoNeedsPassword, TransportError
+from .options import COMMAND_TIMEOUT, CONNECT_TIMEOUT, connect_options, option, out_option
 
 _prompt_lock = threading.Lock()
 
@@ -40,29 +41,7 @@ def target_host(target: str) -> str:
     return parse_target(target)[1]
 
 
-# -- options shared with ``mta extract`` -------------------------------------------
-
-
-def ssh_options(func: Callable) -> Callable:
-    """Click options that say how to reach a target over SSH."""
-    options = [
-        click.option("-i", "--identity", "identity", metavar="KEY", help="Private key file."),
-        click.option("-p", "--port", type=click.IntRange(1, 65535), help="SSH port (default from ssh config, 22)."),
-        click.option("-u", "--user", help="Remote user (default from the target, ssh config, you)."),
-        click.option("--sudo", is_flag=True, help="Use 'sudo -n' on the host to see everything."),
-        click.option("--jump", metavar="HOST", help="Reach the target through this bastion ([user@]host[:port])."),
-        click.option("--accept-new-host-key", is_flag=True, help="Trust and record a host key seen for the first time."),
-        click.option("--password-prompt", is_flag=True,
-                     help="Ask for an SSH password (or set MTA_SSH_PASSWORD)."),
-        click.option("--no-agent", is_flag=True, help="Do not use ssh-agent keys."),
-        click.option("--connect-timeout", type=float, default=10.0, show_default=True,
-                     help="Seconds to wait for TCP connect and the SSH banner."),
-        click.option("--timeout", type=float, default=120.0, show_default=True,
-                     help="Seconds any one remote command may take."),
-    ]
-    for opt in reversed(options):
-        func = opt(func)
-    return func
+# -- how to reach a target (options from mta.commands.options) -------------------
 
 
 @dataclass
@@ -75,8 +54,9 @@ class SSHSettings:
     accept_new_host_key: bool = False
     password: Optional[str] = None
     use_agent: bool = True
-    connect_timeout: float = 10.0
-    timeout: float = 120.0
+    connect_timeout: float = CONNECT_TIMEOUT
+    timeout: float = COMMAND_TIMEOUT
+    known_hosts: Optional[str] = None
 
     @classmethod
     def from_options(cls, opts: dict) -> "SSHSettings":
@@ -93,8 +73,9 @@ class SSHSettings:
             accept_new_host_key=bool(opts.get("accept_new_host_key")),
             password=password,
             use_agent=not opts.get("no_agent"),
-            connect_timeout=opts.get("connect_timeout") or 10.0,
-            timeout=opts.get("timeout") or 120.0,
+            connect_timeout=opts.get("connect_timeout") or CONNECT_TIMEOUT,
+            timeout=opts.get("timeout") or COMMAND_TIMEOUT,
+            known_hosts=opts.get("known_hosts") or None,
         )
 
     def effective_target(self, target: str) -> str:
@@ -135,6 +116,7 @@ class SSHSettings:
             connect_timeout=self.connect_timeout,
             command_timeout=self.timeout,
             accept_new_host_key=self.accept_new_host_key,
+            known_hosts=[os.path.expanduser(self.known_hosts)] if self.known_hosts else None,
             name=name,
         )
 
@@ -230,18 +212,15 @@ def _fail_text(exc: BaseException) -> tuple[str, str]:
 @click.command("discover")
 @click.argument("targets", nargs=-1)
 @click.option("--local", is_flag=True, help="Discover this machine instead of SSH targets.")
-@click.option("-o", "--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Output directory (OUT/hosts/<host>/discovery.yaml).")
-@click.option("--sample-seconds", type=click.FloatRange(0, 600), default=2.0, show_default=True,
-              help="How long to sample CPU and memory.")
-@click.option("--parallel", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Targets discovered at once.")
+@out_option(help="Output directory (OUT/hosts/<host>/discovery.yaml).")
+@option("sample_seconds")
+@option("parallel", help="Targets discovered at once.")
 @click.option("--no-http-checks", "no_http_checks", is_flag=True,
               help="Do not send GET / to listening ports (nothing appears in the apps' access logs).")
 @click.option("--with-secret-values", "secret_values", type=click.Path(dir_okay=False, path_type=Path),
               metavar="FILE", help="Also write the secrets' real values (mode 0600) to FILE, outside OUT; "
                                    "several targets get FILE-<host>.")
-@ssh_options
+@connect_options()
 @click.pass_context
 def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path, sample_seconds: float,
             parallel: int, no_http_checks: bool, secret_values: Optional[Path], **ssh: object) -> None:
@@ -271,7 +250,7 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
                                sample_seconds=sample_seconds, http_checks=not no_http_checks)
         path = write_discovery(out, facts, fallback=own)
         console.print(f"[bold]{escape(facts.host)}[/]: {escape(summary_line(facts))} "
-                      f"({time.monotonic() - t0:.1f}s) -> {escape(str(path))}", markup=True)
+                      f"({time.monotonic() - t0:.1f}s) -> {escape(str(path.parent))}", markup=True)
         if secret_values:
             from ..transport.local import LocalTransport
 
@@ -280,14 +259,14 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
                 written = export_secret_values(local_transport, facts, secret_values, out)
             finally:
                 local_transport.close()
-            console.print(f"secret values (mode 0600, keep private) -> {written}")
+            console.print(f"secret values (mode 0600, keep private) -> {escape(str(written))}")
         return
 
     settings = SSHSettings.from_options(ssh)
     for t in targets:
         target_host(t)  # bad syntax fails before anything connects
 
-    def one(target: str) -> tuple[str, Optional[HostFacts], Optional[BaseException], float]:
+    def one(target: str) -> tuple[str, Optional[HostFacts], Optional[BaseException], float, Optional[Path]]:
         t0 = time.monotonic()
         progress.print(f"{escape(target)}: connecting …")
         transport = None
@@ -302,12 +281,12 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
             if secret_values:
                 written = export_secret_values(transport, facts, values_path(secret_values, facts.host,
                                                                              len(targets) > 1), out)
-                progress.print(f"{escape(facts.host)}: secret values (mode 0600, keep private) -> {written}")
-            return target, facts, None, time.monotonic() - t0
+                progress.print(f"{escape(facts.host)}: secret values (mode 0600, keep private) -> {escape(str(written))}")
+            return target, facts, None, time.monotonic() - t0, path.parent
         except BaseException as exc:  # noqa: BLE001 - one host never stops the others
             if show_tb and not isinstance(exc, MtaError):
                 raise
-            return target, None, exc, time.monotonic() - t0
+            return target, None, exc, time.monotonic() - t0, None
         finally:
             if transport is not None:
                 transport.close()
@@ -316,10 +295,10 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
         results = list(pool.map(one, targets))
 
     failed = []
-    for target, facts, exc, took in results:
+    for target, facts, exc, took, folder in results:
         if facts is not None:
             console.print(f"[bold]{escape(facts.host)}[/] ({escape(target)}): {escape(summary_line(facts))} "
-                          f"({took:.1f}s) -> {escape(str(out / 'hosts' / facts.host))}", markup=True)
+                          f"({took:.1f}s) -> {escape(str(folder))}", markup=True)
         else:
             failed.append((target, exc))
             if len(targets) > 1:
@@ -341,5 +320,5 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
     raise PartialFailure(f"{len(failed)} of {len(targets)} targets failed; the others were written to {out}")
 
 
-__all__ = ["command", "ssh_options", "SSHSettings", "host_dir_name", "discover_over_ssh", "write_discovery",
+__all__ = ["command", "SSHSettings", "host_dir_name", "discover_over_ssh", "write_discovery",
            "InputError", "TransportError"]

@@ -9,14 +9,16 @@ from typing import Optional
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from ..errors import InputError, MtaError
 from ..extract import extract_host
 from ..io import load_model, load_yaml
 from ..model import HostFacts, Plan
 from ..security.secret_values import SECRETS_DIR, Pulled, check_path, export, pull_secrets
-from .discover import SSHSettings, ssh_options
+from .discover import SSHSettings
 from .extract_data import run_data
+from .options import connect_options
 
 
 def _discovery(plan_path: Path, plan: Plan) -> Optional[HostFacts]:
@@ -97,8 +99,8 @@ def _rerender(plan_file: Path, plan: Plan, report, console: Console) -> None:
         return
     for app in changed:
         for w in app.withheld:
-            console.print(f"[bold]{app.app}[/]: withheld {w.path}: {w.reason}; mounted from a secret file",
-                          markup=True)
+            console.print(f"[bold]{escape(app.app)}[/]: withheld {escape(str(w.path))}: {escape(str(w.reason))}; "
+                          "mounted from a secret file", markup=True)
     facts = _discovery(plan_file, plan)
     if facts is None:
         click.echo(f"mta: warning: no discovery.yaml next to {plan_file}: run mta generate --plan {plan_file} "
@@ -112,7 +114,7 @@ def _rerender(plan_file: Path, plan: Plan, report, console: Console) -> None:
         click.echo(f"mta: warning: could not render {plan_file.parent} again ({exc}): run mta generate --plan "
                    f"{plan_file} so compose and Kubernetes pass the secrets of the copied files", err=True)
         return
-    console.print(f"rendered {plan_file.parent} again: the copied files' secrets are passed at start")
+    console.print(f"rendered {plan_file.parent} again: the copied files' secrets are passed at start", markup=False)
 
 
 @click.command("extract")
@@ -129,7 +131,7 @@ def _rerender(plan_file: Path, plan: Plan, report, console: Console) -> None:
 @click.option("--data", is_flag=True, help="Also dump each database/cache and app data dir into data/<app>/ "
                                           "(consistent copies; compose restores them). Customer data: mode 0600.")
 @click.option("--force", is_flag=True, help="With --data: take dumps again even when the manifest has them.")
-@ssh_options
+@connect_options()
 def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str, ...], pull: bool,
             secret_values: Optional[Path], data: bool, force: bool, **ssh: object) -> None:
     """Copy each included app's files from the host into apps/<app>/context/.
@@ -172,7 +174,7 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
         if secret_values and facts is not None:
             extra = {f"{a.app}-placeholders": a.secret_values for a in report.apps if a.secret_values}
             written = export(transport, facts, plan, secret_values, out_root(plan_file), extra=extra)
-            console.print(f"secret values (mode 0600, keep private) -> {written}")
+            console.print(f"secret values (mode 0600, keep private) -> {escape(str(written))}")
         # placeholders and withheld files add secrets to the plan: render again, then read their values
         _rerender(plan_file, plan, report, console)
         pulled = None
@@ -185,10 +187,10 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
         _say_secrets(pulled, host_dir)
     for app in report.apps:
         if app.ok:
-            console.print(f"[bold]{app.app}[/]: {app.files} files, {app.bytes} bytes"
+            console.print(f"[bold]{escape(app.app)}[/]: {app.files} files, {app.bytes} bytes"
                           + (" (size cap reached)" if app.truncated else "")
                           + (f", {len(app.skipped)} skipped" if app.skipped else "")
-                          + f" -> {app.context}", markup=True)
+                          + f" -> {escape(str(app.context))}", markup=True)
     if not report.apps:
         console.print("nothing to extract: no included app names files to copy")
     for store in dumps.failed if dumps else []:

@@ -9,6 +9,7 @@ from typing import Optional
 import click
 
 from ..errors import InputError
+from .options import out_option
 
 
 def _sets(items: tuple[str, ...]) -> dict:
@@ -71,8 +72,7 @@ def _rewire_fill(host_dir: Path, plan) -> None:
 
 @click.command("generate")
 @click.argument("discovery", type=click.Path(dir_okay=False))
-@click.option("-o", "--out", "out", type=click.Path(file_okay=False),
-              help="Output root (default: the OUT of OUT/hosts/<host>/discovery.yaml, else ./out).")
+@out_option(required=False, help="Output root (default: the OUT of OUT/hosts/<host>/discovery.yaml, else ./out).")
 @click.option("--base", default=None, metavar="official|debian|FILE",
               help="Base images: official runtime images (default), Debian + distro packages, "
                    "or a YAML mapping official image -> internal registry image.")

@@ -12,6 +12,7 @@ from ..discover.parse import build_facts
 from ..errors import InputError
 from ..model.identity import folder_name, own_name
 from ..pipeline import save_host
+from .options import out_option
 
 def safe_host_name(name: str) -> str:
     """A host name usable as one directory name (mta.model.identity.folder_name)."""
@@ -20,8 +21,7 @@ def safe_host_name(name: str) -> str:
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Output directory; writes OUT/hosts/<host>/discovery.yaml.")
+@out_option(help="Output directory; writes OUT/hosts/<host>/discovery.yaml.")
 @click.option("--host", default=None, help="Name for the host's folder (default: the host name the script recorded; "
                                             "<name>-<tag> when a different machine already has that folder).")
 def command(file: Path, out: Path, host: Optional[str]) -> None:

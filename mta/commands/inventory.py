@@ -8,6 +8,7 @@ from typing import Optional
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..batch.shard import parse_shard
 from ..errors import InputError
@@ -31,12 +32,14 @@ def command() -> None:
 def check(file: str, fmt: Optional[str], shard_text: Optional[str]) -> None:
     """Validate FILE and print its hosts; errors point to the file and line.
 
-    Also checks that the key, discovery and plan files it names exist.
+    Also checks that the identity, discovery and plan files it names exist.
 
     \b
     Settings (at all:, groups: and host level in mta YAML; mta_<setting> in
     Ansible; columns in CSV):
-      address port user key known_hosts accept_new_host_key sudo jump
+      address port user identity known_hosts accept_new_host_key sudo jump
+                  (spelled like the options of discover/batch; 'key' is the old
+                  spelling of identity)
       discovery   plan offline from this discovery.yaml (no connection)
       plan        generate from this edited plan.yaml
       base deadline sample_seconds http_checks extract
@@ -45,19 +48,21 @@ def check(file: str, fmt: Optional[str], shard_text: Optional[str]) -> None:
     ansible_ssh_private_key_file, ansible_become are read too.
     """
     inv = load_inventory(file, fmt)
+    for note in inv.notes:
+        click.echo(f"mta: note: {note}", err=True)
     targets = inv.targets
     if shard_text:
         targets = parse_shard(shard_text).select(targets)
     for t in targets:
-        for label, path in (("key", t.key), ("discovery file", t.discovery), ("plan", t.plan),
+        for label, path in (("identity", t.key), ("discovery file", t.discovery), ("plan", t.plan),
                             ("known_hosts", t.known_hosts)):
             if path and not os.path.isfile(path):
                 raise InputError(f"{t.source}: host {t.name!r}: {label} {path} does not exist")
-    table = Table(title=f"{file} ({inv.format}, {len(targets)} host{'s' if len(targets) != 1 else ''})")
-    for col in ("host", "reached by", "key", "groups", "answers", "line"):
+    table = Table(title=Text(f"{file} ({inv.format}, {len(targets)} host{'s' if len(targets) != 1 else ''})"))
+    for col in ("host", "reached by", "identity", "groups", "answers", "line"):
         table.add_column(col, overflow="fold")
     for t in targets:
-        table.add_row(
+        cells = (
             t.name,
             f"file {_short(t.discovery)}" if t.offline else t.where,
             os.path.basename(t.key) if t.key else "",
@@ -65,6 +70,7 @@ def check(file: str, fmt: Optional[str], shard_text: Optional[str]) -> None:
             str(len(t.answers)) if t.answers else "",
             t.source.rsplit(":", 1)[-1],
         )
+        table.add_row(*(Text(c) for c in cells))  # names and paths are data, not markup
     Console(soft_wrap=False, width=max(100, Console().width)).print(table)
     offline = sum(1 for t in targets if t.offline)
     click.echo(f"ok: {len(targets)} hosts ({len(targets) - offline} over SSH, {offline} from discovery files)")

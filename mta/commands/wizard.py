@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -10,32 +11,34 @@ import click
 from rich.console import Console
 
 from ..wizard.answers import load_answers, load_connection, parse_sets
+from .options import connect_options, out_option
 
 
-def _connect_and_discover(session):
+def _connect_and_discover(accept_new: bool, password: Optional[str]):
     """--defaults with a TARGET: log in with the options given, then discover."""
-    from ..wizard.connect import connect_noninteractive, discover_over
 
-    session.transport = connect_noninteractive(session.connection)
-    return discover_over(session)
+    def run(session):
+        from ..wizard.connect import connect_noninteractive, discover_over
+
+        session.transport = connect_noninteractive(session.connection, accept_new=accept_new, password=password)
+        return discover_over(session)
+
+    return run
 
 
 @click.command("wizard")
 @click.argument("target", required=False)
 @click.option("--discovery", type=click.Path(dir_okay=False), help="Work offline from a discovery.yaml instead of connecting.")
-@click.option("-o", "--out", default="mta-out", show_default=True, type=click.Path(file_okay=False), help="Output directory.")
+@out_option(required=False, default="mta-out", help="Output directory.")
 @click.option("--answers", "answers_file", type=click.Path(dir_okay=False), help="Answers file: preset answers (prompt defaults).")
 @click.option("--set", "sets", multiple=True, metavar="ID=VALUE", help="Preset one answer; beats --answers. Repeatable.")
 @click.option("--defaults", is_flag=True, help="Do not prompt: --set > --answers > detected > built-in defaults.")
-@click.option("-u", "--user", help="SSH user.")
-@click.option("-p", "--port", type=int, help="SSH port.")
-@click.option("-i", "--identity", type=click.Path(dir_okay=False), help="SSH private key file.")
-@click.option("--sudo", is_flag=True, help="Discover through sudo.")
-@click.option("--jump", help="Jump host ([user@]host[:port]).")
+@connect_options("identity", "user", "port", "sudo", "jump", "accept_new_host_key", "known_hosts",
+                 "password_prompt", "no_agent")
 def command(
     target: Optional[str],
     discovery: Optional[str],
-    out: str,
+    out: Path,
     answers_file: Optional[str],
     sets: tuple[str, ...],
     defaults: bool,
@@ -44,6 +47,10 @@ def command(
     identity: Optional[str],
     sudo: bool,
     jump: Optional[str],
+    accept_new_host_key: bool,
+    known_hosts: Optional[str],
+    password_prompt: bool,
+    no_agent: bool,
 ) -> None:
     """Interactive migration of one VM: connect, discover, review, generate.
 
@@ -60,22 +67,28 @@ def command(
         saved = load_connection(answers_file)  # how the last run logged in
     if sets:
         preset.append(("--set", parse_sets(sets)))
-    given = {"host": target, "user": user, "port": port, "sudo": sudo or None, "jump": jump}
+    given = {"host": target, "user": user, "port": port, "sudo": sudo or None, "jump": jump,
+             "known_hosts": known_hosts, "no_agent": no_agent or None}
     if identity:
         given.update(auth="key", key_file=identity)
+    if password_prompt:
+        given.update(auth="password")
     given = {k: v for k, v in given.items() if v not in (None, "")}
     if discovery or (target and saved.get("host") != target):
         saved = {}  # another host: its login settings do not apply
     conn = {**saved, **given}
     target = target or conn.get("host")
-    session = Session(out=Path(out), discovery_path=Path(discovery) if discovery else None, preset=preset, connection=conn)
+    session = Session(out=out, discovery_path=Path(discovery) if discovery else None, preset=preset, connection=conn)
     console = Console(highlight=False)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
 
     if defaults or (answers_file and not interactive):
         if discovery is None and not target:
             raise click.UsageError("--defaults needs a TARGET or --discovery FILE")
-        discoverer = None if discovery is not None else _connect_and_discover
+        password = None
+        if password_prompt and discovery is None and not os.environ.get("MTA_SSH_PASSWORD"):
+            password = click.prompt("SSH password", hide_input=True, default="", show_default=False, err=True) or None
+        discoverer = None if discovery is not None else _connect_and_discover(accept_new_host_key, password)
         try:
             run_defaults(console, session, discoverer=discoverer)
         finally:
@@ -92,7 +105,7 @@ def command(
         QuestionaryPrompter(),
         console,
         session,
-        connector=interactive_connector(conn),
+        connector=interactive_connector(conn, accept_new=accept_new_host_key),
         discoverer=discover_over,
     )
     try:

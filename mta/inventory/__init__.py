@@ -17,7 +17,7 @@ from .. import yamlload
 from ..errors import InputError
 from . import ansible, csvfmt, own
 from .model import Inventory, Settings, Target, check_answer_id, layer
-from .resolve import check_unique
+from .resolve import RENAMED, check_unique, loading
 from .yamlnodes import load_doc
 
 FORMATS = ("mta", "ansible-ini", "ansible-yaml", "csv")
@@ -55,9 +55,20 @@ def detect_format(path: Path, text: str) -> str:
     return "yaml"
 
 
-def load_inventory(path: Union[str, Path], fmt: Optional[str] = None) -> Inventory:
-    """Read and resolve an inventory. Raises InputError pointing at file:line."""
-    path = Path(path)
+def load_inventory(path: Union[str, Path], fmt: Optional[str] = None,
+                   defaults: Optional[Settings] = None) -> Inventory:
+    """Read and resolve an inventory. Raises InputError pointing at file:line.
+
+    ``defaults`` (the command line's -i/-u/-p/--sudo/…) sit below the
+    inventory's ``all`` level: the inventory's own settings win.
+    """
+    with loading(defaults) as state:
+        inv = _load(Path(path), fmt)
+    inv.notes = list(state.notes)
+    return inv
+
+
+def _load(path: Path, fmt: Optional[str]) -> Inventory:
     text = _read(path)
     fmt = fmt or detect_format(path, text)
     if fmt == "csv":
@@ -88,4 +99,4 @@ def load_inventory(path: Union[str, Path], fmt: Optional[str] = None) -> Invento
     return Inventory(path=str(path), format=fmt, targets=targets)
 
 
-__all__ = ["FORMATS", "Inventory", "Settings", "Target", "check_answer_id", "layer", "load_inventory", "detect_format"]
+__all__ = ["RENAMED", "FORMATS", "Inventory", "Settings", "Target", "check_answer_id", "layer", "load_inventory", "detect_format"]

@@ -35,8 +35,8 @@ ANSIBLE_VARS = {
     "ansible_ssh_port": "port",
     "ansible_user": "user",
     "ansible_ssh_user": "user",
-    "ansible_ssh_private_key_file": "key",
-    "ansible_private_key_file": "key",
+    "ansible_ssh_private_key_file": "identity",
+    "ansible_private_key_file": "identity",
     "ansible_become": "sudo",
 }
 

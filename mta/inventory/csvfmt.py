@@ -1,8 +1,8 @@
 """CSV inventories: a header row, then one host a row.
 
-Columns: name, address, port, user, key (required: name or address), and
+Columns: name, address, port, user, identity (required: name or address), and
 optionally discovery, groups (space separated, for display), sudo, deadline,
-known_hosts, base, plan. Empty cells mean "not set". Lines starting with # are
+known_hosts, accept_new_host_key, base, plan ('key' is the old spelling of identity). Empty cells mean "not set". Lines starting with # are
 skipped.
 """
 
@@ -16,8 +16,10 @@ from ..errors import InputError
 from .model import Target
 from .resolve import check_unique, make_target, parse_settings
 
-COLUMNS = ("name", "address", "port", "user", "key", "discovery", "groups", "sudo", "deadline",
-           "known_hosts", "base", "plan")
+COLUMNS = ("name", "address", "port", "user", "identity", "discovery", "groups", "sudo", "deadline",
+           "known_hosts", "accept_new_host_key", "base", "plan")
+#: still read, with a deprecation note (mta.inventory.resolve.RENAMED)
+OLD_COLUMNS = ("key",)
 
 
 def load(path: Path, text: str) -> list[Target]:
@@ -32,7 +34,7 @@ def load(path: Path, text: str) -> list[Target]:
             continue
         if header is None:
             header = [c.strip().lower() for c in row]
-            unknown = [c for c in header if c not in COLUMNS]
+            unknown = [c for c in header if c not in COLUMNS and c not in OLD_COLUMNS]
             if unknown:
                 raise InputError(f"{where}: unknown CSV column {unknown[0]!r}",
                                  hint="columns: " + ", ".join(COLUMNS))
@@ -49,7 +51,7 @@ def load(path: Path, text: str) -> list[Target]:
         level = parse_settings(cells, lambda loc, w=where: w, what=f"host {name}")
         targets.append(make_target(name, [level], groups=groups, source=where, base_dir=base_dir))
     if header is None:
-        raise InputError(f"{path}: empty CSV inventory", hint="first row: name,address,port,user,key")
+        raise InputError(f"{path}: empty CSV inventory", hint="first row: name,address,port,user,identity")
     check_unique(targets)
     return targets
 

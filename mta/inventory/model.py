@@ -37,7 +37,7 @@ class Settings(Strict):
     address: Optional[str] = None
     port: Optional[int] = Field(default=None, ge=1, le=65535)
     user: Optional[str] = None
-    key: Optional[str] = None  # private key file
+    identity: Optional[str] = None  # private key file (-i/--identity; 'key' is the old spelling)
     known_hosts: Optional[str] = None
     accept_new_host_key: Optional[bool] = None  # trust an unknown host key (never a changed one)
     sudo: Optional[bool] = None
@@ -79,7 +79,7 @@ class Settings(Strict):
                 raise ValueError(problem)
         return value
 
-    @field_validator("address", "user", "key", "known_hosts", "jump", "discovery", "plan", "base")
+    @field_validator("address", "user", "identity", "known_hosts", "jump", "discovery", "plan", "base")
     @classmethod
     def _no_blank(cls, value: Optional[str]) -> Optional[str]:
         if value is not None and not str(value).strip():
@@ -143,6 +143,7 @@ class Inventory:
     path: str
     format: str  # mta | ansible-ini | ansible-yaml | csv
     targets: list[Target]
+    notes: list[str] = field(default_factory=list)  # deprecated spellings met, one note each
 
     def names(self) -> list[str]:
         return [t.name for t in self.targets]

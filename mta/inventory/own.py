@@ -7,7 +7,7 @@
       user: deploy
       answers: {targets.swarm: false}
     groups:
-      web: {key: ~/.ssh/web, answers: {k8s.namespace: shop}}
+      web: {identity: ~/.ssh/web, answers: {k8s.namespace: shop}}
     hosts:
       - name: web1
         address: 10.0.0.5

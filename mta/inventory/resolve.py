@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence, Union
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Union
 
 from pydantic import ValidationError
 
@@ -14,14 +17,62 @@ from .model import HOST_NAME_RE, Settings, Target, layer
 #: ``where(keys)`` -> "file:line" for a key path inside the level being read.
 Where = Callable[[Sequence[Union[str, int]]], str]
 
+#: Old key spellings still read: old -> the key spelled like the command-line flag.
+RENAMED = {"key": "identity"}
+
+
+@dataclass
+class Loading:
+    """What one ``load_inventory`` call carries past the format readers: the
+    command line's defaults (the lowest level) and the deprecation notes."""
+
+    defaults: Optional[Settings] = None
+    notes: list[str] = field(default_factory=list)
+
+
+_loading: ContextVar[Loading] = ContextVar("mta_inventory_loading", default=Loading())
+
+
+@contextmanager
+def loading(defaults: Optional[Settings] = None) -> Iterator[Loading]:
+    """Within: every target layers ``defaults`` below the inventory's own levels."""
+    state = Loading(defaults=defaults)
+    token = _loading.set(state)
+    try:
+        yield state
+    finally:
+        _loading.reset(token)
+
+
+def _renamed(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """``data`` with old key spellings renamed; new -> old for error locations."""
+    out: dict[str, Any] = {}
+    back: dict[str, str] = {}
+    state = _loading.get()
+    for k, v in data.items():
+        new = RENAMED.get(str(k))
+        if new is None:
+            out[k] = v
+            continue
+        if new in data:
+            out[k] = v  # both spellings: the model says 'unknown field' for the old one
+            continue
+        note = f"inventory key '{k}' is deprecated, write '{new}' (like the -i/--{new} option)"
+        if note not in state.notes:
+            state.notes.append(note)
+        out[new] = v
+        back[new] = str(k)
+    return out, back
+
 
 def parse_settings(data: Mapping[str, Any], where: Where, *, what: str) -> Settings:
     """Validate one level's settings; an error names the file, line and field."""
+    data, back = _renamed(data)
     try:
-        return Settings.model_validate(dict(data))
+        return Settings.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        loc = [p for p in err["loc"]]
+        loc = [back.get(str(p), p) if i == 0 else p for i, p in enumerate(err["loc"])]
         msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
@@ -52,7 +103,8 @@ def make_target(
             f"{source}: host name {name!r} cannot be used as a directory name",
             hint="use letters, digits and . _ - only (at most 200), or set address: and a plain name",
         )
-    s = layer(*levels)
+    defaults = _loading.get().defaults
+    s = layer(*([defaults] if defaults is not None else []), *levels)
     discovery = _path(s.discovery, base_dir) if s.discovery else ""
     base = s.base or "official"
     if base not in ("official", "debian"):
@@ -63,7 +115,7 @@ def make_target(
         address="" if discovery else (s.address or name),
         port=s.port or 22,
         user=s.user or "",
-        key=_path(s.key, base_dir) if s.key else "",
+        key=_path(s.identity, base_dir) if s.identity else "",
         known_hosts=_path(s.known_hosts, base_dir) if s.known_hosts else "",
         accept_new_host_key=bool(s.accept_new_host_key),
         sudo=bool(s.sudo),

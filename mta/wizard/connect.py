@@ -78,26 +78,30 @@ def make_transport(conn: dict[str, Any], *, password: Optional[str] = None, acce
         "jump": conn.get("jump") or None,
         "sudo": bool(conn.get("sudo")),
         "accept_new_host_key": accept_new,
-        "use_agent": auth == "agent",
+        "use_agent": auth == "agent" and not conn.get("no_agent"),
         "look_for_keys": auth == "agent",
     }
     if auth == "key":
         kw["key_filename"] = conn.get("key_file") or None
+    if conn.get("known_hosts"):
+        kw["known_hosts"] = [os.path.expanduser(str(conn["known_hosts"]))]
     if password is not None:
         kw["password"] = lambda prompt: password
     return cls(conn["host"], **kw)
 
 
-def connect_noninteractive(conn: dict[str, Any]) -> Any:
+def connect_noninteractive(conn: dict[str, Any], *, accept_new: bool = False,
+                           password: Optional[str] = None) -> Any:
     """``--defaults`` with a TARGET: connect with the options given, or fail."""
-    t = make_transport(conn, password=os.environ.get("MTA_SSH_PASSWORD"))
+    t = make_transport(conn, password=password or os.environ.get("MTA_SSH_PASSWORD"), accept_new=accept_new)
     t.connect()
     return t
 
 
-def _check(prompter: Prompter, c: Console, conn: dict[str, Any], password: Optional[str]) -> Any:
-    """Connect once, asking about an unknown host key. Raises TransportError."""
-    accept = False
+def _check(prompter: Prompter, c: Console, conn: dict[str, Any], password: Optional[str],
+           accept: bool = False) -> Any:
+    """Connect once, asking about an unknown host key (unless --accept-new-host-key
+    said yes already). Raises TransportError."""
     while True:
         t = make_transport(conn, password=password, accept_new=accept)
         try:
@@ -112,9 +116,10 @@ def _check(prompter: Prompter, c: Console, conn: dict[str, Any], password: Optio
 
 
 def interactive_connector(
-    defaults: dict[str, Any],
+    defaults: dict[str, Any], *, accept_new: bool = False,
 ) -> Callable[[Prompter, Console, Any], None]:
-    """The connection step; ``defaults`` come from the command line."""
+    """The connection step; ``defaults`` come from the command line
+    (``accept_new``: --accept-new-host-key, never kept in the answers file)."""
 
     def step(p: Prompter, c: Console, session: Any) -> None:
         conn = dict(session.connection or defaults)
@@ -141,7 +146,7 @@ def interactive_connector(
                 "Use sudo for discovery (sees every process and file)?", default=bool(conn.get("sudo", conn["user"] != "root"))
             )
             conn["jump"] = p.text("Jump host (empty: none)", default=conn.get("jump", "")).strip()
-            transport = _try_connect(p, c, conn)
+            transport = _try_connect(p, c, conn, accept_new)
             if transport is not None:
                 break
         session.connection = {k: v for k, v in conn.items() if v not in (None, "")}
@@ -152,7 +157,7 @@ def interactive_connector(
     return step
 
 
-def _try_connect(p: Prompter, c: Console, conn: dict[str, Any]) -> Any:
+def _try_connect(p: Prompter, c: Console, conn: dict[str, Any], accept_new: bool = False) -> Any:
     """The connection test with a clear outcome; None means: change the settings."""
     password = None
     tries = 0
@@ -161,7 +166,7 @@ def _try_connect(p: Prompter, c: Console, conn: dict[str, Any]) -> Any:
             password = p.password(f"Password for {conn['user']}@{conn['host']}")
             tries += 1
         try:
-            t = _check(p, c, conn, password)
+            t = _check(p, c, conn, password, accept_new)
         except AuthFailed as exc:
             c.print(Text(f"✗ authentication failed: {exc.message}", style="red"))
             if conn["auth"] == "password" and tries < MAX_PASSWORD_TRIES:
