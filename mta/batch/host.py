@@ -42,6 +42,7 @@ class HostResult:
     stage: str = ""  # failed: the step it failed in
     kind: str = ""  # failed: unreachable, refused, timeout, auth, deadline, probe, generate, …
     message: str = ""
+    hint: str = ""  # failed: what to do next
     seconds: float = 0.0
     apps: int = 0
     offline: bool = False
@@ -54,6 +55,8 @@ class HostResult:
         d = {"host": self.host, "status": self.status, "seconds": round(self.seconds, 3), "apps": self.apps}
         if self.status == "failed":
             d.update(stage=self.stage, kind=self.kind, message=self.message)
+            if self.hint:
+                d["hint"] = self.hint
         return d
 
 
@@ -116,7 +119,40 @@ def _close_quietly(transport: Any) -> None:
         pass
 
 
-def _classify(exc: BaseException, stage: str, run: HostRun) -> tuple[str, str]:
+#: What to do next, per error kind, when the error itself says nothing.
+KIND_HINTS = {
+    "interrupted": "run the batch again with --resume",
+    "deadline": "raise --deadline (or the host's 'deadline' in the inventory), then run again with --resume",
+    "unreachable": "check the address, routes and firewall, or reach it through a bastion ('jump' / --jump)",
+    "refused": "is sshd running and is the port right ('port' / -p)?",
+    "timeout": "is an SSH server listening on that port? check the address and port",
+    "auth": "set 'identity' (-i) or 'user' (-u) for this host, or load its key into ssh-agent",
+    "host-key-unknown": "check the key, then run again with --accept-new-host-key (or 'known_hosts' for the host)",
+    "host-key-changed": "the host's key changed: confirm with its owner, then fix the entry in known_hosts",
+    "sudo": "allow 'sudo -n' for the user on the host, or set 'sudo: false' for this host",
+    "command-timeout": "the host is slow: raise --deadline, then run again with --resume",
+    "connection-lost": "check the network or the VM, then run again with --resume",
+    "transport": "check the connection settings with `mta discover` on this host alone",
+    "identity": "another machine already has this folder: give this host another name in the inventory",
+    "input": "fix the inventory entry or the file it names (`mta inventory check` shows both)",
+    "generate": "run `mta generate` on the host's discovery.yaml for details, and report it if it persists",
+    "plan": "a bug planning this host's data: re-run `mta generate --traceback` on its discovery.yaml and report it",
+    "extract": "run `mta extract` on the host's plan.yaml for details; set 'extract: false' to skip the copy",
+    "probe": "run `mta discover` on this host alone for details; the probe's errors are in discovery.yaml",
+    "internal": "run the batch with `mta --traceback batch …` and report the traceback",
+    "worker": "run the batch again with --resume (--workers 1 keeps every host in one process)",
+    "output": "free disk space or fix the permissions of the output directory, then run again with --resume",
+}
+
+
+def _classify(exc: BaseException, stage: str, run: HostRun) -> tuple[str, str, str]:
+    """(kind, message, hint) for an error record: the error's own hint, else the kind's."""
+    kind, message = _kind_message(exc, stage, run)
+    hint = ("" if kind in ("deadline", "interrupted") else getattr(exc, "hint", "")) or KIND_HINTS.get(kind, "")
+    return kind, message, hint
+
+
+def _kind_message(exc: BaseException, stage: str, run: HostRun) -> tuple[str, str]:
     """(kind, message) for an error record."""
     if run.interrupted:
         return "interrupted", f"the batch was interrupted during {stage}; --resume redoes this host"
@@ -263,11 +299,12 @@ def run_host(
             write_marker(staged_host, digest, host=target.name)
         except Exception as exc:  # noqa: BLE001 - any failure is this host's, never the batch's
             keep_old = isinstance(exc, HostConflict)  # that folder is another machine's: leave it be
-            kind, message = _classify(exc, stage, run)
+            kind, message, hint = _classify(exc, stage, run)
             result.status, result.stage, result.kind, result.message = "failed", stage, kind, message
+            result.hint = hint
             staged_host.mkdir(parents=True, exist_ok=True)
             (staged_host / MARKER).unlink(missing_ok=True)
-            write_error(staged_host, target.name, stage, kind, message)
+            write_error(staged_host, target.name, stage, kind, message, hint)
         finally:
             if transport is not None:
                 _close_quietly(transport)
@@ -282,6 +319,7 @@ def run_host(
         # the output directory itself failed us (disk full, permissions): still one host only
         result.status, result.stage, result.kind = "failed", stage, "output"
         result.message = f"cannot write {final}: {exc.strerror or exc}"
+        result.hint = KIND_HINTS["output"]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     result.seconds = time.monotonic() - started

@@ -88,9 +88,12 @@ def is_complete(host_dir: Path, digest: str) -> bool:
     return True
 
 
-def write_error(host_dir: Path, host: str, stage: str, kind: str, message: str) -> None:
-    """The failed-host record the report reads: {host, stage, kind, message}."""
-    write_atomic(host_dir / ERROR_FILE, dump_yaml({"host": host, "stage": stage, "kind": kind, "message": message}))
+def write_error(host_dir: Path, host: str, stage: str, kind: str, message: str, hint: str = "") -> None:
+    """The failed-host record the report reads: {host, stage, kind, message, hint}."""
+    doc = {"host": host, "stage": stage, "kind": kind, "message": message}
+    if hint:
+        doc["hint"] = hint
+    write_atomic(host_dir / ERROR_FILE, dump_yaml(doc))
 
 
 def read_error(host_dir: Path) -> Optional[dict]:

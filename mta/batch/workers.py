@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, Callable, Optional, Sequence, TypeVar
 
 from ..errors import InputError
-from .host import WORK_DIR, HostResult, clean_staging
+from .host import KIND_HINTS, WORK_DIR, HostResult, clean_staging
 from .runner import BatchResult, Event, OnEvent, write_summary
 from .shard import Shard
 
@@ -188,7 +188,7 @@ def run_batch_workers(
             clean_staging(out_root, h)  # what the worker was writing when it died
             r = HostResult(h, "failed", stage="batch", kind="worker",
                            message=f"worker process {w.index} ended (exit {w.proc.returncode}) before this host "
-                                   f"finished: {why}")
+                                   f"finished: {why}", hint=KIND_HINTS["worker"])
             results[h] = r
             emit(Event("done", h, result=r))
         w.stderr.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
 from ..dataextract import DataExtractor, DataReport
@@ -46,7 +47,7 @@ class _Bars:
 
     def __call__(self, label: str, done: int, secs: float, finished: bool) -> None:
         if label not in self.tasks:
-            self.tasks[label] = self.progress.add_task(label, total=None)
+            self.tasks[label] = self.progress.add_task(escape(label), total=None)  # a file name is not markup
         self.progress.update(self.tasks[label], completed=done, total=done if finished else None)
 
 
@@ -67,9 +68,9 @@ def run_data(transport, plan: Plan, host_dir: Path, console: Console, *, force: 
         if s.error:
             continue
         kept = sum(1 for f in s.files if f.kept)
-        console.print(f"[bold]{s.store}[/] ({s.kind}): {len(s.files)} files, {_mb(s.bytes)} in {s.seconds:.1f}s"
+        console.print(f"[bold]{escape(s.store)}[/] ({escape(s.kind)}): {len(s.files)} files, {_mb(s.bytes)} in {s.seconds:.1f}s"
                       + (f", {kept} kept from an earlier run (--force takes them again)" if kept else "")
-                      + f" -> {host_dir / 'data' / s.store}", markup=True, highlight=False)
+                      + f" -> {escape(str(host_dir / 'data' / s.store))}", markup=True, highlight=False)
         for f in s.files:
             if f.warning:
                 console.print(f"  {f.name}: {f.warning}", markup=False)

@@ -8,6 +8,7 @@ discovered (or a later stage failed), batch writes
     stage: discover         # connect | discover | detect | plan | generate | other
     kind: timeout           # short machine word: auth, timeout, unreachable, hostkey, …
     message: "ssh: connect to 10.0.0.5:22 timed out after 60s"
+    hint: "is an SSH server listening on that port? …"   # what to do next
 
 ``mta report`` shows every such host in its errors section and leaves it out
 of the savings. A host directory with neither ``discovery.yaml`` nor
@@ -44,6 +45,7 @@ class HostError(Strict):
     stage: str = "discover"
     kind: str = "error"
     message: str = ""
+    hint: str = ""  # what to do next
 
 
 class ArtifactLink(Strict):

@@ -75,7 +75,8 @@ def test_failures_are_isolated_and_recorded(tmp_path, inv):
         d = out / "hosts" / bad
         assert not (d / MARKER).exists()
         err = yaml.safe_load((d / "error.yaml").read_text())
-        assert set(err) == {"host", "stage", "kind", "message"} and err["host"] == bad
+        assert set(err) == {"host", "stage", "kind", "message", "hint"} and err["host"] == bad
+        assert err["hint"]  # every kind says what to do next
         assert err["kind"] == status[bad][2] and err["message"]
     # partial progress stays for debugging: the failed generate still has its discovery
     assert (out / "hosts" / "genfail" / "discovery.yaml").is_file()
