@@ -211,7 +211,9 @@ def test_extract_cli_uses_the_discovery_address(capsys, sshd, app_tree, tmp_path
     assert rc == 0, capsys.readouterr().err
 
     rc = main(["extract", str(host_dir / "plan.yaml"), "--app", "nope"])
-    assert rc == 1 and "no app named nope" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert rc == 1 and "no app named nope" in err
+    assert "apps in the plan: shop" in err  # the names that would have worked
 
 
 def test_extract_cli_local(capsys, app_tree, tmp_path):

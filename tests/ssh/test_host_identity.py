@@ -96,6 +96,7 @@ def test_same_hostname_other_machine_never_overwrites(vms, tmp_path):
     assert (out / "hosts" / "vm-alpha" / "discovery.yaml").read_bytes() == first
     others = [p.name for p in (out / "hosts").iterdir() if p.name.startswith("vm-alpha-")]
     assert len(others) == 1 and re.fullmatch(r"vm-alpha-[0-9a-f]{6}", others[0]), others
+    assert str(out / "hosts" / others[0]) in stdout  # the folder it wrote, not the one it would have liked
     second = facts_in(out, others[0])
     assert second.host == others[0] and second.fingerprint.machine_id == machine_id_hash(ID_C)
 
@@ -145,7 +146,12 @@ def test_extract_connects_as_discovery_did_as_the_runbook_prints(vms, tmp_path):
 
 
 def test_runbook_commands_run_as_printed(sshd, services, tmp_path, monkeypatch):
-    """`mta generate` then the README's extract command, literally, from the folder it names."""
+    """Every mta command the host README prints runs, literally, from the folder it names.
+
+    The machine is this one (many apps): the plan is first edited to keep the
+    flask app only and rendered again with the README's own command, as a user would.
+    ``mta verify`` (image builds) is left to tests/e2e.
+    """
     monkeypatch.setenv("MTA_KNOWN_HOSTS", str(sshd.known_hosts))
     monkeypatch.setenv("MTA_SSH_CONFIG", "")
     out = tmp_path / "out"
@@ -155,14 +161,46 @@ def test_runbook_commands_run_as_printed(sshd, services, tmp_path, monkeypatch):
     (hdir,) = [p for p in (out / "hosts").iterdir() if p.is_dir()]
     rc, _, err = run(["generate", str(hdir / "discovery.yaml")])
     assert rc == 0, err
+    plan = load_model(hdir / "plan.yaml", Plan)
+    keep = _flask(hdir, services)
+    for app in plan.apps:
+        app.include = app.name == keep
+    write_atomic(hdir / "plan.yaml", dump_model(plan))
+
     readme = (hdir / "README.md").read_text()
     assert f"in this folder (`hosts/{hdir.name}/`)" in readme
-    block = readme.split("## 1. Pull the code", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
-    commands = [line.split("#", 1)[0].split() for line in block.splitlines() if line.strip()]
-    assert commands and all(c[0] == "mta" for c in commands)
+    regenerate = ["mta", "generate", "discovery.yaml", "--plan", "plan.yaml"]
+    assert f"`{' '.join(regenerate)}`" in readme
+    rc, _, err = run(regenerate[1:], cwd=hdir)
+    assert rc == 0, err
+
+    commands = runbook_commands((hdir / "README.md").read_text())
+    assert ["mta", "extract", "plan.yaml"] in commands
+    ran = []
     for argv in commands:
-        rc, _, err = run(argv[1:] + ["--app", _flask(hdir, services)], cwd=hdir)
+        if argv[:2] == ["mta", "verify"]:
+            continue
+        rc, _, err = run(argv[1:], cwd=hdir)
         assert rc == 0, (argv, err)
+        ran.append(argv)
+    assert (hdir / "apps" / keep / "context").is_dir()
+    assert ran
+
+
+def runbook_commands(readme: str) -> list[list[str]]:
+    """The mta commands of a README: lines of its sh blocks, and code spans that are
+    whole commands (`mta schema plan`; `mta verify` alone names the command)."""
+    found: list[list[str]] = []
+    for block in re.findall(r"```sh\n(.*?)```", readme, flags=re.S):
+        for line in block.splitlines():
+            words = line.split("#", 1)[0].split()
+            if words[:1] == ["mta"]:
+                found.append(words)
+    for span in re.findall(r"`(mta [^`]+)`", readme):
+        words = span.split()
+        if len(words) > 2 and words not in found:
+            found.append(words)
+    return found
 
 
 def _flask(hdir: Path, services) -> str:
