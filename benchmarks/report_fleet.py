@@ -97,6 +97,19 @@ def main() -> int:
               f"{s['after']['machines'] - c['nodes']} dedicated for {len(c['unplaced'])} larger than a node")
         print(f"monthly cost            {s['before']['monthly_cost']:,.0f} -> {s['after']['monthly_cost']:,.0f} "
               f"{s['currency']} ({s['cost_saved_percent']}% saved)")
+        k = report.get("costs")
+        if k:
+            def span(v, r):
+                return f"{v:,.0f}" if not r or round(r["low"]) == round(r["high"]) else f"{r['low']:,.0f}-{r['high']:,.0f}"
+            cur = k["prices"]["currency"]
+            print(f"all costs a month       {k['monthly_before']:,.0f} -> {span(k['monthly_after'], k['monthly_after_range'])} "
+                  f"{cur}; saved {span(k['monthly_saved'], k['monthly_saved_range'])} "
+                  f"({k['prices']['cloud']} {k['prices']['family']} {k['prices']['region']})")
+            print(f"confidence (hosts)      {report['summary']['confidence']}; "
+                  f"{len(k['low_confidence_hosts'])} counted hosts low")
+            print(f"TCO {k['years']} years             VMs {k['tco_vms']:,.0f} vs platform "
+                  f"{span(k['tco_platform'], k['tco_platform_range'])} {cur} incl. {k['migration_days']:,.1f} "
+                  f"person-days of migration; break-even {k['break_even_months']} months")
         print(f"report.html             {(out / 'report.html').stat().st_size / 1024**2:.1f} MiB")
     finally:
         if tmp is not None:
