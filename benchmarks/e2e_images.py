@@ -12,7 +12,7 @@ over SSH, generate --base debian, extract, verify) and prints, per service
 that verify built: image size, two naive references, build time and
 start-to-ready time, and the smoke result. The naive references are
 
-  - table: the documented "whole distro + full SDK" estimate (mta/verify/naive.py)
+  - table: the documented "whole distro + full SDK" estimate (naive= of each mta/plan/recipes/ family)
   - vm:    the measured size of the VM image itself (distro + stack + JDK/SDK,
            i.e. lifting the whole box into one image)
 

@@ -30,7 +30,7 @@ from .errors import MtaError
 from .io import write_atomic
 from .model import AppPlan, Plan
 from .detect import packaged
-from .plan.stacks import backing_kind
+from .plan.recipes.backing import backing_kind
 from .security.placeholders import sanitize_context, wire_fill
 from .transport import TransportError
 

@@ -27,6 +27,7 @@ def is_rabbit(p: Process) -> bool:
 @register
 class Memcached(Detector):
     name = "memcached"
+    stacks = ("memcached",)
     order = 31
 
     def detect(self, facts: HostFacts) -> list[App]:
@@ -48,6 +49,7 @@ class Memcached(Detector):
 @register
 class MongoDB(Detector):
     name = "mongodb"
+    stacks = ("mongodb",)
     order = 31
 
     def wants(self, facts: HostFacts) -> list[str]:
@@ -77,6 +79,7 @@ class MongoDB(Detector):
 @register
 class RabbitMQ(Detector):
     name = "rabbitmq"
+    stacks = ("rabbitmq",)
     order = 31
 
     def wants(self, facts: HostFacts) -> list[str]:

@@ -28,6 +28,7 @@ def _dll(p: Process) -> str:
 @register
 class DotNet(Detector):
     name = "dotnet"
+    stacks = ("dotnet",)
     order = 20
 
     def wants(self, facts: HostFacts) -> list[str]:

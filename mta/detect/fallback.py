@@ -98,6 +98,8 @@ def _outermost(paths: list[str]) -> list[str]:
 @register
 class Fallback(Detector):
     name = "listening-process"
+    stacks = ("binary", "python", "pypy", "node", "nodejs", "ruby", "perl", "php", "java", "bash", "sh",
+              "dash")
     order = 90
     needs_port = True
 
@@ -120,8 +122,10 @@ class Fallback(Detector):
         name = prog(p)
         runtime = ""
         code = p.exe
-        if is_interpreter(name) or is_interpreter(basename(p.exe)):
-            runtime = "".join(ch for ch in name if ch.isalpha())
+        interp = name if is_interpreter(name) else basename(p.exe) if is_interpreter(basename(p.exe)) else ""
+        if interp:
+            # the program's own name: a process title ("PM2 v4.5.6: God Daemon") is not a runtime
+            runtime = "".join(ch for ch in interp if ch.isalpha())
             _, script = script_arg(p)
             if script:
                 code = script if script.startswith("/") or not p.cwd else f"{p.cwd.rstrip('/')}/{script}"

@@ -76,6 +76,7 @@ def _artifact(jar: str) -> str:
 @register
 class JavaJar(Detector):
     name = "java-jar"
+    stacks = ("springboot", "java")
     order = 20
 
     def wants(self, facts: HostFacts) -> list[str]:

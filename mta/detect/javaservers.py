@@ -75,6 +75,7 @@ def _config_arg(p: Process, cls: str) -> str:
 @register
 class JavaServers(Detector):
     name = "java-servers"
+    stacks = tuple(s.stack for s in SERVERS.values()) + ("jenkins", "solr", "jetty")
     order = 9
 
     def wants(self, facts: HostFacts) -> list[str]:

@@ -45,6 +45,7 @@ def _layout(p: Process) -> dict[str, str]:
 @register
 class JBoss(Detector):
     name = "jboss"
+    stacks = ("jboss", "wildfly")
     order = 10
 
     def wants(self, facts: HostFacts) -> list[str]:

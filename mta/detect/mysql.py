@@ -30,6 +30,7 @@ def _version(facts: HostFacts) -> tuple[str, str, Evidence | None]:
 @register
 class MySQL(Detector):
     name = "mysql"
+    stacks = ("mysql", "mariadb")
     order = 30
 
     def wants(self, facts: HostFacts) -> list[str]:

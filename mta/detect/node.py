@@ -26,6 +26,7 @@ def _is_plain_node(facts: HostFacts):
 @register
 class Node(Detector):
     name = "node"
+    stacks = ("node",)
     order = 25
 
     def wants(self, facts: HostFacts) -> list[str]:

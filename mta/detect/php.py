@@ -117,6 +117,7 @@ def mod_php(facts: HostFacts, apache: Process) -> list[Evidence]:
 @register
 class Php(Detector):
     name = "php"
+    stacks = ("php-apache", "php-fpm")
     order = 20
 
     def wants(self, facts: HostFacts) -> list[str]:

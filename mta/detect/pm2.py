@@ -54,6 +54,7 @@ def _key(p: Process, dump: list[dict]) -> str:
 @register
 class Pm2(Detector):
     name = "pm2"
+    stacks = ("pm2",)
     order = 15
 
     def wants(self, facts: HostFacts) -> list[str]:

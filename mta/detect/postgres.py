@@ -50,6 +50,7 @@ def _version(facts: HostFacts, p: Process) -> tuple[str, Evidence | None]:
 @register
 class Postgres(Detector):
     name = "postgresql"
+    stacks = ("postgresql",)
     order = 30
 
     def wants(self, facts: HostFacts) -> list[str]:

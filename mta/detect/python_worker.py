@@ -32,6 +32,7 @@ def _is_worker(p: Process) -> bool:
 @register
 class PythonWorker(Detector):
     name = "python-worker"
+    stacks = ("celery", "celery-beat", "rq", "dramatiq", "huey")
     order = 21
 
     def wants(self, facts: HostFacts) -> list[str]:

@@ -54,6 +54,7 @@ def _is_server(p: Process) -> bool:
 @register
 class PythonWsgi(Detector):
     name = "python-wsgi"
+    stacks = ("django", "flask", "wsgi")
     order = 20
 
     def wants(self, facts: HostFacts) -> list[str]:
@@ -192,6 +193,8 @@ class PythonScript(Detector):
     """``python app.py`` owning a port: Flask/Bottle/Tornado dev servers and home-grown daemons."""
 
     name = "python-script"
+    stacks = ("python", "django", "flask", "bottle", "tornado", "aiohttp", "fastapi",
+              "cherrypy", "twisted")
     order = 23
     needs_port = True
 

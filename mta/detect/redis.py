@@ -38,6 +38,7 @@ def _conf(facts: HostFacts, p: Process) -> list[str]:
 @register
 class Redis(Detector):
     name = "redis"
+    stacks = ("redis",)
     order = 30
 
     def wants(self, facts: HostFacts) -> list[str]:

@@ -44,6 +44,8 @@ class Detector:
     """One stack. Subclasses set ``name`` and ``order`` and override the two hooks."""
 
     name: str = ""
+    #: every ``App.stack`` it may emit; each needs a recipe family that claims it (``mta/plan/recipes/``)
+    stacks: tuple[str, ...] = ()
     #: lower runs first and wins pids it claims
     order: int = 50
     #: the app exists only because it listens (fallback, python scripts): no port left, no app

@@ -49,6 +49,7 @@ def _workdir(facts: HostFacts, p: Process) -> str:
 @register
 class Ruby(Detector):
     name = "ruby"
+    stacks = ("puma", "unicorn", "thin", "sidekiq", "passenger", "rackup")
     order = 20
 
     def wants(self, facts: HostFacts) -> list[str]:

@@ -73,6 +73,7 @@ def framework_of(text: str) -> str:
 @register
 class Tomcat(Detector):
     name = "tomcat"
+    stacks = ("tomcat",)
     order = 10
 
     def wants(self, facts: HostFacts) -> list[str]:

@@ -24,6 +24,7 @@ DEFAULT_ROOTS = {"/usr/share/nginx/html", "/var/www/html", "/usr/share/nginx/www
 @register
 class WebServer(Detector):
     name = "webserver"
+    stacks = ("static-nginx", "static-apache", "nginx-proxy", "apache-proxy")
     order = 40
 
     def wants(self, facts: HostFacts) -> list[str]:

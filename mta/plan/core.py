@@ -19,7 +19,10 @@ from .commands import interpreter, rewrite_command, secret_arg_refs, shell_inter
 from .names import config_key, dns_label, image_repo_component, is_env_name
 from .databases import link_databases
 from .rewrite import Target, local_hosts, rewrite_host_var, rewrite_text
-from .stacks import BACKING_SPEC, backing_kind, context_path, debian_backing, family_of, q, recipe
+from .paths import context_path
+from .recipes import family_of, recipe
+from .recipes.backing import BACKING_SPEC, backing_kind, debian_backing
+from .shell import q
 
 EXCLUDE_ALWAYS = ["**/.git", "**/node_modules", "**/venv", "**/.venv", "**/__pycache__", "**/*.pyc",
                   "**/*.log", "**/.cache"]

@@ -10,7 +10,7 @@ PASSWORD. The password is never copied: a new value, shared by reference.
 from __future__ import annotations
 
 from ..model import EnvVar, SecretRef
-from .stacks import backing_kind
+from .recipes.backing import backing_kind
 
 #: backing kind -> (database vars, user vars, password var the app's password becomes)
 FIRST_START = {

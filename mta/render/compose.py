@@ -10,7 +10,7 @@ from typing import Any
 
 from ..io import dump_yaml
 from ..model import AppPlan, HostFacts, Plan
-from ..plan.stacks import backing_kind
+from ..plan.recipes.backing import backing_kind
 from .common import (compose_cpus, compose_memory, config_items, env_secret_names, secret_file_items,
                      shared_secrets)
 from .env import render

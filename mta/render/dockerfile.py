@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from ..errors import GenerateError
 from ..model import AppPlan
 from ..plan.images import check_image_ref
-from ..plan.stacks import APT_INSTALL, BACKING_ENTRYPOINT, backing_kind, debian_backing, q
+from ..plan.recipes.backing import BACKING_ENTRYPOINT, backing_kind, debian_backing
+from ..plan.shell import APT_INSTALL, q
 from ..templates_path import templates_dir
 from . import escape
 from .env import render

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..io import dump_yaml
 from ..model import AppPlan, Plan
-from ..plan.stacks import backing_kind
+from ..plan.recipes.backing import backing_kind
 from .compose import no_interpolation
 from .env import render
 

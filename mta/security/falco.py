@@ -16,7 +16,7 @@ from typing import Any
 
 from ..io import dump_yaml
 from ..model import AppPlan, HostFacts, Plan
-from ..plan.stacks import ENTRYPOINT_TOOLS, backing_kind, debian_backing
+from ..plan.recipes.backing import ENTRYPOINT_TOOLS, backing_kind, debian_backing
 from ..render.env import one_line
 from .observed import observe
 

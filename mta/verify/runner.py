@@ -23,11 +23,11 @@ from typing import Callable, Optional
 from ..errors import InputError
 from ..io import load_model
 from ..model.plan import AppPlan, Plan
+from ..plan.recipes import naive_size
 from ..security.secret_values import planned_files
 from ..transport.engine import EngineRunner
 from .compose import Project, Service, load_project, start_order
 from .engine import Engine, RunSpec
-from .naive import naive_size
 from .result import HostResult, ServiceResult
 from .smoke import judge
 

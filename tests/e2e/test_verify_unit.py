@@ -13,7 +13,7 @@ from mta.transport.base import CommandResult
 from mta.verify import Engine, verify_dirs
 from mta.verify.compose import interpolate, load_project, parse_env_file, start_order
 from mta.verify.engine import RunSpec
-from mta.verify.naive import naive_size
+from mta.plan.recipes import naive_size
 from mta.verify.runner import host_dirs
 from mta.verify.smoke import judge, page_title
 

@@ -14,7 +14,7 @@ import yaml
 
 from mta.model import App, HostFacts, PortSpec, Socket
 from mta.plan import images, make_plan
-from mta.plan.stacks import BACKING_ENTRYPOINT
+from mta.plan.recipes.backing import BACKING_ENTRYPOINT
 from mta.render import render_host
 
 from .cases import write

@@ -8,7 +8,11 @@ from mta.errors import InputError
 from mta.model import App, CronJob, EnvVar, PortSpec
 from mta.plan import make_plan
 from mta.plan.commands import to_five_fields
-from mta.plan.images import backing_image, check_image_ref, node_line, python_line, tomcat_image
+from mta.plan.images import check_image_ref
+from mta.plan.recipes.backing import backing_image
+from mta.plan.recipes.java import tomcat_image
+from mta.plan.recipes.node import node_line
+from mta.plan.recipes.python import python_line
 
 from .fixtures import empty_host, shop_host
 

@@ -12,9 +12,9 @@ import pytest
 from mta.detect import detect_apps
 from mta.model import App, EnvVar, HttpCheck, PortSpec
 from mta.plan import images, make_plan
-from mta.plan.stacks import family_of
+from mta.plan.recipes import family_of, java, ruby
 from mta.render import render_host
-from mta.verify.naive import naive_size
+from mta.plan.recipes import naive_size
 from tests.detect.helpers import facts, file, proc, sock, svc
 
 from .cases import write
@@ -168,11 +168,11 @@ def test_families():
 
 
 def test_ruby_line():
-    assert images.ruby_line("2.6") == ("2.6", [])
-    assert images.ruby_line("3.3.4") == ("3.3", [])
-    line, notes = images.ruby_line("1.9.3")
+    assert ruby.ruby_line("2.6") == ("2.6", [])
+    assert ruby.ruby_line("3.3.4") == ("3.3", [])
+    line, notes = ruby.ruby_line("1.9.3")
     assert line == "2.3" and "closest available 2.3" in notes[0]
-    assert images.ruby_line("")[0] == "3.3"
+    assert ruby.ruby_line("")[0] == "3.3"
 
 
 def test_puma_official():
@@ -322,11 +322,11 @@ def test_wildfly_debian_downloads_the_server():
 
 
 def test_wildfly_lines():
-    assert images.wildfly_image(images.wildfly_release("26.1")[0])[0] == "quay.io/wildfly/wildfly:26.1.3.Final-jdk11"
-    assert images.wildfly_image(images.wildfly_release("30.0")[0])[0] == "quay.io/wildfly/wildfly:30.0.1.Final-jdk17"
-    release, notes = images.wildfly_release("7.4", eap=True)
+    assert java.wildfly_image(java.wildfly_release("26.1")[0])[0] == "quay.io/wildfly/wildfly:26.1.3.Final-jdk11"
+    assert java.wildfly_image(java.wildfly_release("30.0")[0])[0] == "quay.io/wildfly/wildfly:30.0.1.Final-jdk17"
+    release, notes = java.wildfly_release("7.4", eap=True)
     assert release == "23.0.2.Final" and "registry.redhat.io" in notes[0]
-    assert images.wildfly_release("7.1")[0] == "8.2.1.Final"  # JBoss AS 7.1
+    assert java.wildfly_release("7.1")[0] == "8.2.1.Final"  # JBoss AS 7.1
 
 
 def test_php_on_debian_gets_the_vms_php_extensions_from_debian():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mta.plan.stacks import backing_kind
+from mta.plan.recipes.backing import backing_kind
 
 from .cases import CASES, render_case, write
 
