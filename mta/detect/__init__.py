@@ -13,8 +13,9 @@ program on a port, a web server with no readable config). Every App says
 why in ``evidence``: the process, port, file, package, unit or cron job.
 
 A new stack is one module: subclass ``Detector``, set ``name`` and ``order``,
-implement ``wants`` and ``detect``, decorate with ``@register`` and list the
-module in ``registry.DETECTOR_MODULES``.
+set ``stacks`` (each claimed by a recipe family in ``mta/plan/recipes/``),
+implement ``wants`` and ``detect`` and decorate with ``@register``; every
+module of the package is loaded, so there is no list to edit.
 """
 
 from .registry import Detector, detect_apps, detectors, register, split_globs, wanted_files

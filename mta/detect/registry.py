@@ -12,32 +12,13 @@ from __future__ import annotations
 
 import importlib
 import logging
+import pkgutil
+from pathlib import Path
 from typing import Callable, TypeVar
 
 from ..model import App, HostFacts
 
 log = logging.getLogger(__name__)
-
-#: Modules that hold detectors; imported lazily so registration happens once.
-DETECTOR_MODULES = (
-    "javaservers",
-    "tomcat",
-    "jboss",
-    "javajar",
-    "pm2",
-    "node",
-    "python_wsgi",
-    "python_worker",
-    "php",
-    "ruby",
-    "dotnet",
-    "postgres",
-    "mysql",
-    "redis",
-    "backing_misc",
-    "webserver",
-    "fallback",
-)
 
 
 class Detector:
@@ -81,13 +62,14 @@ def _load() -> None:
     global _loaded
     if _loaded:
         return
-    for mod in DETECTOR_MODULES:
-        importlib.import_module(f"{__package__}.{mod}")
+    # every module of the package: a new stack is one new module, no list to edit
+    for mod in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        importlib.import_module(f"{__package__}.{mod.name}")
     _loaded = True
 
 
 def detectors() -> list[Detector]:
-    """Every registered detector, in run order."""
+    """Every registered detector, in run order (modules of this package register on import)."""
     _load()
     return sorted(_REGISTRY.values(), key=lambda d: (d.order, d.name))
 

@@ -7,8 +7,9 @@ import re
 from ..model import App, Evidence, HostFacts, Process
 from . import packaged, versions
 from .common import (
-    app_env, argv, clamp, descendants, ev_file, ev_port, ev_process, ev_service, existing, join, listening, opt, port_spec,
-    prog, roots, service_env_files, service_of, service_name, text_of, tree, uniq, wrapper_parent,
+    app_env, argv, clamp, descendants, ev_file, ev_package, ev_port, ev_process, ev_service, existing, join, listening,
+    major_minor, opt, package, packages_matching, port_spec, prog, roots, service_env_files, service_of, service_name,
+    text_of, tree, uniq, wrapper_parent,
 )
 from .php import database_of
 from .registry import Detector, register
@@ -17,6 +18,20 @@ SERVERS = ("puma", "unicorn", "unicorn_rails", "thin", "passenger", "PassengerAg
 
 
 _HINTS = ("puma", "unicorn", "thin", "sidekiq", "assenger", "rackup", "rails")
+
+
+def ruby_version(facts: HostFacts, p: Process) -> versions.Found:
+    """The Ruby line: from the interpreter's path (rbenv, rvm, ruby2.7), else the ruby package."""
+    for rx in (r"ruby-(\d)\.(\d)", r"rubies/(?:ruby-)?(\d)\.(\d)", r"versions/(\d)\.(\d)\.\d+/bin", r"ruby(\d)\.(\d)"):
+        ver, ev = versions.from_path(p, rx, "ruby")
+        if ver:
+            return ver, ev
+    pk = package(facts, "ruby", "ruby-full") or next(iter(packages_matching(facts, r"ruby\d\.\d")), None)
+    if pk:
+        m = re.search(r"ruby(\d\.\d)", pk.name)
+        v = m.group(1) if m else major_minor(pk.version)
+        return v, ev_package(pk, f"ruby {v} installed ({pk.name} {pk.version})")
+    return "", None
 
 
 def server_of(p: Process) -> str:
@@ -95,7 +110,7 @@ class Ruby(Detector):
             fw = "sinatra"
             ev.append(ev_file(join(wd, "Gemfile"), "sinatra"))
         rv = text_of(facts, join(wd, ".ruby-version")).strip().removeprefix("ruby-")
-        rver, rev = versions.ruby(facts, next((x for x in procs if "ruby" in x.exe.rsplit("/", 1)[-1]), p))
+        rver, rev = ruby_version(facts, next((x for x in procs if "ruby" in x.exe.rsplit("/", 1)[-1]), p))
         if rv and not rver:
             rver = ".".join(rv.split(".")[:2])
             ev.append(ev_file(join(wd, ".ruby-version"), rv))

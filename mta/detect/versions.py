@@ -15,7 +15,7 @@ from .common import ev_package, major_minor, package, packages_matching
 Found = tuple[str, Optional[Evidence]]
 
 
-def _from_path(p: Process, rx: str, label: str) -> Found:
+def from_path(p: Process, rx: str, label: str) -> Found:
     for path in (p.exe, p.cmdline[0] if p.cmdline else ""):
         m = re.search(rx, path or "")
         if m:
@@ -53,10 +53,10 @@ def java(facts: HostFacts, p: Process, java_home: str = "") -> Found:
 
 
 def python(facts: HostFacts, p: Process) -> Found:
-    ver, ev = _from_path(p, r"python(\d)\.(\d+)", "python")
+    ver, ev = from_path(p, r"python(\d)\.(\d+)", "python")
     if ver:
         return ver, ev
-    ver, ev = _from_path(p, r"/python-?(\d)\.(\d+)", "python")
+    ver, ev = from_path(p, r"/python-?(\d)\.(\d+)", "python")
     if ver:
         return ver, ev
     major = "2" if re.search(r"python2(?!\d)|/python$", p.exe or "") and "python3" not in (p.exe or "") else "3"
@@ -70,10 +70,10 @@ def python(facts: HostFacts, p: Process) -> Found:
 
 
 def node(facts: HostFacts, p: Process) -> Found:
-    ver, ev = _from_path(p, r"node/v(\d+)\.(\d+)", "node")  # nvm, n
+    ver, ev = from_path(p, r"node/v(\d+)\.(\d+)", "node")  # nvm, n
     if ver:
         return ver, ev
-    ver, ev = _from_path(p, r"node-v(\d+)\.(\d+)", "node")
+    ver, ev = from_path(p, r"node-v(\d+)\.(\d+)", "node")
     if ver:
         return ver, ev
     pk = package(facts, "nodejs", "node")
@@ -88,13 +88,13 @@ def node(facts: HostFacts, p: Process) -> Found:
 
 def php(facts: HostFacts, p: Optional[Process] = None) -> Found:
     if p is not None:
-        ver, ev = _from_path(p, r"php-?fpm(\d)\.(\d)", "php")
+        ver, ev = from_path(p, r"php-?fpm(\d)\.(\d)", "php")
         if ver:
             return ver, ev
-        ver, ev = _from_path(p, r"/php/(\d)\.(\d)/", "php")
+        ver, ev = from_path(p, r"/php/(\d)\.(\d)/", "php")
         if ver:
             return ver, ev
-        ver, ev = _from_path(p, r"php(\d)\.(\d)", "php")
+        ver, ev = from_path(p, r"php(\d)\.(\d)", "php")
         if ver:
             return ver, ev
     for pk in packages_matching(facts, r"(libapache2-mod-php|php|php-fpm)(\d\.\d)(-fpm|-common|-cli)?"):
@@ -108,18 +108,6 @@ def php(facts: HostFacts, p: Optional[Process] = None) -> Found:
             return v, ev_package(pk, f"php {v} installed ({pk.name} {pk.version})")
     return "", None
 
-
-def ruby(facts: HostFacts, p: Process) -> Found:
-    for rx in (r"ruby-(\d)\.(\d)", r"rubies/(?:ruby-)?(\d)\.(\d)", r"versions/(\d)\.(\d)\.\d+/bin", r"ruby(\d)\.(\d)"):
-        ver, ev = _from_path(p, rx, "ruby")
-        if ver:
-            return ver, ev
-    pk = package(facts, "ruby", "ruby-full") or next(iter(packages_matching(facts, r"ruby\d\.\d")), None)
-    if pk:
-        m = re.search(r"ruby(\d\.\d)", pk.name)
-        v = m.group(1) if m else major_minor(pk.version)
-        return v, ev_package(pk, f"ruby {v} installed ({pk.name} {pk.version})")
-    return "", None
 
 
 def dotnet(facts: HostFacts, runtimeconfig: str = "") -> Found:
