@@ -46,6 +46,9 @@ META_PARTS = frozenset({
     "EXPIRY", "EXPIRES", "EXPIRATION", "LIFETIME", "AGE", "POLICY", "COUNT", "LIMIT", "RETRIES", "VERSION",
     "IP", "ADDR", "ADDRESS", "NETWORK", "SUBNET", "DOMAIN", "REALM", "SCOPE", "SCOPES", "ISSUER", "AUDIENCE",
     "USER", "USERNAME", "LOGIN", "COMMAND", "CMD", "PROGRAM", "HELPER", "STORE", "STRATEGY", "CLASS", "LEVEL",
+    "MODEL", "HASHER", "HASHERS", "VALIDATOR", "VALIDATORS", "BACKENDS", "CLASSES", "HANDLER", "HANDLERS",
+    "FUNCTION", "FUNC", "GENERATOR", "FACTORY", "MIDDLEWARE", "VIEW", "TEMPLATE",
+    "CONSTRAINT", "BASIC",  # web.xml <auth-constraint>, nginx auth_basic "realm"
 })
 #: whole names that look secret but are not (locations, agents, shells, keyboard, image build args)
 NOT_SECRET_NAMES = frozenset({

@@ -50,20 +50,16 @@ _REFERENCE = re.compile(r"^\s*(?:\$\{?[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}?|%\([
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 
 
-_VALUE_RULE: Optional[Callable[[str], bool]] = getattr(detector, "value_looks_secret", None)
-# the detector's own "a secret name, but this value is plain" rule (booleans, references, paths, versions)
-_SECRET_WORD: Optional[Callable[[str], str]] = getattr(detector, "secret_word", None)
-_PLAIN_VALUE: Optional[Callable[[str, str], bool]] = getattr(detector, "plain_value", None)
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def key_is_secret(key: str) -> bool:
-    """The detector's verdict on a name (cached: a file repeats its keys), minus schema names."""
-    return detector.key_looks_secret(key) and key.lower() not in SCHEMA_NOT_SECRET
+    """The detector's verdict on a name (cached: a file repeats its keys)."""
+    return detector.key_looks_secret(key)
 
 
 def _value_looks_secret(value: str) -> bool:
-    if _VALUE_RULE is not None and _VALUE_RULE(value):
+    if detector.value_looks_secret(value):
         return True
     return "PRIVATE KEY" in value and bool(_PEM.search(value))
 
@@ -98,20 +94,14 @@ def url_password_spans(text: str) -> list[tuple[int, int]]:
 INLINE_SECRET = re.compile(r"(?i)(?:^|[;&?\s])(?:password|passwd|pwd|secret|token)=([^;&\s\"']+)")
 
 
-#: Names that a standard configuration schema gives to settings which are not secrets, though
-#: the detector's words are in them (Java EE web.xml ``<auth-method>FORM</auth-method>``,
-#: PostgreSQL ``auth_method = md5``, Apache ``AuthType Basic``, nginx ``auth_basic "realm"``).
-SCHEMA_NOT_SECRET = {"auth-method", "auth_method", "authmethod", "auth-type", "authtype", "auth_type",
-                     "auth-constraint", "login-config", "transport-guarantee", "auth_basic", "authname",
-                     "auth_basic_user_file", "authuserfile", "authgroupfile"}
-
 
 def secret_spans(lit: Literal) -> list[tuple[int, int]]:
     """The spans of ``lit.raw`` (relative) that are secret; [] when nothing is."""
     value = lit.value
     if not value or not value.strip() or is_reference(value):
         return []
-    if key_is_secret(lit.key) and not (_PLAIN_VALUE and _SECRET_WORD and _PLAIN_VALUE(_SECRET_WORD(lit.key), value)):
+    # the detector's own "a secret name, but this value is plain" rule (booleans, references, paths, versions)
+    if key_is_secret(lit.key) and not detector.plain_value(detector.secret_word(lit.key), value):
         return [(0, len(lit.raw))]
     if _value_looks_secret(value):
         return [(0, len(lit.raw))]
