@@ -102,9 +102,12 @@ def build_report(
     savings = compute_savings(counted, consolidation, prices, excluded)
     nodes_range = None
     if any(h.confidence in ("low", "none") for h in counted):
-        # the low-confidence hosts' containers sized p95-based, then peak-based
-        nodes_range = tuple(nodes_needed([sized(h, end) if h.confidence in ("low", "none") else h for h in counted],
-                                         spec) for end in (0, 1))
+        # the low-confidence hosts' containers sized p95-based, then peak-based;
+        # an end that moves no request is the packing already done
+        nodes_range = tuple(
+            nodes_needed([sized(h, end) if h.confidence in ("low", "none") else h for h in counted], spec)
+            if _moves(counted, end) else savings.after.machines
+            for end in (0, 1))
     migration_days = sum(a.effort_days for h in counted_hosts for a in h.apps if a.include)
     costs = cost_model(counted_hosts, savings, consolidation, prices, settings.costs, migration_days, nodes_range)
     report = Report(
@@ -251,6 +254,13 @@ def _assess(item: HostInput, settings: Settings, rules, report_dir: Path, cache_
         volumes_from=volumes_from,
         **_network(facts),
     )
+
+
+def _moves(hosts: list[HostEstimate], end: int) -> bool:
+    """Whether sizing the low-confidence hosts at ``end`` of their ranges changes any request."""
+    return any((a.cpu_range_millicores and a.cpu_range_millicores[end] != a.cpu_millicores)
+               or (a.memory_range_bytes and a.memory_range_bytes[end] != a.memory_bytes)
+               for h in hosts if h.confidence in ("low", "none") for a in h.apps)
 
 
 def _ranges(estimate: HostEstimate, facts, apps, settings: Settings) -> None:
