@@ -39,6 +39,7 @@ class ProbeOutput:
     version: int
     sections: dict[str, Section]
     complete: bool  # the END marker arrived
+    timings: dict[str, float] = field(default_factory=dict)  # section -> seconds on the host
 
 
 def split_output(data: Union[bytes, str]) -> ProbeOutput:
@@ -56,6 +57,7 @@ def split_output(data: Union[bytes, str]) -> ProbeOutput:
     current: Optional[Section] = None
     block_key: Optional[str] = None
     complete = False
+    timings: dict[str, float] = {}
     for chunk in chunks[1:]:
         head, _, body = chunk.partition(b"\n")
         head_s = head.decode("utf-8", "replace").rstrip("\r")  # survives a CRLF conversion
@@ -73,12 +75,16 @@ def split_output(data: Union[bytes, str]) -> ProbeOutput:
             sec = sections.setdefault(arg, Section(arg))
             sec.stderr += body.decode("utf-8", "replace")
             current = None
+        elif kind == "T":
+            name, _, hundredths = arg.partition(" ")
+            if hundredths.strip().isdigit():
+                timings[name] = int(hundredths) / 100
         elif kind == "END":
             complete = True
             break
         if current is not None and kind in ("S", "B"):
             current.size += len(head) + len(body) + len(marker)
-    return ProbeOutput(version=int(m.group(1)), sections=sections, complete=complete)
+    return ProbeOutput(version=int(m.group(1)), sections=sections, complete=complete, timings=timings)
 
 
 class _Collector:
@@ -142,6 +148,7 @@ def build_facts(
     if not facts.privileged and uid:
         facts.not_visible = not_visible_unprivileged(bool(c.blocks("sockets")))
     facts.errors = section_errors(out) + c.errors
+    facts.probe.timings = out.timings
     return facts
 
 

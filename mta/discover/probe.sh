@@ -358,16 +358,71 @@ sec_cron() {
 # Per-process CPU ticks for all processes, builtins only, so two passes
 # around the sample give each process's CPU share over the window.
 _ticks() {
-    blk "ticks $1"
     read -r _u _i < /proc/uptime; printf 'uptime %s\n' "$_u"
     # fields after the last ") " (comm may hold spaces): 12 and 13 are utime, stime
     (cd /proc && cat [0-9]*/stat 2>/dev/null) | awk '
         $1 ~ /^[0-9]+$/ { n = split($0, f, ") "); split(f[n], g, " "); print $1, g[12] + g[13] }'
 }
 
+# Hundredths of a second since boot in _cs, builtins only ("1"xx-100: no octal).
+_now() {
+    _up=0.00; read -r _up _r < /proc/uptime 2>/dev/null
+    _cs=$(( ${_up%.*} * 100 + 1${_up#*.} - 100 ))
+}
+
+# The utilization sample spans the whole probe: the counters are read first
+# (_util_start), between sections once a step has passed (_util_step) and
+# last (sec_utilization, which waits only for what is left of
+# SAMPLE_SECONDS). Each reading adds "P <ticks>": the CPU the probe itself
+# (this shell and every child it waited for) used so far, which the parser
+# takes off the host's busy time. With sysstat history (parsed instead of the
+# live sample) only the per-process ticks are taken, and nothing waits.
+_USTEPS=0; _UIV=100; _UHIST=0; _USAMP=; _UTK0=
+_reading() {
+    _now
+    _e=$((_UT0 * 100 + _cs - _UC0)); _f=$((_e % 100)); [ "$_f" -lt 10 ] && _f=0$_f
+    _c=; read -r _c < /proc/stat
+    _st=; read -r _st < /proc/$$/stat 2>/dev/null
+    set -- ${_st##*) }
+    _USAMP="${_USAMP}T $((_e / 100)).$_f
+$_c
+P $((${12:-0} + ${13:-0} + ${14:-0} + ${15:-0}))
+"
+    while IFS= read -r _l; do
+        case $_l in MemTotal:*|MemFree:*|MemAvailable:*|Buffers:*|Cached:*|SwapTotal:*|SwapFree:*) _USAMP="$_USAMP$_l
+" ;; esac
+    done < /proc/meminfo
+    _UN=$((_UN + 1))
+}
+
+_util_start() {
+    case $SAMPLE_SECONDS in
+        0|0.0|'') return 0 ;;
+        *) _USTEPS=${SAMPLE_SECONDS%%.*}
+           if [ "${_USTEPS:-0}" -ge 1 ] 2>/dev/null; then _UIV=100
+           else _fr=${SAMPLE_SECONDS#*.}00; _fr=${_fr%"${_fr#??}"}
+                _USTEPS=1; _UIV=$((1$_fr - 100)); fi ;;
+    esac
+    for _d in $SA_DIRS; do
+        for _f in "$_d"/sa[0-9][0-9] "$_d"/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]; do
+            [ -f "$_f" ] && have sadf && _UHIST=1
+        done
+    done
+    _UTK0=$(_ticks)
+    _UT0=$(date +%s 2>/dev/null); _now; _UC0=$_cs; _UN=0
+    [ "$_UHIST" = 1 ] || _reading
+    return 0
+}
+
+_util_step() {
+    [ "$_USTEPS" -gt 0 ] && [ "$_UHIST" = 0 ] && [ "$_UN" -le "$_USTEPS" ] || return 0
+    _now
+    [ $((_cs - _UC0)) -ge $((_UN * _UIV)) ] && _reading
+    return 0
+}
+
 sec_utilization() {
     if have sadf; then
-        # saDD, or saYYYYMMDD when sysstat keeps more than 28 days
         _files=
         for _d in $SA_DIRS; do
             _files="$_files $_d/sa[0-9][0-9] $_d/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]"
@@ -378,26 +433,19 @@ sec_utilization() {
             blk "sadf $f"; T 30 sadf -d "$f" -- -u -r 2>/dev/null
         done
     fi
-    _steps=0; _iv=1
-    case $SAMPLE_SECONDS in
-        0|0.0|'') ;;
-        *) _steps=${SAMPLE_SECONDS%%.*}; [ "${_steps:-0}" -ge 1 ] 2>/dev/null || { _steps=1; _iv=$SAMPLE_SECONDS; } ;;
-    esac
-    [ "$_steps" -gt 0 ] || return 0
-    _ticks 0
-    blk sample
-    _i=0
-    while :; do
-        printf 'T %s\n' "$(date +%s)"
-        read -r _c < /proc/stat; printf '%s\n' "$_c"
-        while IFS= read -r _l; do
-            case $_l in MemTotal:*|MemFree:*|MemAvailable:*|Buffers:*|Cached:*|SwapTotal:*|SwapFree:*) printf '%s\n' "$_l" ;; esac
-        done < /proc/meminfo
-        [ "$_i" -ge "$_steps" ] && break
-        sleep "$_iv"
-        _i=$((_i + 1))
-    done
-    _ticks 1
+    [ "$_USTEPS" -gt 0 ] || return 0
+    if [ "$_UHIST" = 0 ]; then
+        # what is left of the window, then the last reading
+        _now; _left=$((_USTEPS * _UIV - (_cs - _UC0)))
+        if [ "$_left" -gt 0 ]; then
+            _f=$((_left % 100)); [ "$_f" -lt 10 ] && _f=0$_f
+            sleep "$((_left / 100)).$_f" 2>/dev/null || sleep $((_left / 100 + 1))
+        fi
+        _reading
+    fi
+    blk "ticks 0"; printf '%s\n' "$_UTK0"
+    [ -n "$_USAMP" ] && { blk sample; printf '%s' "$_USAMP"; }
+    blk "ticks 1"; _ticks
     return 0
 }
 
@@ -533,14 +581,27 @@ sec_http() {
     return 0
 }
 
-exec 3>&1
-printf '===MTA-PROBE v1 nonce=%s\n' "$N"
-for _s in $SECTIONS; do
-    mark "S $_s $SECTION_CAP"
-    _err=$( { "sec_$_s" | cap "$SECTION_CAP"; } 2>&1 >&3 )
+# One section, its stderr kept apart; "T <section> <hundredths>" after it.
+run_section() {
+    mark "S $1 $SECTION_CAP"
+    _now; _s0=$_cs
+    _err=$( { "sec_$1" | cap "$SECTION_CAP"; } 2>&1 >&3 )
     if [ -n "$_err" ]; then
-        mark "E $_s"
+        mark "E $1"
         printf '%s\n' "$_err" | cap 4096
     fi
+    _now; mark "T $1 $((_cs - _s0))"
+}
+
+exec 3>&1
+printf '===MTA-PROBE v1 nonce=%s\n' "$N"
+_now; _p0=$_cs
+case " $SECTIONS " in *" utilization "*) _util_start 2>/dev/null ;; esac
+for _s in $SECTIONS; do
+    [ "$_s" = utilization ] && continue
+    run_section "$_s"
+    _util_step 2>/dev/null
 done
+case " $SECTIONS " in *" utilization "*) run_section utilization ;; esac
+_now; mark "T total $((_cs - _p0))"
 mark "END"

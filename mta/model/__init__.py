@@ -21,6 +21,7 @@ from .facts import (
     Package,
     Process,
     ProbeError,
+    ProbeRun,
     Service,
     Socket,
     User,

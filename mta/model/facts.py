@@ -252,6 +252,16 @@ class ConnectOptions(Strict):
     sudo: bool = False
 
 
+class ProbeRun(Strict):
+    """How the discovery probe ran on the host."""
+
+    timings: dict[str, float] = Field(
+        default_factory=dict,
+        description="seconds each probe section took on the host (0.01 s steps), in the order they ran; "
+                    "'total' is the whole probe, the utilization sample included (it overlaps the other sections)",
+    )
+
+
 class HostFacts(Strict):
     schema_version: int = SCHEMA_VERSION
     host: str  # the name used for OUT/hosts/<host>/
@@ -278,6 +288,7 @@ class HostFacts(Strict):
     http_skipped: list[HttpSkipped] = Field(default_factory=list)  # listening ports not checked, and why
     not_visible: list[str] = Field(default_factory=list)  # what a non-root run could not see
     errors: list[ProbeError] = Field(default_factory=list)
+    probe: ProbeRun = Field(default_factory=ProbeRun)
 
     # Lookups used everywhere; kept here so every layer agrees.
     def process(self, pid: int) -> Optional[Process]:

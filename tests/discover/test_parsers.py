@@ -7,7 +7,7 @@ import time
 import pytest
 
 from mta.discover.parse import build_facts, split_output
-from mta.discover.parsers import osinfo, sockets
+from mta.discover.parsers import osinfo, sockets, utilization
 from mta.errors import InputError
 
 from .fixtures import render
@@ -139,3 +139,20 @@ def test_discover_reports_a_probe_that_printed_nothing():
     with pytest.raises(ProbeFailed) as err:
         discover(Broken())
     assert "a password is required" in err.value.message and err.value.hint
+
+
+def test_live_sample_takes_the_probes_own_cpu_off_the_host_busy_time():
+    """The sample overlaps the probe: 'P' is the probe's CPU ticks so far."""
+    text = ("T 100.00\ncpu  100 0 0 1000 0 0 0 0\nP 10\nMemTotal: 1000 kB\nMemAvailable: 600 kB\n"
+            "T 102.00\ncpu  250 0 0 1050 0 0 0 0\nP 70\nMemTotal: 1000 kB\nMemAvailable: 500 kB\n")
+    [sample] = utilization._live(text)
+    # 200 ticks, 50 idle, 60 of the busy 150 the probe's own
+    assert (sample.timestamp, sample.cpu_percent, sample.mem_used_bytes) == (102.0, 45.0, 500 * 1024)
+    assert utilization._live(text.replace("P 70", "P 500"))[0].cpu_percent == 0.0
+
+
+def test_section_timings_are_read_from_the_markers():
+    out = split_output(b"===MTA-PROBE v1 nonce=ab\n\n===MTA:ab:S os 10\n\n===MTA:ab:B kernel\n6.1\n"
+                       b"\n===MTA:ab:T os 12\n\n===MTA:ab:T total 345\n\n===MTA:ab:END\n")
+    assert out.timings == {"os": 0.12, "total": 3.45}
+    assert out.sections["os"].blocks == {"kernel": "6.1\n"}

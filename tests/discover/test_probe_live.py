@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from mta.discover import discover, discover_local
-from mta.discover.parse import build_facts
-from mta.discover.script import probe_script
+from mta.discover.parse import build_facts, split_output
+from mta.discover.script import ALL_SECTIONS, probe_script
 from mta.io import dump_model
 from mta.model import SECRET_MARKER, HostFacts
 from mta.transport.local import LocalTransport
@@ -135,6 +135,13 @@ def test_probe_runs_under_posix_shells(shell, batch, hostile_process, web_port):
     _check_hostile(facts, hostile_process)
     assert facts.utilization.source in ("proc-sample", "sysstat") and facts.utilization.samples
     assert facts.process(hostile_process.pid).cpu_percent is not None
+    # per-section times, in the order they ran: the sample's section last, as
+    # it started before the others (its first reading precedes meta's date)
+    assert list(facts.probe.timings) == [s for s in ALL_SECTIONS if s != "utilization"] + ["utilization", "total"]
+    blocks = split_output(res.stdout).sections
+    if facts.utilization.source == "proc-sample":
+        first = float(blocks["utilization"].blocks["sample"].split("\n")[0].removeprefix("T "))
+        assert int(first) <= int(blocks["meta"].blocks["meta"].split("date=")[1].split()[0])
     assert [(h.port, h.status, h.title) for h in facts.http] == [(web_port, 200, "Probe & Test")]
     sock = [s for s in facts.sockets if s.port == web_port]
     assert sock and sock[0].pid == os.getpid()

@@ -64,30 +64,35 @@ def _sadf(text: str, mem_total: int) -> list[UtilSample]:
 
 
 def _live(text: str) -> list[UtilSample]:
-    """Readings of ``T epoch``, the /proc/stat cpu line and meminfo lines."""
-    readings: list[tuple[float, list[int], dict[str, int]]] = []
+    """Readings of ``T epoch``, the /proc/stat cpu line, ``P ticks`` (the CPU
+    the probe itself had used, taken off the host's busy time) and meminfo lines."""
+    readings: list[tuple[float, list[int], int, dict[str, int]]] = []
     cur_t: Optional[float] = None
     cur_cpu: list[int] = []
+    cur_probe = 0
     block: list[str] = []
 
     def flush() -> None:
         if cur_t is not None and cur_cpu:
-            readings.append((cur_t, cur_cpu, meminfo("\n".join(block))))
+            readings.append((cur_t, cur_cpu, cur_probe, meminfo("\n".join(block))))
 
     for line in text.splitlines():
         if line.startswith("T "):
             flush()
-            cur_t, cur_cpu, block = _num(line[2:]), [], []
+            cur_t, cur_cpu, cur_probe, block = _num(line[2:]), [], 0, []
         elif line.startswith("cpu "):
             cur_cpu = [int(x) for x in line.split()[1:] if x.isdigit()]
+        elif line.startswith("P ") and line[2:].strip().isdigit():
+            cur_probe = int(line[2:])
         else:
             block.append(line)
     flush()
     samples = []
-    for (t0, c0, _), (t1, c1, m1) in zip(readings, readings[1:]):
+    for (t0, c0, p0, _), (t1, c1, p1, m1) in zip(readings, readings[1:]):
         total = sum(c1[:8]) - sum(c0[:8])
         idle = (c1[3] + (c1[4] if len(c1) > 4 else 0)) - (c0[3] + (c0[4] if len(c0) > 4 else 0))
-        busy = 100.0 * (total - idle) / total if total > 0 else 0.0
+        probe = max(0, p1 - p0)  # the sample overlaps the probe: its own work is not the host's load
+        busy = 100.0 * (total - idle - probe) / total if total > 0 else 0.0
         avail = m1.get("MemAvailable")
         if avail is None:
             avail = m1.get("MemFree", 0) + m1.get("Buffers", 0) + m1.get("Cached", 0)
