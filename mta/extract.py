@@ -22,9 +22,11 @@ import re
 import shutil
 import tarfile
 import tempfile
+import threading
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import BinaryIO, Callable, Optional
 
 from .errors import MtaError
 from .io import write_atomic
@@ -159,19 +161,35 @@ def _no_symlink_parents(root: str, target: str) -> bool:
     return True
 
 
+class _Unpacker:
+    """Members of one tar stream written under ``root``: remembers the
+    directories it made (real directories, never symlinks: a symlink member
+    cannot replace one), so the per-member checks do not lstat every parent
+    of every file again."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.dirs: set[str] = {root}
+
+    def no_symlink_parents(self, target: str) -> bool:
+        parent = os.path.dirname(target)
+        if parent in self.dirs:
+            return True
+        return _no_symlink_parents(self.root, target)
+
+    def parent(self, target: str) -> None:
+        """Make ``target``'s directory (checked by no_symlink_parents)."""
+        parent = os.path.dirname(target)
+        if parent not in self.dirs:
+            os.makedirs(parent, exist_ok=True)
+            while parent not in self.dirs and _inside(self.root, parent):
+                self.dirs.add(parent)
+                parent = os.path.dirname(parent)
+
+
 def safe_extract(tar_path: Path, dest: Path, result: AppExtract, roots: Optional[list[str]] = None,
                  provided: Optional[list[str]] = None) -> None:
-    """Unpack ``tar_path`` into ``dest`` refusing anything that could escape it.
-
-    ``roots`` (VM paths that were copied): symlinks must point inside one of
-    them, so a link never dangles into a part of the VM we did not copy.
-    ``provided`` (VM trees the image's packages install): a link into one is
-    kept as the VM has it; it resolves in the image, not in the context."""
-    root = os.path.realpath(dest)
-    allowed = [os.path.join(root, _rel(r)) for r in roots] if roots else [root]
-    given = [os.path.join(root, _rel(p)) for p in provided or [] if _rel(p)]
-    # an included path that is itself a symlink: tar_command sends its target along
-    link_roots = {_rel(r) for r in roots} if roots else set()
+    """Unpack the tar file ``tar_path`` into ``dest`` (see unpack_stream)."""
     try:
         tf = tarfile.open(tar_path, mode="r:")
     except tarfile.TarError as exc:
@@ -179,56 +197,99 @@ def safe_extract(tar_path: Path, dest: Path, result: AppExtract, roots: Optional
             return
         raise MtaError(f"{result.app}: the file stream is not a tar archive ({exc})") from None
     with tf:
-        while True:
-            try:
-                member = tf.next()
-            except tarfile.TarError as exc:  # a truncated stream ends here
-                if not result.truncated:
-                    result.skipped.append(Skipped("(stream)", f"tar stream ended early: {exc}"))
-                break
-            if member is None:
-                break
-            name = _safe_name(member.name)
-            if name is None:
-                result.skipped.append(Skipped(member.name, "unsafe path (absolute or ..)"))
-                continue
-            target = os.path.join(root, *name.split("/"))
-            if not _inside(root, target) or not _no_symlink_parents(root, target):
-                result.skipped.append(Skipped(name, "would be written outside the context"))
-                continue
-            try:
-                if member.issym() and name in link_roots:
-                    allowed.append(_link_target(root, name, member.linkname))
-                _extract_member(tf, member, name, root, target, result, allowed, given)
-            except tarfile.TarError as exc:  # the stream was cut inside this member
-                if os.path.lexists(target) and not os.path.isdir(target):
-                    os.unlink(target)
-                if not result.truncated:
-                    result.skipped.append(Skipped(name, f"tar stream ended early: {exc}"))
-                break
-            except OSError as exc:
-                result.skipped.append(Skipped(name, f"cannot write: {exc.strerror or exc}"))
+        _unpack(tf, dest, result, roots, provided)
+
+
+def unpack_stream(stream: BinaryIO, dest: Path, result: AppExtract, roots: Optional[list[str]] = None,
+                  provided: Optional[list[str]] = None) -> bool:
+    """Unpack a tar stream as it arrives (``stream``, read once, in order) into
+    ``dest``, refusing anything that could escape it; False when the stream
+    was not a tar archive at all (empty, or cut before its first header).
+
+    ``roots`` (VM paths that were copied): symlinks must point inside one of
+    them, so a link never dangles into a part of the VM we did not copy.
+    ``provided`` (VM trees the image's packages install): a link into one is
+    kept as the VM has it; it resolves in the image, not in the context."""
+    try:
+        # tarfile copies its whole read buffer on every header read: keep it small
+        tf = tarfile.open(fileobj=stream, mode="r|", bufsize=1 << 16)
+    except tarfile.TarError:
+        return False
+    with tf:
+        _unpack(tf, dest, result, roots, provided)
+    return True
+
+
+def _unpack(tf: tarfile.TarFile, dest: Path, result: AppExtract, roots: Optional[list[str]],
+            provided: Optional[list[str]]) -> None:
+    root = os.path.realpath(dest)
+    allowed = [os.path.join(root, _rel(r)) for r in roots] if roots else [root]
+    given = [os.path.join(root, _rel(p)) for p in provided or [] if _rel(p)]
+    # an included path that is itself a symlink: tar_command sends its target along
+    link_roots = {_rel(r) for r in roots} if roots else set()
+    unpacker = _Unpacker(root)
+    while True:
+        try:
+            member = tf.next()
+        except tarfile.TarError as exc:  # a truncated stream ends here
+            if not result.truncated:
+                result.skipped.append(Skipped("(stream)", f"tar stream ended early: {exc}"))
+            break
+        if member is None:
+            break
+        name = _safe_name(member.name)
+        if name is None:
+            result.skipped.append(Skipped(member.name, "unsafe path (absolute or ..)"))
+            continue
+        target = os.path.join(root, *name.split("/"))
+        if not _inside(root, target) or not unpacker.no_symlink_parents(target):
+            result.skipped.append(Skipped(name, "would be written outside the context"))
+            continue
+        try:
+            if member.issym() and name in link_roots:
+                allowed.append(_link_target(root, name, member.linkname))
+            _extract_member(tf, member, name, root, target, result, allowed, given, unpacker)
+        except tarfile.TarError as exc:  # the stream was cut inside this member
+            if os.path.lexists(target) and not os.path.isdir(target):
+                os.unlink(target)
+            if not result.truncated:
+                result.skipped.append(Skipped(name, f"tar stream ended early: {exc}"))
+            break
+        except OSError as exc:
+            result.skipped.append(Skipped(name, f"cannot write: {exc.strerror or exc}"))
+
+
+def _create(target: str) -> int:
+    """A new file at ``target`` (an older one there replaced), never through a symlink."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        return os.open(target, flags, 0o600)
+    except FileExistsError:
+        os.unlink(target)
+        return os.open(target, flags, 0o600)
 
 
 def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, root: str, target: str,
-                    result: AppExtract, allowed: list[str], given: Optional[list[str]] = None) -> None:
+                    result: AppExtract, allowed: list[str], given: Optional[list[str]] = None,
+                    unpacker: Optional[_Unpacker] = None) -> None:
+    unpacker = unpacker or _Unpacker(root)
     if member.isdir():
         if os.path.lexists(target) and not os.path.isdir(target):
             os.unlink(target)
         os.makedirs(target, exist_ok=True)
+        if not os.path.islink(target):
+            unpacker.parent(os.path.join(target, "x"))  # remember it (and its parents) as real directories
         os.chmod(target, (member.mode & 0o755) | 0o700)
         return
     if member.isreg():
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        if os.path.lexists(target):
-            os.unlink(target)
+        unpacker.parent(target)
         src = tf.extractfile(member)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        fd = _create(target)
+        # no setuid/setgid/sticky bits in an image context
+        os.fchmod(fd, (member.mode & 0o755) | 0o600)
         with os.fdopen(fd, "wb") as out:
             if src is not None:
-                shutil.copyfileobj(src, out, 1 << 16)
-        # no setuid/setgid/sticky bits in an image context
-        os.chmod(target, (member.mode & 0o755) | 0o600)
+                shutil.copyfileobj(src, out, 1 << 20)
         result.files += 1
         return
     if member.issym():
@@ -245,8 +306,10 @@ def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, roo
             rel_link = link
         else:
             rel_link = os.path.relpath(resolved, os.path.dirname(target))
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        unpacker.parent(target)
         if os.path.lexists(target):
+            if os.path.isdir(target) and not os.path.islink(target):
+                raise IsADirectoryError(21, "a directory is in the way", target)
             os.unlink(target)
         os.symlink(rel_link, target)
         return
@@ -256,7 +319,7 @@ def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, roo
         if not src or not _inside(root, src) or not os.path.isfile(src) or os.path.islink(src):
             result.skipped.append(Skipped(name, f"hard link to {member.linkname} outside what was copied"))
             return
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        unpacker.parent(target)
         if os.path.lexists(target):
             os.unlink(target)
         shutil.copy2(src, target, follow_symlinks=False)
@@ -273,10 +336,71 @@ def _link_target(root: str, name: str, link: str) -> str:
     return os.path.normpath(os.path.join(root, posixpath.normpath(vm_target).lstrip("/")))
 
 
+#: ``progress(app, bytes so far, seconds so far)``, called as the stream arrives
+Progress = Callable[[str, int, float], None]
+
+
+class _Pipe:
+    """The write end of the pipe the tar stream goes through: counts bytes and reports progress."""
+
+    def __init__(self, fd: int, app: str, progress: Optional[Progress]) -> None:
+        self.out = os.fdopen(fd, "wb", buffering=0)
+        self.app, self.progress = app, progress
+        self.bytes, self.start, self.last = 0, time.monotonic(), 0.0
+
+    def write(self, data: bytes) -> int:
+        try:
+            self.out.write(data)
+        except BrokenPipeError:
+            pass  # the unpacker stopped (its error is raised after the stream)
+        self.bytes += len(data)
+        now = time.monotonic()
+        if self.progress is not None and now - self.last >= 0.5:
+            self.last = now
+            self.progress(self.app, self.bytes, now - self.start)
+        return len(data)
+
+    def close(self) -> None:
+        self.out.close()
+        if self.progress is not None:
+            self.progress(self.app, self.bytes, time.monotonic() - self.start)
+
+
+def _pull(transport, include: list[str], kwargs: dict, staging: Path, result: AppExtract,
+          provided: list[str], progress: Optional[Progress]):
+    """The tar stream of ``include`` unpacked into ``staging`` as it arrives:
+    the unpacking (a thread, reading a pipe) overlaps the transfer."""
+    read_fd, write_fd = os.pipe()
+    errors: list[BaseException] = []
+
+    def unpack() -> None:
+        with os.fdopen(read_fd, "rb", buffering=1 << 20) as stream:
+            try:
+                unpack_stream(stream, staging, result, include, provided)
+            except BaseException as exc:  # raised below, after the transfer
+                errors.append(exc)
+            # whatever the unpacker left unread (after the end-of-archive blocks, or after a failure)
+            while stream.read(1 << 20):
+                pass
+
+    reader = threading.Thread(target=unpack, name=f"unpack-{result.app}", daemon=True)
+    reader.start()
+    pipe = _Pipe(write_fd, result.app, progress)
+    try:
+        tar = transport.tar_paths(include, pipe, **kwargs)
+    finally:
+        pipe.close()
+        reader.join()
+    if errors:
+        raise errors[0]
+    return tar
+
+
 def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[float] = None,
-                sudo: bool = False) -> AppExtract:
+                sudo: bool = False, progress: Optional[Progress] = None) -> AppExtract:
     """Pull one app's files into ``app_dir/context`` (replacing an older context);
-    ``sudo`` reads them as root on the host (``sudo -n``)."""
+    ``sudo`` reads them as root on the host (``sudo -n``); ``progress`` hears
+    the bytes received so far."""
     include, excludes = plan_paths(app)
     result = AppExtract(app=app.name, context=str(app_dir / "context"), include=include,
                         exclude=[p for p, _ in excludes])
@@ -288,12 +412,12 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
         staging = work / "context"
         staging.mkdir()
         if include:
-            tar_file = work / "stream.tar"
             kwargs = {"exclude": [p for p, _ in excludes], "max_bytes": app.extract.max_bytes, "sudo": sudo}
             if timeout is not None and hasattr(transport, "command_timeout"):
                 kwargs["timeout"] = timeout
-            with open(tar_file, "wb") as fh:
-                tar = transport.tar_paths(include, fh, **kwargs)
+            # links into trees the image's distro packages install are kept (Debian's wordpress -> php-getid3)
+            provided = packaged.provided_trees(app.build.packages) if app.build else []
+            tar = _pull(transport, include, kwargs, staging, result, provided, progress)
             result.bytes = tar.bytes_written
             result.truncated = tar.truncated
             if tar.truncated:
@@ -302,10 +426,6 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
                 if "Exiting with failure status" in line:
                     continue
                 result.skipped.append(Skipped(_tar_line_path(line), _tar_line_reason(line)))
-            # links into trees the image's distro packages install are kept (Debian's wordpress -> php-getid3)
-            safe_extract(tar_file, staging, result, include,
-                         packaged.provided_trees(app.build.packages) if app.build else [])
-            tar_file.unlink()
         # settings.py / config.json come along with the code: their values must not reach the image;
         # code is left byte for byte, configuration rewritten through its parser or withheld
         sanitized = sanitize_context(staging)
@@ -363,7 +483,8 @@ def _tar_line_reason(line: str) -> str:
 
 
 def extract_host(transport, plan: Plan, host_dir: Path, *, apps: Optional[list[str]] = None,
-                 timeout: Optional[float] = None, sudo: bool = False) -> ExtractReport:
+                 timeout: Optional[float] = None, sudo: bool = False,
+                 progress: Optional[Progress] = None) -> ExtractReport:
     """Extract every included app of ``plan`` under ``host_dir/apps/<app>/``.
 
     A transport failure (the host went away) stops the host and is raised;
@@ -379,7 +500,7 @@ def extract_host(transport, plan: Plan, host_dir: Path, *, apps: Optional[list[s
             continue
         try:
             report.apps.append(extract_app(transport, app, Path(host_dir) / "apps" / app.name, timeout=timeout,
-                                           sudo=sudo))
+                                           sudo=sudo, progress=progress))
         except TransportError:
             raise
         except (MtaError, OSError) as exc:
