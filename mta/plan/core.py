@@ -10,11 +10,11 @@ from typing import Any, Optional
 
 from ..errors import InputError
 from ..io import load_yaml
-from ..model import (SECRET_MARKER, App, AppPlan, ConfigFile, EnvVar, Extract, Plan, PortSpec,
+from ..model import (App, AppPlan, ConfigFile, EnvVar, Extract, Plan, PortSpec,
                      ScheduledJob, SecretRef, Targets, VolumeSpec)
 from . import images, probes, resources
 from ..detect import packaged
-from ..discover.secrets import file_looks_secret, looks_secret
+from ..discover.secrets import env_is_secret, file_looks_secret
 from .commands import interpreter, rewrite_command, secret_arg_refs, shell_interpreters, split_shell, to_five_fields
 from .names import config_key, dns_label, image_repo_component, is_env_name
 from .databases import link_databases
@@ -239,8 +239,7 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
             ap.notes.append(f"environment variable {var.name!r} dropped: not a valid name in a container")
             continue
         # the one detector (mta.discover.secrets) decides, unless the answers name the secrets
-        secret = (var.value is None or var.secret or SECRET_MARKER in (var.value or "")
-                  or var.name in want_secret or (not want_secret and looks_secret(var.name, var.value)))
+        secret = var.name in want_secret or env_is_secret(var.name, var.value, var.secret, guess=not want_secret)
         if secret:
             env.append(EnvVar(name=var.name, secret=secret_name))
             ap.secrets.append(SecretRef(name=secret_name, key=var.name,

@@ -49,10 +49,11 @@ def looks_secret(key: str, value: Optional[str]) -> bool:
     return has_url_credentials(value) or value_looks_secret(value)
 
 
-def env_is_secret(name: str, value: Optional[str], flagged: object = None) -> bool:
-    """The one rule for "is this environment variable a Secret?" (plan, stacks, wizard): discovery
-    masked it (no value, or the marker inside), something flagged it, or ``looks_secret`` says so."""
-    return bool(flagged) or value is None or SECRET_MARKER in value or looks_secret(name, value)
+def env_is_secret(name: str, value: Optional[str], flagged: object = None, *, guess: bool = True) -> bool:
+    """The one rule for "is this environment variable a Secret?" (plan, recipes, wizard): discovery
+    masked it (no value, or the marker inside), something flagged it, or (unless ``guess`` is off:
+    the answers named the secrets) ``looks_secret`` says so."""
+    return bool(flagged) or value is None or SECRET_MARKER in value or (guess and looks_secret(name, value))
 
 
 def arg_env_name(name: str) -> str:
