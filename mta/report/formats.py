@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from typing import Callable, Union
 
 import jinja2
@@ -16,6 +15,7 @@ from ..estimate.units import GIB, fmt_m, fmt_mi
 from ..model.estimate import FIT_SCORES
 from ..model.report import Report
 from ..templates_path import templates_dir
+from ..text import md
 from . import charts
 from .workbook import cost_rows, workbook_bytes
 
@@ -62,18 +62,6 @@ def _bytes_gib(value: int) -> str:
     return f"{value / GIB:,.2f} GiB"
 
 
-def _md(value: object) -> str:
-    """A discovered string safe inside a Markdown table cell."""
-    text = str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-    for ch in "`*_[]":
-        text = text.replace(ch, "\\" + ch)
-    # Only "<" that could open a tag or comment is dangerous; "< 24 h" reads as is.
-    return _TAG_OPEN.sub(r"\\<", text)
-
-
-_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
-
-
 def _slug(value: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in value)
 
@@ -92,7 +80,7 @@ def environment(html: bool) -> jinja2.Environment:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        env.filters.update(money=_money, span=_span, cpu_span=_cpu_span, mem_span=_mem_span, gib=_gib, bytes_gib=_bytes_gib, fmt_m=fmt_m, fmt_mi=fmt_mi, md=_md, slug=_slug)
+        env.filters.update(money=_money, span=_span, cpu_span=_cpu_span, mem_span=_mem_span, gib=_gib, bytes_gib=_bytes_gib, fmt_m=fmt_m, fmt_mi=fmt_mi, md=md, slug=_slug)
         env.globals.update(FIT_SCORES=FIT_SCORES, FIT_COLOURS=charts.FIT_COLOURS)
         _ENVS[html] = env
     return _ENVS[html]

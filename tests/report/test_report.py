@@ -78,7 +78,7 @@ def test_markdown_content(reported):
     assert "[apps/web/Dockerfile](hosts/evil-01/apps/web/Dockerfile)" in md
     # hostile strings cannot open a table cell or a raw HTML tag
     assert not re.search(r"(?<!\\)<script", md)
-    assert "\\<script>" in md
+    assert "\\<script" in md
 
 
 def test_savings_csv(reported):
