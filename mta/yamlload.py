@@ -58,7 +58,6 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVERS = yaml.SafeLoader.yaml_implicit_resolvers
 _WILDCARD = _RESOLVERS.get(None, [])
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_STR = "tag:yaml.org,2002:str"
 _SIMPLE_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _SIMPLE_FLOAT = re.compile(r"[-+]?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?\Z")
 _CONSTRUCT = {

@@ -15,10 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Optional
 
-import yaml
-
-from .. import __version__, yamlload
-from ..errors import InputError
+from .. import __version__
 from ..inventory import Target
 from ..io import dump_yaml, write_atomic
 
@@ -96,9 +93,3 @@ def write_error(host_dir: Path, host: str, stage: str, kind: str, message: str, 
     write_atomic(host_dir / ERROR_FILE, dump_yaml(doc))
 
 
-def read_error(host_dir: Path) -> Optional[dict]:
-    try:
-        doc = yamlload.load((host_dir / ERROR_FILE).read_text(), str(host_dir / ERROR_FILE))
-    except (OSError, ValueError, yaml.YAMLError, InputError):
-        return None
-    return doc if isinstance(doc, dict) else None

@@ -216,13 +216,6 @@ def listening(facts: HostFacts, pids: Iterable[int]) -> list[Socket]:
     return out
 
 
-def owner_of_port(facts: HostFacts, port: int, protocol: str = "tcp") -> Optional[int]:
-    for s in facts.sockets:
-        if s.port == port and s.protocol == protocol and s.pid:
-            return s.pid
-    return None
-
-
 def http_checked(facts: HostFacts, port: int) -> bool:
     """The port answered an HTTP GET during discovery."""
     return any(h.port == port and h.status is not None and not h.error for h in facts.http)
@@ -233,10 +226,6 @@ def port_spec(facts: HostFacts, s: Socket, name: str = "", http: Optional[bool] 
     if not name:
         name = "https" if s.port in (443, 8443) else ("http" if is_http else "")
     return PortSpec(port=s.port, protocol=s.protocol, name=name, http=bool(is_http))
-
-
-def bound_loopback(s: Socket) -> bool:
-    return s.address.startswith("127.") or s.address in ("::1", "localhost")
 
 
 # --- packages --------------------------------------------------------------

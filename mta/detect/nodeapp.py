@@ -7,7 +7,7 @@ import re
 from typing import Optional
 
 from ..model import Evidence, HostFacts, Process
-from .common import argv, basename, descendants, ev_file, join, prog, script_arg, text_of, uniq
+from .common import basename, descendants, ev_file, join, prog, script_arg, text_of, uniq
 
 LAUNCHERS = {"npm", "npm-cli.js", "yarn", "yarn.js", "forever", "monitor", "nodemon", "pm2", "node-dev", "npx"}
 FRAMEWORKS = (("@nestjs/core", "nestjs"), ("next", "nextjs"), ("express", "express"), ("koa", "koa"),
@@ -79,5 +79,3 @@ def engines_node(pkg: dict) -> str:
     return (m.group(1) + (f".{m.group(2)}" if m.group(2) else "")) if m else ""
 
 
-def node_cmd(p: Process) -> list[str]:
-    return argv(p)

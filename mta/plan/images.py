@@ -10,7 +10,6 @@ move is returned as a note so the runbook can say so.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from ..errors import InputError
 
@@ -21,15 +20,6 @@ IMAGE_REF = re.compile(
     r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]{1,2}[a-z0-9]+)*)*"
     r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"
 )
-
-
-@dataclass
-class BaseChoice:
-    image: str
-    builder: str = ""
-    packages: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    debian: bool = False
 
 
 def check_image_ref(ref: str, where: str) -> str:

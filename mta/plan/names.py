@@ -23,11 +23,6 @@ def image_repo_component(text: str) -> str:
     return comp or "host"
 
 
-def image_tag(text: str, fallback: str = "0.1") -> str:
-    tag = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).lstrip(".-")[:128]
-    return tag or fallback
-
-
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
