@@ -14,7 +14,7 @@ from ..model import App, HostFacts, Plan
 
 
 class StageMissing(MtaError):
-    """A layer batch needs is not installed/built."""
+    """A step batch names does not exist (a typo in a dotted name: an internal error)."""
 
 
 def _fn(dotted: str) -> Callable[..., Any]:
@@ -63,21 +63,11 @@ def _discover(transport: Any, **kw: Any) -> HostFacts:
 
 
 def _load_discovery(path: str) -> HostFacts:
-    try:
-        fn = _fn("mta.pipeline.load_discovery")
-    except StageMissing:
-        from ..io import load_model
-
-        return load_model(path, HostFacts)
-    return fn(path)
+    return _fn("mta.pipeline.load_discovery")(path)
 
 
 def _detect(facts: HostFacts) -> list[App]:
-    try:
-        fn = _fn("mta.detect.detect_apps")
-    except StageMissing:
-        fn = _fn("mta.detect.registry.detect_apps")
-    return fn(facts)
+    return _fn("mta.detect.detect_apps")(facts)
 
 
 def _answers(facts: HostFacts, apps: list[App], answers: dict) -> dict:
@@ -101,16 +91,7 @@ def _extract(transport: Any, plan: Plan, host_dir: Path) -> Any:
 def _generate(facts: HostFacts, plan: Optional[Plan], out_root: Path, answers: dict, base: str) -> Any:
     # batch has written discovery.yaml already; naming it keeps generate from dumping it again
     written = Path(out_root) / "hosts" / facts.host / "discovery.yaml"
-    try:
-        fn = _fn("mta.pipeline.generate_host")
-    except StageMissing:
-        # older layout without mta.pipeline: render and write the same tree ourselves
-        from ..io import write_tree
-
-        render_host = _fn("mta.render.render_host")
-        if plan is None:
-            plan = _plan(facts, _detect(facts), answers=answers, base=base, discovery_path="")
-        return write_tree(Path(out_root) / "hosts" / facts.host, render_host(facts, plan))
+    fn = _fn("mta.pipeline.generate_host")
     if written.is_file():
         return fn(facts, plan, out_root, answers, base, discovery_path=str(written))
     return fn(facts, plan, out_root, answers, base)

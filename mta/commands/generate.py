@@ -9,36 +9,12 @@ from typing import Optional
 import click
 
 from ..errors import InputError
+from ..wizard.answers import load_answers, parse_sets
 from .options import out_option
 
 
-def _sets(items: tuple[str, ...]) -> dict:
-    try:
-        from ..wizard.answers import parse_sets
-    except ImportError:
-        out = {}
-        for item in items:
-            key, sep, value = item.partition("=")
-            if not sep or not key.strip():
-                raise InputError(f"--set {item!r}: expected id=value")
-            out[key.strip()] = value.strip()
-        return out
-    return parse_sets(items)
-
-
 def _answers_file(path: Optional[str]) -> dict:
-    if not path:
-        return {}
-    try:
-        from ..wizard.answers import load_answers
-    except ImportError:
-        from ..io import load_yaml
-
-        data = load_yaml(path)
-        if not isinstance(data, dict) or not isinstance(data.get("answers", {}), dict):
-            raise InputError(f"{path}: expected 'answers:' mapping of question id -> value")
-        return dict(data.get("answers") or {})
-    return load_answers(path)
+    return load_answers(path) if path else {}
 
 
 def summary(out_root: Path, host_dir: Path, written: list[Path]) -> list[str]:
@@ -101,7 +77,7 @@ def command(discovery: str, out: Optional[str], base: Optional[str], answers_pat
         plan = pipeline.load_plan(plan_path)
     else:
         answers = _answers_file(answers_path)
-        answers.update(_sets(sets))
+        answers.update(parse_sets(sets))
         if base:
             answers["base"] = base  # the flag is the command line layer
     out_root = Path(out) if out else pipeline.default_out(discovery)

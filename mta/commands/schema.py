@@ -11,6 +11,7 @@ import click
 from ..model import App, HostFacts, Plan
 from ..model.estimate import CostSettings, Settings
 from ..model.report import Report
+from ..wizard.questions import questions_for
 
 SCHEMAS = {"discovery": HostFacts, "plan": Plan, "report": Report, "settings": Settings, "costs": CostSettings}
 _APP = "example-app"
@@ -28,12 +29,8 @@ def _question_schema(q: Any) -> dict[str, Any]:
     return {"type": "string"}
 
 
-def answers_schema() -> dict[str, Any] | None:
-    """Built from the wizard's question registry; None when it is not installed."""
-    try:
-        from ..wizard.questions import questions_for
-    except ImportError:
-        return None
+def answers_schema() -> dict[str, Any]:
+    """Built from the wizard's question registry."""
     qs = questions_for(HostFacts(host="example"), [App(name=_APP, stack="node", role="proxy")])
     props: dict[str, Any] = {}
     patterns: dict[str, Any] = {}
@@ -65,8 +62,6 @@ def command(which: str) -> None:
     """
     if which == "answers":
         schema = answers_schema()
-        if schema is None:
-            raise click.ClickException("the answers schema needs the wizard module (mta.wizard)")
     else:
         schema = SCHEMAS[which].model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

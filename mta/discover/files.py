@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Optional
 
+from .. import detect
 from ..model import FileContent, HostFacts, ProbeError
 from ..transport import TransportError
 from .secrets import decode_text, mask_text
@@ -31,26 +32,11 @@ def default_wanted(facts: HostFacts) -> list[str]:
 
 
 def detector_wanted(facts: HostFacts) -> tuple[list[str], Optional[str]]:
-    """``mta.detect.wanted_files(facts)`` when the detect layer provides it."""
+    """``mta.detect.wanted_files(facts)``, and why it failed (a detector bug)."""
     try:
-        from ..detect import wanted_files  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
-        return [], None
-    try:
-        return list(wanted_files(facts)), None
+        return list(detect.wanted_files(facts)), None
     except Exception as exc:  # a detector bug must not lose the host
         return [], f"detect.wanted_files failed: {type(exc).__name__}: {exc}"
-
-
-def _split_globs(paths: list[str]) -> tuple[list[str], list[str]]:
-    try:
-        from ..detect import split_globs
-    except ImportError:
-        split_globs = None
-    if split_globs is not None:
-        return split_globs(paths)
-    exact = [p for p in paths if not any(c in p for c in "*?[")]
-    return exact, [p for p in paths if p not in exact]
 
 
 def fetch_files(transport, facts: HostFacts, *, max_bytes: int = MAX_FILE_BYTES, sudo: bool = False) -> None:
@@ -67,7 +53,7 @@ def fetch_files(transport, facts: HostFacts, *, max_bytes: int = MAX_FILE_BYTES,
         if isinstance(p, str) and p.startswith("/") and p not in seen and "\0" not in p:
             seen.add(p)
             candidates.append(p)
-    paths, patterns = _split_globs(candidates)
+    paths, patterns = detect.split_globs(candidates)
     if len(paths) > MAX_FILES:
         facts.errors.append(ProbeError(section="files", message=f"{len(paths)} files wanted; fetched the first {MAX_FILES}"))
         paths = paths[:MAX_FILES]

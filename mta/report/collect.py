@@ -23,6 +23,7 @@ from typing import Optional, Sequence
 from pydantic import TypeAdapter, ValidationError
 
 from .. import __version__, yamlload
+from ..detect import detect_apps
 from ..errors import InputError
 from ..io import describe_validation_error
 from ..model import App, HostFacts, Plan
@@ -281,13 +282,6 @@ def detect(facts: HostFacts, source: Optional[Path] = None, cache: Optional[Path
                     return _APPS.validate_json(entry.read_bytes()), ""
                 except (OSError, ValidationError):
                     pass
-    try:
-        from ..detect import detect_apps  # imported late: the report works without detectors
-    except ImportError:
-        try:
-            from ..detect.registry import detect_apps
-        except ImportError:
-            return None, "detectors not available in this installation; no apps detected"
     try:
         apps = list(detect_apps(facts))
     except Exception as exc:  # one host's detector bug must not sink the portfolio report

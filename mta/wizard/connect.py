@@ -15,6 +15,7 @@ from typing import Any, Callable, Optional
 from rich.console import Console
 from rich.text import Text
 
+from ..discover import discover
 from ..errors import InputError, MtaError
 from ..io import host_dir
 from ..model import ConnectOptions
@@ -211,10 +212,6 @@ def _quit(conn: dict[str, Any]) -> Any:
 
 def discover_over(session: Any) -> Any:
     """Discovery through the session's transport (read-only on the host)."""
-    try:
-        from ..discover import discover
-    except ImportError as exc:
-        raise InputError(f"discovery is not available in this build ({exc})", hint="use --discovery FILE") from None
     conn = session.connection
     facts = discover(session.transport, sudo=bool(conn.get("sudo")))
     identify(facts, session.transport, conn, session.out)

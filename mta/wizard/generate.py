@@ -24,6 +24,7 @@ from ..errors import GenerateError
 from ..io import write_atomic
 from ..model import App, HostFacts
 from ..model.identity import folder_name
+from ..pipeline import generate_host
 from .answers import ANSWERS_FILE, dump_answers, load_answers
 from .questions import questions_for
 
@@ -43,13 +44,6 @@ class Generated:
 def pipeline_renderer(facts: HostFacts, answers: Mapping[str, Any], out_root: Path, discovery_path: str, source: str) -> None:
     """The call ``mta generate DISCOVERY --answers FILE`` makes, with the same
     arguments, so a replay gives the same bytes."""
-    try:
-        from ..pipeline import generate_host
-    except ImportError as exc:
-        raise GenerateError(
-            f"generation is not available in this build ({exc})",
-            hint="the wizard still wrote nothing; use `mta discover` and `mta generate` when they are installed",
-        ) from None
     generate_host(
         facts, None, out_root, dict(answers), str(answers.get("base") or "official"), discovery_path=discovery_path, source=source
     )

@@ -9,25 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Union
 
-from ..io import load_model
+from ..detect import detect_apps
 from ..model import App, HostFacts
+from ..pipeline import load_discovery
 
 
 def load_facts(path: Union[str, Path]) -> HostFacts:
-    """A discovery.yaml, through the pipeline's loader when there is one."""
-    try:
-        from ..pipeline import load_discovery
-    except ImportError:
-        return load_model(path, HostFacts)
+    """A discovery.yaml, through the pipeline's loader."""
     return load_discovery(path)
 
 
 def detect(facts: HostFacts) -> list[App]:
-    """The apps detectors find in ``facts`` (none before detect lands)."""
-    try:
-        from ..detect import detect_apps
-    except ImportError:
-        return []
+    """The apps detectors find in ``facts``."""
     return list(detect_apps(facts))
 
 

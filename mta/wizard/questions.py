@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Optional, Sequence
 
 from ..discover.secrets import env_is_secret
+from ..errors import MtaError
 from ..model import App, HostFacts
+from ..plan import make_plan
+from ..plan.images import check_image_ref
 
 QType = Literal["bool", "int", "str", "choice", "list"]
 
@@ -29,7 +32,6 @@ _DNS_NAME = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z0-9]
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")
 # registry/name:tag or @digest; deliberately loose, but no spaces or shell characters
-_IMAGE_REF = re.compile(r"^[a-z0-9][a-z0-9._/:@-]*[a-z0-9]$", re.IGNORECASE)
 
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}
@@ -177,20 +179,9 @@ def _check_image(value: str) -> None:
     if value in BASE_CHOICES:
         return
     try:  # the plan's own rule, so the wizard never accepts what the plan rejects
-        from ..plan.images import check_image_ref
-    except ImportError:
-        check_image_ref = None
-    if check_image_ref is not None:
-        from ..errors import MtaError
-
-        try:
-            check_image_ref(value, "base image")
-        except MtaError as exc:
-            raise ValueError(f"{exc.message} (or use official or debian)") from None
-        return
-    tagged = ":" in value.rsplit("/", 1)[-1] or "@" in value
-    if not _IMAGE_REF.match(value) or not tagged or value.endswith(":latest"):
-        raise ValueError(f"expected official, debian or an image reference with a tag (like eclipse-temurin:17-jre), got {value!r}")
+        check_image_ref(value, "base image")
+    except MtaError as exc:
+        raise ValueError(f"{exc.message} (or use official or debian)") from None
 
 
 def _check_port(value: int) -> None:
@@ -234,17 +225,13 @@ def _check_merge(app: str, names: Sequence[str]) -> Callable[[str], None]:
 
 
 def _plan_for(facts: HostFacts, apps: Sequence[App]) -> Any:
-    """The plan mta would make with no answers, when the plan module is there.
+    """The plan mta would make with no answers.
 
     Its decisions are the best defaults: answering every question with its
     default then reproduces the plan exactly.
     """
     global _IN_PLAN
     if _IN_PLAN:  # make_plan may validate answers through us; don't recurse
-        return None
-    try:
-        from ..plan import make_plan
-    except ImportError:
         return None
     _IN_PLAN = True
     try:

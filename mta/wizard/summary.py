@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from ..estimate import evaluate_rules, fit_score
 from ..model import SECRET_MARKER, App, HostFacts
 from .generate import Generated
 
@@ -29,12 +30,7 @@ def secret_names(app: App) -> list[str]:
 
 
 def fit_scores(facts: HostFacts, apps: Sequence[App]) -> tuple[Optional[str], dict[str, str]]:
-    """(host fit, {app: fit}) from the estimate module's rules, when it is
-    installed; (None, {}) otherwise."""
-    try:
-        from ..estimate import evaluate_rules, fit_score
-    except ImportError:
-        return None, {}
+    """(host fit, {app: fit}) from the estimate module's rules; (None, {}) when they fail."""
     try:
         host_findings, per_app = evaluate_rules(facts, list(apps))
         scores = {a.name: str(fit_score(f)) for a, f in zip(apps, per_app)}
