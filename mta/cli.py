@@ -15,7 +15,7 @@ import click
 from click.utils import make_default_short_help
 
 from . import __version__
-from .errors import InputError, MtaError
+from .errors import InputError, MtaError, PartialFailure
 
 
 class ExitStatus(IntEnum):
@@ -79,10 +79,6 @@ class LazyGroup(click.Group):
                 rows.append((name, make_default_short_help(COMMANDS[name][1], limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
-
-
-class PartialFailure(MtaError):
-    """Some items of a multi-item command failed; details already printed."""
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -24,3 +24,7 @@ class InputError(MtaError):
 
 class GenerateError(MtaError):
     """Artifacts could not be generated from a plan."""
+
+
+class PartialFailure(MtaError):
+    """Some items of a multi-item command failed; details already printed (exit status 2)."""

@@ -24,7 +24,7 @@ from rich.text import Text
 from ..batch import DEFAULT_DEADLINE, ERROR_FILE, BatchResult, Event, parse_shard, run_batch
 from ..batch.host import host_dir
 from ..batch.workers import auto_workers, emit_to, parse_worker, python_command, run_batch_workers, worker_slice
-from ..errors import MtaError
+from ..errors import MtaError, PartialFailure
 from ..inventory import FORMATS, Settings, load_inventory
 from . import options
 
@@ -242,8 +242,6 @@ def command(inventory: str, out: Path, parallel: int, resume: bool, shard_text: 
     _summary(batch, out_path, Console(file=sys.stdout, highlight=False, soft_wrap=True))
     if not batch.failed:
         return
-    from ..cli import PartialFailure  # cli imports the command modules
-
     see = error_files(out_path, [r.host for r in batch.failed])
     if batch.succeeded or batch.skipped:
         raise PartialFailure(f"{len(batch.failed)} of {len(batch.results)} hosts failed; see {see}")

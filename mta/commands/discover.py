@@ -19,7 +19,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import InputError, MtaError
+from ..errors import InputError, MtaError, PartialFailure
 from ..pipeline import save_host
 from ..model import ConnectOptions, HostFacts, ProbeError
 from ..model.identity import folder_name, own_name
@@ -313,8 +313,6 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
         if isinstance(exc, MtaError):
             raise exc
         raise MtaError(*_fail_text(exc))
-    from ..cli import PartialFailure
-
     if len(failed) == len(targets):
         raise MtaError(f"all {len(targets)} targets failed", hint="see the errors above")
     raise PartialFailure(f"{len(failed)} of {len(targets)} targets failed; the others were written to {out}")

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import InputError, MtaError
+from ..errors import InputError, MtaError, PartialFailure
 from ..extract import extract_host
 from ..io import load_model, load_yaml
 from ..model import HostFacts, Plan
@@ -196,8 +196,6 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
     for store in dumps.failed if dumps else []:
         click.echo(f"mta: error: data of {store.store}: {store.error}", err=True)
     if dumps and dumps.failed and not report.failed:
-        from ..cli import PartialFailure
-
         raise PartialFailure(f"{len(dumps.failed)} of {len(dumps.stores)} stores could not be dumped")
     failed = report.failed
     if failed:
@@ -205,6 +203,4 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
             click.echo(f"mta: error: {app.app}: {app.error}", err=True)
         if len(failed) == len(report.apps):
             raise MtaError(f"extraction failed for every app of {plan.host}")
-        from ..cli import PartialFailure
-
         raise PartialFailure(f"{len(failed)} of {len(report.apps)} apps could not be extracted")

@@ -10,7 +10,7 @@ from typing import Optional
 import click
 from rich.console import Console
 
-from ..errors import MtaError
+from ..errors import MtaError, PartialFailure
 from ..io import write_atomic
 from ..verify import Engine, verify_dirs
 from ..verify.table import host_table
@@ -37,8 +37,6 @@ def command(directory: Path, engine: Optional[str], runtime: Optional[str], time
     """Build every image under DIRECTORY (OUT or OUT/hosts/HOST), start the services
     as compose.yaml describes on a private network, wait until ready, send the smoke
     request from plan.yaml and print one table per host. Exit 3 when any app fails."""
-    from ..cli import PartialFailure
-
     name = engine or _default_engine()
     if not shutil.which(name):
         raise MtaError(f"{name} is not installed", "install podman (scripts/podman-setup.sh) or pass --engine docker")
