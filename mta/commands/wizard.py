@@ -98,6 +98,7 @@ def command(
     if not interactive:
         raise NoTerminal("the wizard needs an interactive terminal (stdin is not a terminal)")
 
+    from ..wizard.after import offer_next
     from ..wizard.connect import discover_over, interactive_connector
     from ..wizard.prompts import QuestionaryPrompter
 
@@ -107,6 +108,7 @@ def command(
         session,
         connector=interactive_connector(conn, accept_new=accept_new_host_key),
         discoverer=discover_over,
+        after=offer_next,
     )
     try:
         wizard.run()

@@ -136,8 +136,8 @@ def interactive_connector(
             conn["user"] = p.text("User", default=target_user or conn.get("user") or getpass.getuser()).strip()
             conn["auth"] = p.select("Log in with", AUTH_METHODS, default=conn.get("auth", "agent"))
             if conn["auth"] == "key":
-                conn["key_file"] = p.text(
-                    "Key file",
+                conn["key_file"] = p.path(
+                    "Key file (Tab completes)",
                     default=conn.get("key_file") or _default_key(),
                     validate=lambda v: os.path.isfile(os.path.expanduser(v)) or f"no such file: {v}",
                 ).strip()

@@ -49,6 +49,8 @@ class Session:
 Discoverer = Callable[[Session], HostFacts]
 #: (prompter, console, session) -> None; fills session.connection and .transport
 Connector = Callable[[Prompter, Console, Session], None]
+#: (prompter, console, session, result) -> None: what to offer once the files are written
+After = Callable[[Prompter, Console, Session, Generated], None]
 
 
 class Wizard:
@@ -62,8 +64,10 @@ class Wizard:
         discoverer: Optional[Discoverer] = None,
         detector: Optional[Callable[[HostFacts], list[App]]] = None,
         renderer: Renderer = pipeline_renderer,
+        after: Optional["After"] = None,
     ) -> None:
         self.p = prompter
+        self.after = after
         self.c = console
         self.s = session
         self.connector = connector
@@ -169,27 +173,52 @@ class Wizard:
         apps = self.s.apps
         if not apps:
             self.c.print("No apps were detected; only host-level artifacts will be generated.")
-        names = [a.name for a in apps]
-        for app in apps:
+        i = 0
+        while i < len(apps):
+            app = apps[i]
             p = f"apps.{app.name}."
             summary.show_app(self.c, app)
             include = self.default(self.q(p + "include"))
             merge = self.default(self.q(p + "merge_into"))
             current = "skip" if not include else (f"merge:{merge}" if merge else "keep")
             actions = [("keep as its own app", "keep"), ("skip it", "skip")]
-            actions += [(f"merge its processes into {n}", f"merge:{n}") for n in names if n != app.name]
+            # only apps that will exist as their own container can take another's processes
+            actions += [(f"merge its processes into {n}", f"merge:{n}") for n in self._merge_targets(app.name)]
+            if i > 0:
+                actions.append((f"← back to {apps[i - 1].name}", "back"))
+            else:
+                actions.append(("← back to the discovery summary", "back"))
             action = self.p.select(f"{app.name}: what to do", actions, default=current)
+            if action == "back":
+                if i == 0:
+                    raise Back("discovery")
+                i -= 1
+                continue
             self.s.answers[p + "include"] = action != "skip"
             self.s.answers[p + "merge_into"] = action.split(":", 1)[1] if action.startswith("merge:") else ""
+            i += 1
             if action != "keep":
                 continue
-            for key in ("base", "ports", "configmaps", "volumes", "secrets"):
+            # the base image is one question for the host (step 4); per app it stays an answer id
+            for key in ("ports", "configmaps", "volumes", "secrets"):
                 self._ask(p + key)
             if app.role == "proxy":
                 self._ask(p + "proxy")
             self._ask(p + "replicas")
             self._ask(p + "resources")
         self.nav("review")
+
+    def _merge_targets(self, name: str) -> list[str]:
+        """Apps ``name`` may merge into: the others still kept as their own app."""
+        out = []
+        for other in self.s.apps:
+            p = f"apps.{other.name}."
+            if other.name == name or not self.default(self.q(p + "include")):
+                continue
+            if self.default(self.q(p + "merge_into")):
+                continue  # merged itself: no container of its own to merge into
+            out.append(other.name)
+        return out
 
     def step_targets(self) -> None:
         self.c.rule("4. Targets")
@@ -212,9 +241,10 @@ class Wizard:
     def step_generate(self) -> None:
         self.c.rule("5. Generate")
         assert self.s.facts is not None
+        summary.show_choices(self.c, self.s.apps, self.resolved())
         choice = self.p.select(
             f"Write the artifacts for {self.s.facts.host} into {self.s.out}",
-            [("Generate", "go"), ("Back to targets", "targets"), ("Back to review", "review")],
+            [("Generate", "go"), ("Edit the targets", "targets"), ("Edit the apps", "review")],
             default="go",
         )
         if choice != "go":
@@ -224,6 +254,8 @@ class Wizard:
                 self.s.facts, self.s.apps, self.resolved(), self.s.out, connection=self.s.connection, renderer=self.renderer
             )
         summary.show_result(self.c, self.result, self.resolved(), self.s.connection)
+        if self.after is not None:
+            self.after(self.p, self.c, self.s, self.result)
 
 
 def checked_preset(session: Session, facts: HostFacts, apps: list[App], qs: list[Question]) -> dict[str, Any]:

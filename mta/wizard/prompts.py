@@ -45,6 +45,8 @@ class Prompter(Protocol):
 
     def autocomplete(self, message: str, choices: Sequence[str], default: str = "", validate: Optional[Validator] = None) -> str: ...
 
+    def path(self, message: str, default: str = "", validate: Optional[Validator] = None) -> str: ...
+
 
 class QuestionaryPrompter:
     """The terminal prompter (questionary over prompt_toolkit)."""
@@ -82,6 +84,10 @@ class QuestionaryPrompter:
         if not choices:
             return self.text(message, default=default, validate=validate)
         return self._ask(self.q.autocomplete(message, choices=list(choices), default=default, validate=validate))
+
+    def path(self, message, default="", validate=None):
+        """A file path with Tab completion (~ expanded)."""
+        return self._ask(self.q.path(message, default=default, validate=validate))
 
 
 # -- asking a registry question -------------------------------------------

@@ -250,6 +250,18 @@ def _secret_env_names(app: App) -> list[str]:
     return [var.name for var in app.env if env_is_secret(var.name, var.value, var.secret)]
 
 
+_SECRETISH = ("PASS", "PWD", "SECRET", "TOKEN", "KEY", "CRED", "AUTH", "PRIVATE", "SALT", "CERT", "DSN", "URL")
+
+
+def secret_choices(app: App, likely: Sequence[str]) -> tuple[str, ...]:
+    """The env names to offer as secrets, most likely first: the ones the
+    detector calls secret (preselected), then names that sound secret, then
+    the rest alphabetically."""
+    rest = sorted({v.name for v in app.env} - set(likely))
+    sounding = [n for n in rest if any(w in n.upper() for w in _SECRETISH)]
+    return tuple(dict.fromkeys([*likely, *sounding, *rest]))
+
+
 def _app_defaults(app: App, planned: Any) -> dict[str, Any]:
     """Per-app defaults: from the plan's decisions, else from the detector."""
     if planned is not None:
@@ -415,7 +427,7 @@ def questions_for(facts: HostFacts, apps: Sequence[App]) -> list[Question]:
                 "list",
                 d["secrets"],
                 "Environment variables whose values are secrets (kept out of images and ConfigMaps).",
-                choices=tuple(dict.fromkeys([v.name for v in app.env] + d["secrets"])),
+                choices=secret_choices(app, d["secrets"]),
                 check=_check_env_name,
                 app=app.name,
             ),

@@ -124,6 +124,37 @@ def show_app(c: Console, app: App) -> None:
         c.print(Text("    secret env: " + ", ".join(names)))
 
 
+def show_choices(c: Console, apps: Sequence[App], answers: Mapping[str, Any]) -> None:
+    """Every choice on one screen before anything is written."""
+    table = Table(title=Text("Your choices"), show_lines=False)
+    for col in ("app", "becomes", "ports", "replicas", "resources", "secret env"):
+        table.add_column(col, overflow="fold")
+    for app in apps:
+        p = f"apps.{app.name}."
+        if not answers.get(p + "include", True):
+            becomes = "skipped (stays on the VM)"
+        elif answers.get(p + "merge_into"):
+            becomes = f"merged into {answers[p + 'merge_into']}"
+        else:
+            becomes = "its own container"
+        own = answers.get(p + "include", True) and not answers.get(p + "merge_into")
+        cells = (
+            app.name,
+            becomes,
+            ", ".join(str(x) for x in answers.get(p + "ports") or []) if own else "",
+            str(answers.get(p + "replicas", "")) if own else "",
+            str(answers.get(p + "resources", "")) if own else "",
+            ", ".join(answers.get(p + "secrets") or []) if own else "",
+        )
+        table.add_row(*(Text(x) for x in cells))
+    c.print(table)
+    targets = [t for t in ("compose", "swarm", "kubernetes", "security", "sbom") if answers.get(f"targets.{t}")]
+    c.print(Text(f"Generate for: {', '.join(targets) or 'nothing'}; base images: {answers.get('base', 'official')}"))
+    if answers.get("targets.kubernetes"):
+        ingress = answers.get("k8s.ingress_host") or "none"
+        c.print(Text(f"Kubernetes namespace: {answers.get('k8s.namespace', 'default')}; Ingress host: {ingress}"))
+
+
 def next_commands(result: Generated, answers: Mapping[str, Any], connection: Optional[Mapping[str, Any]] = None) -> list[str]:
     d = result.host_dir
     extract = f"mta extract {d / 'plan.yaml'}"

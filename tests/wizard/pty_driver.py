@@ -15,6 +15,9 @@ from typing import Optional
 
 import pexpect
 
+#: the checkout these tests belong to: ``python -m mta`` runs its code, not an installed copy
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 UP, DOWN, ENTER, SPACE, CTRL_C = "\x1b[A", "\x1b[B", "\r", " ", "\x03"
 _START = re.compile(r"\x1b\[\?2004h")
 _MESSAGE = re.compile(r"\?\x1b\[[0-9;]*m (?P<msg>[^\x1b]*?)\s*\x1b")
@@ -32,6 +35,7 @@ class Wizard:
             {"PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm-256color", "COLUMNS": "160", "LINES": "50", "PYTHONUNBUFFERED": "1"}
         )
         full_env.pop("NO_COLOR", None)
+        full_env["PYTHONPATH"] = os.pathsep.join([ROOT, *filter(None, [os.environ.get("PYTHONPATH")])])
         full_env.update(env or {})
         self.child = pexpect.spawn(
             sys.executable,

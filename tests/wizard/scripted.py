@@ -66,3 +66,11 @@ class ScriptedPrompter:
     def autocomplete(self, message, choices, default="", validate=None):
         a = self._next("autocomplete", message, default)
         return default if a is DEFAULT else a
+
+    def path(self, message, default="", validate=None):
+        a = self._next("path", message, default)
+        a = default if a is DEFAULT else a
+        if validate is not None:
+            ok = validate(a)
+            assert ok is True, f"{message}: {a!r} rejected: {ok}"
+        return a

@@ -43,7 +43,7 @@ def review_web(action="keep", **over):
     s = [("web: what to do", action)]
     if action != "keep":
         return s
-    for key, label in (("base", "base image"), ("ports", "ports"), ("configmaps", "config files"), ("volumes", "data volumes"), ("secrets", "secret env")):
+    for key, label in (("ports", "ports"), ("configmaps", "config files"), ("volumes", "data volumes"), ("secrets", "secret env")):
         s.append((f"web: {label}", over.get(key, DEFAULT)))
     s += [("web: replicas", over.get("replicas", DEFAULT)), ("web: resource", over.get("resources", DEFAULT))]
     return s
@@ -52,7 +52,7 @@ def review_web(action="keep", **over):
 def review_db(action="keep"):
     s = [("db: what to do", action)]
     if action == "keep":
-        s += [(f"db: {k}", DEFAULT) for k in ("base image", "ports", "config files", "data volumes", "secret env", "replicas", "resource")]
+        s += [(f"db: {k}", DEFAULT) for k in ("ports", "config files", "data volumes", "secret env", "replicas", "resource")]
     return s
 
 
@@ -256,3 +256,94 @@ def test_back_to_connection_rediscovers_and_keeps_answers(tmp_path, apps):
     assert offered == ["1", "3"]
     text = result.answers_file.read_text()
     assert "connection:" in text and "user: ops" in text
+
+
+# -- the review respects the user's time ------------------------------------
+
+
+def test_back_inside_the_review_returns_to_the_previous_app(tmp_path, apps):
+    script = (
+        [("Next", "next")]
+        + review_web(replicas="2")
+        + [("db: what to do", "back")]  # back to web, its answers offered again
+        + review_web(replicas=DEFAULT)
+        + review_db("skip")
+        + [("Next", "next")]
+        + TARGETS
+        + [("Write the artifacts", "go")]
+    )
+    wizard, prompter, _ = make(tmp_path, apps, script)
+    wizard.run()
+    offered = [d for k, m, d in prompter.asked if "web: replicas" in m]
+    assert offered == ["1", "2"]
+    got = load_answers(tmp_path / "out/mta-answers.yaml")
+    assert got["apps.web.replicas"] == 2 and got["apps.db.include"] is False
+    # the first app's Back leaves the review for the discovery summary
+    script = [("Next", "next"), ("web: what to do", "back"), ("Next", KeyboardInterrupt())]
+    wizard, prompter, _ = make(tmp_path, apps, script)
+    with pytest.raises(KeyboardInterrupt):
+        wizard.run()
+    assert [m for _, m, _ in prompter.asked] == ["Next", "web: what to do", "Next"]
+
+
+class Recording(ScriptedPrompter):
+    """Also keeps the choices each select offered."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.offered: dict[str, list] = {}
+
+    def select(self, message, choices, default=None, instruction=""):
+        self.offered[message] = [c[1] for c in choices]
+        return super().select(message, choices, default, instruction)
+
+    def checkbox(self, message, choices, instruction=""):
+        self.offered[message] = [(c[1], bool(c[2])) for c in choices]
+        return super().checkbox(message, choices, instruction)
+
+
+def test_merge_offers_only_apps_still_kept_and_base_is_asked_once(tmp_path, apps):
+    script = [("Next", "next"), ("web: what to do", "skip"), ("db: what to do", "keep")]
+    script += [(f"db: {k}", DEFAULT) for k in ("ports", "config files", "data volumes", "secret env", "replicas",
+                                               "resource")]
+    script += [("Next", "next")] + TARGETS + [("Write the artifacts", "go")]
+    console = Console(file=open(os.devnull, "w"), width=120)
+    session = Session(out=tmp_path / "out", discovery_path=DISCOVERY)
+    prompter = Recording(script)
+    Wizard(prompter, console, session, detector=lambda facts: list(apps), renderer=fake_renderer).run()
+    assert "merge:db" in prompter.offered["web: what to do"]
+    assert "merge:web" not in prompter.offered["db: what to do"]  # web was skipped
+    msgs = [m for _, m, _ in prompter.asked]
+    assert sum("base image" in m for m in msgs) == 1  # one question for the host, none per app
+
+
+def test_secret_names_most_likely_first_and_preselected(facts):
+    from mta.model import App, EnvVar
+
+    app = App(name="api", stack="node", env=[
+        EnvVar(name="LANG", value="C"), EnvVar(name="API_TOKEN", secret="s1"), EnvVar(name="HOME", value="/srv"),
+        EnvVar(name="SMTP_PASS_FILE", value="/etc/x"), EnvVar(name="DB_PASSWORD", secret="s2")])
+    q = next(q for q in questions_for(facts, [app]) if q.id == "apps.api.secrets")
+    assert set(q.default) == {"API_TOKEN", "DB_PASSWORD"}
+    assert list(q.choices[:2]) == q.default  # the likely ones lead, checked
+    assert list(q.choices[2:]) == ["SMTP_PASS_FILE", "HOME", "LANG"]  # sounding secret, then the rest
+
+
+def test_summary_before_generate_and_edit_goes_back(tmp_path, apps):
+    out_file = tmp_path / "screen.txt"
+    console = Console(file=open(out_file, "w"), width=160)
+    session = Session(out=tmp_path / "out", discovery_path=DISCOVERY)
+    script = (
+        [("Next", "next")] + review_web() + review_db("skip") + [("Next", "next")] + TARGETS
+        + [("Write the artifacts", "review")] + review_web(replicas="3") + review_db("skip")
+        + [("Next", "next")] + TARGETS + [("Write the artifacts", "go")]
+    )
+    called = []
+    wizard = Wizard(ScriptedPrompter(script), console, session, detector=lambda facts: list(apps),
+                    renderer=fake_renderer, after=lambda p, c, s, r: called.append(r))
+    result = wizard.run()
+    console.file.close()
+    screen = out_file.read_text()
+    assert screen.count("Your choices") == 2
+    assert "skipped (stays on the VM)" in screen and "its own container" in screen
+    assert called == [result]  # the after-generate offers get the result

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .pty_driver import CTRL_C, DOWN, ENTER, Wizard
+from .pty_driver import CTRL_C, DOWN, ENTER, UP, Wizard
 
 DATA = Path(__file__).parent / "data"
 DISCOVERY = DATA / "shop01.discovery.yaml"
@@ -34,11 +34,13 @@ def tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def drive_defaults(w: Wizard, until: str, *, back_once_at_review: bool = False) -> list[str]:
+def drive_defaults(w: Wizard, until: str, *, back_once_at_review: bool = False, skip_apps: bool = False) -> list[str]:
     """Answer every prompt with its default until a prompt containing
-    ``until``; optionally choose Back once at the review step's Next."""
+    ``until``; optionally choose Back once at the review step's Next, or
+    skip every app."""
     nexts = 0
     went_back = False
+    skipped: set[str] = set()
     while True:
         msg = w.next_prompt()
         assert msg is not None, w.text()[-3000:]
@@ -50,6 +52,10 @@ def drive_defaults(w: Wizard, until: str, *, back_once_at_review: bool = False) 
                 went_back = True
                 w.send(DOWN, ENTER)  # "Back to discovery"
                 continue
+        if skip_apps and msg.endswith(": what to do") and msg not in skipped:
+            skipped.add(msg)
+            w.send(DOWN, ENTER)  # "skip it"; the next time round Enter keeps it
+            continue
         w.send(ENTER)
 
 
@@ -137,6 +143,49 @@ def test_offline_full_run_replays_byte_identical(tmp_path):
     assert_replays(out, "shop01", tmp_path)
 
 
+def test_review_back_merge_list_one_base_summary_and_edit(tmp_path):
+    """Back inside the per-app review, a merge list without skipped apps, the base
+    image asked once for the host, and the summary screen's Edit."""
+    needs("mta.pipeline")
+    out = tmp_path / "out"
+    w = Wizard(["wizard", "--discovery", str(DISCOVERY), "-o", str(out)], cwd=str(tmp_path))
+    try:
+        whats = []
+        while len(whats) < 2:
+            msg = w.next_prompt()
+            assert msg is not None, w.text()[-3000:]
+            if msg.endswith(": what to do"):
+                whats.append(msg)
+                if len(whats) == 2:
+                    break
+            w.send(ENTER)
+        w.send(UP, ENTER)  # the last choice: back to the previous app
+        assert w.next_prompt() == whats[0]
+        first = whats[0].split(":")[0]
+        w.send(DOWN, ENTER)  # skip the first app this time
+        assert w.next_prompt() == whats[1]
+        w.child.expect("back to")  # the choices are drawn
+        w._read()
+        choices = w.text().rsplit(whats[1], 1)[1]
+        assert "merge its processes into" in choices  # the apps still kept are offered
+        assert f"merge its processes into {first}" not in choices  # skipped: nothing to merge into
+        w.send(ENTER)
+        drive_defaults(w, "Write the artifacts")
+        assert "Your choices" in w.text() and "skipped (stays on the VM)" in w.text()
+        w.send(DOWN, DOWN, ENTER)  # Edit the apps
+        assert w.next_prompt() == whats[0]
+        w.send(ENTER)  # its answer (skip) is kept
+        drive_defaults(w, "Write the artifacts")
+        w.send(ENTER)
+        assert w.next_prompt() is None  # offline: no extract to offer
+        assert w.wait_exit() == 0, w.text()[-3000:]
+    finally:
+        w.kill()
+    assert not any(p.endswith(": base image") for p in w.prompts)  # not per app …
+    assert w.prompts.count("base image") == 2  # … once for the host, per pass through the targets
+    assert (out / "mta-answers.yaml").is_file()
+
+
 # -- against a real sshd ---------------------------------------------------
 
 TEST_USER = "mtawiz"
@@ -204,11 +253,23 @@ def test_ssh_run_with_wrong_password_retry_replays(password_sshd, tmp_path):
         w.expect_prompt("Password for")  # the wrong password is asked again
         assert "authentication failed" in w.text()
         w.type_line(password, clear=False)
-        drive_defaults(w, "Write the artifacts", back_once_at_review=True)
+        # this machine's apps are many: skip them all, so the extract offered at the end copies nothing
+        drive_defaults(w, "Write the artifacts", back_once_at_review=True, skip_apps=True)
         assert w.text().count("2. Discovery") == 2  # went Back once; discovery is not run again
         assert f"connected to 127.0.0.1:{server.port} as {TEST_USER}" in w.text()
+        assert "Your choices" in w.text()  # the summary before anything is written
         w.send(ENTER)
-        assert w.next_prompt() is None
+        w.expect_prompt("Pull the apps' files from the VM now")
+        w.send("y")
+        msg = w.next_prompt()  # verify is offered when an engine answers
+        if msg is not None:
+            assert "Build and test the containers now" in msg
+            w.send("n")
+            assert w.next_prompt() is None
+            assert "Later: mta verify" in w.text()
+        else:
+            assert not IN_CI, "CI has podman: verify should have been offered"
+            assert "mta verify not offered" in w.text()
         assert w.wait_exit() == 0, w.text()[-3000:]
     finally:
         w.kill()
