@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Optional, Protocol, Sequence, Union, runtime_checkable
 
 from ..errors import MtaError
+from .tarcmd import parse_read_files, read_files_command
 
 Command = Union[str, Sequence[str]]
 
@@ -16,6 +17,12 @@ def to_shell(command: Command) -> str:
     if isinstance(command, str):
         return command
     return " ".join(shlex.quote(str(a)) for a in command)
+
+
+def as_root(line: str) -> str:
+    """``line`` run as root through ``sudo -n``: never prompts, so a sudo that wants a
+    password fails at once (each transport turns that into ``SudoNeedsPassword``)."""
+    return "sudo -n -- sh -c " + shlex.quote(line)
 
 
 @dataclass(frozen=True)
@@ -145,3 +152,27 @@ class Transport(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class ShellFiles:
+    """``Transport.read_files`` over the transport's own ``run``, for every transport:
+    the read script goes on stdin (one argv string may not exceed 128 KiB, and there
+    may be hundreds of paths), so all paths cost one round trip."""
+
+    #: the default when ``read_files`` is not told (SSH: discovery turns it off when sudo is refused)
+    sudo: bool = False
+
+    def read_files(
+        self,
+        paths: Sequence[str],
+        *,
+        max_bytes: int = 1 << 20,
+        sudo: Optional[bool] = None,
+        patterns: Sequence[str] = (),
+    ) -> dict[str, Optional[bytes]]:
+        """See ``Transport.read_files``; ``sudo=None`` uses this transport's ``sudo``."""
+        if not paths and not patterns:
+            return {}
+        script = read_files_command(list(paths), max_bytes, list(patterns)).encode()
+        res = self.run("sh -s", stdin=script, sudo=self.sudo if sudo is None else sudo)  # type: ignore[attr-defined]
+        return parse_read_files(res.stdout, list(paths))

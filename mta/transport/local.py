@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import os
-import shlex
 import socket
 import subprocess
 import tempfile
 import time
 from typing import BinaryIO, Callable, Optional, Sequence
 
-from .base import CommandResult, CommandTimeout, Command, TarResult, to_shell
-from .tarcmd import tar_command, read_files_command, parse_read_files
+from .base import CommandResult, CommandTimeout, Command, ShellFiles, TarResult, as_root, to_shell
+from .tarcmd import tar_command
 
 
-class LocalTransport:
+class LocalTransport(ShellFiles):
     def __init__(self, name: Optional[str] = None) -> None:
         self.name = name or socket.gethostname()
 
@@ -28,7 +27,7 @@ class LocalTransport:
     ) -> CommandResult:
         line = to_shell(command)
         if sudo and os.geteuid() != 0:
-            line = "sudo -n sh -c " + shlex.quote(line)
+            line = as_root(line)
         try:
             proc = subprocess.run(
                 ["sh", "-c", line],
@@ -39,21 +38,6 @@ class LocalTransport:
         except subprocess.TimeoutExpired as exc:
             raise CommandTimeout(f"{self.name}: command timed out after {timeout:g}s") from exc
         return CommandResult(proc.returncode, proc.stdout, proc.stderr)
-
-    def read_files(
-        self,
-        paths: Sequence[str],
-        *,
-        max_bytes: int = 1 << 20,
-        sudo: bool = False,
-        patterns: Sequence[str] = (),
-    ) -> dict[str, Optional[bytes]]:
-        if not paths and not patterns:
-            return {}
-        # on stdin: one argv string may not exceed 128 KiB (hundreds of paths)
-        script = read_files_command(list(paths), max_bytes, list(patterns)).encode()
-        res = self.run("sh -s", stdin=script, sudo=sudo)
-        return parse_read_files(res.stdout, list(paths))
 
     def tar_paths(
         self,
@@ -69,7 +53,7 @@ class LocalTransport:
             return result
         line = tar_command(paths, exclude)
         if sudo and os.geteuid() != 0:
-            line = "sudo -n sh -c " + shlex.quote(line)
+            line = as_root(line)
         proc = subprocess.Popen(["sh", "-c", line], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert proc.stdout is not None
         while True:
@@ -100,7 +84,7 @@ class LocalTransport:
         """See ``Transport.stream``."""
         line = to_shell(command)
         if sudo and os.geteuid() != 0:
-            line = "sudo -n sh -c " + shlex.quote(line)
+            line = as_root(line)
         with tempfile.TemporaryFile() as errf:
             proc = subprocess.Popen(["sh", "-c", line], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errf)
             assert proc.stdin is not None and proc.stdout is not None

@@ -8,7 +8,6 @@ batch can record it and go on.
 from __future__ import annotations
 
 import os
-import shlex
 import socket
 import threading
 import time
@@ -24,15 +23,17 @@ from .base import (
     ConnectionLost,
     ConnectionRefused,
     ConnectTimeout,
+    ShellFiles,
     SudoNeedsPassword,
     TarResult,
     TransportError,
     Unreachable,
+    as_root,
     to_shell,
 )
 from .hostkeys import KnownHosts, fingerprint, host_entry_name
 from .ssh_target import Endpoint, load_ssh_config, resolve
-from .tarcmd import parse_read_files, read_files_command, tar_command
+from .tarcmd import tar_command
 
 SecretCallback = Callable[[str], Optional[str]]
 
@@ -60,7 +61,7 @@ def _supports_ssh_rsa() -> bool:
     return "ssh-rsa" in paramiko.Transport._key_info
 
 
-class SSHTransport:
+class SSHTransport(ShellFiles):
     """A Transport over SSH. Connects on first use; ``close()`` ends it."""
 
     def __init__(
@@ -439,9 +440,7 @@ class SSHTransport:
         return self._t
 
     def _wrap_sudo(self, line: str, sudo: bool) -> str:
-        if sudo and not self.remote_is_root:
-            return "sudo -n -- sh -c " + shlex.quote(line)
-        return line
+        return as_root(line) if sudo and not self.remote_is_root else line
 
     def _check_sudo(self, res: CommandResult) -> None:
         err = res.stderr.lower()
@@ -633,21 +632,6 @@ class SSHTransport:
         th = threading.Thread(target=feed, daemon=True)
         th.start()
         return th
-
-    def read_files(
-        self,
-        paths: Sequence[str],
-        *,
-        max_bytes: int = 1 << 20,
-        sudo: Optional[bool] = None,
-        patterns: Sequence[str] = (),
-    ) -> dict[str, Optional[bytes]]:
-        """See ``Transport.read_files``; ``sudo=None`` uses this transport's ``sudo``."""
-        if not paths and not patterns:
-            return {}
-        script = read_files_command(list(paths), max_bytes, list(patterns)).encode()
-        res = self.run("sh -s", stdin=script, sudo=self.sudo if sudo is None else sudo)
-        return parse_read_files(res.stdout, list(paths))
 
     def tar_paths(
         self,
