@@ -19,6 +19,7 @@ from .commands import interpreter, rewrite_command, secret_arg_refs, shell_inter
 from .names import config_key, dns_label, image_repo_component, is_env_name
 from .databases import link_databases
 from .rewrite import Target, local_hosts, rewrite_host_var, rewrite_text
+from .answers import to_bool
 from .paths import context_path
 from .recipes import family_of, recipe
 from .recipes.backing import BACKING_SPEC, backing_kind, debian_backing
@@ -63,11 +64,10 @@ def _as_list(value: Any, key: str) -> list:
 
 
 def _as_bool(value: Any, key: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "yes", "1", "false", "no", "0"):
-        return value.lower() in ("true", "yes", "1")
-    raise InputError(f"answer '{key}': expected true or false, got {value!r}")
+    try:
+        return to_bool(value)
+    except ValueError as exc:
+        raise InputError(f"answer '{key}': {exc}") from None
 
 
 def _under(path: str, roots: list[str]) -> bool:

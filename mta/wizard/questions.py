@@ -18,6 +18,7 @@ from ..discover.secrets import env_is_secret
 from ..errors import MtaError
 from ..model import App, HostFacts
 from ..plan import make_plan
+from ..plan.answers import to_bool
 from ..plan.images import check_image_ref
 
 QType = Literal["bool", "int", "str", "choice", "list"]
@@ -33,8 +34,6 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")
 # registry/name:tag or @digest; deliberately loose, but no spaces or shell characters
 
-_TRUE = {"true", "yes", "y", "on", "1"}
-_FALSE = {"false", "no", "n", "off", "0"}
 
 
 @dataclass(frozen=True)
@@ -84,11 +83,7 @@ class Question:
 
 
 def _to_bool(q: Question, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise ValueError(f"expected true or false, got {value!r}")
+    return to_bool(value)
 
 
 def _to_int(q: Question, value: Any) -> int:
