@@ -168,7 +168,14 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
         where = target or ((facts.target or facts.address or facts.host) if facts else plan.host)
         transport = settings.transport(where, name=plan.host)
     try:
-        report = extract_host(transport, plan, host_dir, apps=list(apps) or None, sudo=bool(ssh.get("sudo")))
+        rates: dict[str, float] = {}
+        with console.status("connecting …") as status:
+            def progress(app: str, done: int, seconds: float) -> None:
+                rates[app] = done / seconds if seconds > 0 else 0.0
+                status.update(f"{escape(app)}: {done / 1e6:.1f} MB received, {rates[app] / 1e6:.1f} MB/s")
+
+            report = extract_host(transport, plan, host_dir, apps=list(apps) or None, sudo=bool(ssh.get("sudo")),
+                                  progress=progress)
         dumps = run_data(transport, plan, host_dir, console, force=force, sudo=bool(ssh.get("sudo")),
                          apps=list(apps) or None) if data else None
         if secret_values and facts is not None:
@@ -188,6 +195,7 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
     for app in report.apps:
         if app.ok:
             console.print(f"[bold]{escape(app.app)}[/]: {app.files} files, {app.bytes} bytes"
+                          + (f" at {rates[app.app] / 1e6:.1f} MB/s" if rates.get(app.app) else "")
                           + (" (size cap reached)" if app.truncated else "")
                           + (f", {len(app.skipped)} skipped" if app.skipped else "")
                           + f" -> {escape(str(app.context))}", markup=True)
