@@ -14,7 +14,7 @@ from mta.plan.recipes.java import tomcat_image
 from mta.plan.recipes.node import node_line
 from mta.plan.recipes.python import python_line
 
-from .fixtures import empty_host, shop_host
+from tests.render.fixtures import empty_host, shop_host
 
 
 def shop(**kw):

@@ -17,7 +17,7 @@ from mta.plan.recipes import naive_size
 from mta.verify.runner import host_dirs
 from mta.verify.smoke import judge, page_title
 
-HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
+HANDMADE = Path(__file__).resolve().parents[1] / "e2e" / "fixtures" / "handmade"
 
 
 def test_interpolation_follows_compose_rules():
