@@ -113,7 +113,7 @@ def build_report(
     report = Report(
         generated_at=now or datetime.now(timezone.utc).replace(microsecond=0),
         mta_version=__version__,
-        inputs=[_rel(o, report_dir) or o.resolve().name or str(o) for o in outs],
+        inputs=[_input_label(o, report_dir) for o in outs],
         settings=settings,
         summary=_summary(hosts, errors, savings, consolidation, costs),
         savings=savings,
@@ -297,6 +297,13 @@ def _excluded_because(host: HostReport) -> str:
 
 def _rel(path: Path, start: Path) -> str:
     return Path(os.path.relpath(path, start)).as_posix()
+
+
+def _input_label(out: Path, report_dir: Path) -> str:
+    """An input folder as the report names it: relative to the report, or by its own
+    name when the report sits in it ("." says nothing to a reader)."""
+    rel = _rel(out, report_dir)
+    return rel if rel not in ("", ".") else (out.resolve().name or str(out))
 
 
 def _n(count: int, word: str) -> str:

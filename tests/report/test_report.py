@@ -159,7 +159,7 @@ def test_several_outs_merge_into_the_first(tmp_path):
     assert main(["report", str(a), str(b), "--format", "json,md"]) == 0
     report = Report.model_validate_json((a / "report.json").read_text())
     assert len(report.hosts) == 5 and not (b / "report.json").exists()
-    assert report.inputs == [".", "../shard2"]
+    assert report.inputs == ["shard1", "../shard2"]  # the report's own folder by its name, not "."
     merged = next(m for m in report.method if m.topic == "Merged inputs")
     assert "vm-0000" in merged.text
     assert "../shard2/hosts/vm-0004" in {h.source_dir for h in report.hosts}
