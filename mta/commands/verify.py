@@ -9,6 +9,8 @@ from typing import Optional
 
 import click
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
 from ..errors import MtaError, PartialFailure
 from ..io import write_atomic
@@ -53,7 +55,7 @@ def command(directory: Path, engine: Optional[str], runtime: Optional[str], time
             timeout=timeout,
             keep=keep,
             rm_images=rm_images,
-            log=lambda msg: err.print(f"[dim]verify:[/] {msg}", highlight=False),
+            log=lambda msg: err.print(f"[dim]verify:[/] {escape(str(msg))}", highlight=False),
             on_host=lambda h: console.print(host_table(h)),
         )
     finally:
@@ -63,15 +65,15 @@ def command(directory: Path, engine: Optional[str], runtime: Optional[str], time
     write_atomic(out, report.model_dump_json(indent=2) + "\n")
     for host in report.hosts:
         if host.error:
-            console.print(f"[red]{host.host}: {host.error}[/]")
+            console.print(Text(f"{host.host}: {host.error}", style="red"))
         for note in host.notes:
-            console.print(f"[yellow]{host.host}: {note}[/]")
+            console.print(Text(f"{host.host}: {note}", style="yellow"))
         for s in host.services:
             if not s.ok:
-                console.print(f"[red]{host.host}/{s.name}: {s.error or s.smoke.detail or 'failed'}[/]")
+                console.print(Text(f"{host.host}/{s.name}: {s.error or s.smoke.detail or 'failed'}", style="red"))
                 for line in s.log_tail[-10:]:
                     console.print(f"    {line}", highlight=False, markup=False)
-    console.print(f"wrote {out}")
+    console.print(Text(f"wrote {out}"))
     if not report.ok:
         bad = sum(1 for h in report.hosts for s in h.services if not s.ok) + sum(1 for h in report.hosts if h.error)
         raise PartialFailure(f"verify: {bad} failing item(s); see {out}")
