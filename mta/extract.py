@@ -15,6 +15,7 @@ withheld and mounted from a secret file instead (``security.configscan``).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import posixpath
@@ -35,6 +36,7 @@ from .detect import packaged
 from .plan.recipes.backing import backing_kind
 from .security.placeholders import sanitize_context, wire_fill
 from .transport import TransportError
+from .transport.tarcmd import LINK_CHECK
 
 REPORT_NAME = ".mta-extract.json"
 
@@ -201,7 +203,7 @@ def safe_extract(tar_path: Path, dest: Path, result: AppExtract, roots: Optional
 
 
 def unpack_stream(stream: BinaryIO, dest: Path, result: AppExtract, roots: Optional[list[str]] = None,
-                  provided: Optional[list[str]] = None) -> bool:
+                  provided: Optional[list[str]] = None, gzipped: bool = False) -> bool:
     """Unpack a tar stream as it arrives (``stream``, read once, in order) into
     ``dest``, refusing anything that could escape it; False when the stream
     was not a tar archive at all (empty, or cut before its first header).
@@ -212,7 +214,7 @@ def unpack_stream(stream: BinaryIO, dest: Path, result: AppExtract, roots: Optio
     kept as the VM has it; it resolves in the image, not in the context."""
     try:
         # tarfile copies its whole read buffer on every header read: keep it small
-        tf = tarfile.open(fileobj=stream, mode="r|", bufsize=1 << 16)
+        tf = tarfile.open(fileobj=stream, mode="r|gz" if gzipped else "r|", bufsize=1 << 16)
     except tarfile.TarError:
         return False
     with tf:
@@ -376,7 +378,7 @@ def _pull(transport, include: list[str], kwargs: dict, staging: Path, result: Ap
     def unpack() -> None:
         with os.fdopen(read_fd, "rb", buffering=1 << 20) as stream:
             try:
-                unpack_stream(stream, staging, result, include, provided)
+                unpack_stream(stream, staging, result, include, provided, gzipped=bool(kwargs.get("compress")))
             except BaseException as exc:  # raised below, after the transfer
                 errors.append(exc)
             # whatever the unpacker left unread (after the end-of-archive blocks, or after a failure)
@@ -396,11 +398,40 @@ def _pull(transport, include: list[str], kwargs: dict, staging: Path, result: Ap
     return tar
 
 
+#: a link slower than this (bytes a second) gets the tar stream through gzip -1,
+#: which packs source trees several times faster than that on one core
+COMPRESS_BELOW = 20e6
+
+
+def compression_pays(transport) -> bool:
+    """Whether to gzip the tar stream: never on this machine or a loopback
+    address; else when 1 MiB takes longer than COMPRESS_BELOW allows and the
+    host has gzip (one short round trip)."""
+    endpoint = getattr(transport, "endpoint", None)
+    if endpoint is None:
+        return False  # a local transport: no link at all
+    host = str(getattr(endpoint, "hostname", "") or "")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback and not getattr(transport, "jump", None):
+        return False
+    start = time.monotonic()
+    try:
+        res = transport.run(LINK_CHECK, timeout=60)
+    except TransportError:
+        return False
+    took = max(time.monotonic() - start, 1e-6)
+    return res.stdout.startswith(b"gzip\n") and len(res.stdout) / took < COMPRESS_BELOW
+
+
 def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[float] = None,
-                sudo: bool = False, progress: Optional[Progress] = None) -> AppExtract:
+                sudo: bool = False, progress: Optional[Progress] = None, compress: bool = False) -> AppExtract:
     """Pull one app's files into ``app_dir/context`` (replacing an older context);
     ``sudo`` reads them as root on the host (``sudo -n``); ``progress`` hears
-    the bytes received so far."""
+    the bytes received so far; ``compress`` gzips the stream on the host (the
+    size cap then counts compressed bytes)."""
     include, excludes = plan_paths(app)
     result = AppExtract(app=app.name, context=str(app_dir / "context"), include=include,
                         exclude=[p for p, _ in excludes])
@@ -413,6 +444,8 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
         staging.mkdir()
         if include:
             kwargs = {"exclude": [p for p, _ in excludes], "max_bytes": app.extract.max_bytes, "sudo": sudo}
+            if compress:
+                kwargs["compress"] = True
             if timeout is not None and hasattr(transport, "command_timeout"):
                 kwargs["timeout"] = timeout
             # links into trees the image's distro packages install are kept (Debian's wordpress -> php-getid3)
@@ -484,12 +517,15 @@ def _tar_line_reason(line: str) -> str:
 
 def extract_host(transport, plan: Plan, host_dir: Path, *, apps: Optional[list[str]] = None,
                  timeout: Optional[float] = None, sudo: bool = False,
-                 progress: Optional[Progress] = None) -> ExtractReport:
+                 progress: Optional[Progress] = None, compress: Optional[bool] = None) -> ExtractReport:
     """Extract every included app of ``plan`` under ``host_dir/apps/<app>/``.
 
     A transport failure (the host went away) stops the host and is raised;
     any other failure is recorded on that app and the next one goes on."""
     report = ExtractReport(host=plan.host)
+    if compress is None:
+        wanted = [a for a in plan.apps if a.include and a.extract.include and (not apps or a.name in apps)]
+        compress = bool(wanted) and compression_pays(transport)
     for app in plan.apps:
         if not app.include or (apps and app.name not in apps):
             continue
@@ -500,7 +536,7 @@ def extract_host(transport, plan: Plan, host_dir: Path, *, apps: Optional[list[s
             continue
         try:
             report.apps.append(extract_app(transport, app, Path(host_dir) / "apps" / app.name, timeout=timeout,
-                                           sudo=sudo, progress=progress))
+                                           sudo=sudo, progress=progress, compress=compress))
         except TransportError:
             raise
         except (MtaError, OSError) as exc:

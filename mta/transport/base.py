@@ -134,6 +134,7 @@ class Transport(Protocol):
         exclude: Sequence[str] = (),
         max_bytes: int = 512 << 20,
         sudo: bool = False,
+        compress: bool = False,
     ) -> TarResult:
         """Stream a tar of ``paths`` (absolute, read-only on the host) into ``dest``."""
         ...

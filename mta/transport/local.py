@@ -47,11 +47,12 @@ class LocalTransport(ShellFiles):
         exclude: Sequence[str] = (),
         max_bytes: int = 512 << 20,
         sudo: bool = False,
+        compress: bool = False,
     ) -> TarResult:
         result = TarResult()
         if not paths:
             return result
-        line = tar_command(paths, exclude)
+        line = tar_command(paths, exclude, compress)
         if sudo and os.geteuid() != 0:
             line = as_root(line)
         proc = subprocess.Popen(["sh", "-c", line], stdout=subprocess.PIPE, stderr=subprocess.PIPE)

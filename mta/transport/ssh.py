@@ -642,12 +642,13 @@ class SSHTransport(ShellFiles):
         max_bytes: int = 512 << 20,
         sudo: Optional[bool] = None,
         timeout: Optional[float] = None,
+        compress: bool = False,
     ) -> TarResult:
         result = TarResult()
         if not paths:
             return result
         use_sudo = self.sudo if sudo is None else sudo
-        chan = self._open(self._wrap_sudo(tar_command(list(paths), exclude), use_sudo))
+        chan = self._open(self._wrap_sudo(tar_command(list(paths), exclude, compress), use_sudo))
         chan.shutdown_write()
 
         def sink(data: bytes) -> bool:

@@ -150,8 +150,13 @@ def parse_read_files(out: bytes, paths: Sequence[str]) -> dict[str, Optional[byt
     return result
 
 
-def tar_command(paths: Sequence[str], exclude: Sequence[str] = ()) -> str:
-    """GNU/busybox tar to stdout; absolute names kept relative to /.
+#: prints "gzip" when the host has it, then 1 MiB of zeros: ``link_rate`` times it
+LINK_CHECK = "command -v gzip >/dev/null 2>&1 && echo gzip; echo; head -c 1048576 /dev/zero"
+
+
+def tar_command(paths: Sequence[str], exclude: Sequence[str] = (), compress: bool = False) -> str:
+    """GNU/busybox tar to stdout; absolute names kept relative to /; ``compress``
+    pipes it through ``gzip -1`` (for a slow link).
 
     An included path that is a symlink (``/srv/app/current`` -> ``releases/42``)
     brings the tree it points to along, so a deploy symlink is not copied empty.
@@ -162,5 +167,5 @@ def tar_command(paths: Sequence[str], exclude: Sequence[str] = ()) -> str:
         f"set -- {rel}; "
         'for p in "$@"; do if [ -L "/$p" ]; then t=$(readlink -f "/$p") && [ -n "$t" ] && '
         'set -- "$@" "${t#/}"; fi; done; '
-        f'exec tar -C / -cf -{excl} "$@"'
+        + (f'tar -C / -cf -{excl} "$@" | gzip -1 -c' if compress else f'exec tar -C / -cf -{excl} "$@"')
     )

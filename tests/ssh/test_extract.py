@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from mta.cli import main
-from mta.extract import REPORT_NAME, extract_host, safe_extract, AppExtract
+from mta.extract import REPORT_NAME, AppExtract, compression_pays, extract_host, safe_extract
 from mta.io import dump_model, write_atomic
 from mta.model import AppPlan, Build, Extract, HostFacts, Plan, SecretRef
+from mta.transport.local import LocalTransport
 
 pytestmark = [pytest.mark.timeout(180)]
 
@@ -179,6 +180,26 @@ def test_extract_over_ssh(sshd, app_tree, tmp_path):
         extract_host(t, _plan(app_tree, copy_secret_files=True), host_dir)
     assert not (base / "app.py").exists()
     assert (base / ".env").exists() and (base / "settings.ini").exists()  # asked for
+
+
+@pytest.mark.sshd
+def test_gzipped_stream_gives_the_same_context(sshd, app_tree, tmp_path):
+    """On a slow link the stream goes through gzip on the host; on loopback it
+    never does (no link check either: one round trip, as above)."""
+    with sshd.transport() as t:
+        assert compression_pays(t) is False and t.round_trips == 0
+        plain = extract_host(t, _plan(app_tree), tmp_path / "plain")
+        packed = extract_host(t, _plan(app_tree), tmp_path / "packed", compress=True)
+    assert compression_pays(LocalTransport()) is False
+
+    def tree(root: Path) -> dict:
+        ctx = root / "apps" / "shop" / "context"
+        return {str(p.relative_to(ctx)): (os.readlink(p) if p.is_symlink() else p.read_bytes() if p.is_file() else None)
+                for p in ctx.rglob("*") if p.name != REPORT_NAME}
+
+    assert tree(tmp_path / "packed") == tree(tmp_path / "plain") and tree(tmp_path / "plain")
+    assert packed.apps[0].files == plain.apps[0].files == 3
+    assert packed.apps[0].bytes < plain.apps[0].bytes  # what came over the wire: compressed
 
 
 @pytest.mark.sshd
