@@ -11,6 +11,7 @@ from typing import Any, Callable, Optional
 from ..errors import MtaError
 from ..inventory import Target
 from ..model import App, HostFacts, Plan
+from ..transport import ssh_transport
 
 
 class StageMissing(MtaError):
@@ -28,25 +29,12 @@ def _fn(dotted: str) -> Callable[..., Any]:
 def connect_ssh(target: Target, timeout: float, on_start: Optional[Callable[[Any], None]] = None) -> Any:
     """One SSH connection for the whole host, opened and verified now.
     ``on_start`` gets the transport before it connects (so a watchdog can abort it)."""
-    from ..transport.ssh import SSHTransport
-
-    kw: dict[str, Any] = {}
-    if target.key:
-        kw.update(key_filename=target.key, look_for_keys=False)
-    if target.known_hosts:
-        kw["known_hosts"] = [target.known_hosts]
-    t = SSHTransport(
-        target.address,
-        port=target.port,
-        user=target.user or None,
-        jump=target.jump or None,
-        sudo=target.sudo,
+    t = ssh_transport(
+        target.address, user=target.user, port=target.port, jump=target.jump, key=target.key,
+        known_hosts=target.known_hosts, look_for_keys=not target.key, sudo=target.sudo,
         # half the host's budget at most, so a silent port reads as a timeout, not the deadline
-        connect_timeout=max(1.0, min(timeout / 2, 20.0)),
-        command_timeout=max(1.0, timeout),
-        accept_new_host_key=target.accept_new_host_key,
-        name=target.name,
-        **kw,
+        connect_timeout=max(1.0, min(timeout / 2, 20.0)), command_timeout=max(1.0, timeout),
+        accept_new_host_key=target.accept_new_host_key, name=target.name,
     )
     if on_start is not None:
         on_start(t)

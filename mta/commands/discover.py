@@ -23,7 +23,7 @@ from ..errors import InputError, MtaError, PartialFailure
 from ..pipeline import save_host
 from ..model import ConnectOptions, HostFacts, ProbeError
 from ..model.identity import folder_name, own_name
-from ..transport import SudoNeedsPassword, TransportError
+from ..transport import SudoNeedsPassword, TransportError, ssh_transport
 from .options import COMMAND_TIMEOUT, CONNECT_TIMEOUT, connect_options, option, out_option
 
 _prompt_lock = threading.Lock()
@@ -100,24 +100,11 @@ class SSHSettings:
 
     def transport(self, target: str, name: Optional[str] = None):
         """An SSHTransport for ``target`` (connects on first use)."""
-        from ..transport.ssh import SSHTransport
-
-        password = self.password
-        return SSHTransport(
-            target,
-            port=self.port,
-            user=self.user,
-            key_filename=self.identity,
-            passphrase=_ask_secret,
-            password=(lambda _prompt: password) if password else None,
-            use_agent=self.use_agent,
-            jump=self.jump,
-            sudo=self.sudo,
-            connect_timeout=self.connect_timeout,
-            command_timeout=self.timeout,
-            accept_new_host_key=self.accept_new_host_key,
-            known_hosts=[os.path.expanduser(self.known_hosts)] if self.known_hosts else None,
-            name=name,
+        return ssh_transport(
+            target, user=self.user, port=self.port, jump=self.jump, key=self.identity, known_hosts=self.known_hosts,
+            password=self.password, passphrase=_ask_secret, use_agent=self.use_agent, sudo=self.sudo,
+            connect_timeout=self.connect_timeout, command_timeout=self.timeout,
+            accept_new_host_key=self.accept_new_host_key, name=name,
         )
 
 

@@ -20,7 +20,7 @@ from ..errors import InputError, MtaError
 from ..io import host_dir
 from ..model import ConnectOptions
 from ..model.identity import own_name
-from ..transport import AuthFailed, HostKeyChanged, HostKeyUnknown, SudoNeedsPassword, TransportError, get_backend
+from ..transport import AuthFailed, HostKeyChanged, HostKeyUnknown, SudoNeedsPassword, TransportError, ssh_transport
 from .prompts import Prompter
 
 AUTH_METHODS = (("ssh-agent or default keys", "agent"), ("a key file", "key"), ("a password", "password"))
@@ -71,24 +71,13 @@ def _default_key() -> str:
 
 def make_transport(conn: dict[str, Any], *, password: Optional[str] = None, accept_new: bool = False) -> Any:
     """An SSHTransport for a connection record (plus the password, if any)."""
-    cls = get_backend("ssh")
     auth = conn.get("auth", "agent")
-    kw: dict[str, Any] = {
-        "user": conn.get("user") or None,
-        "port": conn.get("port") or None,
-        "jump": conn.get("jump") or None,
-        "sudo": bool(conn.get("sudo")),
-        "accept_new_host_key": accept_new,
-        "use_agent": auth == "agent" and not conn.get("no_agent"),
-        "look_for_keys": auth == "agent",
-    }
-    if auth == "key":
-        kw["key_filename"] = conn.get("key_file") or None
-    if conn.get("known_hosts"):
-        kw["known_hosts"] = [os.path.expanduser(str(conn["known_hosts"]))]
-    if password is not None:
-        kw["password"] = lambda prompt: password
-    return cls(conn["host"], **kw)
+    return ssh_transport(
+        conn["host"], user=conn.get("user"), port=conn.get("port"), jump=conn.get("jump"),
+        key=conn.get("key_file") if auth == "key" else None, known_hosts=conn.get("known_hosts"), password=password,
+        sudo=bool(conn.get("sudo")), accept_new_host_key=accept_new,
+        use_agent=auth == "agent" and not conn.get("no_agent"), look_for_keys=auth == "agent",
+    )
 
 
 def connect_noninteractive(conn: dict[str, Any], *, accept_new: bool = False,
