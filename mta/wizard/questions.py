@@ -223,21 +223,13 @@ def _plan_for(facts: HostFacts, apps: Sequence[App]) -> Any:
     """The plan mta would make with no answers.
 
     Its decisions are the best defaults: answering every question with its
-    default then reproduces the plan exactly.
+    default then reproduces the plan exactly. (The plan never asks the questions
+    back: plan sits below wizard, tests/test_layers.py keeps it so.)
     """
-    global _IN_PLAN
-    if _IN_PLAN:  # make_plan may validate answers through us; don't recurse
-        return None
-    _IN_PLAN = True
     try:
         return make_plan(facts, list(apps))
-    except Exception:  # a plan bug must not take the question list down with it
+    except Exception:  # a plan bug must not take the question list down with it; generate reports it
         return None
-    finally:
-        _IN_PLAN = False
-
-
-_IN_PLAN = False
 
 
 def _secret_env_names(app: App) -> list[str]:
