@@ -16,7 +16,7 @@ HOST_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")  # = mta.pipel
 #: Answer ids the wizard asks (see the wizard's question list); apps.<app>.<field>.
 _ANSWER_RE = re.compile(
     r"^(base|targets\.(compose|swarm|kubernetes|security|sbom)|k8s\.(namespace|ingress_host)"
-    r"|apps\.[a-z0-9]([a-z0-9-]*[a-z0-9])?\.(include|merge_into|base|ports|configmaps|volumes"
+    r"|apps\.[a-z0-9]([a-z0-9-]*[a-z0-9])?\.(include|name|merge_into|base|ports|configmaps|volumes"
     r"|secrets|proxy|replicas|resources))$"
 )
 

@@ -48,6 +48,41 @@ def load_mapping(path: str) -> dict[str, str]:
     return dict(data)
 
 
+_APP_ID = re.compile(r"^apps\.([^.]+)\.(.+)$")
+
+
+def _renamed(apps: list[App], answers: dict) -> tuple[list[App], dict]:
+    """``apps.<app>.name`` renames a detected app; its other answers (keyed by the
+    detected name, the stable id) and merges into it follow the new name."""
+    moves: dict[str, str] = {}
+    for app in apps:
+        new = answers.get(f"apps.{app.name}.name")
+        if new is None or str(new).strip() in ("", app.name):
+            continue
+        new = str(new).strip()
+        if dns_label(new) != new:
+            raise InputError(f"answer 'apps.{app.name}.name': {new!r} is not a DNS-1123 label",
+                             hint="lowercase letters, digits and '-', at most 63, starting and ending alphanumeric")
+        moves[app.name] = new
+    if not moves:
+        return apps, answers
+    names = [moves.get(a.name, a.name) for a in apps]
+    for name in names:
+        if names.count(name) > 1:
+            raise InputError(f"answer 'apps.*.name': two apps would be named {name!r}", hint="pick another name")
+    out: dict = {}
+    for key, value in answers.items():
+        m = _APP_ID.match(key)
+        if m and m.group(1) in moves:
+            if m.group(2) == "name":
+                continue
+            key = f"apps.{moves[m.group(1)]}.{m.group(2)}"
+        if key.endswith(".merge_into") and value in moves:
+            value = moves[value]
+        out[key] = value
+    return [a.model_copy(update={"name": moves.get(a.name, a.name)}) for a in apps], out
+
+
 def _app_answers(answers: dict, name: str) -> dict[str, Any]:
     prefix = f"apps.{name}."
     return {k[len(prefix):]: v for k, v in answers.items() if k.startswith(prefix)}
@@ -86,6 +121,7 @@ def make_plan(facts, apps: list[App], *, answers: Optional[dict] = None, base: s
             raise InputError(f"--base {base!r}: expected official, debian or a mapping file that exists")
         mapping, mode = load_mapping(base), "official"
     plan = Plan(host=facts.host, discovery=discovery_path, base=base, targets=_targets(answers))
+    apps, answers = _renamed(apps, answers)
 
     seen: set[str] = set()
     for app in apps:

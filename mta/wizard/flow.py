@@ -181,7 +181,7 @@ class Wizard:
             include = self.default(self.q(p + "include"))
             merge = self.default(self.q(p + "merge_into"))
             current = "skip" if not include else (f"merge:{merge}" if merge else "keep")
-            actions = [("keep as its own app", "keep"), ("skip it", "skip")]
+            actions = [("keep as its own app", "keep"), ("skip it", "skip"), ("rename it", "rename")]
             # only apps that will exist as their own container can take another's processes
             actions += [(f"merge its processes into {n}", f"merge:{n}") for n in self._merge_targets(app.name)]
             if i > 0:
@@ -193,6 +193,9 @@ class Wizard:
                 if i == 0:
                     raise Back("discovery")
                 i -= 1
+                continue
+            if action == "rename":
+                self._ask(p + "name")  # then the same app's choices again
                 continue
             self.s.answers[p + "include"] = action != "skip"
             self.s.answers[p + "merge_into"] = action.split(":", 1)[1] if action.startswith("merge:") else ""

@@ -94,6 +94,7 @@ class QuestionaryPrompter:
 
 LABELS = {
     "include": "containerize it",
+    "name": "name",
     "merge_into": "merge into",
     "base": "base image",
     "ports": "ports to expose",

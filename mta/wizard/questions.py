@@ -201,6 +201,11 @@ def _check_env_name(value: str) -> None:
         raise ValueError(f"{value!r} is not an environment variable name")
 
 
+def _check_app_name(value: str) -> None:
+    if not _DNS_LABEL.match(value):
+        raise ValueError(f"{value!r} is not a valid app name (lowercase letters, digits, '-', at most 63)")
+
+
 def _check_replicas(value: int) -> None:
     if not 0 <= value <= 1000:
         raise ValueError(f"replicas must be between 0 and 1000, got {value}")
@@ -288,6 +293,7 @@ def builtin_defaults(apps: Sequence[App] = ()) -> dict[str, Any]:
         out.update(
             {
                 p + "include": True,
+                p + "name": app.name,
                 p + "merge_into": "",
                 p + "base": "official",
                 p + "ports": [],
@@ -362,6 +368,15 @@ def questions_for(facts: HostFacts, apps: Sequence[App]) -> list[Question]:
                 "bool",
                 d["include"],
                 f"Containerize {app.name} ({app.stack}{', ' + evidence if evidence else ''}).",
+                app=app.name,
+            ),
+            Question(
+                p + "name",
+                "str",
+                app.name,
+                "The app's name in the plan, its image, compose service and Kubernetes objects "
+                "(answers keep using the detected name as id).",
+                check=_check_app_name,
                 app=app.name,
             ),
             Question(

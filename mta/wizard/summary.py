@@ -146,6 +146,9 @@ def show_choices(c: Console, apps: Sequence[App], answers: Mapping[str, Any]) ->
             str(answers.get(p + "resources", "")) if own else "",
             ", ".join(answers.get(p + "secrets") or []) if own else "",
         )
+        new = answers.get(p + "name") or app.name
+        if new != app.name:
+            cells = (f"{app.name} → {new}", *cells[1:])
         table.add_row(*(Text(x) for x in cells))
     c.print(table)
     targets = [t for t in ("compose", "swarm", "kubernetes", "security", "sbom") if answers.get(f"targets.{t}")]

@@ -23,7 +23,8 @@ def test_every_brief_id_is_there(facts, apps):
     ids = {q.id for q in questions_for(facts, apps)}
     expected = {"base", "k8s.namespace", "k8s.ingress_host"} | {f"targets.{t}" for t in TARGETS}
     for app in ("web", "db"):
-        for key in ("include", "merge_into", "base", "ports", "configmaps", "volumes", "secrets", "proxy", "replicas", "resources"):
+        for key in ("include", "name", "merge_into", "base", "ports", "configmaps", "volumes", "secrets", "proxy",
+                    "replicas", "resources"):
             expected.add(f"apps.{app}.{key}")
     assert ids == expected
 

@@ -347,3 +347,36 @@ def test_summary_before_generate_and_edit_goes_back(tmp_path, apps):
     assert screen.count("Your choices") == 2
     assert "skipped (stays on the VM)" in screen and "its own container" in screen
     assert called == [result]  # the after-generate offers get the result
+
+
+def test_rename_an_app_in_the_review(tmp_path, apps):
+    script = (
+        [("Next", "next"), ("web: what to do", "rename"), ("web: name", "shop")]
+        + review_web(replicas="2")
+        + review_db()
+        + [("Next", "next")] + TARGETS + [("Write the artifacts", "go")]
+    )
+    wizard, prompter, _ = make(tmp_path, apps, script)
+    wizard.run()
+    got = load_answers(tmp_path / "out/mta-answers.yaml")
+    assert got["apps.web.name"] == "shop" and got["apps.web.replicas"] == 2  # ids stay the detected name
+
+
+def test_a_renamed_app_keeps_its_answers_in_the_plan(tmp_path, capsys):
+    import yaml
+
+    from mta.cli import main
+
+    sample = Path(__file__).resolve().parents[2] / "samples" / "centos7-tomcat" / "discovery.yaml"
+    out = tmp_path / "out"
+    assert main(["generate", str(sample), "-o", str(out), "--set", "apps.tomcat.name=inventory",
+                 "--set", "apps.tomcat.replicas=3", "--set", "apps.db.merge_into=tomcat"]) == 0, capsys.readouterr().err
+    plan = yaml.safe_load(next(out.glob("hosts/*/plan.yaml")).read_text())
+    names = [a["name"] for a in plan["apps"]]
+    assert "inventory" in names and "tomcat" not in names
+    app = next(a for a in plan["apps"] if a["name"] == "inventory")
+    assert app["replicas"] == 3
+    db = next(a for a in plan["apps"] if a["name"] == "db")
+    assert db["include"] is False and "merged into inventory" in db["notes"]
+    assert main(["generate", str(sample), "-o", str(out), "--set", "apps.tomcat.name=db"]) == 1
+    assert "two apps would be named 'db'" in capsys.readouterr().err

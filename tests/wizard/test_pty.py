@@ -145,7 +145,7 @@ def test_offline_full_run_replays_byte_identical(tmp_path):
 
 def test_review_back_merge_list_one_base_summary_and_edit(tmp_path):
     """Back inside the per-app review, a merge list without skipped apps, the base
-    image asked once for the host, and the summary screen's Edit."""
+    image asked once for the host, the summary screen's Edit, and a rename."""
     needs("mta.pipeline")
     out = tmp_path / "out"
     w = Wizard(["wizard", "--discovery", str(DISCOVERY), "-o", str(out)], cwd=str(tmp_path))
@@ -174,8 +174,13 @@ def test_review_back_merge_list_one_base_summary_and_edit(tmp_path):
         assert "Your choices" in w.text() and "skipped (stays on the VM)" in w.text()
         w.send(DOWN, DOWN, ENTER)  # Edit the apps
         assert w.next_prompt() == whats[0]
+        w.send(DOWN, ENTER)  # from its answer (skip) one down: rename it
+        w.expect_prompt(f"{first}: name")
+        w.type_line("legacy-shop")
+        assert w.next_prompt() == whats[0]  # the same app's choices again
         w.send(ENTER)  # its answer (skip) is kept
         drive_defaults(w, "Write the artifacts")
+        assert f"{first} → legacy-shop" in w.text()
         w.send(ENTER)
         assert w.next_prompt() is None  # offline: no extract to offer
         assert w.wait_exit() == 0, w.text()[-3000:]
@@ -183,7 +188,7 @@ def test_review_back_merge_list_one_base_summary_and_edit(tmp_path):
         w.kill()
     assert not any(p.endswith(": base image") for p in w.prompts)  # not per app …
     assert w.prompts.count("base image") == 2  # … once for the host, per pass through the targets
-    assert (out / "mta-answers.yaml").is_file()
+    assert f"apps.{first}.name: legacy-shop" in (out / "mta-answers.yaml").read_text()
 
 
 # -- against a real sshd ---------------------------------------------------
