@@ -33,6 +33,7 @@ class Layout:
     #: code tree installs them, and the links into those trees are kept as they are
     links_into: tuple[tuple[str, str], ...] = ()
     env: tuple[tuple[str, str], ...] = ()  # variables the packaged server config sets
+    logs: tuple[str, ...] = ()  # where the app logs (the code tree links there)
 
 
 LAYOUTS = (
@@ -51,7 +52,8 @@ LAYOUTS = (
     Layout("redmine", "rails", ("/usr/share/redmine", "/var/lib/redmine"),
            ("/etc/redmine/*/database.yml", "/etc/redmine/*/configuration.yml", "/etc/redmine/*/additional_environment.rb",
             "/etc/redmine/*/secret_key.txt", "/etc/default/redmine"),
-           ("/etc/redmine/*/database.yml",), ("/var/lib/redmine/*/files",), env=(("RAILS_ENV", "production"),)),
+           ("/etc/redmine/*/database.yml",), ("/var/lib/redmine/*/files",), env=(("RAILS_ENV", "production"),),
+           logs=("/var/log/redmine",)),
 )
 
 

@@ -1,8 +1,15 @@
-"""Ruby web apps: puma, unicorn, thin, Passenger (Rack / Rails / Sinatra)."""
+"""Ruby web apps: puma, unicorn, thin, Passenger (Rack / Rails / Sinatra).
+
+Passenger loaded into Apache (mod_passenger) is part of that Apache, as mod_php
+is: the app is the Apache tree (stack ``passenger-apache``), answering on
+Apache's ports with the VM's virtual host; Passenger's own loopback ports are
+internal. Passenger inside nginx (a separate agent) stays an app of its own
+behind the nginx proxy."""
 
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 from ..model import App, Evidence, HostFacts, Process
 from . import packaged, versions
@@ -13,6 +20,7 @@ from .common import (
 )
 from .php import database_of
 from .registry import Detector, register
+from .websites import apache_config, is_apache
 
 SERVERS = ("puma", "unicorn", "unicorn_rails", "thin", "passenger", "PassengerAgent", "Passenger", "rackup", "sidekiq")
 
@@ -61,6 +69,16 @@ def _workdir(facts: HostFacts, p: Process) -> str:
     return m.group(1) if m else ""
 
 
+def apache_host(facts: HostFacts, p: Process) -> Optional[Process]:
+    """The Apache parent process a Passenger agent runs under (mod_passenger), if any."""
+    if server_of(p) != "passenger":
+        return None
+    host, cur = None, facts.process(p.ppid)
+    while cur is not None and is_apache(cur):
+        host, cur = cur, facts.process(cur.ppid) if cur.ppid and cur.ppid != cur.pid else None
+    return host
+
+
 @register
 class Ruby(Detector):
     name = "ruby"
@@ -87,13 +105,21 @@ class Ruby(Detector):
 
     def _one(self, facts: HostFacts, p: Process) -> App:
         server = server_of(p)
-        procs = tree(facts, p)
-        wrapper = wrapper_parent(facts, p)
+        agents = tree(facts, p)
+        host = apache_host(facts, p)
+        procs = tree(facts, host) if host else agents
+        wrapper = None if host else wrapper_parent(facts, p)
         if wrapper:
             procs.insert(0, wrapper)
         svc = service_of(facts, procs)
         wd = _workdir(facts, p) or (svc.working_directory if svc else "")
         ev = [ev_process(p, f"{server}")]
+        apache_files: list[str] = []
+        if host:  # mod_passenger: the app answers where Apache listens, with the VM's virtual host
+            ev.insert(0, ev_process(host, "apache parent; Passenger runs inside it (mod_passenger)"))
+            ev += [ev_package(pk, f"mod_passenger provided by {pk.name} {pk.version}")
+                   for pk in packages_matching(facts, r"libapache2-mod-passenger|mod_passenger|passenger")]
+            apache_files = apache_config(facts, host)[2]
         if len(procs) > 1:
             ev.append(Evidence(kind="process", ref=", ".join(f"pid {x.pid}" for x in procs[1:9]),
                                detail=f"{len(procs) - 1} worker process(es)"))
@@ -117,25 +143,32 @@ class Ruby(Detector):
         elif rev:
             ev.append(rev)
         ports = []
-        for s in listening(facts, [x.pid for x in procs]):
+        # under Apache, Passenger's app processes listen on loopback ports of its own choosing
+        inner = {x.pid for x in agents} if host else set()
+        for s in listening(facts, [x.pid for x in procs if x.pid not in inner]):
             ev.append(ev_port(s))
-            ports.append(port_spec(facts, s, name="http", http=True))
+            ports.append(port_spec(facts, s, name="https" if host and s.port == 443 else "http", http=True))
         role = "worker" if server == "sidekiq" else "app"
         code, configs, data = [wd] if wd else [], existing(facts, [join(wd, f) for f in (
             "config/puma.rb", "config/unicorn.rb", "config/database.yml", ".env", "config/sidekiq.yml")] if wd else []), []
+        logs = [join(wd, "log")] if wd else []
         lay = packaged.layout_of(facts, [wd]) if wd else None
         if lay:  # the package's trees, and the admin's settings and files outside them, follow the app
             ev += packaged.evidence(facts, lay)
             code = uniq(code + list(lay.code))
             configs = uniq([c for c in configs if not c.endswith("/config/database.yml")] + packaged.matching(facts, lay.config))
             data = packaged.data_paths(facts, lay)
+            logs = list(lay.logs) or logs
+        configs = uniq(configs + apache_files)
+        if host:
+            logs.append("/var/log/apache2" if "apache2" in (host.exe + host.name) else "/var/log/httpd")
         db, db_env, dev = database_of(facts, [], (packaged.matching(facts, lay.db_config) if lay else [])
                                       + ([join(wd, "config/database.yml")] if wd else []))
         ev += dev
         return App(
             name="worker" if role == "worker" else "web",
             role=role,
-            stack=server,
+            stack="passenger-apache" if host else server,
             runtime="ruby",
             runtime_version=rver,
             framework=fw,
@@ -143,7 +176,7 @@ class Ruby(Detector):
             evidence=ev,
             pids=[x.pid for x in procs],
             ports=ports,
-            command=list(p.cmdline),
+            command=list((host or p).cmdline),
             workdir=wd,
             user=next((x.user for x in procs if "App" in " ".join(x.cmdline[:1]) and x.user), p.user or (svc.user if svc else "")),
             env=app_env(facts, p, svc) + [e for e in db_env if e.name not in {x.name for x in app_env(facts, p, svc)}],
@@ -151,7 +184,9 @@ class Ruby(Detector):
             code_paths=code,
             config_files=configs,
             data_paths=data,
-            log_paths=[join(wd, "log")] if wd else [],
+            log_paths=logs,
             service=service_name(svc),
-            notes=["vendor/bundle: reinstall with bundle install from Gemfile.lock instead of copying"] if lock else [],
+            notes=["vendor/bundle: reinstall with bundle install from Gemfile.lock instead of copying"] if lock and not lay
+            else [f"gems come from the distribution's packages ({lay.package} depends on ruby-rails & co.), "
+                  "not from a bundle"] if lay else [],
         )

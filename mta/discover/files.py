@@ -8,7 +8,7 @@ from typing import Optional
 from .. import detect
 from ..model import FileContent, HostFacts, ProbeError
 from ..transport import TransportError
-from .secrets import decode_text, mask_text
+from .secrets import decode_text, mask_file
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,6 @@ def fetch_files(transport, facts: HostFacts, *, max_bytes: int = MAX_FILE_BYTES,
         facts.files.append(
             FileContent(
                 path=path, size=len(data), truncated=len(data) >= max_bytes,
-                content=mask_text(decode_text(data)),  # UTF-16/32 by byte-order mark, else UTF-8
+                content=mask_file(path, decode_text(data)),  # UTF-16/32 by byte-order mark, else UTF-8
             )
         )

@@ -108,21 +108,42 @@ def test_mediawiki_settings_and_rails_database_yml_name_the_database():
     assert db_config("/srv/app/config/database.yml", "production:\n  adapter: sqlite3\n  database: db/p.sqlite3\n") is None
 
 
+RM_VHOST = """<VirtualHost *:80>
+    RailsEnv production
+    SetEnv REDMINE_INSTANCE "default"
+    PassengerAppGroupName redmine_default
+    DocumentRoot /usr/share/redmine/public
+</VirtualHost>
+"""
+
+
 def test_debian_redmine_under_passenger():
     db_yml = "production:\n  adapter: mysql2\n  database: redmine_default\n  host: localhost\n  username: redmine\n  password: x\n"
     f = facts(
-        processes=[proc(100, "/usr/sbin/apache2 -k start", user="root"),
+        processes=[proc(100, "/usr/sbin/apache2 -k start", user="root", exe="/usr/sbin/apache2"),
                    proc(229, ["Passenger watchdog"], ppid=100, user="root", exe="/usr/lib/passenger/support-binaries/PassengerAgent"),
                    proc(236, ["Passenger core"], ppid=229, user="root", exe="/usr/lib/passenger/support-binaries/PassengerAgent"),
-                   proc(313, ["Passenger AppPreloader: /usr/share/redmine"], ppid=236, user="www-data", exe="/usr/bin/ruby3.1")],
-        sockets=[sock(80, 100)],
+                   proc(240, "/usr/sbin/apache2 -k start", ppid=100, user="www-data", exe="/usr/sbin/apache2"),
+                   proc(313, ["Passenger AppPreloader: /usr/share/redmine"], ppid=236, user="www-data", exe="/usr/bin/ruby3.1"),
+                   proc(320, ["Passenger RubyApp: redmine_default"], ppid=313, user="www-data", exe="/usr/bin/ruby3.1")],
+        sockets=[sock(80, 100), sock(33443, 320, addr="127.0.0.1")],
         files=[file("/etc/redmine/default/database.yml", db_yml), file("/etc/redmine/default/secret_key.txt", "<redacted:secret>\n"),
-               file("/usr/share/redmine/Gemfile", "gem 'rails', '6.1.7'\n")],
-        packages=[pkg("redmine", "5.0.4-5+deb12u1"), pkg("libapache2-mod-passenger", "6.0.17+ds-1")],
+               file("/usr/share/redmine/Gemfile", "gem 'rails', '6.1.7'\n"),
+               file("/etc/apache2/apache2.conf", "IncludeOptional sites-enabled/*.conf\n"),
+               file("/etc/apache2/sites-enabled/redmine.conf", RM_VHOST)],
+        packages=[pkg("redmine", "5.0.4-5+deb12u1"), pkg("redmine-mysql", "5.0.4-5+deb12u1"), pkg("apache2", "2.4.62-1"),
+                  pkg("libapache2-mod-passenger", "6.0.17+ds-1")],
     )
     assert "/etc/redmine/*/database.yml" in wanted_files(f)
-    web = next(a for a in detect_apps(f) if a.framework == "rails")
+    apps = detect_apps(f, strict=True)
+    # mod_passenger runs inside Apache, as mod_php does: one app, answering on Apache's port with its vhost
+    assert [a.name for a in apps] == ["web"], [(a.name, a.stack) for a in apps]
+    web = apps[0]
+    assert (web.stack, web.framework, web.workdir, web.pids[0]) == ("passenger-apache", "rails", "/usr/share/redmine", 100)
+    assert [p.port for p in web.ports] == [80]  # Passenger's loopback port is its own business
     assert web.code_paths == ["/usr/share/redmine", "/var/lib/redmine"]
-    assert {"/etc/redmine/default/database.yml", "/etc/redmine/default/secret_key.txt"} <= set(web.config_files)
-    assert web.data_paths == ["/var/lib/redmine/default/files"]
+    assert {"/etc/redmine/default/database.yml", "/etc/redmine/default/secret_key.txt",
+            "/etc/apache2/sites-enabled/redmine.conf"} <= set(web.config_files)
+    assert web.data_paths == ["/var/lib/redmine/default/files"] and "/var/log/redmine" in web.log_paths
     assert web.database and (web.database.file, web.database.name) == ("/etc/redmine/default/database.yml", "redmine_default")
+    assert not any("bundle install" in n for n in web.notes)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from mta.discover.secrets import (SECRET_MARKER, decode_text, file_looks_secret, key_looks_secret, looks_secret,
+from mta.discover.secrets import (SECRET_MARKER, decode_text, file_looks_secret, mask_file, key_looks_secret, looks_secret,
                                   mask_argv, mask_command_line, mask_inline, mask_text, mask_value,
                                   value_looks_secret)
 
@@ -123,9 +123,17 @@ def test_aws_secret_next_to_its_key_id():
     ("/etc/tomcat9/tomcat-users.xml", '<user username="admin" password="s3cret" roles="manager-gui"/>', True),
     ("/etc/tomcat9/tomcat-users.xml", None, True), ("/srv/app/config.yml", "db:\n  password: " + M + "\n", True),
     ("/srv/app/config.yml", "db:\n  host: x\n", False),
+    ("/etc/redmine/default/secret_key.txt", "aa2f4aec61a96bf1786ff68b4700291e\n", True),
 ])
 def test_file_looks_secret(path, text, expected):
     assert file_looks_secret(path, text) is expected
+
+
+def test_credential_store_is_masked_whole():
+    # a bare signing key has no shape a scan could tell: its file name says what it is
+    assert mask_file("/etc/redmine/default/secret_key.txt", "aa2f4aec61a96bf1786ff68b4700291e\n") == M + "\n"
+    assert mask_file("/var/lib/postgresql/.pgpass", "h:5432:db:u:pw\n") == M + "\n"
+    assert mask_file("/srv/app/config.yml", "db:\n  host: x\n") == "db:\n  host: x\n"
 
 
 ARGV_CASES = [

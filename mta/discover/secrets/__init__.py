@@ -33,7 +33,7 @@ from .text import has_url_credentials, mask_inline, mask_text, plain_value, secr
 __all__ = [
     "SECRET_MARKER", "MYSQL_CLIENTS", "arg_env_name", "decode_text", "env_is_secret", "without_comments", "file_looks_secret", "has_url_credentials",
     "key_looks_secret", "looks_secret", "marker_names", "mask_argv", "mask_command_line", "mask_env", "mask_inline",
-    "mask_text", "mask_value", "name_parts", "secret_spans", "secret_word", "shape_spans",
+    "mask_file", "mask_text", "mask_value", "name_parts", "secret_spans", "secret_word", "shape_spans",
     "value_looks_secret",
 ]
 
@@ -109,6 +109,15 @@ def file_looks_secret(path: str, text: Optional[str] = None) -> bool:
         return kind
     live = without_comments(text)
     return SECRET_MARKER in live or mask_text(live) != live
+
+
+def mask_file(path: str, text: str) -> str:
+    """What discovery keeps of a fetched file: a credential store by kind (.pgpass, a private key,
+    a bare signing key such as secret_key.txt) is a secret as a whole, whatever its content looks
+    like; any other file keeps its text with ``mask_text``'s secrets masked."""
+    if file_kind_secret(path):
+        return SECRET_MARKER + "\n"
+    return mask_text(text)
 
 
 _LINE_COMMENTS = ("#", ";", "//")

@@ -113,6 +113,8 @@ CREDENTIAL_FILE_NAMES = frozenset({
     ".netrc", "_netrc", ".pgpass", ".my.cnf", ".mylogin.cnf", "credentials", ".htpasswd", "htpasswd",
     "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".git-credentials", ".dockercfg", ".npmrc", ".pypirc",
     "shadow", "gshadow", "master.key", ".vault-token", "vault-token", "keystore", "truststore",
+    # a framework's signing key alone in a file (Debian's redmine: /etc/redmine/<instance>/secret_key.txt)
+    "secret_key.txt", "secret_key_base", "secret_token", "secret_token.txt",
 })
 #: key stores and private keys by suffix
 CREDENTIAL_FILE_SUFFIXES = (".jks", ".keystore", ".truststore", ".p12", ".pfx", ".key", ".ppk", ".kdbx",
