@@ -34,6 +34,10 @@ class Layout:
     links_into: tuple[tuple[str, str], ...] = ()
     env: tuple[tuple[str, str], ...] = ()  # variables the packaged server config sets
     logs: tuple[str, ...] = ()  # where the app logs (the code tree links there)
+    #: debconf answers an image that installs the package gives first ("*": each instance,
+    #: "{instances}": all of them): its postinst must not set up a database in the image
+    debconf: tuple[str, ...] = ()
+    writable: tuple[str, ...] = ()  # what the app writes besides its data and logs (caches, tmp)
 
 
 LAYOUTS = (
@@ -53,7 +57,18 @@ LAYOUTS = (
            ("/etc/redmine/*/database.yml", "/etc/redmine/*/configuration.yml", "/etc/redmine/*/additional_environment.rb",
             "/etc/redmine/*/secret_key.txt", "/etc/default/redmine"),
            ("/etc/redmine/*/database.yml",), ("/var/lib/redmine/*/files",), env=(("RAILS_ENV", "production"),),
-           logs=("/var/log/redmine",)),
+           # the package's own links (config/database.yml -> /etc/redmine/<instance>, the instance's log and
+           # tmp) and public/javascripts/* -> Debian's JavaScript libraries
+           links_into=(("redmine", "/etc/redmine"), ("redmine", "/var/log/redmine"), ("redmine", "/var/cache/redmine"),
+                       ("libjs-jquery", "/usr/share/javascript/jquery"),
+                       ("libjs-jquery-ui", "/usr/share/javascript/jquery-ui"),
+                       ("libjs-raphael", "/usr/share/javascript/raphael"),
+                       ("libjs-chart.js", "/usr/share/javascript/chart.js"),
+                       ("ruby-jquery-rails", "/usr/share/ruby-jquery-rails")),
+           logs=("/var/log/redmine",),
+           debconf=("redmine redmine/current-instances string {instances}",
+                    "redmine redmine/instances/*/dbconfig-install boolean false"),
+           writable=("/var/cache/redmine/*/tmp", "/var/cache/redmine/*/plugin_assets")),
 )
 
 
@@ -93,9 +108,9 @@ def matching(facts: HostFacts, globs: tuple[str, ...]) -> list[str]:
             if any(fnmatch.fnmatch(f.path, g) and f.path.count("/") == g.count("/") for g in globs)]
 
 
-def data_paths(facts: HostFacts, lay: Layout) -> list[str]:
-    """The layout's data dirs; a ``*`` (one per instance) takes the names the fetched
-    settings were found under (/etc/redmine/<instance>/database.yml)."""
+def instances(facts: HostFacts, lay: Layout) -> list[str]:
+    """The instance names a layout's ``*`` stands for: those its fetched settings were
+    found under (/etc/redmine/<instance>/database.yml)."""
     names: list[str] = []
     for g in lay.config:
         head, _, tail = g.partition("*")
@@ -103,9 +118,33 @@ def data_paths(facts: HostFacts, lay: Layout) -> list[str]:
             continue  # the * names a file, not an instance
         rx = re.compile(re.escape(head) + r"([\w.-]+)" + re.escape(tail).replace(r"\*", r"[^/]*") + "$")
         names += [m.group(1) for f in facts.files for m in [rx.match(f.path)] if m and m.group(1) not in names]
+    return names
+
+
+def data_paths(facts: HostFacts, lay: Layout) -> list[str]:
+    """The layout's data dirs; a ``*`` (one per instance) takes the instances' names."""
+    names = instances(facts, lay)
     out: list[str] = []
     for d in lay.data:
         out += [d.replace("*", n, 1) for n in names] if "*" in d else [d]
+    return out
+
+
+def writable(facts: HostFacts, lay: Layout) -> list[str]:
+    """The layout's writable dirs for the VM's instances."""
+    names = instances(facts, lay)
+    return [w.replace("*", n, 1) for w in lay.writable for n in (names if "*" in w else [""])]
+
+
+def debconf(facts: HostFacts, lay: Layout) -> list[str]:
+    """The layout's debconf answers for the VM's instances."""
+    names = instances(facts, lay)
+    out: list[str] = []
+    for line in lay.debconf:
+        if "{instances}" in line:
+            out += [line.replace("{instances}", " ".join(names))] if names else []
+        else:
+            out += [line.replace("*", n, 1) for n in names] if "*" in line else [line]
     return out
 
 

@@ -57,16 +57,23 @@ def server_of(p: Process) -> str:
     return ""
 
 
-def _workdir(facts: HostFacts, p: Process) -> str:
-    """The app root: Passenger names it in its app process titles, the others run in it."""
-    for x in [p] + descendants(facts, p.pid):
+def _workdir(facts: HostFacts, p: Process, strays: list[Process] = ()) -> str:
+    """The app root: Passenger names it in its app process titles (or they run in it), the others run in it."""
+    for x in [p] + descendants(facts, p.pid) + list(strays):
         m = re.search(r"Passenger (?:RubyApp|RackApp|AppPreloader): (/\S+)", " ".join(x.cmdline))
         if m:
             return m.group(1).removesuffix("/public")
-    if p.cwd and p.cwd != "/":
-        return p.cwd
+    for x in [p] + list(strays):
+        if x.cwd and x.cwd != "/":
+            return x.cwd
     m = re.search(r"\[(/[^\]]+)\]", " ".join(p.cmdline))
     return m.group(1) if m else ""
+
+
+def _passenger_agent(p: Process) -> bool:
+    """Passenger's own watchdog/core (not an app process it spawned)."""
+    return p.exe.endswith("/PassengerAgent") or " ".join(p.cmdline[:2]) in (
+        "Passenger watchdog", "Passenger core", "PassengerAgent watchdog", "PassengerAgent core")
 
 
 def apache_host(facts: HostFacts, p: Process) -> Optional[Process]:
@@ -101,18 +108,24 @@ class Ruby(Detector):
         return uniq(out)
 
     def detect(self, facts: HostFacts) -> list[App]:
-        return [self._one(facts, p) for p in roots(facts, lambda x: bool(server_of(x)))]
+        found = roots(facts, lambda x: bool(server_of(x)))
+        agents = [p for p in found if _passenger_agent(p)]
+        # app processes whose preloader exited (idle) are reparented to init: they belong to
+        # the Passenger instance on the host, not to an app of their own
+        strays = [p for p in found if agents and server_of(p) == "passenger" and not _passenger_agent(p)]
+        return [self._one(facts, p, strays if p is (agents[0] if agents else None) else [])
+                for p in found if p not in strays]
 
-    def _one(self, facts: HostFacts, p: Process) -> App:
+    def _one(self, facts: HostFacts, p: Process, strays: list[Process] = ()) -> App:
         server = server_of(p)
-        agents = tree(facts, p)
+        agents = tree(facts, p) + [x for s in strays for x in tree(facts, s)]
         host = apache_host(facts, p)
-        procs = tree(facts, host) if host else agents
+        procs = (tree(facts, host) + [x for s in strays for x in tree(facts, s)]) if host else agents
         wrapper = None if host else wrapper_parent(facts, p)
         if wrapper:
             procs.insert(0, wrapper)
         svc = service_of(facts, procs)
-        wd = _workdir(facts, p) or (svc.working_directory if svc else "")
+        wd = _workdir(facts, p, strays) or (svc.working_directory if svc else "")
         ev = [ev_process(p, f"{server}")]
         apache_files: list[str] = []
         if host:  # mod_passenger: the app answers where Apache listens, with the VM's virtual host
@@ -178,8 +191,9 @@ class Ruby(Detector):
             ports=ports,
             command=list((host or p).cmdline),
             workdir=wd,
-            user=next((x.user for x in procs if "App" in " ".join(x.cmdline[:1]) and x.user), p.user or (svc.user if svc else "")),
-            env=app_env(facts, p, svc) + [e for e in db_env if e.name not in {x.name for x in app_env(facts, p, svc)}],
+            user=next((x.user for x in procs if "App" in " ".join(x.cmdline[:2]) and x.user), p.user or (svc.user if svc else "")),
+            # under Apache, the server's environment (Passenger's agents add their own internals)
+            env=app_env(facts, host or p, svc) + [e for e in db_env if e.name not in {x.name for x in app_env(facts, host or p, svc)}],
             database=db,
             code_paths=code,
             config_files=configs,

@@ -144,6 +144,10 @@ class Build(Strict):
     base_image: str  # always with a tag, never latest
     builder_image: str = ""  # multi-stage: where something is compiled
     packages: list[str] = Field(default_factory=list)  # OS packages to add
+    #: debconf answers given before the packages install ("pkg question type value", as
+    #: debconf-set-selections reads them): a distro-packaged app's postinst must not set up
+    #: a database in the image (Debian's redmine: dbconfig-install false)
+    debconf: list[str] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)  # extra RUN steps (shell form, reviewed)
     files: list[ConfigFile] = Field(default_factory=list)  # context path -> image path (COPY)
     workdir: str = "/app"

@@ -414,7 +414,7 @@ def _linked_packages(ap: AppPlan, facts, base: str, app_build) -> None:
     lay = packaged.layout_of(facts, list(ap.code_paths)) if app_build else None
     if not lay or not lay.links_into:
         return
-    pkgs = [p for p, _ in lay.links_into]
+    pkgs = list(dict.fromkeys(p for p, _ in lay.links_into))
     if base == "debian":
         app_build.packages = sorted(set(app_build.packages) | set(pkgs))
         ap.notes.append(f"{lay.package}'s code links into {', '.join(pkgs)}: the image installs them and the "

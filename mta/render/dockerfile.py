@@ -72,6 +72,15 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
             if not p.replace("-", "").replace(".", "").replace("+", "").isalnum():
                 raise GenerateError(f"{_where(app, 'packages')}: {p!r} is not a package name")
         install = APT_INSTALL.format(pkgs=" ".join(sorted(set(b.packages))))
+        if b.debconf:
+            for i, line in enumerate(b.debconf):
+                if len(line.split(None, 3)) < 4 or any(c in line for c in "\n\r\x00"):
+                    raise GenerateError(f"{_where(app, f'debconf[{i}]')}: {line!r} is not 'package question type value'")
+            answers = " ".join(q(line) for line in b.debconf)
+            # a file, not a pipe: a failing step in a pipe would go unseen (hadolint DL4006)
+            install = (f"printf '%s\\n' {answers} > /tmp/mta-debconf && debconf-set-selections /tmp/mta-debconf"
+                       " && rm -f /tmp/mta-debconf && "
+                       + install.replace("apt-get install", "DEBIAN_FRONTEND=noninteractive apt-get install", 1))
         if any(p.startswith(JAVA_PACKAGES) for p in b.packages):
             # slim images drop /usr/share/man; the JDK/JRE postinst fails without man1
             install = "mkdir -p /usr/share/man/man1 && " + install

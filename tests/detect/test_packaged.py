@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mta.detect import detect_apps, wanted_files
 from mta.detect.configs import db_config
 
@@ -117,23 +119,33 @@ RM_VHOST = """<VirtualHost *:80>
 """
 
 
-def test_debian_redmine_under_passenger():
+def redmine(idle: bool = False):
+    """Debian's redmine on Apache + mod_passenger (README.Debian's vhost), MariaDB. ``idle``: the
+    preloader has exited and its app process was reparented to init, titled by its group name."""
     db_yml = "production:\n  adapter: mysql2\n  database: redmine_default\n  host: localhost\n  username: redmine\n  password: x\n"
-    f = facts(
+    app = (proc(320, ["Passenger RubyApp: redmine_default"], ppid=1, user="www-data", exe="/usr/bin/ruby3.1", cwd="/usr/share/redmine")
+           if idle else proc(320, ["Passenger RubyApp: redmine_default"], ppid=313, user="www-data", exe="/usr/bin/ruby3.1"))
+    return facts(
         processes=[proc(100, "/usr/sbin/apache2 -k start", user="root", exe="/usr/sbin/apache2"),
                    proc(229, ["Passenger watchdog"], ppid=100, user="root", exe="/usr/lib/passenger/support-binaries/PassengerAgent"),
                    proc(236, ["Passenger core"], ppid=229, user="root", exe="/usr/lib/passenger/support-binaries/PassengerAgent"),
                    proc(240, "/usr/sbin/apache2 -k start", ppid=100, user="www-data", exe="/usr/sbin/apache2"),
-                   proc(313, ["Passenger AppPreloader: /usr/share/redmine"], ppid=236, user="www-data", exe="/usr/bin/ruby3.1"),
-                   proc(320, ["Passenger RubyApp: redmine_default"], ppid=313, user="www-data", exe="/usr/bin/ruby3.1")],
+                   *([] if idle else [proc(313, ["Passenger AppPreloader: /usr/share/redmine"], ppid=236, user="www-data",
+                                           exe="/usr/bin/ruby3.1")]),
+                   app],
         sockets=[sock(80, 100), sock(33443, 320, addr="127.0.0.1")],
         files=[file("/etc/redmine/default/database.yml", db_yml), file("/etc/redmine/default/secret_key.txt", "<redacted:secret>\n"),
                file("/usr/share/redmine/Gemfile", "gem 'rails', '6.1.7'\n"),
                file("/etc/apache2/apache2.conf", "IncludeOptional sites-enabled/*.conf\n"),
                file("/etc/apache2/sites-enabled/redmine.conf", RM_VHOST)],
         packages=[pkg("redmine", "5.0.4-5+deb12u1"), pkg("redmine-mysql", "5.0.4-5+deb12u1"), pkg("apache2", "2.4.62-1"),
-                  pkg("libapache2-mod-passenger", "6.0.17+ds-1")],
+                  pkg("libapache2-mod-passenger", "6.0.17+ds-1"), pkg("mariadb-server", "1:10.11.14-0")],
     )
+
+
+@pytest.mark.parametrize("idle", [False, True], ids=["preloader", "idle"])
+def test_debian_redmine_under_passenger(idle):
+    f = redmine(idle)
     assert "/etc/redmine/*/database.yml" in wanted_files(f)
     apps = detect_apps(f, strict=True)
     # mod_passenger runs inside Apache, as mod_php does: one app, answering on Apache's port with its vhost

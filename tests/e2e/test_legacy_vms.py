@@ -161,9 +161,6 @@ KNOWN_GAPS: dict[str, str] = {
     "mediawiki": (
         "not re-run since extract --secrets and the DB host move landed; the code tree (245 MB) is copied into "
         "both the nginx and php-fpm images"),
-    "redmine": (
-        "the Rails recipe must run Debian's redmine on Debian-packaged gems (ruby-rails & co., as on the VM): "
-        "the plan says 'reinstall with bundle install from Gemfile.lock' and 'runs on puma; add gem puma'"),
 }
 
 

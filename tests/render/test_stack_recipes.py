@@ -370,3 +370,47 @@ def test_debian_wordpress_image_installs_the_packages_its_code_links_into():
     other = next(a for a in make_plan(f, [web], base="official").apps if a.name == web.name)
     assert not provided_trees(other.build.packages) and not set(links) & set(other.build.packages)
     assert any("php-getid3" in n and "--base debian" in n for n in other.notes)
+
+
+def test_debian_redmine_runs_on_debians_packages_not_a_bundle(tmp_path, validators):
+    """Debian's redmine (Rails on Debian-packaged gems, no gem source): --base debian installs the
+    same packages (redmine, its DB adapter package, Apache + mod_passenger as on the VM), tells the
+    postinst not to set up a database, copies the VM's code over it and runs the VM's vhost; the
+    database settings and the signing key are secrets, never in the image."""
+    from tests.detect.test_packaged import redmine
+
+    f = redmine()
+    plan = make_plan(f, detect_apps(f), base="debian", discovery_path="discovery.yaml")
+    ap = plan.app("web")
+    b = ap.build
+    assert not b.builder_image and not b.artifacts
+    assert {"redmine", "redmine-mysql", "apache2", "libapache2-mod-passenger"} <= set(b.packages)
+    assert b.debconf == ["redmine redmine/current-instances string default",
+                         "redmine redmine/instances/default/dbconfig-install boolean false"]
+    assert b.cmd == ["apache2ctl", "-D", "FOREGROUND"] and [p.port for p in ap.expose] == [80]
+    assert [(c.source, c.target) for c in ap.config if "apache2" in c.source] == [
+        ("/etc/apache2/sites-enabled/redmine.conf", "/etc/apache2/sites-enabled/redmine.conf")]
+    assert {s.target for s in ap.secrets} >= {"/etc/redmine/default/database.yml", "/etc/redmine/default/secret_key.txt"}
+    assert "/var/cache/redmine/default/tmp" in b.writable and "/var/lib/redmine/default/files" in b.writable
+    assert not any("bundle install" in n or "puma" in n for n in ap.notes)
+    root = write(render_host(f, plan), tmp_path)
+    dockerfile = (root / "apps/web/Dockerfile").read_text()
+    assert "bundle" not in dockerfile and "puma" not in dockerfile
+    preseed = next(line for line in dockerfile.splitlines() if "debconf-set-selections" in line)
+    assert preseed.index("dbconfig-install boolean false") < preseed.index("apt-get install") and "redmine-mysql" in preseed
+    assert validators.hadolint(root / "apps/web/Dockerfile") == []
+    assert validators.compose_validate(root / "compose.yaml") == []
+    # a Rails app that is not a package keeps its bundle
+    other = make_plan(f, detect_apps(f), base="official").app("web")
+    assert other.build.builder_steps and "bundle install" in other.build.builder_steps[0] and not other.build.debconf
+
+
+def test_debconf_answers_are_checked(tmp_path):
+    from mta.errors import GenerateError
+    from tests.detect.test_packaged import redmine
+
+    f = redmine()
+    plan = make_plan(f, detect_apps(f), base="debian", discovery_path="discovery.yaml")
+    plan.app("web").build.debconf = ["redmine only-two"]
+    with pytest.raises(GenerateError, match=r"debconf\[0\]"):
+        render_host(f, plan)

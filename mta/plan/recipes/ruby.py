@@ -1,5 +1,7 @@
 """Ruby: Rack apps (Rails, Sinatra) on puma, unicorn, thin or Passenger, and
-Sidekiq workers; bundle install in a builder stage.
+Sidekiq workers; bundle install in a builder stage. A Rails app the distribution
+packages (Debian's redmine) runs on --base debian on the same Debian packages and
+Apache + mod_passenger instead: its gems are packages, there is no bundle.
 """
 
 from __future__ import annotations
@@ -8,12 +10,14 @@ import posixpath
 import re
 from typing import Optional
 
+from ...detect import packaged
 from ...model import Build, ConfigFile
 from .. import images
 from ..paths import context_path
-from ..shell import apt
+from ..shell import apt, q
 from .common import MB, app_root, code_files
 from .registry import Recipe, register
+from .webserver import _is_vhost
 
 
 NAIVE = (1000 * MB, "ruby:3.2 (full Debian + build toolchain)")
@@ -51,7 +55,7 @@ def _ruby_cmd(app, root: str, gems: set[str]) -> tuple[list[str], list[str]]:
     def has(rel: str) -> bool:
         return posixpath.join(root, rel) in app.config_files
 
-    if server == "passenger":
+    if server in ("passenger", "passenger-apache"):
         notes.append("Passenger is not used in the container: the app runs on puma (one process, the "
                      "orchestrator restarts it)" + ("; add gem 'puma' to the Gemfile" if gems and "puma" not in gems
                                                     else ""))
@@ -90,9 +94,64 @@ def _ruby_cmd(app, root: str, gems: set[str]) -> tuple[list[str], list[str]]:
     return cmd + ["-b", f"tcp://0.0.0.0:{port or 3000}"], notes
 
 
-@register("ruby", stacks=("ruby", "puma", "unicorn", "thin", "passenger", "rackup", "sidekiq", "rails",
-                           "sinatra"), naive=NAIVE)
+def _ruby_packaged(app, facts, lay: packaged.Layout) -> Recipe:
+    """A Rails app the distribution packages (Debian's redmine) on --base debian: its gems are
+    Debian packages (ruby-rails & co.) and there is no gem source to bundle from, so the image
+    installs the same packages the VM has (the app, its database adapter package) and the server
+    the package documents, Apache + mod_passenger (the VM's, when it ran there), then the VM's code
+    tree goes over the installed one byte for byte. The package's postinst is told not to set up a
+    database (debconf): the VM's database.yml and data come with the app."""
+    root = app_root(app)
+    have = {p.name for p in facts.packages}
+    # the app, the packages completing it (redmine-mysql: the adapter the VM's database.yml uses), the server
+    pkgs = [lay.package] + sorted(n for n in have if n.startswith(lay.package + "-"))
+    pkgs += ["apache2", "libapache2-mod-passenger"]
+    vhosts = [p for p in app.config_files if _is_vhost(p)]
+    port = app.ports[0].port if app.ports else 80
+    steps = ["a2enmod passenger && ln -sf /dev/stdout /var/log/apache2/access.log"
+             " && ln -sf /dev/stderr /var/log/apache2/error.log"]
+    notes = [f"{lay.package} and its gems come from Debian's packages, as on the VM ({', '.join(pkgs)}); "
+             f"the VM's code tree is copied over the installed {lay.package} byte for byte",
+             f"the package's postinst does not touch a database in the image (debconf): the VM's "
+             f"{', '.join(p for p in app.config_files if p.endswith('database.yml')) or 'database.yml'} "
+             "and its data come with the app"]
+    if app.stack == "passenger-apache":
+        notes.append("runs on Apache with mod_passenger, as on the VM, with the VM's virtual host")
+    else:
+        notes.append(f"the VM ran it on {app.stack}; the image runs Apache with mod_passenger, the server "
+                     f"{lay.package}'s package documents, on port {port}")
+    if not vhosts:
+        inst = packaged.instances(facts, lay)
+        lines = ([f"Listen {port}"] if port != 80 else []) + [f"<VirtualHost *:{port}>", "  RailsEnv production"]
+        lines += [f'  SetEnv REDMINE_INSTANCE "{inst[0]}"'] if inst and lay.package == "redmine" else []
+        lines += [f"  DocumentRoot {root}/public", f"  <Directory {root}/public>", "    Require all granted",
+                  "    Options -MultiViews", "  </Directory>", "</VirtualHost>"]
+        steps.append("printf '%s\\n' " + " ".join(q(x) for x in lines) + " > /etc/apache2/sites-available/mta-app.conf"
+                     " && a2ensite mta-app && a2dissite 000-default")
+        notes.append(f"no virtual host of the VM's: the image serves {root}/public through Passenger on port {port}")
+    env = {k: v for k, v in lay.env if not any(e.name == k for e in app.env)}
+    b = Build(base_image=images.DEBIAN_IMAGE, packages=pkgs, debconf=packaged.debconf(facts, lay), env=env,
+              steps=steps, workdir=root,
+              writable=["/var/run/apache2", "/var/lock/apache2", "/var/log/apache2", *packaged.writable(facts, lay)])
+    b.files = code_files(app, lambda p: p)
+
+    def config_target(p: str) -> str:
+        if "/apache2/" in p or "/httpd/" in p:
+            # the VM's sites; apache2.conf, ports.conf, conf-enabled/ and mods are the image's own
+            return f"/etc/apache2/sites-enabled/{posixpath.basename(p)}" if _is_vhost(p) else ""
+        return p
+
+    return Recipe(build=b, tool="bash", notes=notes, config_target=config_target,
+                  default_cmd=["apache2ctl", "-D", "FOREGROUND"], server=True,
+                  drop_default_site=["a2dissite 000-default"])
+
+
+@register("ruby", stacks=("ruby", "puma", "unicorn", "thin", "passenger", "passenger-apache", "rackup", "sidekiq",
+                           "rails", "sinatra"), naive=NAIVE)
 def _ruby(app, facts, debian: bool) -> Recipe:
+    lay = packaged.layout_of(facts, list(app.code_paths))
+    if debian and lay and lay.framework == "rails":
+        return _ruby_packaged(app, facts, lay)
     root = app_root(app)
     lock = facts.file(posixpath.join(root, "Gemfile.lock"))
     gemfile = facts.file(posixpath.join(root, "Gemfile"))
@@ -144,4 +203,9 @@ def _ruby(app, facts, debian: bool) -> Recipe:
               writable=[posixpath.join(root, "tmp")])
     b.files = code_files(app, lambda p: p)
     cmd, cnotes = _ruby_cmd(app, root, gems)
-    return Recipe(build=b, tool="bash", notes=notes + cnotes, default_cmd=cmd, server=True)
+    # Passenger under Apache on the VM: the app server replaces Apache here, its config stays behind
+    web_conf = [p for p in app.config_files if "/apache2/" in p or "/httpd/" in p]
+    if web_conf:
+        cnotes.append("the VM's Apache configuration is not used: the image runs the app server itself")
+    return Recipe(build=b, tool="bash", notes=notes + cnotes, default_cmd=cmd, server=True,
+                  config_target=lambda p: "" if p in web_conf else p)
