@@ -260,8 +260,10 @@ def vm_tree_sum(vm: VM, path: str) -> str:
 
 
 def image_tree_sum(image: str, path: str) -> str:
+    """The tree's checksum in ``image``; "absent" in an image without it (the database's)."""
     got = podman_cmd("run", "--rm", "--runtime", RUNTIME, "--network", "none", "--user", "0",
-                     "--entrypoint", "sh", image, "-c", TREE_SUM, "sh", path, timeout=300)
+                     "--entrypoint", "sh", image, "-c", '[ -d "$1" ] || { echo absent; exit 0; }; ' + TREE_SUM,
+                     "sh", path, timeout=300)
     return got.stdout.decode().strip()
 
 

@@ -403,6 +403,7 @@ def test_debian_redmine_runs_on_debians_packages_not_a_bundle(tmp_path, validato
     # a Rails app that is not a package keeps its bundle
     other = make_plan(f, detect_apps(f), base="official").app("web")
     assert other.build.builder_steps and "bundle install" in other.build.builder_steps[0] and not other.build.debconf
+    assert other.build.cmd[:3] == ["bundle", "exec", "puma"] and not any("apache2" in c.target for c in other.config)
 
 
 def test_debconf_answers_are_checked(tmp_path):
