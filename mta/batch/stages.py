@@ -10,6 +10,7 @@ from typing import Any, Callable, Optional
 
 from ..errors import MtaError
 from ..inventory import Target
+from ..io import load_model
 from ..model import App, HostFacts, Plan
 from ..transport import ssh_transport
 
@@ -67,8 +68,6 @@ def _plan(facts: HostFacts, apps: list[App], *, answers: dict, base: str, discov
 
 
 def _load_plan(path: str) -> Plan:
-    from ..io import load_model
-
     return load_model(path, Plan)
 
 

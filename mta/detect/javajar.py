@@ -12,7 +12,9 @@ from .common import (
     wrapper_parent,
 )
 from .registry import Detector, register
-from .tomcat import is_java
+from .javaservers import _is_server
+from .jboss import is_jboss
+from .tomcat import is_java, is_tomcat
 
 BOOT_LAUNCHERS = ("org.springframework.boot.loader.JarLauncher", "org.springframework.boot.loader.PropertiesLauncher",
                   "org.springframework.boot.loader.launch.JarLauncher")
@@ -45,10 +47,6 @@ def _main_class(p: Process) -> str:
 def is_java_app(p: Process) -> bool:
     if not is_java(p):
         return False
-    from .javaservers import _is_server
-    from .jboss import is_jboss
-    from .tomcat import is_tomcat
-
     return is_java(p) and bool(_jar(p) or _main_class(p)) and not (is_tomcat(p) or is_jboss(p) or _is_server(p))
 
 

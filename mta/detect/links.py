@@ -14,7 +14,7 @@ import shlex
 from typing import Optional
 
 from ..model import App, Evidence, HostFacts
-from .common import uniq
+from .common import parse_env_file, uniq
 from .configs import Endpoint, endpoints
 from .names import slug, unique
 
@@ -207,8 +207,6 @@ def _own_ports(facts: HostFacts, pids: set[int]) -> set[int]:
 
 
 def _raw_env(facts: HostFacts, app: App) -> dict[str, str]:
-    from .common import parse_env_file
-
     out: dict[str, str] = {}
     svc = next((s for s in facts.services if s.name == app.service), None) if app.service else None
     if svc:

@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from ..model import App, HostFacts
+from .guesses import concrete
+from .ignore import ignored
+from .links import finalize
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +99,6 @@ def wanted_files(facts: HostFacts, *, strict: bool = False) -> list[str]:
     follow it, so a fetcher without glob support still finds most files.
     A path ``X.jar!/META-INF/MANIFEST.MF`` names an entry inside a jar.
     """
-    from .guesses import concrete
-
     have = {f.path for f in facts.files}
     out: list[str] = []
     seen: set[str] = set()
@@ -114,8 +115,6 @@ def wanted_files(facts: HostFacts, *, strict: bool = False) -> list[str]:
             for guess in concrete(facts, path) if "*" in path else ():
                 add(guess)
     # How each running app is started: the EnvironmentFile of its unit (env vars, secrets masked).
-    from .ignore import ignored
-
     for svc in facts.services:
         proc = facts.process(svc.main_pid) if svc.main_pid else None
         if proc is not None and not ignored(proc):
@@ -132,8 +131,6 @@ def split_globs(paths: list[str]) -> tuple[list[str], list[str]]:
 
 def detect_apps(facts: HostFacts, *, strict: bool = False) -> list[App]:
     """All apps on the host with evidence; ``[]`` when nothing is detectable."""
-    from .links import finalize
-
     cands: list[tuple[Detector, App]] = []
     for det in detectors():
         cands += [(det, app) for app in _guard(det, "detect", lambda: det.detect(facts), strict)]
