@@ -38,6 +38,9 @@ class Layout:
     #: "{instances}": all of them): its postinst must not set up a database in the image
     debconf: tuple[str, ...] = ()
     writable: tuple[str, ...] = ()  # what the app writes besides its data and logs (caches, tmp)
+    #: the settings file read when no per-host one matches the request's Host header;
+    #: a container is reached by names the VM never was (localhost, a service name)
+    default_config: str = ""
 
 
 LAYOUTS = (
@@ -45,7 +48,7 @@ LAYOUTS = (
     # themes/plugins/uploads in /var/lib/wordpress/wp-content (WP_CONTENT_DIR)
     Layout("wordpress", "wordpress", ("/usr/share/wordpress", "/var/lib/wordpress/wp-content"),
            ("/etc/wordpress/*.php", "/etc/wordpress/htaccess"), ("/etc/wordpress/config-*.php",),
-           ("/var/lib/wordpress/wp-content/uploads",),
+           ("/var/lib/wordpress/wp-content/uploads",), default_config="/etc/wordpress/config-default.php",
            links_into=(("libjs-cropper", "/usr/share/javascript/cropper"),
                        ("libjs-underscore", "/usr/share/javascript/underscore"),
                        ("php-getid3", "/usr/share/php/getid3"), ("ca-certificates", "/etc/ssl/certs"))),
@@ -146,6 +149,26 @@ def debconf(facts: HostFacts, lay: Layout) -> list[str]:
         else:
             out += [line.replace("*", n, 1) for n in names] if "*" in line else [line]
     return out
+#: the names discovery's own GET reached the site by (the smoke expectation comes from it)
+_PROBED_NAMES = ("127.0.0.1", "localhost")
+
+
+def default_source(facts: HostFacts, lay: Layout) -> tuple[str, str]:
+    """(the per-host settings file to serve as ``lay.default_config``, why none) when the
+    VM has no default of its own: its only one, else the one for the name discovery's
+    GET used (the page the smoke test expects was served with it)."""
+    if not lay.default_config or facts.file(lay.default_config):
+        return "", ""
+    found = [p for p in matching(facts, lay.db_config) if p != lay.default_config]
+    if len(found) == 1:
+        return found[0], ""
+    head, _, tail = lay.db_config[0].partition("*") if lay.db_config else ("", "", "")
+    probed = [head + n + tail for n in _PROBED_NAMES if head + n + tail in found]
+    if probed:
+        return probed[0], ""
+    return "", (f"{lay.package}: no {lay.default_config} on the VM and {len(found)} per-host settings files "
+                f"({', '.join(found) or 'none fetched'}): requests for other host names (health checks, "
+                f"localhost) answer 404; link the site's file as {lay.default_config}")
 
 
 def evidence(facts: HostFacts, lay: Layout) -> list[Evidence]:

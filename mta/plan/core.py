@@ -136,6 +136,7 @@ def make_plan(facts, apps: list[App], *, answers: Optional[dict] = None, base: s
 
     _keep_or_drop(plan, answers)
     _size(plan, facts, answers)
+    _fpm_clients(plan, facts)
     _wire(plan, facts)
     link_databases(plan)
     _cron(plan, facts)
@@ -319,6 +320,9 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
                for c in ap.config) or any(s.target.startswith("/etc/nginx/conf.d/") for s in ap.secrets):
             app_build.steps += r.drop_default_site
 
+    if app.stack == "php-fpm" and ap.build and not any(p.protocol == "tcp" for p in ap.expose):
+        _fpm_over_tcp(ap, facts)
+
     # volumes
     if "volumes" in ans:
         ap.volumes = []
@@ -400,6 +404,7 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     include = list(app.code_paths) + [p for p in baked if not _under(p, app.code_paths)]
     ap.extract = Extract(include=include, exclude=[e for e in excl if _under(e, app.code_paths)] + EXCLUDE_ALWAYS)
     _linked_packages(ap, facts, base, app_build)
+    _default_site_config(ap, facts, app_build)
     if "include" in ans:
         ap.include = _as_bool(ans["include"], f"apps.{app.name}.include")
     if ap.build and not app.code_paths and family_of(app) in ("java", "python", "node", "generic"):
@@ -422,6 +427,74 @@ def _linked_packages(ap: AppPlan, facts, base: str, app_build) -> None:
     else:
         ap.notes.append(f"{lay.package}'s code links into Debian's {', '.join(pkgs)}: those links are not copied; "
                         "use --base debian (installs them) or copy the files they point at")
+
+
+#: where the php-fpm recipes' pools listen (Debian's is set to it, the official image's is)
+FPM_PORT = 9000
+_FPM_LISTEN = re.compile(r"(?m)^[ \t]*listen[ \t]*=[ \t]*(/[^\s;]+)[ \t]*$")
+
+
+def _fpm_sockets(ap: AppPlan, facts) -> dict[str, str]:
+    """{unix socket path: the pool's listen line} of an fpm app's VM config."""
+    out: dict[str, str] = {}
+    for c in ap.config:
+        f = facts.file(c.source)
+        for m in _FPM_LISTEN.finditer(f.content if f else ""):
+            out.setdefault(m.group(1), m.group(0).strip())
+    return out
+
+
+def _fpm_over_tcp(ap: AppPlan, facts) -> None:
+    """php-fpm on the VM listened on a unix socket its web server shared: containers share
+    no socket directory, so the pool listens on FPM_PORT (the VM's pool config, mounted
+    over the image's, says so too) and the web server reaches it there (_fpm_clients)."""
+    ap.expose = [*ap.expose, PortSpec(port=FPM_PORT, name="fastcgi")]
+    for path, line in _fpm_sockets(ap, facts).items():
+        ap.rewrites.append(f"config: {line} -> listen = {FPM_PORT}")
+        ap.notes.append(f"php-fpm listened on unix socket {path}; in a container it listens on port {FPM_PORT}")
+
+
+def _fpm_clients(plan: Plan, facts) -> None:
+    """An nginx whose fastcgi_pass named an fpm pool's unix socket passes to that
+    pool's service on FPM_PORT (``fastcgi_pass unix:/run/php/php8.2-fpm.sock`` ->
+    ``fastcgi_pass web:9000``)."""
+    kept = [a for a in plan.apps if a.include]
+    for fpm in kept:
+        if fpm.stack != "php-fpm" or not any(p.port == FPM_PORT for p in fpm.expose):
+            continue
+        for path in _fpm_sockets(fpm, facts):
+            for web in kept:
+                if web is fpm or family_of(web) != "nginx":
+                    continue
+                uses = [c for c in web.config if f"unix:{path}" in (getattr(facts.file(c.source), "content", "") or "")]
+                if not uses:
+                    continue
+                entry = f"config: unix:{path} -> {fpm.name}:{FPM_PORT}"
+                if entry not in web.rewrites:
+                    web.rewrites.append(entry)
+                if fpm.name not in web.depends_on:
+                    web.depends_on.append(fpm.name)
+
+
+def _default_site_config(ap: AppPlan, facts, app_build) -> None:
+    """Debian's WordPress picks /etc/wordpress/config-<Host header>.php and answers 404
+    when none matches: the VM's site answered for its own names only, the container is
+    reached as localhost (health checks, verify) or by its service name. Unless the VM
+    has a default, the image links the site's settings file as the default, so the
+    mounted file (a Secret: it holds the DB password) serves every name."""
+    lay = packaged.layout_of(facts, list(ap.code_paths)) if app_build else None
+    if not lay or not lay.default_config:
+        return
+    source, why = packaged.default_source(facts, lay)
+    if why:
+        ap.notes.append(why)
+    target = next((t.target for t in [*ap.secrets, *ap.config] if t.target and t.source == source), "") if source else ""
+    if not target:
+        return
+    dest = lay.default_config
+    app_build.steps.append(f"mkdir -p {q(posixpath.dirname(dest))} && ln -sfn {q(target)} {q(dest)}")
+    ap.notes.append(f"{lay.package}: {dest} links to {target} (the VM's site), so the site answers for any "
+                    "host name, as a container is reached by names the VM never was (localhost, a service name)")
 
 
 def _env_source(app: App) -> str:
@@ -504,8 +577,10 @@ def _wire(plan: Plan, facts) -> None:
     hosts = local_hosts(facts)
     kept = [a for a in plan.apps if a.include]
     for ap in kept:
+        # the proxy in front of an app is its public address, not a service it calls (MediaWiki's
+        # $wgServer = "http://127.0.0.1"): pointing it at the proxy would make each wait on the other
         others = [Target(name=o.name, ports=tuple(p.port for p in o.expose), kind=backing_kind(o))
-                  for o in kept if o is not ap]
+                  for o in kept if o is not ap and not (o.role == "proxy" and ap.name in o.depends_on)]
         used: set[str] = set()
         for var in ap.env:
             if var.value is None:

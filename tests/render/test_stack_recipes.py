@@ -415,3 +415,33 @@ def test_debconf_answers_are_checked(tmp_path):
     plan.app("web").build.debconf = ["redmine only-two"]
     with pytest.raises(GenerateError, match=r"debconf\[0\]"):
         render_host(f, plan)
+
+
+def test_debian_wordpress_site_answers_for_any_host_name():
+    """Debian's wp-config.php reads /etc/wordpress/config-<Host header>.php, else
+    config-default.php, else answers 404: the container (reached as localhost by its
+    health check, by a service name in the cluster) links the VM's site file as the
+    default; a VM with its own default, or several sites and none reached by discovery,
+    gets no link (the latter a note)."""
+    from tests.detect.test_packaged import WP_HOST_CONFIG, _wordpress
+
+    def planned(*names):
+        f = _wordpress(*(file(f"/etc/wordpress/{n}", WP_HOST_CONFIG) for n in names))
+        web = next(a for a in detect_apps(f) if a.stack == "php-apache")
+        plan = make_plan(f, [web], base="debian")
+        return f, plan, next(a for a in plan.apps if a.name == web.name)
+
+    link = ("mkdir -p /etc/wordpress && ln -sfn /etc/wordpress/config-blog.example.org.php "
+            "/etc/wordpress/config-default.php")
+    f, plan, ap = planned("config-blog.example.org.php")
+    assert link in ap.build.steps
+    assert any(s.target == "/etc/wordpress/config-blog.example.org.php" for s in ap.secrets)  # still mounted as on the VM
+    dockerfile = next(v for k, v in render_host(f, plan).items() if k.endswith("Dockerfile") and ap.name in k)
+    assert link in dockerfile
+    _, _, ap = planned("config-blog.example.org.php", "config-default.php")
+    assert not any("config-default.php" in s for s in ap.build.steps)
+    _, _, ap = planned("config-a.example.org.php", "config-127.0.0.1.php")  # the one discovery's GET was served by
+    assert any(s.endswith("/etc/wordpress/config-127.0.0.1.php /etc/wordpress/config-default.php") for s in ap.build.steps)
+    _, _, ap = planned("config-a.example.org.php", "config-b.example.org.php")
+    assert not any("config-default.php" in s for s in ap.build.steps)
+    assert any("answer 404" in n for n in ap.notes)
