@@ -40,9 +40,23 @@ def finalize(facts: HostFacts, apps: list[App]) -> list[App]:
         _unique_port_names(app)
         _network_mounts(facts, app)
     _link(facts, apps)
+    _no_wait_on_own_proxy(apps)
     _shared_paths(apps)
     _attach_cron(facts, apps)
     return apps
+
+
+def _no_wait_on_own_proxy(apps: list[App]) -> None:
+    """An app that names the proxy in front of it (MediaWiki's $wgServer = "http://127.0.0.1")
+    names its own public address, not a service it calls: it does not wait on that proxy,
+    which waits on it (a cycle no orchestrator starts)."""
+    by_name = {a.name: a for a in apps}
+    for app in apps:
+        fronts = [d for d in app.depends_on if by_name.get(d) is not None and by_name[d].role == "proxy"
+                  and app.name in by_name[d].depends_on and app.role != "proxy"]
+        for d in fronts:
+            app.depends_on.remove(d)
+            app.notes.append(f"names {d}, the proxy in front of it (its public address): not a start dependency")
 
 
 def _shared_paths(apps: list[App]) -> None:
