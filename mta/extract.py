@@ -139,6 +139,12 @@ def plan_paths(app: AppPlan) -> tuple[list[str], list[tuple[str, str]]]:
     return include, unique
 
 
+def mounted_files(app: AppPlan) -> list[str]:
+    """Config and secret files the container mounts at the path the VM had them."""
+    refs = [(c.source, c.target) for c in app.config] + [(s.source, s.target) for s in app.secrets if s.target]
+    return list(dict.fromkeys(t for src, t in refs if t and t == src))
+
+
 def _inside(root: str, path: str) -> bool:
     return path == root or path.startswith(root + os.sep)
 
@@ -448,8 +454,9 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
                 kwargs["compress"] = True
             if timeout is not None and hasattr(transport, "command_timeout"):
                 kwargs["timeout"] = timeout
-            # links into trees the image's distro packages install are kept (Debian's wordpress -> php-getid3)
-            provided = packaged.provided_trees(app.build.packages) if app.build else []
+            # links into trees the image's distro packages install are kept (Debian's wordpress -> php-getid3),
+            # and links to the files the container mounts where the VM had them (.htaccess -> /etc/wordpress/htaccess)
+            provided = (packaged.provided_trees(app.build.packages) if app.build else []) + mounted_files(app)
             tar = _pull(transport, include, kwargs, staging, result, provided, progress)
             result.bytes = tar.bytes_written
             result.truncated = tar.truncated

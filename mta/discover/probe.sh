@@ -15,6 +15,7 @@ ENV_CAP=${ENV_CAP:-8192}                   # bytes of one process's environment
 ENVS_CAP=${ENVS_CAP:-2097152}              # bytes of all environments together
 CMDLINE_CAP=${CMDLINE_CAP:-16384}          # bytes of one process's command line
 HTTP_MAX_PORTS=${HTTP_MAX_PORTS:-12}
+HTTP_MAX_BYTES=${HTTP_MAX_BYTES:-131072}   # bytes of one reply: a CMS's <head> alone can pass 32 KiB
 HTTP_ONLY_PORTS=${HTTP_ONLY_PORTS:-}      # space-separated; empty = every listening port
 SADF_DAYS=${SADF_DAYS:-7}
 SA_DIRS=${SA_DIRS:-"/var/log/sa /var/log/sysstat"}   # where sysstat keeps its daily files
@@ -566,11 +567,11 @@ sec_http() {
         case $_port in 443|8443|9443|4443) _sch=https ;; esac
         blk "http $_port $_sch $_host"
         if [ "$_tool" = curl ]; then
-            curl -s -k -i -m 3 --connect-timeout 2 "$_sch://$_host:$_port/" 2>/dev/null </dev/null | cap 32768
+            curl -s -k -i -m 3 --connect-timeout 2 "$_sch://$_host:$_port/" 2>/dev/null </dev/null | cap "$HTTP_MAX_BYTES"
         else
             # -S headers go to stderr; -q would hide them; busybox wget may lack -T
             _nc=; [ "$_sch" = https ] && _nc=--no-check-certificate
-            T 5 wget -S $_nc -O - "$_sch://$_host:$_port/" 2>&1 </dev/null | cap 32768
+            T 5 wget -S $_nc -O - "$_sch://$_host:$_port/" 2>&1 </dev/null | cap "$HTTP_MAX_BYTES"
         fi
     done
     # what was not asked, and why: the reader learns a web port went unchecked

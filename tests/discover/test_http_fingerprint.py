@@ -51,6 +51,14 @@ def test_scripts_styles_and_comments_are_not_text():
     assert visible_lines(page) == ["Shown here"]
 
 
+def test_a_capture_cut_inside_a_style_keeps_no_css():
+    """Discovery keeps the first HTTP_MAX_BYTES of a reply: cut inside an inline style,
+    the style's text is not taken for the page's."""
+    page = "<html><head><title>t</title><style>body{--wp--preset--color--black: #000000;"
+    assert visible_lines(page) == ["t"]
+    assert visible_lines("<body><p>Shown</p><script>var a = 'never shown'") == ["Shown"]
+
+
 def test_at_most_eight_lines_without_repeats():
     page = "".join(f"<p>line number {w}</p><p>line number {w}</p>" for w in "abcdefghijkl")
     assert fingerprint(page) == [f"line number {w}" for w in "abcdefgh"]

@@ -59,7 +59,9 @@ def hostile_process(tmp_path_factory):
 def web_port():
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            body = b"<html><head><title>Probe &amp; Test</title></head></html>"
+            # a CMS's inline styles push its text past the first 32 KiB (WordPress: ~40 KiB of <head>)
+            body = (b"<html><head><title>Probe &amp; Test</title><style>" + b"p{margin:0}" * 4000
+                    + b"</style></head><body><p>Kept past a large head</p></body></html>")
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -143,6 +145,7 @@ def test_probe_runs_under_posix_shells(shell, batch, hostile_process, web_port):
         first = float(blocks["utilization"].blocks["sample"].split("\n")[0].removeprefix("T "))
         assert int(first) <= int(blocks["meta"].blocks["meta"].split("date=")[1].split()[0])
     assert [(h.port, h.status, h.title) for h in facts.http] == [(web_port, 200, "Probe & Test")]
+    assert "Kept past a large head" in facts.http[0].fingerprint
     sock = [s for s in facts.sockets if s.port == web_port]
     assert sock and sock[0].pid == os.getpid()
 

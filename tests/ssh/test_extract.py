@@ -112,6 +112,33 @@ def test_links_into_packages_the_image_installs_are_kept_as_on_the_vm(tmp_path):
     assert not os.path.lexists(wp / "shadow") and not os.path.lexists(wp / "escape")
 
 
+
+def test_links_to_files_the_container_mounts_at_their_vm_path_are_kept(tmp_path):
+    """/usr/share/wordpress/.htaccess -> /etc/wordpress/htaccess: the htaccess is a ConfigMap
+    mounted where the VM had it, not copied, so the link resolves in the container."""
+    from mta.extract import mounted_files
+    from mta.model import AppPlan, ConfigFile, SecretRef
+
+    app = AppPlan(name="web", stack="php-apache",
+                  config=[ConfigFile(source="/etc/wordpress/htaccess", target="/etc/wordpress/htaccess", configmap=True),
+                          ConfigFile(source="/etc/php/8.2/apache2/php.ini", target="/usr/local/etc/php/php.ini")],
+                  secrets=[SecretRef(name="web-files", key="c.php", source="/etc/wordpress/c.php",
+                                     target="/etc/wordpress/c.php"),
+                           SecretRef(name="web-secrets", key="DB_PASSWORD", source="environment")])
+    assert mounted_files(app) == ["/etc/wordpress/htaccess", "/etc/wordpress/c.php"]
+    archive = tmp_path / "wp.tar"
+    with tarfile.open(archive, "w") as tf:
+        _add(tf, "usr/share/wordpress/.htaccess", kind=tarfile.SYMTYPE, link="/etc/wordpress/htaccess")
+        _add(tf, "usr/share/wordpress/php.ini", kind=tarfile.SYMTYPE, link="/etc/php/8.2/apache2/php.ini")
+    dest = tmp_path / "context"
+    dest.mkdir()
+    res = AppExtract(app="web")
+    safe_extract(archive, dest, res, roots=["/usr/share/wordpress"], provided=mounted_files(app))
+    assert os.readlink(dest / "usr/share/wordpress/.htaccess") == "/etc/wordpress/htaccess"
+    # mounted elsewhere (the official image's php.ini path): the link would dangle
+    assert "leaves the context" in {s.path: s.reason for s in res.skipped}["usr/share/wordpress/php.ini"]
+
+
 # -- over SSH -----------------------------------------------------------------------
 
 

@@ -28,6 +28,9 @@ LINE_CHARS = 80
 _INVISIBLE = re.compile(
     r"<!--.*?-->|<(script|style|head|noscript|template|svg)\b[^>]*>.*?</\1\s*>|<!\[CDATA\[.*?\]\]>|<!DOCTYPE[^>]*>",
     re.I | re.S)
+# A script or style (never closed implicitly) still open where a capture ends (discovery
+# keeps HTTP_MAX_BYTES of a reply): what follows was never visible text.
+_UNCLOSED = re.compile(r"<(?:script|style)\b", re.I)
 # Tags that start a new line of text in a browser; every other tag is a space.
 _BLOCK = re.compile(
     r"</?(?:p|div|br|hr|h[1-6]|li|ul|ol|dl|dt|dd|tr|td|th|table|thead|tbody|section|article|header|footer|nav|"
@@ -48,7 +51,9 @@ _DYNAMIC = re.compile(
 def visible_lines(page: str) -> list[str]:
     """The page's visible text, one line per block element, whitespace collapsed,
     each cut to ``LINE_CHARS`` (the same cut discovery applies)."""
-    text = " ".join(_INVISIBLE.sub(" ", page).split())  # a newline in the source is a space on screen
+    page = _INVISIBLE.sub(" ", page)
+    cut = _UNCLOSED.search(page)
+    text = " ".join((page[:cut.start()] if cut else page).split())  # a newline in the source is a space on screen
     text = _BLOCK.sub("\n", text)
     text = html.unescape(_TAG.sub(" ", text))
     out = []
