@@ -75,18 +75,23 @@ $wgDBpassword = "<redacted:secret>";
 """
 
 
-def test_debian_mediawiki_on_nginx_and_php_fpm():
+def _mediawiki(settings: str = MW_SETTINGS):
+    """Debian's mediawiki on nginx + php-fpm, talking over php-fpm's unix socket."""
     pool = "[www]\nuser = www-data\nlisten = /run/php/php8.2-fpm.sock\n"
-    f = facts(
+    return facts(
         processes=[proc(500, ["php-fpm: master process (/etc/php/8.2/fpm/php-fpm.conf)"], user="root", exe="/usr/sbin/php-fpm8.2"),
                    proc(501, ["php-fpm: pool www"], ppid=500, user="www-data", exe="/usr/sbin/php-fpm8.2"),
                    proc(600, ["nginx: master process /usr/sbin/nginx"], user="root", exe="/usr/sbin/nginx"),
                    proc(601, ["nginx: worker process"], ppid=600, user="www-data", exe="/usr/sbin/nginx")],
         sockets=[sock(80, 600)],
         files=[file("/etc/php/8.2/fpm/pool.d/www.conf", pool), file("/etc/nginx/nginx.conf", "http { include /etc/nginx/sites-enabled/*; }"),
-               file("/etc/nginx/sites-enabled/wiki", MW_SITE), file("/etc/mediawiki/LocalSettings.php", MW_SETTINGS)],
+               file("/etc/nginx/sites-enabled/wiki", MW_SITE), file("/etc/mediawiki/LocalSettings.php", settings)],
         packages=[pkg("php8.2-fpm", "8.2.29-1"), pkg("nginx", "1.22.1-9"), pkg("mediawiki", "1:1.39.17-1+deb12u2")],
     )
+
+
+def test_debian_mediawiki_on_nginx_and_php_fpm():
+    f = _mediawiki()
     assert "/etc/mediawiki/*.php" in wanted_files(facts(processes=f.processes, packages=f.packages))
     apps = {a.name: a for a in detect_apps(f, strict=True)}
     web, proxy = apps["web"], apps["nginx"]

@@ -153,11 +153,6 @@ IN_MEMORY = {"tomcat"}
 
 #: generator gaps still open, by VM (CI must stay green; strict=False so a fix shows as XPASS)
 KNOWN_GAPS: dict[str, str] = {
-    "wordpress": (
-        "the flow runs (secrets, DB_HOST moved to the db service, accounts widened to '%', symlinks into Debian "
-        "packages kept) but the web container answers 404: Debian's wp-config.php loads "
-        "/etc/wordpress/config-<Host header>.php and 404s when none matches; the container's healthcheck "
-        "(Host: localhost) finds no config (a config-default.php mount is the likely fix, unconfirmed)"),
     "mediawiki": (
         "not re-run since extract --secrets and the DB host move landed; the code tree (245 MB) is copied into "
         "both the nginx and php-fpm images"),

@@ -445,3 +445,23 @@ def test_debian_wordpress_site_answers_for_any_host_name():
     _, _, ap = planned("config-a.example.org.php", "config-b.example.org.php")
     assert not any("config-default.php" in s for s in ap.build.steps)
     assert any("answer 404" in n for n in ap.notes)
+
+
+def test_nginx_and_php_fpm_on_a_unix_socket_talk_over_tcp_in_containers():
+    """On the VM nginx passed to php-fpm's unix socket; containers share no socket dir:
+    the pool listens on 9000 (its VM config rewritten, the port exposed for the Service
+    and the health check) and nginx passes to web:9000. MediaWiki naming the site's
+    public URL (the proxy in front of it) is no start dependency: no cycle."""
+    from tests.detect.test_packaged import MW_SETTINGS, _mediawiki
+
+    f = _mediawiki(MW_SETTINGS + '$wgServer = "http://127.0.0.1";\n')
+    apps = detect_apps(f, strict=True)
+    plan = make_plan(f, apps, base="debian")
+    web, nginx = plan.app("web"), plan.app("nginx")
+    assert [p.port for p in web.expose] == [9000] and web.readiness.kind == "tcp" and web.build.healthcheck
+    assert "web" in nginx.depends_on and "nginx" not in web.depends_on
+    files = render_host(f, plan)
+    site = next(v for k, v in files.items() if k.endswith("apps/nginx/config/wiki"))
+    assert "fastcgi_pass web:9000;" in site and "unix:" not in site
+    pool = next(v for k, v in files.items() if k.endswith("apps/web/config/www.conf"))
+    assert "listen = 9000\n" in pool and "/run/php/php8.2-fpm.sock" not in pool
