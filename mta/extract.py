@@ -43,9 +43,6 @@ REPORT_NAME = ".mta-extract.json"
 #: (pattern, reason): left out unless the plan's include names them exactly.
 DEFAULT_EXCLUDES: list[tuple[str, str]] = [
     ("*.log", "log file"),
-    ("*/log/*", "log directory"),
-    ("*/logs/*", "log directory"),
-    ("*/cache/*", "cache directory"),
     ("*/.cache/*", "cache directory"),
     ("__pycache__", "bytecode cache"),
     ("*.pyc", "bytecode cache"),
@@ -54,6 +51,19 @@ DEFAULT_EXCLUDES: list[tuple[str, str]] = [
     ("*.sock", "runtime file"),
     ("*.swp", "editor swap file"),
 ]
+
+#: directories left out by name, within each included tree but one under /usr/share/: there
+#: (FHS: packages' read-only files) a "log" or "cache" directory is code (Debian's MediaWiki:
+#: vendor/psr/log, the PSR-3 interfaces it cannot start without)
+NAMED_DIRS: list[tuple[str, str]] = [("log", "log directory"), ("logs", "log directory"), ("cache", "cache directory")]
+
+
+def _named_dir_excludes(include: list[str]) -> list[tuple[str, str]]:
+    packaged_trees = [t for t in include if t.startswith("/usr/share/")]
+    if not packaged_trees:
+        return [(f"*/{name}/*", why) for name, why in NAMED_DIRS]
+    return [(f"{_rel(t)}*/{name}/*", why) for t in include if t not in packaged_trees for name, why in NAMED_DIRS]
+
 
 #: Files that usually hold secrets; left out unless ``copy_secret_files``.
 SECRET_PATTERNS: list[str] = [
@@ -118,7 +128,7 @@ def plan_paths(app: AppPlan) -> tuple[list[str], list[tuple[str, str]]]:
     excludes: list[tuple[str, str]] = [
         (_rel(p) if p.startswith("/") else p, "excluded by the plan") for p in app.extract.exclude if p
     ]
-    excludes += DEFAULT_EXCLUDES
+    excludes += DEFAULT_EXCLUDES + _named_dir_excludes(include)
     for p in app.data_paths:
         if p and not any(_rel(p) == _rel(i) for i in include):
             excludes.append((_rel(p), "data directory (becomes a volume)"))

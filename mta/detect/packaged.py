@@ -41,6 +41,11 @@ class Layout:
     #: the settings file read when no per-host one matches the request's Host header;
     #: a container is reached by names the VM never was (localhost, a service name)
     default_config: str = ""
+    #: parts of the code that only the app's PHP reads (messages, libraries) and its own web
+    #: server config denies: a proxy in front of the app serving its static files leaves them out
+    php_only: tuple[str, ...] = ()
+    #: caches the app writes at run time and rebuilds when empty (not data: no volume, no restore)
+    caches: tuple[str, ...] = ()
 
 
 LAYOUTS = (
@@ -53,8 +58,12 @@ LAYOUTS = (
                        ("libjs-underscore", "/usr/share/javascript/underscore"),
                        ("php-getid3", "/usr/share/php/getid3"), ("ca-certificates", "/etc/ssl/certs"))),
     # /var/lib/mediawiki is the web root: links into /usr/share/mediawiki and to /etc/mediawiki/LocalSettings.php
+    # the nginx config MediaWiki documents denies includes/, languages/, maintenance/…; i18n/ are messages PHP loads
     Layout("mediawiki", "mediawiki", ("/var/lib/mediawiki", "/usr/share/mediawiki"),
-           ("/etc/mediawiki/*.php",), ("/etc/mediawiki/LocalSettings.php",), ("/var/lib/mediawiki/images",)),
+           ("/etc/mediawiki/*.php",), ("/etc/mediawiki/LocalSettings.php",), ("/var/lib/mediawiki/images",),
+           php_only=("/usr/share/mediawiki/languages", "/usr/share/mediawiki/includes",
+                     "/usr/share/mediawiki/maintenance", "/usr/share/mediawiki/tests", "**/i18n"),
+           caches=("/var/cache/mediawiki",)),  # Debian's $wgCacheDirectory: the localisation cache
     # one instance per /etc/redmine/<instance>/ (database.yml, secret_key.txt), files in /var/lib/redmine/<instance>
     Layout("redmine", "rails", ("/usr/share/redmine", "/var/lib/redmine"),
            ("/etc/redmine/*/database.yml", "/etc/redmine/*/configuration.yml", "/etc/redmine/*/additional_environment.rb",

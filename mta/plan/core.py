@@ -403,8 +403,10 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     excl = sorted(set(app.data_paths + app.log_paths))
     include = list(app.code_paths) + [p for p in baked if not _under(p, app.code_paths)]
     ap.extract = Extract(include=include, exclude=[e for e in excl if _under(e, app.code_paths)] + EXCLUDE_ALWAYS)
+    _proxy_leaves_php_only(ap, facts)
     _linked_packages(ap, facts, base, app_build)
     _default_site_config(ap, facts, app_build)
+    _packaged_caches(ap, facts, app_build)
     if "include" in ans:
         ap.include = _as_bool(ans["include"], f"apps.{app.name}.include")
     if ap.build and not app.code_paths and family_of(app) in ("java", "python", "node", "generic"):
@@ -474,6 +476,32 @@ def _fpm_clients(plan: Plan, facts) -> None:
                     web.rewrites.append(entry)
                 if fpm.name not in web.depends_on:
                     web.depends_on.append(fpm.name)
+
+
+def _proxy_leaves_php_only(ap: AppPlan, facts) -> None:
+    """A proxy serving a packaged PHP app's static files (nginx in front of MediaWiki's
+    php-fpm) needs the code tree for those and for the entry points' existence, not the
+    parts only PHP reads: its image leaves them out (the app's image has the whole tree)."""
+    if ap.role != "proxy" or not ap.build:
+        return
+    lay = packaged.layout_of(facts, list(ap.code_paths))
+    if not lay or not lay.php_only:
+        return
+    skip = [p for p in lay.php_only if p.startswith("**") or _under(p, ap.code_paths)]
+    ap.extract.exclude += [p for p in skip if p not in ap.extract.exclude]
+    ap.notes.append(f"{lay.package}: the proxy's image leaves out what only PHP reads ({', '.join(skip)}); "
+                    "the app's image has the whole tree")
+
+
+def _packaged_caches(ap: AppPlan, facts, app_build) -> None:
+    """A packaged app's run-time caches (Debian's MediaWiki: /var/cache/mediawiki) are
+    writable for the app's user, an emptyDir/tmpfs under a read-only root."""
+    lay = packaged.layout_of(facts, list(ap.code_paths)) if app_build and ap.role != "proxy" else None
+    if not lay or not lay.caches:
+        return
+    app_build.writable += [c for c in lay.caches if c not in app_build.writable]
+    ap.notes.append(f"{lay.package} writes its cache to {', '.join(lay.caches)}: writable, starts empty, "
+                    "rebuilt by the app")
 
 
 def _default_site_config(ap: AppPlan, facts, app_build) -> None:

@@ -465,3 +465,8 @@ def test_nginx_and_php_fpm_on_a_unix_socket_talk_over_tcp_in_containers():
     assert "fastcgi_pass web:9000;" in site and "unix:" not in site
     pool = next(v for k, v in files.items() if k.endswith("apps/web/config/www.conf"))
     assert "listen = 9000\n" in pool and "/run/php/php8.2-fpm.sock" not in pool
+    # nginx serves MediaWiki's static files: its image leaves out what only PHP reads
+    assert {"/usr/share/mediawiki/languages", "/usr/share/mediawiki/includes", "**/i18n"} <= set(nginx.extract.exclude)
+    assert not set(web.extract.exclude) & {"/usr/share/mediawiki/languages", "**/i18n"}
+    # Debian's $wgCacheDirectory: writable for the app, not for its proxy
+    assert "/var/cache/mediawiki" in web.build.writable and "/var/cache/mediawiki" not in nginx.build.writable

@@ -139,6 +139,32 @@ def test_links_to_files_the_container_mounts_at_their_vm_path_are_kept(tmp_path)
     assert "leaves the context" in {s.path: s.reason for s in res.skipped}["usr/share/wordpress/php.ini"]
 
 
+
+def test_log_and_cache_dirs_by_name_are_code_in_a_packaged_tree(tmp_path):
+    """Debian's MediaWiki ships the PSR-3 interfaces in /usr/share/mediawiki/vendor/psr/log:
+    under /usr/share/ (packages' files) a directory named log or cache is code; the app's
+    own cache under /var/lib/mediawiki is still left out, and elsewhere nothing changes."""
+    import subprocess
+
+    from mta.extract import plan_paths
+    from mta.model import AppPlan, Extract
+
+    app = AppPlan(name="web", stack="php-fpm", extract=Extract(include=["/var/lib/mediawiki", "/usr/share/mediawiki"]))
+    _, excludes = plan_paths(app)
+    for name in ("usr/share/mediawiki/vendor/psr/log/LoggerInterface.php", "usr/share/mediawiki/includes/cache/A.php",
+                 "var/lib/mediawiki/cache/l10n.cdb", "var/lib/mediawiki/x/logs/a.txt", "var/lib/mediawiki/index.php"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    listed = subprocess.run(["tar", "-C", str(tmp_path), "-cf", "-", *(f"--exclude={p}" for p, _ in excludes),
+                             "var/lib/mediawiki", "usr/share/mediawiki"], capture_output=True, check=True).stdout
+    got = subprocess.run(["tar", "-tf", "-"], input=listed, capture_output=True, check=True).stdout.decode().split()
+    assert "usr/share/mediawiki/vendor/psr/log/LoggerInterface.php" in got
+    assert "usr/share/mediawiki/includes/cache/A.php" in got and "var/lib/mediawiki/index.php" in got
+    assert not any(n.startswith(("var/lib/mediawiki/cache/", "var/lib/mediawiki/x/logs/")) and n[-1] != "/" for n in got)
+    _, excludes = plan_paths(AppPlan(name="app", stack="flask", extract=Extract(include=["/srv/app"])))
+    assert {"*/log/*", "*/logs/*", "*/cache/*"} <= {p for p, _ in excludes}
+
+
 # -- over SSH -----------------------------------------------------------------------
 
 
