@@ -44,8 +44,6 @@ class Layout:
     #: parts of the code that only the app's PHP reads (messages, libraries) and its own web
     #: server config denies: a proxy in front of the app serving its static files leaves them out
     php_only: tuple[str, ...] = ()
-    #: caches the app writes at run time and rebuilds when empty (not data: no volume, no restore)
-    caches: tuple[str, ...] = ()
 
 
 LAYOUTS = (
@@ -63,7 +61,7 @@ LAYOUTS = (
            ("/etc/mediawiki/*.php",), ("/etc/mediawiki/LocalSettings.php",), ("/var/lib/mediawiki/images",),
            php_only=("/usr/share/mediawiki/languages", "/usr/share/mediawiki/includes",
                      "/usr/share/mediawiki/maintenance", "/usr/share/mediawiki/tests", "**/i18n"),
-           caches=("/var/cache/mediawiki",)),  # Debian's $wgCacheDirectory: the localisation cache
+           writable=("/var/cache/mediawiki",)),  # Debian's $wgCacheDirectory: the localisation cache
     # one instance per /etc/redmine/<instance>/ (database.yml, secret_key.txt), files in /var/lib/redmine/<instance>
     Layout("redmine", "rails", ("/usr/share/redmine", "/var/lib/redmine"),
            ("/etc/redmine/*/database.yml", "/etc/redmine/*/configuration.yml", "/etc/redmine/*/additional_environment.rb",

@@ -494,14 +494,13 @@ def _proxy_leaves_php_only(ap: AppPlan, facts) -> None:
 
 
 def _packaged_caches(ap: AppPlan, facts, app_build) -> None:
-    """A packaged app's run-time caches (Debian's MediaWiki: /var/cache/mediawiki) are
-    writable for the app's user, an emptyDir/tmpfs under a read-only root."""
+    """What a packaged app writes besides data and logs (Debian's MediaWiki: its cache dir
+    /var/cache/mediawiki) is writable for the app's user, an emptyDir/tmpfs under a read-only root."""
     lay = packaged.layout_of(facts, list(ap.code_paths)) if app_build and ap.role != "proxy" else None
-    if not lay or not lay.caches:
-        return
-    app_build.writable += [c for c in lay.caches if c not in app_build.writable]
-    ap.notes.append(f"{lay.package} writes its cache to {', '.join(lay.caches)}: writable, starts empty, "
-                    "rebuilt by the app")
+    new = [w for w in (packaged.writable(facts, lay) if lay else []) if w not in app_build.writable]
+    if new:
+        app_build.writable += new
+        ap.notes.append(f"{lay.package} writes to {', '.join(new)} at run time: writable, starts empty")
 
 
 def _default_site_config(ap: AppPlan, facts, app_build) -> None:

@@ -250,8 +250,7 @@ def _verify(m: Migration, step, timeout: int, keep: bool, engine: str) -> Migrat
 
 
 #: the checksum of a code tree: every regular file's bytes and every symlink's target, by relative path
-#: ("absent" in an image without the tree: the database's image, say)
-TREE_SUM = ("cd \"$1\" 2>/dev/null || { echo absent; exit 0; }; { find . -type f -print0 | sort -z | xargs -0 -r sha256sum;"
+TREE_SUM = ("cd \"$1\" && { find . -type f -print0 | sort -z | xargs -0 -r sha256sum;"
             " find . -type l -printf '%p -> %l\\n' | sort; } | sha256sum | cut -d' ' -f1")
 
 
