@@ -110,8 +110,8 @@ def main() -> int:
                 print((work / f"batch-{n}.log").read_text()[-1500:])
         last = rows[-1]
         if last[0] >= 100:
-            ok = last[3] <= GOALS["wall_s_100"] and last[5] / 2**20 <= GOALS["peak_mib"]
-            print(f"\ngoal ({last[0]} entries <= {GOALS['wall_s_100']:.0f} s, <= {GOALS['peak_mib']:.0f} MiB): "
+            ok = last[1] == last[0] and last[3] <= GOALS["wall_s_100"] and last[5] / 2**20 <= GOALS["peak_mib"]
+            print(f"\ngoal ({last[0]} entries all complete, <= {GOALS['wall_s_100']:.0f} s, <= {GOALS['peak_mib']:.0f} MiB): "
                   f"{'met' if ok else 'NOT met'}")
         if len(rows) >= 2:
             a, b = rows[0], rows[-1]
