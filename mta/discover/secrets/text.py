@@ -110,16 +110,17 @@ class _Finder:
             pos = i + 1
 
 
+#: ``://`` then a bounded user-info and its ``@``: a literal first, so the engine skips to each
+#: ``://`` itself, and a failed attempt reads at most MAX_USERINFO characters
+_URL_USERINFO = re.compile(r"://([^@/?#\s\"'<>]{0,%d})@" % MAX_USERINFO)
+
+
 def url_credential_spans(text: str, out: list) -> None:
-    pos = text.find("://")
-    while pos >= 0:
-        m = _USERINFO.match(text, pos + 3)
-        end = m.end()
-        if end < len(text) and text[end] == "@":
-            colon = text.find(":", pos + 3, end)
-            if colon >= 0 and end > colon + 1:
-                out.append((colon + 1, end))
-        pos = text.find("://", max(end, pos + 3))
+    for m in _URL_USERINFO.finditer(text):
+        a, end = m.span(1)
+        colon = text.find(":", a, end)
+        if colon >= 0 and end > colon + 1:
+            out.append((colon + 1, end))
 
 
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
@@ -163,9 +164,9 @@ def _value_after(text: str, find: _Finder, ws: int, we: int, word: str) -> tuple
         if text[gt + 1:lt].strip() and not plain_value(word, text[gt + 1:lt]):
             return (gt + 1, lt), lt
         return None, lt
-    p = _SPACES.match(text, p).end()
+    p = _skip_spaces(text, p)
     if kq and p < n and text[p] == "]":  # $cfg['db']['password'] = …; a further [subscript] decides instead
-        p = _SPACES.match(text, p + 1).end()
+        p = _skip_spaces(text, p + 1)
         if p < n and text[p] == "[":
             return None, we
         fb = _FALLBACK.match(text, p)
@@ -180,15 +181,15 @@ def _value_after(text: str, find: _Finder, ws: int, we: int, word: str) -> tuple
             return _quoted(text, find, fb.end(), word)
         return None, we
     if kq and c == "," and _CALL_BEFORE.search(text, max(0, ws - 20), ws - 1):
-        p = _SPACES.match(text, p + 1).end()
+        p = _skip_spaces(text, p + 1)
         return _quoted(text, find, _lookup(text, p), word)
     if c == "=":
         if text.startswith("=>", p):
-            p = _SPACES.match(text, p + 2).end()
+            p = _skip_spaces(text, p + 2)
             return _quoted(text, find, _lookup(text, p), word)
         if text.startswith("==", p):
             return None, we
-        p = _SPACES.match(text, p + 1).end()
+        p = _skip_spaces(text, p + 1)
         if p < n and text[p] in "\"'":
             return _quoted(text, find, p, word)
         p2 = _lookup(text, p)
@@ -202,15 +203,23 @@ def _value_after(text: str, find: _Finder, ws: int, we: int, word: str) -> tuple
                 return m.span(), m.end()
         return None, we
     if c == ":" and (kq or before not in "\"'"):
-        p = _SPACES.match(text, p + 1).end()
+        p = _skip_spaces(text, p + 1)
         if p < n and text[p] in "\"'":
             return _quoted(text, find, p, word)
     return None, we
 
 
 def _lookup(text: str, p: int) -> int:
+    if p >= len(text) or text[p] not in "g$":  # getenv(…) ?: or $_ENV[…] ?? start so
+        return p
     m = _ENV_LOOKUP.match(text, p)
     return m.end() if m else p
+
+
+def _skip_spaces(text: str, p: int) -> int:
+    if p < len(text) and text[p] in " \t":
+        return _SPACES.match(text, p).end()
+    return p
 
 
 def _quoted(text: str, find: _Finder, p: int, word: str) -> tuple[Optional[tuple[int, int]], int]:
@@ -481,25 +490,22 @@ def mask_text(text: str) -> str:
     return _replace(text, _merge(spans))
 
 
-#: -pVALUE of a mysql-family client on the same line (unit files, init scripts, shell scripts)
-_MYSQL_P = re.compile(r"(?<![\w\-])-p([^\s'\";|&<>]{1,512}|'[^'\n]{1,512}'|\"[^\"\n]{1,512}\")")
+#: -pVALUE of a mysql-family client on the same line (unit files, init scripts, shell scripts);
+#: the literal comes first (the engine skips to each ``-p`` itself), the lookbehind after it
+_MYSQL_P = re.compile(r"-p(?<![\w\-]-p)([^\s'\";|&<>]{1,512}|'[^'\n]{1,512}'|\"[^\"\n]{1,512}\")")
 _MYSQL_CLIENT = re.compile(r"(?<![\w\-])(?:mysql|mariadb)[\w\-]{0,12}(?![\w\-])")
 
 
 def _mysql_p_spans(text: str, low: str, out: list) -> None:
-    pos = 0
-    n = len(text)
-    clients = Hits(low, ("mysql", "mariadb"))  # each needle searched once per step, never from 0 again
-    while pos < n:
-        hit = clients.next(pos)
-        if hit < 0:
-            return
-        _, end = _line_bounds(text, hit)
-        client = _MYSQL_CLIENT.match(low, hit)
-        if client:
-            for m in _MYSQL_P.finditer(text, client.end(), end):
-                out.append(m.span(1))
-        pos = end + 1
+    """Each ``-pVALUE`` (rare) with a mysql-family client word before it on its line."""
+    line = (-1, -1, -1)  # start, end of the line last looked at; where its first client word ends
+    for m in _MYSQL_P.finditer(text):
+        if not line[0] <= m.start() < line[1]:
+            start, end = _line_bounds(text, m.start())
+            client = _MYSQL_CLIENT.search(low, start, end)
+            line = (start, end, client.end() if client else end + 1)
+        if line[2] <= m.start():
+            out.append(m.span(1))
 
 
 def _assign_span(body: str) -> tuple[Optional[tuple[int, int]], Optional[int]]:
