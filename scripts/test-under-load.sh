@@ -19,6 +19,7 @@ set -u
 cd "$(dirname "$0")/.."
 
 LIMIT=${MTA_LOAD_TIMEOUT:-1200}
+DIRS=${MTA_LOAD_DIRS:-"tests/ssh tests/batch"}
 E2E=${MTA_LOAD_E2E:-"tests/e2e/test_verify_podman.py tests/e2e/test_legacy_vms.py::test_legacy_vm_migrates[flask]"}
 BASE_IMAGE=${MTA_BASE_IMAGE:-docker.io/library/debian:bookworm-slim}
 RUNTIME=${MTA_OCI_RUNTIME:-runc}
@@ -67,8 +68,8 @@ done
 log "$cores CPU burner(s): pids ${BURNERS[*]}"
 
 started=$(date +%s)
-# shellcheck disable=SC2086  # E2E is a list of pytest node ids
-timeout --kill-after=30 "$LIMIT" python3 -m pytest tests/ssh tests/batch $E2E -q -p no:cacheprovider "$@"
+# shellcheck disable=SC2086  # DIRS and E2E are lists of pytest paths and node ids
+timeout --kill-after=30 "$LIMIT" python3 -m pytest $DIRS $E2E -q -p no:cacheprovider "$@"
 status=$?
 log "pytest exited $status after $(( $(date +%s) - started ))s under load (bound ${LIMIT}s)"
 exit "$status"
