@@ -45,7 +45,6 @@ HINTS = ("pas", "pw", "pin", "secret", "token", "key", "cred", "auth", "salt", "
 SHAPE_HINTS = ("://", "-----BEGIN ", "AKIA", "ASIA", "gh", "xox", "AIza", "eyJ")
 _WORDCH = re.compile(r"[\w.\-]")
 _WORD_RUN = re.compile(r"[\w.\-]*")
-_USERINFO = re.compile(r"[^@/?#\s\"'<>]{0,%d}" % MAX_USERINFO)
 _UNQUOTED = re.compile(r"[^;&\s\"'<>]{1,%d}" % MAX_VALUE)
 _SPACES = re.compile(r"[ \t]{0,64}")
 _ENV_LOOKUP = re.compile(
