@@ -62,6 +62,17 @@ def _debian_php_modules(facts) -> list[str]:
     return sorted(mods)
 
 
+def _official_build(app, variant: str, exts: list[str], notes: list[str]) -> Build:
+    """The official ``php:<line>-<variant>`` image with the VM's extensions compiled in
+    (the version's notes appended to ``notes``)."""
+    line, vnotes = php_line(app.runtime_version)
+    notes += vnotes
+    b = Build(base_image=f"php:{line}-{variant}")
+    if exts:
+        b.steps = ["docker-php-ext-install " + " ".join(exts)]
+    return b
+
+
 @register("php-apache", stacks=("php-apache", "php"), naive=NAIVE)
 def _php_apache(app, facts, debian: bool) -> Recipe:
     exts, notes = _php_extensions(facts, debian)
@@ -76,12 +87,8 @@ def _php_apache(app, facts, debian: bool) -> Recipe:
         php_ini = "/etc/php/8.2/apache2/php.ini"
         notes.append("Debian 12 ships PHP 8.2 - test, or use --base official")
     else:
-        line, vnotes = php_line(app.runtime_version)
-        notes += vnotes
-        b = Build(base_image=f"php:{line}-apache")
-        if exts:
-            steps.append("docker-php-ext-install " + " ".join(exts))
-        steps.append("a2enmod rewrite")
+        b = _official_build(app, "apache", exts, notes)
+        steps += [*b.steps, "a2enmod rewrite"]
         cmd = ["apache2-foreground"]
         php_ini = "/usr/local/etc/php/php.ini"
     b.steps = steps
@@ -129,11 +136,7 @@ def _php_fpm(app, facts, debian: bool) -> Recipe:
         cmd = ["php-fpm8.2", "-F"]
         notes.append("Debian 12 ships PHP 8.2 - test, or use --base official")
     else:
-        line, vnotes = php_line(app.runtime_version)
-        notes += vnotes
-        b = Build(base_image=f"php:{line}-fpm")
-        if exts:
-            b.steps = ["docker-php-ext-install " + " ".join(exts)]
+        b = _official_build(app, "fpm", exts, notes)
         cmd = ["php-fpm"]
     b.workdir = app_root(app)
     b.files = code_files(app, lambda p: p)
