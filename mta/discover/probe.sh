@@ -483,6 +483,44 @@ _OWNER_AWK='BEGIN { nn = split(noweb, N, " "); ns = split(servers, S, " "); nw =
   }
   if (cls != "") printf "%s:%s ", port, cls }'
 
+_NL='
+'
+# The path a redirect answer points to when it stays on this server (a relative
+# Location, or an absolute one naming this host, scheme and port); else nothing.
+_same_server_path() {
+    case ${1%%"$_NL"*} in HTTP/*" 301"*|HTTP/*" 302"*|HTTP/*" 303"*|HTTP/*" 307"*|HTTP/*" 308"*) ;; *) return 0 ;; esac
+    _loc=$(printf '%s\n' "$1" | awk '/^\r?$/ { exit } tolower($0) ~ /^location:/ { sub(/^[^:]*:[ \t]*/, ""); sub(/\r$/, ""); print; exit }')
+    case $_loc in
+        //*) return 0 ;;
+        /*) _p=$_loc ;;
+        "$3"://*)
+            _rest=${_loc#*://}; _hp=${_rest%%/*}
+            case $_rest in */*) _p=/${_rest#*/} ;; *) _p=/ ;; esac
+            case $_hp in
+                \[*\]:*) _h=${_hp%:*}; _pp=${_hp##*:} ;; \[*\]) _h=$_hp; _pp= ;;
+                *:*) _h=${_hp%:*}; _pp=${_hp##*:} ;; *) _h=$_hp; _pp= ;;
+            esac
+            if [ -z "$_pp" ]; then
+                case $3 in http) _pp=80 ;; *) _pp=443 ;; esac
+            fi
+            [ "$_pp" = "$2" ] || return 0
+            _hn=$(rd /proc/sys/kernel/hostname 2>/dev/null)
+            _ok=0
+            case $_h in 127.*|localhost|localhost.*|"[::1]") _ok=1 ;; esac
+            if [ "$_ok" = 0 ] && [ -n "$_hn" ]; then
+                case $_h in "$_hn"|"$_hn".*) _ok=1 ;; esac
+            fi
+            if [ "$_ok" = 0 ] && have hostname; then
+                for _a in $(hostname -I 2>/dev/null); do [ "$_a" = "$_h" ] && _ok=1; done
+            fi
+            [ "$_ok" = 1 ] || return 0 ;;
+        *) return 0 ;;
+    esac
+    case $_p in *[[:space:]]*|*[[:cntrl:]]*) return 0 ;; esac
+    [ "${#_p}" -le 512 ] && printf '%s' "$_p"
+    return 0
+}
+
 sec_http() {
     [ "$HTTP_CHECKS" = 1 ] || return 0
     if have curl; then _tool=curl
@@ -565,10 +603,19 @@ sec_http() {
         fi
         _sch=http
         case $_port in 443|8443|9443|4443) _sch=https ;; esac
-        blk "http $_port $_sch $_host"
         if [ "$_tool" = curl ]; then
-            curl -s -k -i -m 3 --connect-timeout 2 "$_sch://$_host:$_port/" 2>/dev/null </dev/null | cap "$HTTP_MAX_BYTES"
+            _page=$(curl -s -k -i -m 3 --connect-timeout 2 "$_sch://$_host:$_port/" 2>/dev/null </dev/null | cap "$HTTP_MAX_BYTES")
+            # "/" redirecting to a page of the same server (MediaWiki's /index.php?title=Main_Page):
+            # the content lives there, so one hop is followed; never off the host
+            _to=$(_same_server_path "$_page" "$_port" "$_sch")
+            if [ -n "$_to" ]; then
+                _next=$(curl -s -k -i -m 3 --connect-timeout 2 "$_sch://$_host:$_port$_to" 2>/dev/null </dev/null | cap "$HTTP_MAX_BYTES")
+                case ${_next%%"$_NL"*} in HTTP/*" 2"[0-9][0-9]*) _page=$_next ;; *) _to= ;; esac
+            fi
+            blk "http $_port $_sch $_host${_to:+ $_to}"
+            printf '%s\n' "$_page"
         else
+            blk "http $_port $_sch $_host"
             # -S headers go to stderr; -q would hide them; busybox wget may lack -T
             _nc=; [ "$_sch" = https ] && _nc=--no-check-certificate
             T 5 wget -S $_nc -O - "$_sch://$_host:$_port/" 2>&1 </dev/null | cap "$HTTP_MAX_BYTES"

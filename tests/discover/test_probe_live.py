@@ -482,3 +482,65 @@ def test_http_checks_go_to_the_web_server_first(shell, tmp_path, listeners):
     # and discovery.yaml carries the list
     data = yaml.safe_load(dump_model(facts))
     assert {"port": cache[0], "reason": "not-http-daemon"} in data["http_skipped"]
+
+
+def _redirecting_server(location: str):
+    """A web server whose "/" answers 301 to ``location`` (``{port}``: its own
+    port) and whose other paths answer a page naming the path."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            if self.path == "/":
+                self.send_response(301)
+                self.send_header("Location", location.format(port=self.server.server_address[1]))
+                self.end_headers()
+                return
+            body = f"<html><head><title>Wiki</title></head><body><p>page {self.path}</p></body></html>".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize("shell", sorted(SHELLS))
+def test_root_redirect_on_the_same_server_is_followed_once(shell):
+    """MediaWiki's "/" answers 301 to /index.php?title=Main_Page: the content is
+    there, so the check records that path; a redirect off the server is not followed."""
+    need(SHELLS[shell][0])
+    need("curl")
+    cases = {
+        "relative": ("/index.php?title=Main_Page", "/index.php?title=Main_Page"),
+        "absolute": ("http://127.0.0.1:{port}/wiki/Main_Page", "/wiki/Main_Page"),
+        "localhost": ("http://localhost:{port}/", "/"),
+        "off-host": ("http://example.org/wiki/Main_Page", None),
+        "other-port": ("http://127.0.0.1:1/elsewhere", None),
+        "https": ("https://127.0.0.1:{port}/secure", None),
+    }
+    servers = {name: _redirecting_server(loc) for name, (loc, _) in cases.items()}
+    try:
+        ports = {name: s.server_address[1] for name, s in servers.items()}
+        script = "HTTP_MAX_PORTS=10\n" + probe_script(sample_seconds=0, sections=["meta", "http"],
+                                                      http_ports=sorted(ports.values()))
+        res = LocalTransport().run(SHELLS[shell], stdin=script.encode(), timeout=120)
+        assert res.exit_status == 0, res.stderr[-2000:]
+        facts = build_facts(res.stdout, host="here", collector="local")
+    finally:
+        for s in servers.values():
+            s.shutdown()
+            s.server_close()
+    got = {h.port: h for h in facts.http}
+    for name, (_, path) in cases.items():
+        check = got[ports[name]]
+        if path is None or path == "/":
+            assert (check.path, check.status) == ("/", 301), (name, check)
+        else:
+            assert (check.path, check.status, check.title) == (path, 200, "Wiki"), (name, check)
+            assert f"page {path}" in check.fingerprint, (name, check.fingerprint)

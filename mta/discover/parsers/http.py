@@ -1,4 +1,5 @@
-"""Section ``http``: one GET / per listening TCP port, made from the host itself.
+"""Section ``http``: one GET / per listening TCP port, made from the host itself;
+when ``/`` redirects to a page of the same server, that page (``path``).
 
 Besides status and title, a check keeps a short fingerprint of the page: the
 first distinctive lines of its visible text. ``mta verify`` asks the migrated
@@ -98,6 +99,8 @@ def parse(blocks: Blocks) -> list[HttpCheck]:
         if len(parts) < 3 or parts[0] != "http" or not parts[1].isdigit():
             continue
         check = HttpCheck(port=int(parts[1]), scheme="https" if parts[2] == "https" else "http")
+        if len(parts) > 4 and parts[4].startswith("/"):  # "/" redirected there, on the same server
+            check.path = parts[4]
         statuses = [int(s) for s in _STATUS.findall(text)]
         # skip interim 1xx answers
         final = [s for s in statuses if s >= 200] or statuses
