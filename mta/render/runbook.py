@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..model import AppPlan, HostFacts, Plan
 from ..model.identity import folder_name
-from .common import env_secret_names, secret_file_items, shared_secrets
+from .common import config_items, env_secret_names, secret_file_items, shared_secrets
 from .env import render
 from .restore import data_stores, restore_by_hand, store_kind
 
@@ -71,4 +71,6 @@ def render_runbook(facts: HostFacts, plan: Plan) -> str:
     return render("runbook/README.md.j2", plan=plan, facts=facts, apps=apps, stores=stores, folder=folder_name(plan.host),
                   kept=[a for a in apps if a.include], dropped=[a for a in apps if not a.include],
                   built=[a for a in apps if a.include and a.built],
+                  # Compose v1 (Debian 12 ships only it) drops `configs:`; without them it runs the file as v2 does
+                  compose_v1=not any(config_items(facts, a) for a in plan.apps if a.include),
                   os=facts.os.pretty_name or f"{facts.os.id} {facts.os.version_id}".strip())
