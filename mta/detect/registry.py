@@ -10,13 +10,11 @@ its own pids.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
-from pathlib import Path
 from typing import Callable, TypeVar
 
 from ..model import App, HostFacts
+from ..registry_scan import import_package_modules
 from .guesses import concrete
 from .ignore import ignored
 from .links import finalize
@@ -47,9 +45,6 @@ class Detector:
 D = TypeVar("D", bound=type)
 
 _REGISTRY: dict[str, Detector] = {}
-_loaded = False
-
-
 def register(cls: D) -> D:
     """Class decorator: instantiate and register a Detector subclass by its name."""
     inst = cls()
@@ -62,13 +57,8 @@ def register(cls: D) -> D:
 
 
 def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
     # every module of the package: a new stack is one new module, no list to edit
-    for mod in pkgutil.iter_modules([str(Path(__file__).parent)]):
-        importlib.import_module(f"{__package__}.{mod.name}")
-    _loaded = True
+    import_package_modules(__package__, __file__)
 
 
 def detectors() -> list[Detector]:

@@ -10,13 +10,11 @@ new module here (and a new stack a detector module plus a line in a family's
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ...model import Build
+from ...registry_scan import import_package_modules
 from .. import images
 
 UID = 10001
@@ -58,9 +56,6 @@ class Family:
 
 _FAMILIES: dict[str, Family] = {}
 _STACKS: dict[str, str] = {}
-_loaded = False
-
-
 def register(name: str, *, stacks: tuple[str, ...], naive: Optional[tuple[int, str]] = None,
              by_runtime: bool = True) -> Callable[[Builder], Builder]:
     """Function decorator: ``fn(app, facts, debian) -> Recipe`` builds family ``name``'s recipe."""
@@ -79,13 +74,7 @@ def register(name: str, *, stacks: tuple[str, ...], naive: Optional[tuple[int, s
 
 
 def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    for mod in pkgutil.iter_modules([str(Path(__file__).parent)]):
-        if mod.name not in ("registry", "common"):
-            importlib.import_module(f"{__package__}.{mod.name}")
-    _loaded = True
+    import_package_modules(__package__, __file__, skip=("registry", "common"))
 
 
 def families() -> dict[str, Family]:
