@@ -108,6 +108,18 @@ class HostRun:
         if self.expired:
             raise DeadlineExceeded("deadline passed")
 
+    def ran_out(self) -> bool:
+        """The host's time ran out: the watchdog stopped it, or its deadline has
+        (about) passed. Whatever error ended the host then, the deadline is the
+        cause: a command or connect given the host's remaining time fires a
+        moment before the watchdog does on a busy machine (up to a second, at
+        most half the deadline, early)."""
+        if self.expired:
+            return True
+        if self.deadline_at is None or self.deadline is None:
+            return False
+        return time.monotonic() >= self.deadline_at - min(1.0, self.deadline / 2)
+
 
 def _close_quietly(transport: Any) -> None:
     try:
@@ -156,11 +168,7 @@ def _kind_message(exc: BaseException, stage: str, run: HostRun) -> tuple[str, st
     """(kind, message) for an error record."""
     if run.interrupted:
         return "interrupted", f"the batch was interrupted during {stage}; --resume redoes this host"
-    # a command given the host's remaining time that ran out is the deadline too
-    # (on a busy machine its own timeout can fire before the watchdog does)
-    ran_out = (isinstance(exc, TransportError) and exc.kind == "command-timeout"
-               and run.deadline_at is not None and time.monotonic() >= run.deadline_at - 1.0)
-    if run.expired or ran_out or isinstance(exc, DeadlineExceeded):
+    if isinstance(exc, DeadlineExceeded) or run.ran_out():
         return "deadline", f"gave up after {run.deadline:g}s (per-host deadline) during {stage}"
     if isinstance(exc, TransportError):
         return exc.kind, exc.message

@@ -297,3 +297,28 @@ def test_command_timeout_at_the_deadline_is_the_deadline():
     assert _classify(CommandTimeout("did not finish"), "discover", run)[0] == "deadline"
     early = HostRun("h", 600)
     assert _classify(CommandTimeout("did not finish"), "discover", early)[0] == "command-timeout"
+
+
+def test_every_error_kind_at_the_deadline_is_the_deadline():
+    """HostRun.ran_out decides for every kind of error: once the host's time is
+    up (the watchdog expired it, or its deadline passed), whatever error ended
+    it is recorded as the deadline; before that, as itself."""
+    import time as _time
+
+    from mta.batch.host import HostRun, _classify
+    from mta.errors import GenerateError, InputError
+    from mta.transport.base import ConnectionLost
+
+    errors = [ConnectionLost("connection lost"), InputError("bad"),
+              GenerateError("cannot render"), RuntimeError("a bug")]
+    late = HostRun("h", 0.01)
+    _time.sleep(0.02)
+    assert late.ran_out()
+    assert [_classify(e, "discover", late)[0] for e in errors] == ["deadline"] * 4
+    expired = HostRun("h", 600)
+    assert not expired.ran_out()
+    assert [_classify(e, "discover", expired)[0] for e in errors] == ["connection-lost", "input", "generate", "probe"]
+    expired.expire()
+    assert expired.ran_out()
+    assert {_classify(e, "discover", expired)[0] for e in errors} == {"deadline"}
+    assert not HostRun("h", None).ran_out()
