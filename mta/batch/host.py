@@ -22,6 +22,7 @@ from ..errors import GenerateError, InputError, MtaError
 from ..inventory import Target
 from ..io import HostConflict, dump_model, host_dir as identity_dir, write_atomic
 from ..model import ConnectOptions, HostFacts
+from ..plan.answers import Answers
 from ..report.collect import prime_cache
 from ..transport.base import TransportError
 from .stages import StageMissing, Stages
@@ -284,12 +285,12 @@ def run_host(
             step("plan")
             apps = stages.detect(facts)
             try:
-                answers = dict(stages.answers(facts, apps, dict(target.answers)))
+                resolved = stages.answers(facts, apps, dict(target.answers))
             except InputError as exc:
                 # name the inventory entry the answers came from
                 raise InputError(f"{target.source}: {exc.message}", hint=exc.hint) from None
             base = str(target.answers.get("base") or target.base)
-            answers["base"] = base
+            answers = Answers({**resolved, "base": base})  # checked by stages.answers: make_plan reads them as they are
             if target.plan:
                 plan = stages.load_plan(target.plan)
             else:

@@ -60,7 +60,7 @@ def _detect(facts: HostFacts) -> list[App]:
 
 
 def _answers(facts: HostFacts, apps: list[App], answers: dict) -> dict:
-    return _fn("mta.wizard.answers.resolve_answers")(facts, apps, answers=answers, unknown_apps="ignore")
+    return _fn("mta.plan.defaults.resolve_answers")(facts, apps, answers=answers, unknown_apps="ignore")
 
 
 def _plan(facts: HostFacts, apps: list[App], *, answers: dict, base: str, discovery_path: str) -> Plan:

@@ -9,7 +9,7 @@ from typing import Optional
 import click
 
 from ..errors import InputError
-from ..wizard.answers import load_answers, parse_sets
+from ..plan.answers import load_answers, parse_sets
 from .options import out_option
 
 

@@ -13,7 +13,7 @@ import click
 
 from ..model import HostFacts
 from ..wizard.load import APP_PLACEHOLDER, detect, load_facts, placeholder_app
-from ..wizard.questions import questions_for
+from ..plan.defaults import questions_for
 
 
 def _fmt(value: object) -> str:

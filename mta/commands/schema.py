@@ -11,7 +11,7 @@ import click
 from ..model import App, HostFacts, Plan
 from ..model.estimate import CostSettings, Settings
 from ..model.report import Report
-from ..wizard.questions import questions_for
+from ..plan.defaults import questions_for
 
 SCHEMAS = {"discovery": HostFacts, "plan": Plan, "report": Report, "settings": Settings, "costs": CostSettings}
 _APP = "example-app"

@@ -10,7 +10,7 @@ from typing import Optional
 import click
 from rich.console import Console
 
-from ..wizard.answers import load_answers, load_connection, parse_sets
+from ..plan.answers import load_answers, load_connection, parse_sets
 from .options import connect_options, out_option
 
 

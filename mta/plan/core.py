@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from ..errors import InputError
 from ..io import load_yaml
@@ -19,7 +19,7 @@ from .commands import interpreter, rewrite_command, secret_arg_refs, shell_inter
 from .names import config_key, dns_label, image_repo_component, is_env_name
 from .databases import link_databases
 from .rewrite import Target, local_hosts, rewrite_host_var, rewrite_text
-from .answers import to_bool
+from .answers import Answers, validate_answers
 from .paths import context_path
 from .recipes import family_of, recipe
 from .recipes.backing import BACKING_SPEC, backing_kind, debian_backing
@@ -56,14 +56,9 @@ def _renamed(apps: list[App], answers: dict) -> tuple[list[App], dict]:
     detected name, the stable id) and merges into it follow the new name."""
     moves: dict[str, str] = {}
     for app in apps:
-        new = answers.get(f"apps.{app.name}.name")
-        if new is None or str(new).strip() in ("", app.name):
-            continue
-        new = str(new).strip()
-        if dns_label(new) != new:
-            raise InputError(f"answer 'apps.{app.name}.name': {new!r} is not a DNS-1123 label",
-                             hint="lowercase letters, digits and '-', at most 63, starting and ending alphanumeric")
-        moves[app.name] = new
+        new = answers.get(f"apps.{app.name}.name")  # a DNS-1123 label: the question checked it
+        if new and new != app.name:
+            moves[app.name] = new
     if not moves:
         return apps, answers
     names = [moves.get(a.name, a.name) for a in apps]
@@ -88,30 +83,19 @@ def _app_answers(answers: dict, name: str) -> dict[str, Any]:
     return {k[len(prefix):]: v for k, v in answers.items() if k.startswith(prefix)}
 
 
-def _as_list(value: Any, key: str) -> list:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    raise InputError(f"answer '{key}': expected a list, got {type(value).__name__}")
-
-
-def _as_bool(value: Any, key: str) -> bool:
-    try:
-        return to_bool(value)
-    except ValueError as exc:
-        raise InputError(f"answer '{key}': {exc}") from None
-
-
 def _under(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
 
 
-def make_plan(facts, apps: list[App], *, answers: Optional[dict] = None, base: str = "official",
+def make_plan(facts, apps: list[App], *, answers: Optional[Mapping[str, Any]] = None, base: str = "official",
               discovery_path: str = "") -> Plan:
-    """Decide everything for every app; answers (flat ``{id: value}``) override defaults."""
+    """Decide everything for every app; answers (flat ``{id: value}``) override defaults.
+
+    ``answers`` are read as typed values: ``Answers`` from ``validate_answers``
+    (or ``resolve_answers``) as they are, any other mapping is checked against
+    the question registry first (InputError names the id)."""
+    if answers and not isinstance(answers, Answers):
+        answers = validate_answers(answers, facts, apps)
     answers = dict(answers or {})
     base = str(answers.get("base") or base or "official")
     mapping: dict[str, str] = {}
@@ -158,17 +142,11 @@ def _targets(answers: dict) -> Targets:
     t = Targets()
     for key in ("compose", "swarm", "kubernetes", "security", "sbom"):
         if f"targets.{key}" in answers:
-            setattr(t, key, _as_bool(answers[f"targets.{key}"], f"targets.{key}"))
+            setattr(t, key, answers[f"targets.{key}"])
     if answers.get("k8s.namespace"):
-        ns = str(answers["k8s.namespace"])
-        if dns_label(ns) != ns:
-            raise InputError(f"answer 'k8s.namespace': {ns!r} is not a DNS-1123 label")
-        t.namespace = ns
+        t.namespace = answers["k8s.namespace"]
     if answers.get("k8s.ingress_host"):
-        host = str(answers["k8s.ingress_host"])
-        if not re.match(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", host):
-            raise InputError(f"answer 'k8s.ingress_host': {host!r} is not a DNS name")
-        t.ingress_host = host
+        t.ingress_host = answers["k8s.ingress_host"]
     return t
 
 
@@ -248,13 +226,7 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     if "ports" in ans:
         known = {p.port: p for p in app.ports}
         ports = []
-        for v in _as_list(ans["ports"], f"apps.{app.name}.ports"):
-            try:
-                n = int(v)
-            except (TypeError, ValueError):
-                raise InputError(f"answer 'apps.{app.name}.ports': {v!r} is not a port number") from None
-            if not 1 <= n <= 65535:
-                raise InputError(f"answer 'apps.{app.name}.ports': {n} is out of range 1-65535")
+        for n in ans["ports"]:
             http = known[n].http if n in known else any(h.port == n for h in facts.http)
             ports.append(known.get(n) or PortSpec(port=n, http=http, name="http" if http else ""))
         ap.expose = ports
@@ -266,7 +238,7 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
 
     # environment and secrets
     taken: dict[str, str] = {}  # MTA_ARG_* env names given to masked command-line arguments
-    want_secret = set(_as_list(ans.get("secrets"), f"apps.{app.name}.secrets"))
+    want_secret = set(ans.get("secrets") or ())
     secret_name = f"{app.name}-secrets"
     env: list[EnvVar] = []
     for var in app.env:
@@ -292,7 +264,7 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
 
     # config files: ConfigMap when the content is known and clean, Secret when
     # it holds secrets, else baked into the image from the extracted context
-    chosen = _as_list(ans.get("configmaps"), f"apps.{app.name}.configmaps") if "configmaps" in ans else None
+    chosen = ans.get("configmaps") if "configmaps" in ans else None
     baked: list[str] = []
     for path in app.config_files:
         target = r.config_target(path)
@@ -326,11 +298,9 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     # volumes
     if "volumes" in ans:
         ap.volumes = []
-        for i, v in enumerate(_as_list(ans["volumes"], f"apps.{app.name}.volumes")):
-            path, _, size = str(v).partition("=")
+        for i, v in enumerate(ans["volumes"]):
+            path, _, size = v.partition("=")
             path = path.strip()
-            if not path.startswith("/"):
-                raise InputError(f"answer 'apps.{app.name}.volumes': {path!r} is not an absolute path")
             ap.volumes.append(VolumeSpec(name=dns_label(f"{app.name}-data-{i}" if i else f"{app.name}-data"),
                                          path=path, size=size.strip() or "1Gi"))
     elif kind and BACKING_SPEC[kind][0]:
@@ -391,10 +361,7 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     # resources, replicas, workload
     # resources: set for every app at once by _size (the estimate stage's numbers)
     if "replicas" in ans:
-        try:
-            ap.replicas = int(ans["replicas"])
-        except (TypeError, ValueError):
-            raise InputError(f"answer 'apps.{app.name}.replicas': {ans['replicas']!r} is not a number") from None
+        ap.replicas = ans["replicas"]
     if ap.volumes and ap.replicas > 1:
         ap.notes.append(f"{ap.replicas} replicas share volumes: needs ReadWriteMany storage or one replica")
     ap.workload = "StatefulSet" if kind and ap.volumes else "Deployment"
@@ -408,7 +375,7 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     _default_site_config(ap, facts, app_build)
     _packaged_caches(ap, facts, app_build)
     if "include" in ans:
-        ap.include = _as_bool(ans["include"], f"apps.{app.name}.include")
+        ap.include = ans["include"]
     if ap.build and not app.code_paths and family_of(app) in ("java", "python", "node", "generic"):
         ap.notes.append("no code path was detected: list it in code_paths and extract.include, then run mta extract")
     return ap
@@ -579,9 +546,7 @@ def _command(app: App, r) -> tuple[list[str], list[str]]:
 
 def _keep_or_drop(plan: Plan, answers: dict) -> None:
     for ap in plan.apps:
-        proxy = str(answers.get(f"apps.{ap.name}.proxy", "keep"))
-        if proxy not in ("keep", "drop"):
-            raise InputError(f"answer 'apps.{ap.name}.proxy': expected keep or drop, got {proxy!r}")
+        proxy = answers.get(f"apps.{ap.name}.proxy", "keep")
         if ap.role == "proxy" and proxy == "drop":
             ap.include = False
             ap.notes.append("proxy dropped: clients reach the services directly (or via the Ingress)")

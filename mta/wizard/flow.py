@@ -15,11 +15,11 @@ from rich.console import Console
 
 from ..errors import InputError
 from ..model import App, HostFacts
-from . import summary
-from .answers import validate_answers
+from ..plan.answers import Question, builtin_defaults, layer, validate_answers
+from ..plan.defaults import questions_for
+from . import load, summary
 from .generate import Generated, Renderer, generate, pipeline_renderer
-from .prompts import Prompter, ask
-from .questions import Question, questions_for
+from .prompts import Prompter, ask, label
 
 
 class Back(Exception):
@@ -126,18 +126,14 @@ class Wizard:
         self.c.rule("2. Discovery")
         if self.s.facts is None or (self._fresh and self.s.discovery_path is None):
             if self.s.discovery_path is not None:
-                from .load import load_facts
-
-                self.s.facts = load_facts(self.s.discovery_path)
+                self.s.facts = load.load_facts(self.s.discovery_path)
             else:
                 assert self.discoverer is not None
                 with self.c.status(f"Discovering {self.s.connection.get('host', '')} (read-only)…"):
                     self.s.facts = self.discoverer(self.s)
             self._fresh = False
             if self.detector is None:
-                from .load import detect
-
-                self.s.apps = detect(self.s.facts)
+                self.s.apps = load.detect(self.s.facts)
             else:
                 self.s.apps = self.detector(self.s.facts)
             self._questions = questions_for(self.s.facts, self.s.apps)
@@ -226,8 +222,6 @@ class Wizard:
     def step_targets(self) -> None:
         self.c.rule("4. Targets")
         targets = [q for q in self._questions if q.id.startswith("targets.")]
-        from .prompts import label
-
         picked = self.p.checkbox(
             "Generate for", [(label(q), q.id, bool(self.default(q))) for q in targets], instruction="space toggles, enter accepts"
         )
@@ -277,17 +271,13 @@ def run_defaults(
     renderer: Renderer = pipeline_renderer,
 ) -> Generated:
     """``--defaults``: no prompts; --set > --answers > detected > built-in."""
-    from .answers import layer
-    from .load import detect, load_facts
-    from .questions import builtin_defaults
-
     if session.discovery_path is not None:
-        facts = load_facts(session.discovery_path)
+        facts = load.load_facts(session.discovery_path)
     else:
         if discoverer is None:
             raise InputError("nothing to discover", hint="give a TARGET or --discovery FILE")
         facts = discoverer(session)
-    apps = detect(facts)
+    apps = load.detect(facts)
     qs = questions_for(facts, apps)
     checked = checked_preset(session, facts, apps, qs)
     chain = layer({}, checked, {q.id: q.default for q in qs}, builtin_defaults(apps))

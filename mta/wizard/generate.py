@@ -25,8 +25,9 @@ from ..io import write_atomic
 from ..model import App, HostFacts
 from ..model.identity import folder_name
 from ..pipeline import generate_host
-from .answers import ANSWERS_FILE, dump_answers, load_answers
-from .questions import questions_for
+from ..plan.answers import load_answers
+from ..plan.defaults import questions_for
+from .answers import ANSWERS_FILE, dump_answers
 
 #: (facts, answers as read from the file, staging root, discovery path, source) -> None;
 #: writes hosts/<host>/... under the staging root

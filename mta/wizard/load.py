@@ -1,7 +1,4 @@
 """Loading a host for the wizard and ``mta questions``: facts plus detected apps.
-
-The discovery and detect packages land in parallel; their imports are
-guarded so the registry still answers (without per-app questions) before.
 """
 
 from __future__ import annotations

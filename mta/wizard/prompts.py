@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Protocol, Sequence, Union
 
 from ..errors import MtaError
-from .questions import Question
+from ..plan.answers import Question
 
 #: (title, value) or (title, value, checked) for checkboxes
 Choice = tuple

@@ -7,8 +7,7 @@ import pytest
 
 from mta.errors import InputError
 from mta.plan import make_plan
-from mta.plan.answers import FALSE, TRUE, to_bool
-from mta.wizard.answers import validate_answers
+from mta.plan.answers import FALSE, TRUE, Answers, to_bool, validate_answers
 from tests.render.fixtures import shop_host
 
 
@@ -27,3 +26,64 @@ def test_a_word_neither_side_knows_is_refused():
         make_plan(facts, apps, answers={f"apps.{apps[0].name}.include": "maybe"})
     with pytest.raises(ValueError):
         to_bool("maybe")
+
+
+@pytest.fixture
+def plan_calls(monkeypatch):
+    """Counts make_plan calls, wherever a module bound it."""
+    import sys
+
+    import mta.plan.core as core
+
+    original = core.make_plan
+    calls: list[int] = []
+
+    def counted(*args, **kw):
+        calls.append(1)
+        return original(*args, **kw)
+
+    for mod in list(sys.modules.values()):
+        if getattr(mod, "__name__", "").startswith("mta") and getattr(mod, "make_plan", None) is original:
+            monkeypatch.setattr(mod, "make_plan", counted)
+    return calls
+
+
+def test_answers_are_checked_without_a_plan(plan_calls):
+    facts, apps = shop_host()
+    checked = validate_answers({"targets.swarm": "no", f"apps.{apps[0].name}.replicas": "2"}, facts, apps)
+    assert checked == {"targets.swarm": False, f"apps.{apps[0].name}.replicas": 2}
+    assert isinstance(checked, Answers)
+    assert plan_calls == []
+
+
+def test_make_plan_runs_once_per_host_with_answers(plan_calls, tmp_path):
+    from mta.pipeline import generate_host, plan_host
+
+    facts, _ = shop_host()
+    plan = plan_host(facts, {"targets.swarm": "no", "k8s.namespace": "shop"})
+    assert plan.targets.namespace == "shop" and plan.targets.swarm is False
+    assert len(plan_calls) == 1
+    plan_calls.clear()
+    generate_host(facts, None, tmp_path, {"targets.swarm": "no"})
+    assert len(plan_calls) == 1
+
+
+def test_batch_without_answers_plans_once(plan_calls):
+    from mta.batch.stages import Stages
+
+    facts, apps = shop_host()
+    stages = Stages()
+    answers = stages.answers(facts, apps, {})
+    assert answers == {} and plan_calls == []
+    stages.plan(facts, apps, answers=answers, base="official", discovery_path="")
+    assert len(plan_calls) == 1
+
+
+def test_typed_answers_are_read_as_they_are(plan_calls, monkeypatch):
+    """make_plan checks a plain dict once; Answers it takes as they are."""
+    import mta.plan.core as core
+
+    facts, apps = shop_host()
+    checked = validate_answers({"targets.swarm": "off"}, facts, apps)
+    monkeypatch.setattr(core, "validate_answers", lambda *a, **k: pytest.fail("typed answers checked again"))
+    assert core.make_plan(facts, apps, answers=checked).targets.swarm is False

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import jsonschema
-import pytest
 import yaml
 
 from mta.cli import main
@@ -24,7 +23,6 @@ def test_plan_schema_accepts_generated_plan(capsys):
 
 
 def test_answers_schema(capsys):
-    pytest.importorskip("mta.wizard.questions")
     v = jsonschema.Draft202012Validator(schema(capsys, "answers"))
     v.validate({"schema_version": 1, "answers": {"apps.web.ports": [8080], "k8s.namespace": "shop",
                                                  "apps.db.proxy": "keep", "base": "debian"}})

@@ -7,16 +7,9 @@ from collections import ChainMap
 import pytest
 
 from mta.errors import InputError
-from mta.wizard.answers import (
-    dump_answers,
-    layer,
-    load_answers,
-    parse_set,
-    parse_sets,
-    resolve_answers,
-    validate_answers,
-)
-from mta.wizard.questions import TARGETS, builtin_defaults, questions_for
+from mta.plan.answers import TARGETS, builtin_defaults, layer, load_answers, parse_set, parse_sets, validate_answers
+from mta.plan.defaults import questions_for, resolve_answers
+from mta.wizard.answers import dump_answers
 
 
 def test_every_brief_id_is_there(facts, apps):

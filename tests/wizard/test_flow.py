@@ -12,8 +12,8 @@ import pytest
 from rich.console import Console
 
 from mta.errors import InputError
-from mta.wizard.answers import load_answers, resolve_answers
-from mta.wizard.questions import questions_for
+from mta.plan.answers import load_answers
+from mta.plan.defaults import questions_for, resolve_answers
 from mta.wizard.flow import Session, Wizard, run_defaults
 from mta.wizard.generate import generate
 
