@@ -6,7 +6,7 @@ Unpacks Debian's ``wordpress`` package (downloaded once into the test cache,
 ``tests/support/debs.py``) as a VM would have it (/usr/share/wordpress,
 /etc/wordpress with a site's settings), copies it as extract's staging
 context would be, and runs the scan that decides, rewrites and withholds
-(``mta.security.configscan.scan_context``). Prints the tree's size, the
+(``mta.plan.security.configscan.scan_context``). Prints the tree's size, the
 bytes actually read, the throughput (tree MB per second of scan), and the
 number of code files whose bytes changed (goal: 0).
 
@@ -29,8 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mta.security import configscan  # noqa: E402
-from mta.security.configfiles import CODE, classify  # noqa: E402
+from mta.plan.security import configscan  # noqa: E402
+from mta.plan.security.configfiles import CODE, classify  # noqa: E402
 from tests.support.debs import unpack  # noqa: E402
 
 SITE = ("<?php\ndefine('DB_NAME', 'wordpress');\ndefine('DB_USER', 'wp');\ndefine('DB_PASSWORD', 'bench-pw-1');\n"

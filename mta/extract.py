@@ -34,7 +34,7 @@ from .io import write_atomic
 from .model import AppPlan, Plan
 from .detect import packaged
 from .plan.recipes.backing import backing_kind
-from .security.placeholders import sanitize_context, wire_fill
+from .plan.security.placeholders import sanitize_context, wire_fill
 from .transport import TransportError
 from .transport.tarcmd import LINK_CHECK
 

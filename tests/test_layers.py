@@ -23,18 +23,9 @@ LAYERS = {
     "plan": 3, "estimate": 3,
     "render": 4, "report": 4,
     "pipeline": 5, "extract": 5, "dataextract": 5, "verify": 5, "batch": 5, "inventory": 5, "wizard": 5,
+    "security": 5,  # command time (scan, secret values); render time is render/security/, plan time plan/security/
     "commands": 6, "cli": 6, "__main__": 6,
 }
-#: mta/security/ lives on several floors: plan time, render time, command time
-SECURITY = {
-    "placeholders": 3, "lock": 3, "configfiles": 3, "configscan": 3, "rewrite": 3,
-    "falco": 4, "falco_check": 4, "falco_fields": 4, "ci": 4, "sbom": 4, "netpol": 4,
-    "hardening": 4, "observed": 4, "purl": 4,
-    "osv": 5, "vercmp": 5, "scan": 5, "secret_values": 5, "image_sbom": 5,
-}
-DEFAULT_SECURITY = 4
-
-
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
@@ -46,8 +37,6 @@ def layer(module: str) -> int:
     parts = module.split(".")
     if len(parts) == 1:
         return 0  # the mta package itself
-    if parts[1] == "security":
-        return SECURITY.get(parts[2], DEFAULT_SECURITY) if len(parts) > 2 else DEFAULT_SECURITY
     if parts[1] not in LAYERS:
         raise AssertionError(f"mta.{parts[1]} has no layer: add it to LAYERS and docs/architecture.md")
     return LAYERS[parts[1]]

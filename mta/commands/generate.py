@@ -36,7 +36,7 @@ def summary(out_root: Path, host_dir: Path, written: list[Path]) -> list[str]:
 def _rewire_fill(host_dir: Path, plan) -> None:
     """A context extracted earlier carries secret placeholders; the shim just
     rendered again must keep filling them at start."""
-    from ..security.placeholders import MANIFEST, wire_fill
+    from ..plan.security.placeholders import MANIFEST, wire_fill
 
     for app in plan.apps:
         app_dir = host_dir / "apps" / app.name
@@ -83,7 +83,7 @@ def command(discovery: str, out: Optional[str], base: Optional[str], answers_pat
     out_root = Path(out) if out else pipeline.default_out(discovery)
     source = " / ".join(s for s in (answers_path, "--set" if sets else "") if s) or "answers"
     if lock_path:
-        from ..security.lock import apply_lock, load_lock
+        from ..plan.security.lock import apply_lock, load_lock
 
         lock = load_lock(lock_path)  # a bad lock fails before anything is planned or written
         if plan is None:

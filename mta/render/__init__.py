@@ -11,6 +11,7 @@ from .compose import render_compose
 from .dockerfile import render_app
 from .k8s import render_k8s
 from .runbook import render_runbook
+from .security import render_security
 
 
 def render_host(facts: HostFacts, plan: Plan) -> dict[str, str]:
@@ -26,8 +27,6 @@ def render_host(facts: HostFacts, plan: Plan) -> dict[str, str]:
         if plan.targets.kubernetes:
             files.update(render_k8s(facts, plan))
     if kept:
-        from ..security import render_security
-
         files.update(render_security(facts, plan))  # falco, CI snippet, sbom.cdx.json
     files["README.md"] = render_runbook(facts, plan)
     return files

@@ -14,6 +14,7 @@ from ..plan.recipes.backing import backing_kind
 from .common import (compose_cpus, compose_memory, config_items, env_secret_names, secret_file_items,
                      shared_secrets)
 from .env import render
+from .security.hardening import harden_compose
 
 
 def _healthcheck(app: AppPlan) -> dict[str, Any] | None:
@@ -100,8 +101,6 @@ def compose_data(facts: HostFacts, plan: Plan) -> dict[str, Any]:
             "restart_policy": {"condition": "on-failure"},
         }
         services[app.name] = svc
-    from ..security.hardening import harden_compose
-
     harden_compose(plan, services)  # read_only root with tmpfs where the image allows it
     data: dict[str, Any] = {"version": "3.8", "services": services}
     if volumes:

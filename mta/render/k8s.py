@@ -19,6 +19,8 @@ from ..model import AppPlan, HostFacts, Plan, Probe
 from ..plan.names import dns_label
 from .common import config_items, env_secret_names, port_name, secret_file_items, shared_secrets
 from .env import render
+from .security.hardening import harden_k8s
+from .security.netpol import network_policies
 
 
 def _labels(plan: Plan, app: AppPlan) -> dict[str, str]:
@@ -227,9 +229,6 @@ def render_k8s(facts: HostFacts, plan: Plan) -> dict[str, str]:
     ing = _ingress(plan)
     if ing:
         objs[f"{ing['metadata']['name']}-ingress.yaml"] = ing
-    from ..security.hardening import harden_k8s
-    from ..security.netpol import network_policies
-
     if plan.targets.security:
         objs.update(network_policies(facts, plan))
     harden_k8s(plan, objs)  # read-only root, runAsGroup, no SA token, checkov reasons

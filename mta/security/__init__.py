@@ -1,38 +1,7 @@
-"""Security and supply chain: Falco rules, NetworkPolicies, SBOM, hardening,
-CVE matching and the secrets-file for operators.
+"""Command-time security: CVE matching of the SBOMs (``scan``, ``osv``,
+``vercmp``), image SBOMs from a built image (``image_sbom``) and the secret
+values re-read from a live host for operators (``secret_values``).
 
-``render_security`` returns ``{path: text}`` relative to OUT/hosts/<host>/,
-like ``mta.render.render_host`` which merges it.
+What is rendered with the artefacts is ``mta.render.security``; what the
+plan decides (config placeholders, locks) is ``mta.plan.security``.
 """
-
-from __future__ import annotations
-
-from ..model import HostFacts, Plan
-from ..model.identity import folder_name
-from .ci import render_ci
-from .falco import render_falco
-from .sbom import render_sbom
-
-
-def render_security(facts: HostFacts, plan: Plan) -> dict[str, str]:
-    """security/falco-rules.yaml, security/ci/github-actions.yml, security/README.md, sbom.cdx.json."""
-    from ..render.env import render
-
-    files: dict[str, str] = {}
-    if plan.targets.sbom:
-        files["sbom.cdx.json"] = render_sbom(facts)
-    kept = [a for a in plan.apps if a.include]
-    if plan.targets.security and kept:
-        files["security/falco-rules.yaml"] = render_falco(facts, plan)
-        if any(a.build is not None for a in kept):
-            files["security/ci/github-actions.yml"] = render_ci(plan, f"hosts/{folder_name(plan.host)}")
-        from .hardening import write_plan
-        from .observed import observe
-
-        rows = [(a, write_plan(a), observe(facts, plan, a)) for a in kept]
-        files["security/README.md"] = render("security/README.md.j2", host=plan.host, rows=rows,
-                                             kubernetes=plan.targets.kubernetes)
-    return files
-
-
-__all__ = ["render_security"]

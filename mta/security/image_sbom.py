@@ -13,7 +13,8 @@ from typing import Optional
 
 from ..errors import MtaError
 from ..model import HostFacts, OSInfo, Package
-from .sbom import sbom_data
+from ..render.security.sbom import sbom_data
+from ..transport.local import LocalTransport
 
 _SEP = "---mta-packages---"
 SCRIPT = (
@@ -61,8 +62,6 @@ def parse(text: str) -> tuple[OSInfo, list[Package]]:
 def image_facts(image: str, engine: str = "podman", runtime: Optional[str] = None,
                 timeout: float = 120.0) -> HostFacts:
     """Run the image once (no network) and return its OS and packages as HostFacts."""
-    from ..transport.local import LocalTransport
-
     cmd = [engine, "run", "--rm", "--pull", "never", "--network", "none", "--user", "0", "--entrypoint", "/bin/sh"]
     if runtime:
         cmd[2:2] = ["--runtime", runtime]

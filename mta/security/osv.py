@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 from ..errors import InputError
 from ..model import HostFacts, Package
-from .purl import full_version
+from ..render.security.purl import full_version
 from .vercmp import compare
 
 # os-release ID -> OSV ecosystem base names

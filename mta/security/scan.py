@@ -22,6 +22,10 @@ from typing import Any, Optional
 from ..errors import MtaError
 from ..io import write_atomic
 from ..model import HostFacts
+from ..pipeline import load_plan
+from ..render.security.sbom import render_sbom
+from ..transport.local import LocalTransport
+from .image_sbom import image_facts, image_sbom
 from .osv import load_osv, match
 
 INSTALL_HINT = ("install grype (curl -sSfL https://raw.githubusercontent.com/anchore/grype/main/install.sh "
@@ -68,8 +72,6 @@ def _trivy(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 def run_scanner(name: str, sbom: Path, timeout: float = 600.0) -> list[dict[str, Any]]:
     """Run grype/trivy on one SBOM (through the local transport) and normalise its JSON."""
-    from ..transport.local import LocalTransport
-
     cmd = ([name, f"sbom:{sbom}", "-o", "json", "-q"] if name == "grype"
            else [name, "-q", "sbom", "--format", "json", str(sbom)])
     res = LocalTransport().run(cmd, timeout=timeout)
@@ -98,17 +100,12 @@ def scan_host(host_dir: Path, facts: HostFacts, *, osv_records: Optional[list[di
               osv_source: str = "", scanner: str = "", images: bool = False, engine: str = "podman",
               runtime: Optional[str] = None) -> dict[str, Any]:
     """Scan one host (and, with ``images``, its apps' images) and write vulnerabilities.json."""
-    from .sbom import render_sbom
-
     sbom = host_dir / "sbom.cdx.json"
     if not sbom.is_file():  # hosts without apps get no artifacts, but their packages still count
         write_atomic(sbom, render_sbom(facts))
     findings = _scan(scanner, sbom, facts, osv_records, "vm")
     errors: list[str] = []
     if images:
-        from ..pipeline import load_plan
-        from .image_sbom import image_facts, image_sbom
-
         plan_path = host_dir / "plan.yaml"
         plan = load_plan(plan_path) if plan_path.is_file() else None
         for app in (plan.apps if plan else []):

@@ -27,13 +27,15 @@ from pathlib import Path
 from typing import Optional, Union
 
 from ..errors import InputError
+from ..detect.common import parse_env_file
 from ..io import write_atomic
 from ..discover.parsers.processes import normalize_cmdline
 from ..model import HostFacts, Plan
+from ..pipeline import plan_host
 from ..plan.commands import arg_secret_values
 from ..plan.rewrite import db_host_rewrites, rewrite_db_host
 from ..render.common import env_secret_names, secret_file_items
-from .placeholders import placeholder_text
+from ..plan.security.placeholders import placeholder_text
 
 Values = dict[str, dict[str, str]]  # secret name -> {key: value}
 
@@ -48,8 +50,6 @@ def _environ(raw: Optional[bytes]) -> dict[str, str]:
 
 
 def _env_file(raw: Optional[bytes]) -> dict[str, str]:
-    from ..detect.common import parse_env_file
-
     return parse_env_file((raw or b"").decode("utf-8", errors="replace")) if raw else {}
 
 
@@ -175,8 +175,6 @@ def export(transport, facts: HostFacts, plan: Optional[Plan], path: Union[str, P
     placeholders)."""
     check_path(path, out_root)
     if plan is None:
-        from ..pipeline import plan_host
-
         plan = plan_host(facts)
     values = collect(transport, facts, plan)
     for name, kv in (extra or {}).items():

@@ -13,9 +13,9 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
-from mta.security import rewrite as rw
-from mta.security.configfiles import CODE, CONFIG, OTHER, classify
-from mta.security.configscan import WITHHELD, decode, scan_context, withheld_files
+from mta.plan.security import rewrite as rw
+from mta.plan.security.configfiles import CODE, CONFIG, OTHER, classify
+from mta.plan.security.configscan import WITHHELD, decode, scan_context, withheld_files
 
 PEM = ("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA1pem7Qq9Zz0odd\n"
        "Zm9vYmFyYmF6cGVtcGVtcGVt\n-----END RSA PRIVATE KEY-----\n")
@@ -161,7 +161,7 @@ def test_decode_utf16_and_32_without_bom():
 
 
 def test_too_big_to_parse_is_streamed_and_withheld(tmp_path, monkeypatch):
-    from mta.security import configscan
+    from mta.plan.security import configscan
 
     monkeypatch.setattr(configscan, "MAX_PARSE", 1 << 16)
     monkeypatch.setattr(configscan, "CHUNK", 1 << 14)

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from mta.pipeline import load_discovery, load_plan
-from mta.security.falco import render_falco, repository
-from mta.security.falco_check import ConditionError, check_condition, check_rules
+from mta.render.security.falco import render_falco, repository
+from mta.render.security.falco_check import ConditionError, check_condition, check_rules
 
 from .conftest import SAMPLES
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from mta.pipeline import load_plan
-from mta.security.hardening import write_plan
+from mta.render.security.hardening import write_plan
 
 from .compose_rules import check_compose
 from .conftest import SAMPLES

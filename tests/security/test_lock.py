@@ -7,7 +7,7 @@ import pytest
 from mta.errors import InputError
 from mta.pipeline import load_discovery, load_plan
 from mta.render import render_host
-from mta.security.lock import apply_lock, load_lock
+from mta.plan.security.lock import apply_lock, load_lock
 
 D1, D2 = "sha256:" + "a" * 64, "sha256:" + "b" * 64
 

@@ -220,7 +220,7 @@ def test_generate_after_extract_passes_placeholder_values(pipeline, capsys):
     import yaml
 
     from mta.cli import main
-    from mta.security.placeholders import placeholder_variables
+    from mta.plan.security.placeholders import placeholder_variables
 
     _, plan, out, pid = pipeline
     app = next(a for a in plan.apps if pid in a.pids)

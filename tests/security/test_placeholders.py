@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from mta.security.placeholders import MANIFEST, fill_script, placeholder_text, sanitize_context
+from mta.plan.security.placeholders import MANIFEST, fill_script, placeholder_text, sanitize_context
 
 from .conftest import unavailable
 
@@ -75,7 +75,7 @@ def test_fill_script_restores_values(tmp_path, awk):
 
 def test_fill_block_is_idempotent_and_maps_context_paths():
     from mta.model.plan import ConfigFile
-    from mta.security.placeholders import container_paths, with_fill
+    from mta.plan.security.placeholders import container_paths, with_fill
 
     copies = [ConfigFile(source="context/srv/app", target="/app", configmap=False),
               ConfigFile(source="mta-secrets-env.sh", target="/usr/local/bin/mta-secrets-env", configmap=False)]

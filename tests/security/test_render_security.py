@@ -6,7 +6,7 @@ import yaml
 
 from mta.pipeline import load_discovery, load_plan
 from mta.render import render_host
-from mta.security.falco_check import check_rules
+from mta.render.security.falco_check import check_rules
 
 
 def load(generated, name):

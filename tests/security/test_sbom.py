@@ -7,8 +7,8 @@ import json
 import pytest
 
 from mta.model import HostFacts, OSInfo, Package
-from mta.security.purl import package_url
-from mta.security.sbom import render_sbom, sbom_data
+from mta.render.security.purl import package_url
+from mta.render.security.sbom import render_sbom, sbom_data
 
 from .conftest import SAMPLES
 

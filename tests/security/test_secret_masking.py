@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from mta.discover.secrets import mask_text
-from mta.security.placeholders import placeholder_text
+from mta.plan.security.placeholders import placeholder_text
 
 CASES = {
     "settings.py": ('SECRET_KEY = "dj-s3cret-1"\nDATABASES = {"default": {"PASSWORD": "dj-s3cret-2", "HOST": "db"}}\n',

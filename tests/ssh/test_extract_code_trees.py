@@ -24,7 +24,7 @@ from mta.cli import main
 from mta.extract import REPORT_NAME
 from mta.io import dump_model, write_atomic
 from mta.model import AppPlan, Build, ConfigFile, Extract, HostFacts, Plan
-from mta.security.configfiles import CODE, classify
+from mta.plan.security.configfiles import CODE, classify
 from tests.support.debs import unpack
 
 pytestmark = [pytest.mark.timeout(900)]

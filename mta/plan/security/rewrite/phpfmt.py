@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ...discover.secrets import key_looks_secret
-from . import Literal, ParseError
+from ....discover.secrets import key_looks_secret
+from .literal import Literal, ParseError
 
 # token kinds
 HTML, OPEN, CLOSE, WS, COMMENT, STR, VAR, NAME, NUM, OP = ("html", "open", "close", "ws", "comment", "str",

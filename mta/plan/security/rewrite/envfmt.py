@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from . import Literal, ParseError
+from .literal import Literal, ParseError
 
 _ASSIGN = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]{0,200})[ \t]*=[ \t]*")
 

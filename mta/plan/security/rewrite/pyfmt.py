@@ -12,7 +12,7 @@ import ast
 import io
 import tokenize
 
-from . import Literal, ParseError
+from .literal import Literal, ParseError
 
 _SIG = {tokenize.NAME, tokenize.OP, tokenize.STRING, tokenize.NUMBER, tokenize.NEWLINE, tokenize.ENDMARKER}
 _ENDS = {")", ",", "}", "]", ";"}

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
 
-from ..discover.secrets import mask_text
+from ...discover.secrets import mask_text
 from .configscan import Scan, Withheld, scan_context, withheld_files
-from ..io import write_atomic
-from ..model import SECRET_MARKER
+from ...io import write_atomic
+from ...model import SECRET_MARKER, ConfigFile, EnvVar, SecretRef
 
 MANIFEST = ".mta-secret-files"
 _KEY_BEFORE = re.compile(r"""([A-Za-z_][A-Za-z0-9_.\-]*)["']?\s*(?:=>|[:=])\s*["']?$""")
@@ -232,8 +232,6 @@ def wire_placeholder_secrets(plan, host_dir: Union[str, os.PathLike]) -> None:
     ``MTA_SECRET_*`` name, so compose (secrets + the shim) and Kubernetes
     (secretKeyRef) pass the values that the entrypoint fills in at start; and
     each file extract withheld a secret file (``wire_withheld_files``)."""
-    from ..model import ConfigFile, EnvVar, SecretRef
-
     wire_withheld_files(plan, host_dir)
 
     for app in plan.apps:
@@ -271,8 +269,6 @@ def wire_withheld_files(plan, host_dir: Union[str, os.PathLike]) -> None:
     could not rewrite) becomes a secret *file* of its app, mounted at the path
     the image would have had it (compose ``secrets:`` with ``target``, a Secret
     volume in Kubernetes), and no COPY names it any more."""
-    from ..model import SecretRef
-
     for app in plan.apps:
         if not app.include or app.build is None:
             continue

@@ -10,8 +10,8 @@ import json
 import uuid
 from typing import Any
 
-from .. import __version__
-from ..model import HostFacts
+from ... import __version__
+from ...model import HostFacts
 from .purl import full_version, package_url, purl_type
 
 SPEC_VERSION = "1.5"

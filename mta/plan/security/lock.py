@@ -20,9 +20,9 @@ import re
 from pathlib import Path
 from typing import Union
 
-from ..errors import InputError
-from ..io import load_yaml
-from ..model import Plan
+from ...errors import InputError
+from ...io import load_yaml
+from ...model import Plan
 
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 

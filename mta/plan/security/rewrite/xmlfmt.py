@@ -14,7 +14,7 @@ import html
 import re
 import xml.etree.ElementTree as ET
 
-from . import Literal, ParseError
+from .literal import Literal, ParseError
 
 _TAG = re.compile(r"<(/?)([A-Za-z_:][\w.:\-]*)")
 _ATTR = re.compile(r"\s*([A-Za-z_:][\w.:\-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")

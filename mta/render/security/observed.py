@@ -11,7 +11,7 @@ import re
 import posixpath
 from dataclasses import dataclass, field
 
-from ..model import AppPlan, HostFacts, Plan
+from ...model import AppPlan, HostFacts, Plan
 
 _PROGRAM = re.compile(r"^[A-Za-z0-9._+-]+$")
 _LOCAL = ("127.", "::1", "0.0.0.0", "::", "localhost")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from ..model import OSInfo, Package
+from ...model import OSInfo, Package
 
 # os-release ID -> purl namespace (the vendor, as vulnerability databases name it)
 _RPM_VENDOR = {"rhel": "redhat", "sles": "suse", "sled": "suse", "opensuse-leap": "opensuse",

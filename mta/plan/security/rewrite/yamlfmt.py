@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import yaml
 
-from . import Literal, ParseError
+from .literal import Literal, ParseError
 
 try:
     _Loader = yaml.CSafeLoader

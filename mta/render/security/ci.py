@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..io import dump_yaml
-from ..model import Plan
+from ...io import dump_yaml
+from ...model import Plan
 
 # Actions pinned by release tag; pin by commit SHA in your fork if policy requires.
 CHECKOUT = "actions/checkout@v4"

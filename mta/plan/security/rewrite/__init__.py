@@ -16,26 +16,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from ...discover import secrets as detector
-
-
-class ParseError(Exception):
-    """The text is not valid in the format its name says."""
+from ....discover import secrets as detector
+from . import envfmt, inifmt, jsonfmt, phpfmt, pyfmt, xmlfmt, yamlfmt
+from .literal import Literal, ParseError
 
 
 class Unsafe(Exception):
     """The file holds a secret that cannot be replaced safely: withhold it whole."""
-
-
-@dataclass
-class Literal:
-    key: str  # the name that judges it: the mapping key, attribute or variable it is assigned to
-    start: int  # where its raw characters are in the text (quotes excluded)
-    end: int
-    value: str  # decoded (escapes resolved)
-    raw: str = ""  # text[start:end]
-    block: bool = False  # a multi-line form whose span may be replaced by a bare placeholder
-    wrap: str = ""  # quote to put around the placeholder ("?": none can hold the value: unsafe)
 
 
 @dataclass
@@ -112,8 +99,6 @@ def secret_spans(lit: Literal) -> list[tuple[int, int]]:
 
 
 def _parsers() -> dict[str, Callable[[str], list[Literal]]]:
-    from . import envfmt, inifmt, jsonfmt, phpfmt, pyfmt, xmlfmt, yamlfmt
-
     return {
         "json": jsonfmt.literals, "yaml": yamlfmt.literals, "xml": xmlfmt.literals, "php": phpfmt.literals,
         "python": pyfmt.literals, "env": envfmt.literals, "ini": inifmt.literals,
@@ -183,10 +168,8 @@ def rewrite(fmt: str, text: str, taken: Optional[dict[str, str]] = None) -> Rewr
     if len(again) != len(lits) or [a.key for a in again] != [b.key for b in lits]:
         raise Unsafe(f"the rewritten file parses differently as {fmt}")
     if fmt in ("ini", "keyvalue"):
-        from .inifmt import check
-
         try:
-            check(fmt, text, new)
+            inifmt.check(fmt, text, new)
         except ParseError as exc:
             raise Unsafe(f"the rewritten file no longer parses ({exc})") from None
     return Rewritten(new, found)

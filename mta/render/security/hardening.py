@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import AppPlan, Plan
+from ...model import AppPlan, Plan
 
 # Runtime directories official backing images write besides their data volume.
 _BACKING_WRITES = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from . import Literal, ParseError
+from .literal import Literal, ParseError
 
 _WS = " \t\r\n"
 

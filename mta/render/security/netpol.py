@@ -12,8 +12,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ..model import AppPlan, HostFacts, Plan
-from ..plan.names import dns_label
+from ...model import AppPlan, HostFacts, Plan
+from ...plan.names import dns_label
 from .observed import observe
 
 

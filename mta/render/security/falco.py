@@ -14,10 +14,10 @@ import posixpath
 import re
 from typing import Any
 
-from ..io import dump_yaml
-from ..model import AppPlan, HostFacts, Plan
-from ..plan.recipes.backing import ENTRYPOINT_TOOLS, backing_kind, debian_backing
-from ..text import one_line
+from ...io import dump_yaml
+from ...model import AppPlan, HostFacts, Plan
+from ...plan.recipes.backing import ENTRYPOINT_TOOLS, backing_kind, debian_backing
+from ...text import one_line
 from .observed import observe
 
 ENGINE_VERSION = "0.31.0"  # pmatch, evt.is_open_write, fd.sip.name

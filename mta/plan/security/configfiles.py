@@ -3,7 +3,7 @@
 ``mta extract`` copies an app's trees from the VM into a build context. Only
 a file this table calls *configuration* may have its secret values turned
 into ``${MTA_SECRET_X}`` placeholders, and only through the parser of its
-format (``mta.security.rewrite``). Everything else is application code or
+format (``mta.plan.security.rewrite``). Everything else is application code or
 data and reaches the image byte for byte.
 
 The decision is made from the file's VM path alone (the context mirrors VM
@@ -23,7 +23,7 @@ from typing import Optional
 
 CODE, CONFIG, OTHER = "code", "config", "other"
 
-#: Formats a configuration file can have; each has a parser in mta.security.rewrite.
+#: Formats a configuration file can have; each has a parser in mta.plan.security.rewrite.
 FORMATS = ("json", "yaml", "ini", "properties", "env", "xml", "php", "python", "keyvalue")
 
 

@@ -5,7 +5,7 @@ For each regular file, by its VM path (``configfiles.classify``):
 - code: not opened; it reaches the image byte for byte.
 - configuration: decoded (UTF-8, or UTF-16/32 by BOM or by its NUL pattern),
   its secret literals replaced through the format's parser
-  (``mta.security.rewrite``), encoded back the same way. A file that holds a
+  (``mta.plan.security.rewrite``), encoded back the same way. A file that holds a
   credential but does not parse, would not parse after the rewrite, holds a
   private key, is UTF-16/32 (the start-up fill edits UTF-8 only) or is larger
   than ``MAX_PARSE`` is
@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from ..discover import secrets as detector
-from ..io import write_atomic
+from ...discover import secrets as detector
+from ...io import write_atomic
 from . import rewrite as rw
 from .configfiles import CODE, CONFIG, classify
 

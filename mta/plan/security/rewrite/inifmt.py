@@ -10,7 +10,7 @@ from __future__ import annotations
 import configparser
 import re
 
-from . import Literal, ParseError
+from .literal import Literal, ParseError
 
 try:
     import tomllib
