@@ -39,6 +39,7 @@ from ..errors import InputError, MtaError
 from ..io import load_yaml
 from ..model import SCHEMA_VERSION, App, HostFacts, Plan
 from .images import check_image_ref
+from .resources import DEFAULT_STRATEGY
 
 #: the one spelling of yes and no, for every answer (files, --set, prompts)
 TRUE = frozenset({"true", "yes", "y", "on", "1"})
@@ -297,7 +298,7 @@ def _app_defaults(app: App, planned: Any) -> dict[str, Any]:
         "volumes": [f"{p}=1Gi" for p in app.data_paths],
         "secrets": _secret_env_names(app),
         "replicas": 1,
-        "resources": "default",
+        "resources": DEFAULT_STRATEGY,
     }
 
 
@@ -322,7 +323,7 @@ def builtin_defaults(apps: Sequence[App] = ()) -> dict[str, Any]:
                 p + "secrets": [],
                 p + "proxy": "keep",
                 p + "replicas": 1,
-                p + "resources": "default",
+                p + "resources": DEFAULT_STRATEGY,
             }
         )
     return out

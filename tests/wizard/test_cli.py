@@ -10,9 +10,14 @@ from rich.console import Console
 
 from mta.cli import main
 from mta.model import App, Evidence, EnvVar, PortSpec
+from mta.model.estimate import RightsizingSettings
+from mta.plan import make_plan
+from mta.plan.answers import builtin_defaults
+from mta.plan.defaults import questions_for
+from mta.plan.resources import DEFAULT_STRATEGY
 from mta.wizard import summary
 from mta.wizard.connect import ssh_aliases
-from mta.wizard.load import load_facts
+from mta.wizard.load import detect, load_facts
 
 DISCOVERY = Path(__file__).parent / "data" / "shop01.discovery.yaml"
 
@@ -33,6 +38,27 @@ def test_questions_json_with_discovery(capsys):
     assert ids[0] == "base" and "k8s.namespace" in ids
     for q in doc["questions"]:
         assert set(q) == {"id", "type", "default", "choices", "help"}
+
+
+def test_one_resource_strategy_default_everywhere(capsys):
+    """`mta questions` (with and without a discovery), the wizard's question and a plan made with
+    no answer agree on the resource strategy: the estimate's default, defined once."""
+    assert DEFAULT_STRATEGY == RightsizingSettings().strategy == "p95"
+    assert main(["questions", "--format", "json"]) == 0
+    bare = {q["id"]: q["default"] for q in json.loads(capsys.readouterr().out)["questions"]}
+    assert bare["apps.<app>.resources"] == DEFAULT_STRATEGY
+    assert main(["questions"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("apps.<app>.resources"))
+    assert row.split()[2] == DEFAULT_STRATEGY
+    assert main(["questions", "--discovery", str(DISCOVERY), "--format", "json"]) == 0
+    hosted = [q for q in json.loads(capsys.readouterr().out)["questions"] if q["id"].endswith(".resources")]
+    assert hosted and {q["default"] for q in hosted} == {DEFAULT_STRATEGY}
+    facts = load_facts(DISCOVERY)
+    apps = detect(facts)
+    asked = {q.id: q.default for q in questions_for(facts, apps) if q.id.endswith(".resources")}
+    assert set(asked.values()) == {DEFAULT_STRATEGY}
+    assert {k: v for k, v in builtin_defaults(apps).items() if k.endswith(".resources")} == asked
+    assert {a.resources.strategy for a in make_plan(facts, apps).apps} == {DEFAULT_STRATEGY}
 
 
 def test_questions_bad_discovery_is_an_input_error(tmp_path, capsys):
