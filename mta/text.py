@@ -1,5 +1,6 @@
 """Discovered text made safe for the line formats every layer writes: one
-line for comments, Markdown text and code spans (runbooks, report.md)."""
+line for comments, Markdown text and code spans (runbooks, report.md); counts
+of things in words."""
 
 from __future__ import annotations
 
@@ -26,3 +27,8 @@ def code(value: object) -> str:
     fence = "`" * (max(runs, default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def count(n: int, word: str, plural: str = "") -> str:
+    """``1 host``, ``2 hosts`` (``plural`` when it is not ``word + "s"``)."""
+    return f"{n} {word if n == 1 else (plural or word + 's')}"

@@ -9,6 +9,7 @@ import click
 from ..estimate.prices import CLOUDS
 from ..estimate.settings import load_costs, load_rules, load_settings, option_specs
 from ..report import FORMATTERS, write_report
+from ..text import count
 
 
 def _settings_options(fn):
@@ -50,8 +51,8 @@ def command(outs: tuple[Path, ...], formats: str, settings_file: Path | None, ru
     report, written = write_report(list(outs), chosen, settings, rules)
     s, c = report.savings, report.costs
     click.echo(
-        f"{report.summary.hosts_assessed} hosts assessed, {report.summary.hosts_failed} failed, "
-        f"{report.summary.apps} app{'' if report.summary.apps == 1 else 's'}; {s.before.machines} VMs -> {s.after.machines} nodes; "
+        f"{count(report.summary.hosts_assessed, 'host')} assessed, {report.summary.hosts_failed} failed, "
+        f"{count(report.summary.apps, 'app')}; {count(s.before.machines, 'VM')} -> {count(s.after.machines, 'node')}; "
         f"{c.monthly_before:,.0f} -> {c.monthly_after:,.0f} {c.prices.currency}/month all costs "
         f"({c.prices.cloud} {c.prices.family}{' ' + c.prices.region if c.prices.region else ''})"
     )

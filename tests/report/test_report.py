@@ -40,6 +40,16 @@ def test_summary_line(fleet, tmp_path, capsys):
     assert "wrote " in stdout and (out / "report.json").exists() and not (out / "report.html").exists()
 
 
+def test_summary_line_of_one_host_counts_in_words(tmp_path, capsys):
+    write_fleet(tmp_path, 1, plans=True)
+    assert main(["report", str(tmp_path), "--format", "json"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert re.match(r"1 host assessed, 0 failed, \d+ apps?; 1 VM -> 1 node; ", line), line
+    assert not re.search(r"\b1 (hosts|apps|VMs|nodes)\b", line), line
+    report = Report.model_validate_json((tmp_path / "report.json").read_text())
+    assert report.inputs == [tmp_path.name]  # the report's own folder by its name, not "."
+
+
 def test_json_validates_against_the_model_schema(reported):
     data = json.loads((reported / "report.json").read_text())
     jsonschema.validate(data, Report.model_json_schema())
