@@ -26,6 +26,7 @@ from ..batch.host import host_dir
 from ..batch.workers import auto_workers, emit_to, parse_worker, python_command, run_batch_workers, worker_slice
 from ..errors import MtaError, PartialFailure
 from ..inventory import FORMATS, Settings, load_inventory
+from ..text import count
 from . import options
 
 _MAX_ROWS = 20
@@ -105,7 +106,7 @@ class _Display:
                 elif r.status == "skipped":
                     line = f"[{n}/{self.total}] skipped {r.host} (complete, --resume)"
                 else:
-                    line = f"[{n}/{self.total}] ok {r.host} ({r.apps} apps, {r.seconds:.1f}s)"
+                    line = f"[{n}/{self.total}] ok {r.host} ({count(r.apps, 'app')}, {r.seconds:.1f}s)"
                 if not self.live_mode:
                     line += f"  [{len(self.running)} running, {self.failed} failed]"
             else:
@@ -126,7 +127,7 @@ def _summary(batch: BatchResult, out: Path, console: Console) -> None:
     n = len(batch.results)
     rate = n / batch.seconds if batch.seconds > 0 else 0.0
     console.print(
-        f"batch{' shard ' + str(batch.shard) if batch.shard else ''}: {n} hosts, {len(batch.succeeded)} ok, "
+        f"batch{' shard ' + str(batch.shard) if batch.shard else ''}: {count(n, 'host')}, {len(batch.succeeded)} ok, "
         f"{len(batch.skipped)} skipped, {len(batch.failed)} failed in {batch.seconds:.1f}s "
         f"({rate:.1f} hosts/s); output in {out}",
         highlight=False,

@@ -16,6 +16,7 @@ from ..extract import extract_host
 from ..io import load_model, load_yaml
 from ..model import HostFacts, Plan
 from ..security.secret_values import SECRETS_DIR, Pulled, check_path, export, pull_secrets
+from ..text import count
 from .discover import SSHSettings
 from .extract_data import run_data
 from .options import connect_options
@@ -194,7 +195,7 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
         _say_secrets(pulled, host_dir)
     for app in report.apps:
         if app.ok:
-            console.print(f"[bold]{escape(app.app)}[/]: {app.files} files, {app.bytes} bytes"
+            console.print(f"[bold]{escape(app.app)}[/]: {count(app.files, 'file')}, {count(app.bytes, 'byte')}"
                           + (f" at {rates[app.app] / 1e6:.1f} MB/s" if rates.get(app.app) else "")
                           + (" (size cap reached)" if app.truncated else "")
                           + (f", {len(app.skipped)} skipped" if app.skipped else "")

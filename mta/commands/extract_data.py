@@ -12,6 +12,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 
 from ..dataextract import DataExtractor, DataReport
 from ..model import Plan
+from ..text import count
 
 
 def _mb(n: float) -> str:
@@ -68,7 +69,7 @@ def run_data(transport, plan: Plan, host_dir: Path, console: Console, *, force: 
         if s.error:
             continue
         kept = sum(1 for f in s.files if f.kept)
-        console.print(f"[bold]{escape(s.store)}[/] ({escape(s.kind)}): {len(s.files)} files, {_mb(s.bytes)} in {s.seconds:.1f}s"
+        console.print(f"[bold]{escape(s.store)}[/] ({escape(s.kind)}): {count(len(s.files), 'file')}, {_mb(s.bytes)} in {s.seconds:.1f}s"
                       + (f", {kept} kept from an earlier run (--force takes them again)" if kept else "")
                       + f" -> {escape(str(host_dir / 'data' / s.store))}", markup=True, highlight=False)
         for f in s.files:

@@ -13,6 +13,7 @@ from rich.text import Text
 from ..batch.shard import parse_shard
 from ..errors import InputError
 from ..inventory import FORMATS, load_inventory
+from ..text import count
 
 
 def _short(path: str) -> str:
@@ -73,4 +74,4 @@ def check(file: str, fmt: Optional[str], shard_text: Optional[str]) -> None:
         table.add_row(*(Text(c) for c in cells))  # names and paths are data, not markup
     Console(soft_wrap=False, width=max(100, Console().width)).print(table)
     offline = sum(1 for t in targets if t.offline)
-    click.echo(f"ok: {len(targets)} hosts ({len(targets) - offline} over SSH, {offline} from discovery files)")
+    click.echo(f"ok: {count(len(targets), 'host')} ({len(targets) - offline} over SSH, {offline} from discovery files)")

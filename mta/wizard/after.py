@@ -18,6 +18,7 @@ from ..extract import extract_host
 from ..io import load_model
 from ..model import Plan
 from ..pipeline import rerender_host
+from ..text import count
 from ..transport.engine import EngineRunner
 from ..verify import check_engine, verify_dirs
 from ..verify.engine import Engine
@@ -42,7 +43,7 @@ def offer_next(p: Prompter, c: Console, session: Any, result: Generated) -> None
                               sudo=bool(session.connection.get("sudo")))
     for app in report.apps:
         if app.ok:
-            c.print(Text(f"{app.app}: {app.files} files, {app.bytes} bytes -> {app.context}"))
+            c.print(Text(f"{app.app}: {count(app.files, 'file')}, {count(app.bytes, 'byte')} -> {app.context}"))
         else:
             c.print(Text(f"{app.app}: not extracted: {app.error}", style="red"))
     if any(a.ok and (a.secret_files or a.withheld) for a in report.apps) and session.facts is not None:

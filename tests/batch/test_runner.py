@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -201,6 +202,12 @@ def test_cli_exit_codes_and_plain_progress(tmp_path, capsys, fake_cli):
     assert main(["batch", _inv(tmp_path, [("a", "ok-1"), ("b", "ok-2")]), "-o", out]) == 0
     cap = capsys.readouterr()
     assert "ok a" in cap.err and "2 hosts, 2 ok" in cap.out
+
+    out = str(tmp_path / "o0")
+    assert main(["batch", _inv(tmp_path, [("a", "ok-1")]), "-o", out]) == 0
+    cap = capsys.readouterr()
+    assert "batch: 1 host, 1 ok" in cap.out and "1 hosts" not in cap.out + cap.err
+    assert re.search(r"ok a \(\d+ apps?, ", cap.err) and "(1 apps" not in cap.err
 
     out = str(tmp_path / "o2")
     code = main(["batch", _inv(tmp_path, [("a", "ok-1"), ("b", "refused-2")]), "-o", out, "--parallel", "2"])
