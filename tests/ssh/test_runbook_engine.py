@@ -17,9 +17,12 @@ this machine lacks: tests/e2e/test_verify_docker.py deploys the stack with
 ``mode: host`` instead.
 
 The VM is one Flask app under gunicorn from Debian's packages (the smallest
-host with a build: one image FROM the local ``debian:bookworm-slim``): its
-facts are written here as ``mta discover`` records them, its files are real
-and reached over SSH. The compose project (its containers, network and
+host with a build: one image FROM the local ``debian:bookworm-slim``) whose
+unit reads DATABASE_URL from an EnvironmentFile: its facts are written here as
+``mta discover`` records them, its files are real and reached over SSH, so
+``mta extract --secrets`` reads the value from the VM, the README's step makes
+the 0600 file readable to the container's user (Compose bind-mounts it as it
+is and ignores ``uid``/``mode``), and the app shows the value it got. The compose project (its containers, network and
 volumes) and the image tag are removed at the end; the image's layers stay as
 the next run's build cache.
 """
@@ -37,7 +40,18 @@ import pytest
 import yaml
 
 from mta.io import dump_model, write_atomic
-from mta.model import FileContent, Hardware, HostFacts, HttpCheck, OSInfo, Package, Process, Socket
+from mta.model import (
+    SECRET_MARKER,
+    FileContent,
+    Hardware,
+    HostFacts,
+    HttpCheck,
+    OSInfo,
+    Package,
+    Process,
+    Service,
+    Socket,
+)
 from mta.model.facts import ConnectOptions
 
 from ..support.docker import docker_cmd
@@ -51,15 +65,22 @@ TITLE = "mta hello app"
 #: One name every run: the image's labels name the host before its apt layer, so a fixed name lets the
 #: next run reuse that layer (~30-50 s) from the build cache; the compose project is named after it too.
 HOST = "runbook-vm"
+DATABASE_URL = "postgresql://shop:s3cret-Value@db.example.com:5432/shop"
 
 
 def vm_facts(host: str, root: Path, port: int, sshd) -> HostFacts:
-    """A Debian 12 VM running tests/ssh/app with Debian's gunicorn and Flask, reached through ``sshd``."""
+    """A Debian 12 VM running tests/ssh/app with Debian's gunicorn and Flask, reached through ``sshd``;
+    its unit reads DATABASE_URL from an EnvironmentFile (a secret: masked here, read by extract --secrets)."""
     cmd = ["/usr/bin/python3", "/usr/bin/gunicorn", "--bind", f"0.0.0.0:{port}", "--workers", "1",
            "--chdir", str(root), "hello:app"]
+    env = {"DATABASE_URL": SECRET_MARKER, "LANG": "C.UTF-8"}
     gunicorn = [Process(pid=pid, ppid=ppid, user="www-data", name="gunicorn", exe="/usr/bin/python3.11",
-                        cmdline=cmd, cwd=str(root), rss_bytes=40 << 20, unit="hello.service")
+                        cmdline=cmd, cwd=str(root), rss_bytes=40 << 20, unit="hello.service", env=env)
                 for pid, ppid in ((700, 1), (701, 700))]
+    etc = root.parent / "etc"
+    unit = Service(name="hello", state="running", enabled=True, unit_path=str(etc / "hello.service"),
+                   exec_start=" ".join(cmd[1:]), user="www-data", working_directory=str(root),
+                   environment_files=[str(etc / "hello.env")], main_pid=700)
     reqs = (root / "requirements.txt").read_text()
     return HostFacts(
         host=host, address=sshd.host, target=sshd.target(),
@@ -68,6 +89,7 @@ def vm_facts(host: str, root: Path, port: int, sshd) -> HostFacts:
                   pretty_name="Debian GNU/Linux 12 (bookworm)", hostname=host, init_system="systemd"),
         hardware=Hardware(cpu_count=1, memory_bytes=1 << 30),
         processes=[Process(pid=1, ppid=0, user="root", name="systemd", cmdline=["/sbin/init"]), *gunicorn],
+        services=[unit],
         sockets=[Socket(protocol="tcp", address="0.0.0.0", port=port, family="ipv4", pid=700, process="gunicorn")],
         packages=[Package(name=n, version=v, arch="all", manager="dpkg")
                   for n, v in (("python3", "3.11.2-1+b1"), ("python3-flask", "2.2.2-3"), ("gunicorn", "20.1.0-6"))],
@@ -101,10 +123,10 @@ def compose_v2() -> bool:
     return subprocess.run(["docker", "compose", "version"], capture_output=True, timeout=60).returncode == 0
 
 
-def get(port: int) -> tuple[int, str] | None:
+def get(port: int, path: str = "/") -> tuple[int, str] | None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        conn.request("GET", "/")
+        conn.request("GET", path)
         r = conn.getresponse()
         return r.status, r.read().decode("utf-8", "replace")
     except (OSError, http.client.HTTPException):
@@ -123,6 +145,10 @@ def test_runbook_builds_and_runs_as_printed(sshd, docker_env, tmp_path, monkeypa
     host = HOST
     root = tmp_path / "srv" / "hello"
     shutil.copytree(APP_SRC, root)
+    etc = root.parent / "etc"  # the unit and its EnvironmentFile, on the "VM"
+    etc.mkdir()
+    (etc / "hello.env").write_text(f"DATABASE_URL={DATABASE_URL}\n")
+    (etc / "hello.service").write_text(f"[Service]\nEnvironmentFile={etc}/hello.env\n")
     port = free_port()
     hdir = tmp_path / "out" / "hosts" / host
     write_atomic(hdir / "discovery.yaml", dump_model(vm_facts(host, root, port, sshd)))
@@ -130,6 +156,7 @@ def test_runbook_builds_and_runs_as_printed(sshd, docker_env, tmp_path, monkeypa
     assert rc == 0, err
     readme = (hdir / "README.md").read_text()
     assert f"in this folder (`hosts/{host}/`)" in readme
+    assert str(tmp_path / "out") not in readme, "paths in one style: relative to the host folder"
 
     # 1. every mta command, from the host folder (verify builds with its own runner: tests/verify, tests/e2e)
     for argv in runbook_commands(readme):
@@ -137,8 +164,15 @@ def test_runbook_builds_and_runs_as_printed(sshd, docker_env, tmp_path, monkeypa
             rc, _, err = run(argv[1:], cwd=hdir)
             assert rc == 0, (argv, err)
     assert (hdir / "apps" / "web" / "context" / str(root).lstrip("/") / "hello.py").is_file()
+    # 3. the secrets step names exactly the file and where it comes from; extract --secrets filled it
+    assert re.findall(r"^- `(secrets/[^`]+)` — (.*)$", readme, flags=re.M) == [
+        ("secrets/web/DATABASE_URL", "environment of unit hello on the VM")]
+    assert ["mta", "extract", "--secrets", "plan.yaml"] in runbook_commands(readme)
+    assert (hdir / "secrets" / "web" / "DATABASE_URL").read_text().strip() == DATABASE_URL
 
     docker = shell_commands(readme, ("docker", "docker-compose"))
+    readable = ["find", "secrets", "-type", "f", "-exec", "chmod", "a+r", "{}", "+"]
+    assert shell_commands(readme, ("find",)) == [readable], "compose mounts the files as they are on disk"
     builds = [a for a in docker if a[:2] == ["docker", "build"]]
     image = f"mta/{host}-web:0.1"
     assert builds == [["docker", "build", "-t", image, "apps/web"]], docker
@@ -154,6 +188,10 @@ def test_runbook_builds_and_runs_as_printed(sshd, docker_env, tmp_path, monkeypa
             timings["build"] = round(time.monotonic() - t, 1)
             assert got.returncode == 0, (argv, got.stderr[-3000:])
         # 4. run
+        assert (hdir / "secrets" / "web" / "DATABASE_URL").stat().st_mode & 0o777 == 0o600
+        got = sh(readable, hdir)
+        assert got.returncode == 0, got.stderr
+        assert (hdir / "secrets").stat().st_mode & 0o777 == 0o700
         t = time.monotonic()
         got = sh(up, hdir)
         assert got.returncode == 0, (up, got.stderr[-3000:])
@@ -168,6 +206,9 @@ def test_runbook_builds_and_runs_as_printed(sshd, docker_env, tmp_path, monkeypa
         assert answer is not None, f"nothing answers on 127.0.0.1:{port}\n{logs}"
         status, body = answer
         assert status == 200 and f"<title>{TITLE}</title>" in body, answer
+        # the secret reached the app's environment (its /healthz shows the database URL's host part)
+        health = get(port, "/healthz")
+        assert health is not None and health[0] == 200 and "db.example.com:5432/shop" in health[1], health
         user = docker_cmd("ps", "--filter", f"label=com.docker.compose.project={host}", "--format",
                           "{{.Image}}").stdout.decode().split()
         assert user == [image], user
