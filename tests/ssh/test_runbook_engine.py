@@ -29,6 +29,7 @@ the next run's build cache.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import re
 import shutil
@@ -152,7 +153,7 @@ def test_runbook_builds_and_runs_as_printed(sshd, docker_env, tmp_path, monkeypa
     port = free_port()
     hdir = tmp_path / "out" / "hosts" / host
     write_atomic(hdir / "discovery.yaml", dump_model(vm_facts(host, root, port, sshd)))
-    rc, _, err = run(["generate", str(hdir / "discovery.yaml"), "--base", "debian"])
+    rc, _, err = run(["generate", str(hdir / "discovery.yaml"), "--base", "debian", "--set", "k8s.namespace=legacy"])
     assert rc == 0, err
     readme = (hdir / "README.md").read_text()
     assert f"in this folder (`hosts/{host}/`)" in readme
@@ -224,7 +225,11 @@ def test_runbook_builds_and_runs_as_printed(sshd, docker_env, tmp_path, monkeypa
     # Kubernetes: what `kubectl apply -k .` applies, built offline
     k = sh(["kubectl", "kustomize", "."], hdir, timeout=120)
     assert k.returncode == 0, k.stderr
-    kinds = {d["kind"] for d in yaml.safe_load_all(k.stdout) if d}
-    assert {"Deployment", "Service"} <= kinds, kinds
+    docs = [d for d in yaml.safe_load_all(k.stdout) if d]
+    assert {"Deployment", "Service", "Secret"} <= {d["kind"] for d in docs}, docs
+    # the Secret is made from secrets/ and lands, like everything else, in the app's namespace
+    assert {d["metadata"].get("namespace") for d in docs} == {"legacy"}
+    secret = next(d for d in docs if d["kind"] == "Secret")
+    assert base64.b64decode(secret["data"]["DATABASE_URL"]).decode().strip() == DATABASE_URL
     print(f"runbook on docker: build {timings.get('build')} s, up+answer {timings.get('up')} s, "
           f"total {round(time.monotonic() - started, 1)} s")
