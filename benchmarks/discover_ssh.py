@@ -5,8 +5,8 @@ Starts a throw-away real sshd (as the test suite does), runs
 (goal < 1.5 s), exec round trips (goal <= 2) and probe output bytes
 (goal < 1 MB). Needs root (sshd). Run: ``python benchmarks/discover_ssh.py``.
 
-Options: ``--sample-seconds N`` (default 0: sampling is a fixed wait, not
-work), ``--runs N`` (default 3; the best and the median are printed),
+Options: ``--sample-seconds N`` (default 0, mta's default: the sample spans
+the probe's own run; N adds a wait), ``--runs N`` (default 3; the best and the median are printed),
 ``--json`` for machine-readable output.
 """
 

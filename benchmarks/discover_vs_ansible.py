@@ -3,7 +3,7 @@
 Starts the Flask VM of tests/e2e/vms (image cached; Debian 12, nginx +
 gunicorn + Redis, reached over loopback SSH), or uses one given with
 ``--port``/``--key``. Runs, as whole processes, ``mta discover`` with its
-defaults (2 s utilization sample, HTTP checks) and ``ansible-playbook`` with
+defaults (utilization sampled over the probe's own run, HTTP checks) and ``ansible-playbook`` with
 ``setup`` + ``package_facts`` + ``service_facts`` on the same VM: one warm-up
 each, then ``--runs`` (default 5) alternating. Prints each side's median wall
 and CPU (the process and the children it waited for), the ratio mta/Ansible
@@ -29,6 +29,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# An installed mta has its bytecode compiled (pip does it): a child started with
+# PYTHONDONTWRITEBYTECODE would compile every module on every run and measure that.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.vms import keypair, start_vm  # noqa: E402

@@ -185,7 +185,8 @@ def _forward(given: dict) -> list[str]:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Inventory format (default: detected).")
 @options.connect_options("identity", "user", "port", "sudo", "jump", "accept_new_host_key", "known_hosts",
                          help=_DEFAULT_FOR)
-@options.option("sample_seconds", help="How long to sample CPU and memory" + _DEFAULT_HELP + ".")
+@options.option("sample_seconds", help="Sample CPU and memory for at least this long (0: over the probe's own run)"
+                                       + _DEFAULT_HELP + ".")
 @click.option("--workers", default=0, show_default="one per core for a large fleet", type=click.IntRange(0, 64),
               help="Processes the hosts are spread over (--parallel is shared among them); 1 = this process only.")
 @click.option("--worker", "worker_text", hidden=True, metavar="K/W",

@@ -16,8 +16,13 @@ import click
 
 #: Hosts (discover targets, batch inventory entries) worked on at once.
 DEFAULT_PARALLEL = 16
-#: Seconds CPU and memory are sampled when discovering (sysstat history aside).
-SAMPLE_SECONDS = 2.0
+#: Least seconds CPU and memory are sampled when discovering. The sample
+#: spans the probe's own run whatever this says (counters read first and
+#: last), so 0 adds no wait; sysstat history is read instead when the host
+#: keeps it. A live sample is a snapshot either way (the estimate's
+#: confidence says "low" and names its length): a longer one is asked for,
+#: never imposed.
+SAMPLE_SECONDS = 0.0
 #: Seconds for the TCP connect and the SSH banner.
 CONNECT_TIMEOUT = 10.0
 #: Seconds any one remote command may take.
@@ -95,7 +100,9 @@ COMMON: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
                                             show_default=True, help="Hosts worked on at once.")),
     "sample_seconds": (("--sample-seconds",), dict(type=click.FloatRange(0, 600), default=SAMPLE_SECONDS,
                                                    show_default=True,
-                                                   help="How long to sample CPU and memory.")),
+                                                   help="Sample CPU and memory for at least this long (0: over "
+                                                        "the probe's own run, no wait; sysstat history is used "
+                                                        "when the host keeps it).")),
 }
 
 #: Spellings still accepted: old flag -> option name it feeds.

@@ -45,7 +45,7 @@ def discover(
     *,
     host: Optional[str] = None,
     sudo: bool = False,
-    sample_seconds: float = 2.0,
+    sample_seconds: float = 0.0,
     http_checks: bool = True,
     timeout: float = 60.0,
     file_requests: bool = True,
@@ -71,23 +71,25 @@ def discover_local(
     *,
     host: Optional[str] = None,
     sudo: bool = False,
-    sample_seconds: float = 2.0,
+    sample_seconds: float = 0.0,
     http_checks: bool = True,
     timeout: float = 60.0,
     file_requests: bool = True,
     http_ports: Optional[Iterable[int]] = None,
 ) -> HostFacts:
     """HostFacts of this machine: the probe for distro, services, packages, cron,
-    users and mounts; psutil for processes, sockets and utilization."""
+    users and mounts; psutil for processes, sockets and utilization (sampled
+    over the run, at least ``sample_seconds``)."""
     from ..transport.local import LocalTransport
-    from .local import apply_local
+    from .local import LiveSample, apply_local
 
     transport = LocalTransport(host or socket.gethostname())
+    sample = LiveSample()
     sections = [s for s in ALL_SECTIONS if s not in ("processes", "sockets", "utilization")]
     script = probe_script(sample_seconds=0, http_checks=http_checks, sections=sections, http_ports=http_ports)
     out = _run_probe(transport, script, sudo=sudo, timeout=timeout)
     facts = build_facts(out, host=transport.name, collector="local")
-    apply_local(facts, sample_seconds)
+    apply_local(facts, sample, sample_seconds)
     facts.collected_at = datetime.now(timezone.utc)
     link(facts, {p.pid: p.cpu_percent for p in facts.processes if p.cpu_percent is not None})
     if file_requests:

@@ -133,46 +133,58 @@ def collect_sockets() -> tuple[list[Socket], list[Connection], int]:
     return sorted(listen.values(), key=lambda s: (s.protocol, s.port, s.address)), conns, unknown
 
 
-def sample_utilization(seconds: float) -> tuple[Utilization, dict[int, float]]:
-    """Whole-host samples once a second, and each process's CPU share over the window."""
-    if seconds <= 0:
-        return Utilization(), {}
-    procs = {}
-    for p in psutil.process_iter():
-        try:
-            p.cpu_percent(None)
-            procs[p.pid] = p
-        except psutil.Error:
-            pass
-    psutil.cpu_percent(None)
-    steps = max(1, int(seconds))
-    interval = seconds / steps
-    samples = []
-    start = time.time()
-    for _ in range(steps):
-        time.sleep(interval)
+class LiveSample:
+    """psutil's counters primed when discovery starts and read when it ends, so
+    the sample spans the run (as the probe's does); ``finish(seconds)`` makes
+    it at least that long, with a reading a second over the rest."""
+
+    def __init__(self) -> None:
+        self.procs: dict[int, psutil.Process] = {}
+        for p in psutil.process_iter():
+            try:
+                p.cpu_percent(None)
+                self.procs[p.pid] = p
+            except psutil.Error:
+                pass
+        psutil.cpu_percent(None)
+        self.start = time.time()
+        self.samples: list[UtilSample] = []
+
+    def _reading(self) -> None:
         vm = psutil.virtual_memory()
-        samples.append(
+        self.samples.append(
             UtilSample(timestamp=round(time.time(), 3), cpu_percent=psutil.cpu_percent(None),
                        mem_used_bytes=max(0, vm.total - vm.available))
         )
-    cpu: dict[int, float] = {}
-    for pid, p in procs.items():
-        try:
-            cpu[pid] = round(p.cpu_percent(None), 2)
-        except psutil.Error:
-            pass
-    util = Utilization(source="psutil", samples=samples, interval_seconds=round(interval, 3),
-                       duration_seconds=round(time.time() - start, 3))
-    return util, cpu
+
+    def finish(self, seconds: float = 0.0) -> tuple[Utilization, dict[int, float]]:
+        """Whole-host samples and each process's CPU share over the window."""
+        end = self.start + max(0.0, seconds)
+        while time.time() < end - 0.5:
+            time.sleep(min(1.0, end - time.time()))
+            self._reading()
+        time.sleep(max(0.0, end - time.time()))
+        self._reading()
+        cpu: dict[int, float] = {}
+        for pid, p in self.procs.items():
+            try:
+                cpu[pid] = round(p.cpu_percent(None), 2)
+            except psutil.Error:
+                pass
+        duration = time.time() - self.start
+        interval = duration / len(self.samples)
+        util = Utilization(source="psutil", samples=self.samples, interval_seconds=round(interval, 3),
+                           duration_seconds=round(duration, 3))
+        return util, cpu
 
 
-def apply_local(facts: HostFacts, sample_seconds: float) -> None:
-    """Replace the probe's process/socket/utilization facts by psutil's."""
+def apply_local(facts: HostFacts, sample: LiveSample, sample_seconds: float = 0.0) -> None:
+    """Replace the probe's process/socket/utilization facts by psutil's
+    (``sample`` was started before the probe ran)."""
     privileged = os.geteuid() == 0
     facts.processes, hidden = collect_processes()
     facts.sockets, facts.connections, unknown = collect_sockets()
-    facts.utilization, cpu = sample_utilization(sample_seconds)
+    facts.utilization, cpu = sample.finish(sample_seconds)
     for p in facts.processes:
         if p.pid in cpu:
             p.cpu_percent = cpu[p.pid]

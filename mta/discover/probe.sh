@@ -7,7 +7,7 @@
 # can forge a block boundary.
 #
 # Settings (prepend "NAME=value" lines to change them):
-SAMPLE_SECONDS=${SAMPLE_SECONDS:-2}        # live utilization sample length; 0 = none
+SAMPLE_SECONDS=${SAMPLE_SECONDS:-0}        # live utilization sample: it spans the probe's run; N = at least N s
 HTTP_CHECKS=${HTTP_CHECKS:-1}              # 1 = GET / on each listening TCP port
 SECTIONS=${SECTIONS:-"meta os hardware mounts users processes sockets services packages cron utilization http"}
 SECTION_CAP=${SECTION_CAP:-8388608}        # bytes per section at most
@@ -372,19 +372,22 @@ _now() {
 }
 
 # The utilization sample spans the whole probe: the counters are read first
-# (_util_start), between sections once a step has passed (_util_step) and
-# last (sec_utilization, which waits only for what is left of
-# SAMPLE_SECONDS). Each reading adds "P <ticks>": the CPU the probe itself
-# (this shell and every child it waited for) used so far, which the parser
-# takes off the host's busy time. With sysstat history (parsed instead of the
-# live sample) only the per-process ticks are taken, and nothing waits.
-_USTEPS=0; _UIV=100; _UHIST=0; _USAMP=; _UTK0=
+# (_util_start), between sections once a step has passed since the last
+# reading (_util_step) and last (sec_utilization). The window is the probe's
+# own run; SAMPLE_SECONDS makes it at least that long (the last reading
+# waits for what is left).
+# Each reading adds "P <ticks>": the CPU the probe itself (this shell and
+# every child it waited for) used so far, which the parser takes off the
+# host's busy time. With sysstat history (parsed instead of the live sample)
+# only the per-process ticks are taken, and nothing waits.
+_UON=0; _UWIN=0; _UIV=25; _UHIST=0; _USAMP=; _UPREV=; _ULAST=0; _UTK0=
 _reading() {
     _now
     _e=$((_UT0 * 100 + _cs - _UC0)); _f=$((_e % 100)); [ "$_f" -lt 10 ] && _f=0$_f
     _c=; read -r _c < /proc/stat
     _st=; read -r _st < /proc/$$/stat 2>/dev/null
     set -- ${_st##*) }
+    _UPREV=$_USAMP; _ULAST=$_cs
     _USAMP="${_USAMP}T $((_e / 100)).$_f
 $_c
 P $((${12:-0} + ${13:-0} + ${14:-0} + ${15:-0}))
@@ -397,28 +400,27 @@ P $((${12:-0} + ${13:-0} + ${14:-0} + ${15:-0}))
 }
 
 _util_start() {
-    case $SAMPLE_SECONDS in
-        0|0.0|'') return 0 ;;
-        *) _USTEPS=${SAMPLE_SECONDS%%.*}
-           if [ "${_USTEPS:-0}" -ge 1 ] 2>/dev/null; then _UIV=100
-           else _fr=${SAMPLE_SECONDS#*.}00; _fr=${_fr%"${_fr#??}"}
-                _USTEPS=1; _UIV=$((1$_fr - 100)); fi ;;
-    esac
+    # SAMPLE_SECONDS in hundredths ("2", "0.5", "1.25"; "1"xx-100: no octal)
+    _ws=${SAMPLE_SECONDS%%.*}; _wf=${SAMPLE_SECONDS#"$_ws"}; _wf=${_wf#.}00; _wf=${_wf%"${_wf#??}"}
+    case ${_ws:-0}$_wf in *[!0-9]*) _ws=0; _wf=00 ;; esac
+    _UWIN=$(( ${_ws:-0} * 100 + 1$_wf - 100 ))
+    # a reading a second over a long window; four a second over the probe's own run
+    [ "$_UWIN" -ge 200 ] && _UIV=100
     for _d in $SA_DIRS; do
         for _f in "$_d"/sa[0-9][0-9] "$_d"/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]; do
             [ -f "$_f" ] && have sadf && _UHIST=1
         done
     done
     _UTK0=$(_ticks)
-    _UT0=$(date +%s 2>/dev/null); _now; _UC0=$_cs; _UN=0
+    _UT0=$(date +%s 2>/dev/null); _now; _UC0=$_cs; _UN=0; _UON=1
     [ "$_UHIST" = 1 ] || _reading
     return 0
 }
 
 _util_step() {
-    [ "$_USTEPS" -gt 0 ] && [ "$_UHIST" = 0 ] && [ "$_UN" -le "$_USTEPS" ] || return 0
+    [ "$_UON" = 1 ] && [ "$_UHIST" = 0 ] && [ "$_UN" -lt 1200 ] || return 0
     _now
-    [ $((_cs - _UC0)) -ge $((_UN * _UIV)) ] && _reading
+    [ $((_cs - _ULAST)) -ge "$_UIV" ] && _reading
     return 0
 }
 
@@ -434,14 +436,21 @@ sec_utilization() {
             blk "sadf $f"; T 30 sadf -d "$f" -- -u -r 2>/dev/null
         done
     fi
-    [ "$_USTEPS" -gt 0 ] || return 0
+    [ "$_UON" = 1 ] || return 0
     if [ "$_UHIST" = 0 ]; then
-        # what is left of the window, then the last reading
-        _now; _left=$((_USTEPS * _UIV - (_cs - _UC0)))
-        if [ "$_left" -gt 0 ]; then
+        # what is left of the window, a reading a step; then the last one (a
+        # step taken just before it would be a sliver of a sample: replaced)
+        _now; _k=$((_UWIN / _UIV + 2))  # bounded, should the clock not move
+        while [ $((_cs - _UC0)) -lt "$_UWIN" ] && [ "$_k" -gt 0 ]; do
+            _k=$((_k - 1))
+            _left=$((_UWIN - (_cs - _UC0))); _nx=$((_ULAST + _UIV - _cs))
+            [ "$_nx" -lt "$_left" ] && [ "$_nx" -gt 0 ] && _left=$_nx
             _f=$((_left % 100)); [ "$_f" -lt 10 ] && _f=0$_f
             sleep "$((_left / 100)).$_f" 2>/dev/null || sleep $((_left / 100 + 1))
-        fi
+            _now
+            [ $((_cs - _UC0)) -lt "$_UWIN" ] && _reading
+        done
+        [ "$_UN" -gt 1 ] && [ $((_cs - _ULAST)) -lt $((_UIV / 2)) ] && { _USAMP=$_UPREV; _UN=$((_UN - 1)); }
         _reading
     fi
     blk "ticks 0"; printf '%s\n' "$_UTK0"

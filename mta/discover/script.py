@@ -27,20 +27,24 @@ def env_skip() -> frozenset[str]:
 
 def probe_script(
     *,
-    sample_seconds: float = 2.0,
+    sample_seconds: float = 0.0,
     http_checks: bool = True,
     sections: Optional[Iterable[str]] = None,
     http_ports: Optional[Iterable[int]] = None,
     header: str = "",
 ) -> str:
-    """The probe with settings prepended as shell assignments (quoted)."""
+    """The probe with settings prepended as shell assignments (quoted).
+
+    The utilization sample spans the probe's run; ``sample_seconds`` makes it
+    at least that long (0: no wait)."""
     secs = " ".join(sections) if sections is not None else " ".join(ALL_SECTIONS)
     unknown = set(secs.split()) - set(ALL_SECTIONS)
     if unknown:
         raise ValueError(f"unknown probe sections: {', '.join(sorted(unknown))}")
     seconds = max(0.0, float(sample_seconds))
     settings = {
-        "SAMPLE_SECONDS": f"{seconds:g}",
+        # fixed point, hundredths: the probe's arithmetic reads no exponent
+        "SAMPLE_SECONDS": f"{seconds:.2f}".rstrip("0").rstrip("."),
         "HTTP_CHECKS": "1" if http_checks else "0",
         "SECTIONS": secs,
     }

@@ -174,6 +174,8 @@ def _dur(seconds: float) -> str:
         return f"{seconds / 86400:.1f} days"
     if seconds >= 3600:
         return f"{seconds / 3600:.1f} h"
+    if seconds < 10:  # a live sample over the probe's run lasts under a second
+        return f"{seconds:.1f}".rstrip("0").rstrip(".") + " s"
     return f"{seconds:.0f} s"
 
 

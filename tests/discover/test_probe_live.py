@@ -129,7 +129,7 @@ def need(tool: str) -> str:
 def test_probe_runs_under_posix_shells(shell, batch, hostile_process, web_port):
     """batched: grep -z/find -printf reads; per-process: the fallback for hosts without them."""
     need(SHELLS[shell][0])
-    script = f"BATCH={batch}\n" + probe_script(sample_seconds=1, http_ports=[web_port])
+    script = f"BATCH={batch}\n" + probe_script(http_ports=[web_port])
     res = LocalTransport().run(SHELLS[shell], stdin=script.encode(), timeout=120)
     assert res.exit_status == 0, res.stderr[-2000:]
     facts = build_facts(res.stdout, host="here", collector="local")
@@ -366,7 +366,7 @@ def test_busybox_only_host(tmp_path, netstat, web_port):
         if name == "netstat" and not netstat:
             continue
         os.symlink(bb, bindir / name)
-    script = f"PROBE_PATH={bindir}\n" + probe_script(sample_seconds=1, http_ports=[web_port])
+    script = f"PROBE_PATH={bindir}\n" + probe_script(http_ports=[web_port])
     res = LocalTransport().run([bb, "sh", "-s"], stdin=script.encode(), timeout=120)
     assert res.exit_status == 0, res.stderr[-2000:]
     out = res.stdout
@@ -405,6 +405,29 @@ def test_sysstat_history_is_read_with_sadf(tmp_path):
     for s in util.samples:
         assert abs(s.timestamp - now) < 120 and 0 <= s.cpu_percent <= 100
         assert 0 < s.mem_used_bytes < facts.hardware.memory_bytes
+
+
+
+@pytest.mark.parametrize("seconds", [0, 1])
+def test_the_live_sample_spans_the_probe_and_waits_only_when_asked(tmp_path, seconds):
+    """Counters read first and last: by default the sample is the probe's own
+    run (nothing waits); --sample-seconds N makes it at least N seconds. The
+    readings in between are a step apart, and the last never leaves a sliver."""
+    script = f"SA_DIRS={tmp_path}\n" + probe_script(sample_seconds=seconds, http_checks=False)
+    res = LocalTransport().run(["sh", "-s"], stdin=script.encode(), timeout=120)
+    facts = build_facts(res.stdout, host="x", collector="local")
+    util = facts.utilization
+    assert util.source == "proc-sample" and util.samples, res.stdout[-2000:]
+    total = facts.probe.timings["total"]
+    if seconds:
+        assert util.duration_seconds >= seconds - 0.02 and total >= seconds
+        assert len(util.samples) >= 3  # a step is a quarter second under 2 s
+    else:
+        assert util.duration_seconds <= total + 0.02  # inside the probe's run
+    stamps = [s.timestamp for s in util.samples]
+    assert all(b - a >= 0.12 for a, b in zip(stamps, stamps[1:])), stamps
+    assert any(p.cpu_percent is not None for p in facts.processes)
+    assert f"sample_seconds={seconds}\n".encode() in res.stdout
 
 
 _LISTENERS = r"""
