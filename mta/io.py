@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Mapping, TypeVar, Union
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import yamlload
 from .errors import InputError
+from .outcache import prime_cache
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -164,3 +166,25 @@ def host_dir(out_root: Union[str, Path], facts, *, name: str = "", explicit: boo
             hint="give this host another name, or remove that folder if the old machine is gone",
         )
     return hosts / folder
+
+
+_claim = threading.Lock()
+
+
+def save_discovery(path: Union[str, Path], facts) -> Path:
+    """Write discovery.yaml (atomically, fast writer) and seed the report's cache with it."""
+    path = Path(path)
+    write_atomic(path, dump_model(facts, fast=True))
+    prime_cache(path, facts)
+    return path
+
+
+def save_host(out_root: Union[str, Path], facts, *, name: str = "", explicit: bool = False) -> Path:
+    """Write a new discovery into its host folder, OUT/hosts/<folder>/discovery.yaml
+    (host_dir picks the folder: the host's own name, another one for a
+    different machine holding it); sets ``facts.host`` to the folder's name.
+    Hosts discovered at once in one process never pick the same folder."""
+    with _claim:
+        folder = host_dir(out_root, facts, name=name, explicit=explicit)
+        facts.host = folder.name
+        return save_discovery(folder / "discovery.yaml", facts)

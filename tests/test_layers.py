@@ -17,7 +17,8 @@ PKG = ROOT / "mta"
 
 #: top-level module or package -> layer (lowest first)
 LAYERS = {
-    "model": 0, "errors": 0, "io": 0, "yamlemit": 0, "yamlload": 0, "templates_path": 0, "text": 0, "registry_scan": 0,
+    "model": 0, "errors": 0, "io": 0, "outcache": 0, "yamlemit": 0, "yamlload": 0, "templates_path": 0, "text": 0,
+    "registry_scan": 0,
     "transport": 1,
     "discover": 2, "detect": 2,
     "plan": 3, "estimate": 3,

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..errors import InputError, MtaError, PartialFailure
-from ..pipeline import save_host
+from ..io import save_host
 from ..model import ConnectOptions, HostFacts, ProbeError
 from ..model.identity import folder_name, own_name
 from ..transport import SudoNeedsPassword, TransportError, ssh_transport

@@ -11,7 +11,7 @@ import click
 from ..discover.parse import build_facts
 from ..errors import InputError
 from ..model.identity import folder_name, own_name
-from ..pipeline import save_host
+from ..io import save_host
 from .options import out_option
 
 def safe_host_name(name: str) -> str:

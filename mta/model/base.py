@@ -12,4 +12,4 @@ SCHEMA_VERSION = 1
 class Strict(BaseModel):
     """A model that refuses unknown fields, so typos in edited files surface."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)

@@ -22,16 +22,15 @@ from typing import Optional, Sequence
 
 from pydantic import TypeAdapter, ValidationError
 
-from .. import __version__, yamlload
+from .. import yamlload
 from ..detect import detect_apps
 from ..errors import InputError
 from ..io import describe_validation_error
 from ..model import App, HostFacts, Plan
 from ..model.report import HostError, VulnerabilityCounts
+from ..outcache import CACHE_DIR, cache_entry as _cache_entry, prime_cache, prime_fingerprint, write_cache
 
 _APPS = TypeAdapter(list[App])
-#: under the first OUT of a report
-CACHE_DIR = ".mta-cache/report"
 
 
 @dataclass
@@ -64,45 +63,6 @@ def _load(path: Path, model: type, cache: Optional[Path] = None):
     return obj
 
 
-def prime_cache(path: Path, model) -> None:
-    """``path`` (OUT/hosts/<host>/discovery.yaml) was just written from
-    ``model``: put the model in OUT's report cache too, so the first
-    ``mta report`` after discover or batch reads JSON instead of parsing
-    the YAML. The entry is keyed by the file as written; an edit misses it."""
-    path = Path(path)
-    if path.parent.parent.name != "hosts":
-        return
-    entry = _cache_entry(path, path.parent.parent.parent / CACHE_DIR)
-    if entry is not None:
-        write_cache(entry, model.model_dump_json())
-
-
-def write_cache(entry: Path, text: str) -> None:
-    # Temp file + rename, but no fsync: a lost entry is only re-parsed.
-    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, entry)
-    except OSError:
-        pass  # a read-only OUT only loses the speed-up
-
-
-def _cache_entry(path: Path, cache: Path) -> Optional[Path]:
-    """Cache file for ``path`` as it is now: keyed by path, size, mtime, mta version and code.
-
-    Parsing YAML dominates a large report (PyYAML builds every node in
-    Python); a validated model re-read from JSON is an order of magnitude
-    faster, so re-running a report with other settings is quick.
-    """
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    key = f"{os.path.abspath(path)}\0{st.st_size}\0{st.st_mtime_ns}\0{__version__}\0{prime_fingerprint()}"
-    return cache / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
-
-
 def prune_cache(cache: Path, keep: set[str]) -> None:
     """Remove cache entries not used by this run."""
     if not cache.is_dir():
@@ -125,8 +85,7 @@ def host_entry(d: Path, cache: Path, salt: str) -> Optional[Path]:
         parts.append(entry.stem if entry is not None else "-")
     if parts[0] == "-":
         return None
-    prime_fingerprint()
-    key = hashlib.sha256("|".join([*parts, _FINGERPRINT[0], salt]).encode()).hexdigest()[:32]
+    key = hashlib.sha256("|".join([*parts, prime_fingerprint(), salt]).encode()).hexdigest()[:32]
     return cache / f"host-{key}.json"
 
 
@@ -140,8 +99,7 @@ def cache_names(d: Path, cache: Path, salt: str = "") -> set[str]:
         entry = _cache_entry(d / f, cache) if (d / f).is_file() else None
         if entry is not None:
             names.add(entry.name)
-            if _FINGERPRINT:
-                names.add(f"{entry.stem}-apps-{_FINGERPRINT[0]}.json")
+            names.add(f"{entry.stem}-apps-{prime_fingerprint()}.json")
     return names
 
 
@@ -242,29 +200,6 @@ def scan(outs: Sequence[Path]) -> tuple[list[Path], list[str]]:
     return list(seen.values()), notes
 
 
-def _code_fingerprint() -> str:
-    """Changes when the code that reads or judges hosts changes (models,
-    detectors, estimator, report), so cached results follow the code."""
-    root = Path(__file__).resolve().parent.parent
-    stamps = []
-    for pkg in ("model", "detect", "estimate", "report"):
-        d = root / pkg
-        if d.is_dir():
-            stamps += sorted(f"{pkg}/{e.name}:{e.stat().st_size}:{e.stat().st_mtime_ns}"
-                             for e in os.scandir(d) if e.name.endswith(".py"))
-    return hashlib.sha256("|".join(stamps).encode()).hexdigest()[:16]
-
-
-_FINGERPRINT: list[str] = []
-
-
-def prime_fingerprint() -> str:
-    """Compute the code fingerprint once, before worker processes fork."""
-    if not _FINGERPRINT:
-        _FINGERPRINT.append(_code_fingerprint())
-    return _FINGERPRINT[0]
-
-
 def detect(facts: HostFacts, source: Optional[Path] = None, cache: Optional[Path] = None) -> tuple[Optional[list], str]:
     """Apps from the detectors, or (None, why) when they are missing or fail.
 
@@ -273,10 +208,9 @@ def detect(facts: HostFacts, source: Optional[Path] = None, cache: Optional[Path
     """
     entry = None
     if cache is not None and source is not None:
-        prime_fingerprint()
         base = _cache_entry(source, cache)
         if base is not None:
-            entry = base.with_name(base.stem + f"-apps-{_FINGERPRINT[0]}.json")
+            entry = base.with_name(base.stem + f"-apps-{prime_fingerprint()}.json")
             if entry.is_file():
                 try:
                     return _APPS.validate_json(entry.read_bytes()), ""
