@@ -36,6 +36,9 @@ from pathlib import Path
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
+# An installed mta has its bytecode compiled (pip does it): a child started with
+# PYTHONDONTWRITEBYTECODE would compile every module on every run and measure that.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.path.insert(0, str(REPO))
 
 from tests.support.sshd import start_sshd, stop_sshd  # noqa: E402

@@ -25,6 +25,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# An installed mta has its bytecode compiled (pip does it): a child started with
+# PYTHONDONTWRITEBYTECODE would compile every module on every run and measure that.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 from mta.pipeline import load_discovery  # noqa: E402
 from mta.report.collect import prime_cache  # noqa: E402
