@@ -7,6 +7,7 @@ batch can record it and go on.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -34,6 +35,11 @@ from .base import (
 from .hostkeys import KnownHosts, fingerprint, host_entry_name
 from .ssh_target import Endpoint, load_ssh_config, resolve
 from .tarcmd import tar_command
+
+# paramiko logs a failed handshake from its reader thread (a traceback on stderr through
+# logging's last-resort handler); the same failure reaches the caller as one TransportError
+# with a hint, so the library's own log stays silent unless the application configures it.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 SecretCallback = Callable[[str], Optional[str]]
 

@@ -4,9 +4,12 @@ error (or a correct discovery), never a traceback, never a partial file."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -49,6 +52,38 @@ def test_listener_that_never_speaks_ssh(capsys, tmp_path):
         assert time.monotonic() - start < 30  # hang guard; the message proves the 1 s timeout
     assert rc == 1 and "no SSH banner within 1s" in err
     assert files_under(out) == []
+
+
+def test_server_closing_at_once_is_one_error_line_in_a_real_process(tmp_path):
+    """Run as a user runs it (its own process, no pytest log capture): paramiko's reader thread
+    logs the failed handshake with a traceback, which must not reach the terminal."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    port = srv.getsockname()[1]
+
+    def close_each() -> None:
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            conn.close()
+
+    threading.Thread(target=close_each, daemon=True).start()
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "MTA_SSH_CONFIG": ""}
+    try:
+        proc = subprocess.run([sys.executable, "-m", "mta", "discover", f"root@127.0.0.1:{port}", "--connect-timeout",
+                               "2", "-o", str(tmp_path / "out")], capture_output=True, text=True, timeout=120,
+                              env=env, cwd=tmp_path)
+    finally:
+        srv.close()
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("mta: error:")]
+    assert len(errors) == 1 and f"127.0.0.1:{port}" in errors[0], proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception (client)" not in proc.stderr, proc.stderr
+    assert "hint:" in proc.stderr
 
 
 def test_wrong_key(capsys, tmp_path, sshd, monkeypatch):
