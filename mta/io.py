@@ -13,7 +13,11 @@ from pydantic import BaseModel, ValidationError
 
 from . import yamlload
 from .errors import InputError
+from .model import SCHEMA_VERSION, HostFacts
+from .model.facts import compact_samples
+from .model.identity import choose_folder, describe, own_name
 from .outcache import prime_cache
+from .yamlemit import dump as fast_dump, dump_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -53,35 +57,14 @@ def write_tree(root: Union[str, Path], files: Mapping[str, Union[str, bytes]]) -
     return written
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style; multi-line strings as literal blocks for readability."""
-
-
-def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    if "\n" in value and not any(ch in value for ch in "\r\x85\u2028\u2029"):
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-_Dumper.add_representer(str, _str_representer)
-
-
-def dump_yaml(data: object) -> str:
-    """YAML text for plain data, through the yaml library only."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-
-
 def dump_model(model: BaseModel, *, fast: bool = False) -> str:
     """YAML for a model; ``fast`` uses mta.yamlemit (big files such as
     discovery.yaml: same data, about ten times less CPU, no line folding)."""
     data = model.model_dump(mode="json", exclude_none=False)
     if fast:
-        from .model.facts import HostFacts, compact_samples
-        from .yamlemit import dump
-
         if isinstance(model, HostFacts):
             compact_samples(data)  # a week of samples as one table, not 1,008 mappings
-        return dump(data)
+        return fast_dump(data)
     return dump_yaml(data)
 
 
@@ -110,8 +93,6 @@ def load_model(path: Union[str, Path], model: type[M]) -> M:
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
     version = data.get("schema_version")
-    from .model import SCHEMA_VERSION
-
     if version is not None and version != SCHEMA_VERSION:
         raise InputError(
             f"{path}: schema_version {version!r} is not supported (this mta reads {SCHEMA_VERSION})"
@@ -129,8 +110,6 @@ class HostConflict(InputError):
 def read_identity(path: Union[str, Path]):
     """The identity parts of a discovery.yaml (name, hostname, target,
     fingerprint) as a HostFacts, or None when there is no readable one."""
-    from .model import HostFacts
-
     try:
         text = Path(path).read_text(encoding="utf-8")
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -153,8 +132,6 @@ def host_dir(out_root: Union[str, Path], facts, *, name: str = "", explicit: boo
     holds the same machine; else, for a name the user did not choose,
     ``name-<tag>``. A name the user chose (``explicit``) that holds a
     different machine raises HostConflict naming both."""
-    from .model.identity import choose_folder, describe, own_name
-
     hosts = Path(out_root) / "hosts"
     wanted = name or own_name(facts)
     folder, other = choose_folder(facts, wanted, lambda n: read_identity(hosts / n / "discovery.yaml"),

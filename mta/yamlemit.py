@@ -197,6 +197,25 @@ def dump(data: Any) -> str:
             return _scalar(data) + "\n"
     except _Fallback:
         pass
-    from .io import dump_yaml
-
     return dump_yaml(data)
+
+
+# -- PyYAML's writer: every YAML file but the big ones, and the fallback above --
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style; multi-line strings as literal blocks for readability."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if "\n" in value and not any(ch in value for ch in "\r\x85\u2028\u2029"):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(data: object) -> str:
+    """YAML text for plain data, through the yaml library only (``mta.io`` exports it)."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -5,6 +5,13 @@ edges that still run upward (each a debt, named where it is); a new one fails
 this test, and so does a listed one that is gone (drop it from the list).
 Run as a script to print the counts the closing notes quote:
 ``python3 tests/test_layers.py``.
+
+An import of an mta module inside a function hides an edge from this check and
+is usually a module on the wrong layer: each one says why it stays, with a
+comment on its line (or on the comment lines right above it): ``# cycle: <why>``
+where no module-level import can work, or, in ``mta/commands/`` and
+``mta/cli.py`` only, ``# lazy: CLI start (<what it would load>)`` for what a
+command loads only when it runs (``benchmarks/cli_start.py``).
 """
 
 from __future__ import annotations
@@ -76,6 +83,40 @@ def imports() -> list[tuple[str, str, int, bool]]:
     return found
 
 
+def _reason(lines: list[str], lineno: int) -> str:
+    """The ``# cycle:``/``# lazy:`` note of the import at ``lineno`` (1-based):
+    on its line, or on the comment lines right above it."""
+    i = lineno - 1
+    candidates = [lines[i]]
+    j = i - 1
+    while j >= 0 and lines[j].strip().startswith("#"):
+        candidates.append(lines[j])
+        j -= 1
+    for text in candidates:
+        for tag in ("# cycle:", "# lazy:"):
+            if tag in text:
+                return tag[2:-1]
+    return ""
+
+
+def undocumented_function_imports() -> list[str]:
+    """Function-level imports of mta modules without a reason to stay there."""
+    out = []
+    sources: dict[str, list[str]] = {}
+    for me, target, line, in_function in imports():
+        if not in_function:
+            continue
+        path = PKG.parent / (me.replace(".", "/") + ".py")
+        if not path.exists():
+            path = PKG.parent / me.replace(".", "/") / "__init__.py"
+        lines = sources.setdefault(me, path.read_text(encoding="utf-8").splitlines())
+        reason = _reason(lines, line)
+        if reason == "cycle" or (reason == "lazy" and layer(me) >= 6):
+            continue
+        out.append(f"  {me}:{line} imports {target}")
+    return out
+
+
 def back_edges() -> set[tuple[str, str]]:
     out = set()
     for me, target, _line, _fn in imports():
@@ -106,11 +147,19 @@ def test_imports_run_one_way():
         f"  {a} -> {b}" for a, b in gone)
 
 
+def test_function_level_imports_say_why():
+    missing = undocumented_function_imports()
+    assert not missing, ("imports of mta modules inside functions: move them to the top of the module, or "
+                         "say why not with '# cycle: <why>' (or, in commands/ and cli.py, "
+                         "'# lazy: CLI start (<what>)'):\n" + "\n".join(missing))
+
+
 if __name__ == "__main__":
     all_imports = imports()
     edges = back_edges()
     print(f"internal imports: {len(all_imports)}")
-    print(f"function-level imports of mta modules: {sum(1 for i in all_imports if i[3])}")
+    print(f"function-level imports of mta modules: {sum(1 for i in all_imports if i[3])}"
+          f" (undocumented: {len(undocumented_function_imports())})")
     print(f"back-edges (outside commands/cli): {len(edges)}")
     for a, b in sorted(edges):
         print(f"  {a} -> {b}")

@@ -24,6 +24,7 @@ from ..io import save_host
 from ..model import ConnectOptions, HostFacts, ProbeError
 from ..model.identity import folder_name, own_name
 from ..transport import SudoNeedsPassword, TransportError, ssh_transport
+from ..transport.local import LocalTransport
 from .options import COMMAND_TIMEOUT, CONNECT_TIMEOUT, connect_options, option, out_option
 
 _prompt_lock = threading.Lock()
@@ -36,7 +37,7 @@ def host_dir_name(name: str) -> str:
 
 def target_host(target: str) -> str:
     """The host part of ``[user@]host[:port]`` (or the alias)."""
-    from ..transport.ssh_target import parse_target
+    from ..transport.ssh_target import parse_target  # lazy: CLI start (paramiko)
 
     return parse_target(target)[1]
 
@@ -80,7 +81,7 @@ class SSHSettings:
 
     def effective_target(self, target: str) -> str:
         """``target`` with -u/-p folded in (a target's own user/port win)."""
-        from ..transport.ssh_target import parse_target
+        from ..transport.ssh_target import parse_target  # lazy: CLI start (paramiko)
 
         user, host, port = parse_target(target)
         user = user or self.user
@@ -91,7 +92,7 @@ class SSHSettings:
     def connect_options(self, target: str, sudo: Optional[bool] = None) -> ConnectOptions:
         """What discovery.yaml records so ``mta extract`` connects the same way
         (the target keeps its own user/port; never a password)."""
-        from ..transport.ssh_target import parse_target
+        from ..transport.ssh_target import parse_target  # lazy: CLI start (paramiko)
 
         user, _host, port = parse_target(target)
         key = os.path.abspath(os.path.expanduser(self.identity)) if self.identity else ""
@@ -127,7 +128,7 @@ def discover_over_ssh(transport, *, host: Optional[str] = None, sudo: bool, samp
                       connect: Optional[ConnectOptions] = None) -> HostFacts:
     """Discover one host; when sudo is refused, fall back to an unprivileged run
     and record what that hides."""
-    from ..discover import discover
+    from ..discover import discover  # lazy: CLI start (not for --help)
 
     opts = {"host": host, "sample_seconds": sample_seconds, "timeout": timeout, "http_checks": http_checks}
     try:
@@ -185,7 +186,7 @@ def values_path(base: Path, host: str, many: bool) -> Path:
 
 def export_secret_values(transport, facts: HostFacts, path: Path, out: Path) -> Path:
     """--with-secret-values: the real values, re-read from the live host, into a 0600 file outside OUT."""
-    from ..security.secret_values import export
+    from ..security.secret_values import export  # lazy: CLI start (the pipeline: --with-secret-values only)
 
     return export(transport, facts, None, path, out)
 
@@ -223,12 +224,12 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
     if not local and not targets:
         raise click.UsageError("give at least one TARGET, or --local")
     if secret_values:
-        from ..security.secret_values import check_path
+        from ..security.secret_values import check_path  # lazy: CLI start (the pipeline: --with-secret-values only)
 
         check_path(secret_values, out)  # before anything connects
 
     if local:
-        from ..discover import discover_local
+        from ..discover import discover_local  # lazy: CLI start (not for --help)
 
         t0 = time.monotonic()
         progress.print("discovering this machine …")
@@ -239,8 +240,6 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
         console.print(f"[bold]{escape(facts.host)}[/]: {escape(summary_line(facts))} "
                       f"({time.monotonic() - t0:.1f}s) -> {escape(str(path.parent))}", markup=True)
         if secret_values:
-            from ..transport.local import LocalTransport
-
             local_transport = LocalTransport(facts.host)
             try:
                 written = export_secret_values(local_transport, facts, secret_values, out)

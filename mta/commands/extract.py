@@ -15,8 +15,10 @@ from ..errors import InputError, MtaError, PartialFailure
 from ..extract import extract_host
 from ..io import load_model, load_yaml
 from ..model import HostFacts, Plan
+from ..pipeline import rerender_host
 from ..security.secret_values import SECRETS_DIR, Pulled, check_path, export, pull_secrets
 from ..text import count
+from ..transport.local import LocalTransport
 from .discover import SSHSettings
 from .extract_data import run_data
 from .options import connect_options
@@ -107,8 +109,6 @@ def _rerender(plan_file: Path, plan: Plan, report, console: Console) -> None:
         click.echo(f"mta: warning: no discovery.yaml next to {plan_file}: run mta generate --plan {plan_file} "
                    "so compose and Kubernetes pass the secrets of the copied files", err=True)
         return
-    from ..pipeline import rerender_host
-
     try:
         rerender_host(facts, plan, plan_file.parent)
     except MtaError as exc:  # the files are extracted; say what is left to do rather than fail the copy
@@ -160,8 +160,6 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
         raise InputError(f"{'--secrets' if pull else '--with-secret-values'}: no discovery.yaml next to {plan_file}",
                          hint="the values are re-read for the processes discovery saw")
     if local:
-        from ..transport.local import LocalTransport
-
         transport = LocalTransport(plan.host)
     else:
         ssh = connect_settings(ssh, facts)

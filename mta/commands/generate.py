@@ -10,6 +10,8 @@ import click
 
 from ..errors import InputError
 from ..plan.answers import load_answers, parse_sets
+from ..plan.security.lock import apply_lock, load_lock
+from ..plan.security.placeholders import MANIFEST, wire_fill
 from .options import out_option
 
 
@@ -36,8 +38,6 @@ def summary(out_root: Path, host_dir: Path, written: list[Path]) -> list[str]:
 def _rewire_fill(host_dir: Path, plan) -> None:
     """A context extracted earlier carries secret placeholders; the shim just
     rendered again must keep filling them at start."""
-    from ..plan.security.placeholders import MANIFEST, wire_fill
-
     for app in plan.apps:
         app_dir = host_dir / "apps" / app.name
         if app.include and app.build and (app_dir / "context" / MANIFEST).is_file():
@@ -65,7 +65,7 @@ def command(discovery: str, out: Optional[str], base: Optional[str], answers_pat
     A host where nothing is detected still gets plan.yaml and a README.md that
     says why; the command then warns and exits 0.
     """
-    from .. import pipeline
+    from .. import pipeline  # lazy: CLI start (render, detect: not for --help)
 
     facts = pipeline.load_discovery(discovery)
     plan = None
@@ -83,8 +83,6 @@ def command(discovery: str, out: Optional[str], base: Optional[str], answers_pat
     out_root = Path(out) if out else pipeline.default_out(discovery)
     source = " / ".join(s for s in (answers_path, "--set" if sets else "") if s) or "answers"
     if lock_path:
-        from ..plan.security.lock import apply_lock, load_lock
-
         lock = load_lock(lock_path)  # a bad lock fails before anything is planned or written
         if plan is None:
             plan = pipeline.plan_host(facts, answers, str(answers.get("base") or "official"),

@@ -8,7 +8,8 @@ import click
 
 from ..estimate.prices import CLOUDS
 from ..estimate.settings import load_costs, load_rules, load_settings, option_specs
-from ..report import FORMATTERS, write_report
+from ..report.formats import FORMATTERS
+from ..report.write import write_report
 from ..text import count
 
 

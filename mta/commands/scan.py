@@ -24,8 +24,8 @@ from ..errors import InputError
 def command(out: str, osv_path: Optional[str], scanner: str, hosts: tuple[str, ...], images: bool, engine: str,
             runtime: Optional[str]) -> None:
     """Write OUT/hosts/<host>/vulnerabilities.json from each host's SBOM."""
-    from ..pipeline import load_discovery
-    from ..security.scan import find_scanner, load_osv, scan_host
+    from ..pipeline import load_discovery  # lazy: CLI start (the pipeline, not for --help)
+    from ..security.scan import find_scanner, load_osv, scan_host  # lazy: CLI start (the scanners, not for --help)
 
     root = Path(out) / "hosts"
     dirs = sorted(d for d in root.glob("*")

@@ -18,7 +18,7 @@ def _connect_and_discover(accept_new: bool, password: Optional[str]):
     """--defaults with a TARGET: log in with the options given, then discover."""
 
     def run(session):
-        from ..wizard.connect import connect_noninteractive, discover_over
+        from ..wizard.connect import connect_noninteractive, discover_over  # lazy: CLI start (paramiko)
 
         session.transport = connect_noninteractive(session.connection, accept_new=accept_new, password=password)
         return discover_over(session)
@@ -57,8 +57,8 @@ def command(
     Every run writes OUT/mta-answers.yaml (no secrets), which replays with
     `mta generate OUT/hosts/HOST/discovery.yaml --answers OUT/mta-answers.yaml`.
     """
-    from ..wizard.flow import Session, Wizard, run_defaults
-    from ..wizard.prompts import NoTerminal
+    from ..wizard.flow import Session, Wizard, run_defaults  # lazy: CLI start (the wizard, not for --help)
+    from ..wizard.prompts import NoTerminal  # lazy: CLI start (questionary, for a terminal only)
 
     preset = []
     saved: dict = {}
@@ -98,9 +98,9 @@ def command(
     if not interactive:
         raise NoTerminal("the wizard needs an interactive terminal (stdin is not a terminal)")
 
-    from ..wizard.after import offer_next
-    from ..wizard.connect import discover_over, interactive_connector
-    from ..wizard.prompts import QuestionaryPrompter
+    from ..wizard.after import offer_next  # lazy: CLI start (the wizard, not for --help)
+    from ..wizard.connect import discover_over, interactive_connector  # lazy: CLI start (paramiko)
+    from ..wizard.prompts import QuestionaryPrompter  # lazy: CLI start (questionary, for a terminal only)
 
     wizard = Wizard(
         QuestionaryPrompter(),

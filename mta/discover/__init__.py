@@ -13,7 +13,9 @@ from typing import Iterable, Optional
 
 from ..errors import MtaError
 from ..model import HostFacts
+from ..transport.local import LocalTransport
 from .files import fetch_files
+from .local import LiveSample, apply_local
 from .parse import build_facts, link, split_output
 from .script import ALL_SECTIONS, probe_script
 from .secrets import looks_secret, mask_env
@@ -58,8 +60,6 @@ def discover(
     that fails inside the probe is recorded in ``facts.errors`` instead."""
     script = probe_script(sample_seconds=sample_seconds, http_checks=http_checks, http_ports=http_ports)
     out = _run_probe(transport, script, sudo=sudo, timeout=timeout + max(0.0, sample_seconds))
-    from ..transport.local import LocalTransport
-
     collector = "local" if isinstance(transport, LocalTransport) else "ssh"
     facts = build_facts(out, host=host or transport.name, collector=collector)
     if file_requests:
@@ -80,9 +80,6 @@ def discover_local(
     """HostFacts of this machine: the probe for distro, services, packages, cron,
     users and mounts; psutil for processes, sockets and utilization (sampled
     over the run, at least ``sample_seconds``)."""
-    from ..transport.local import LocalTransport
-    from .local import LiveSample, apply_local
-
     transport = LocalTransport(host or socket.gethostname())
     sample = LiveSample()
     sections = [s for s in ALL_SECTIONS if s not in ("processes", "sockets", "utilization")]

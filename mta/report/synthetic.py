@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
-from ..io import dump_model, write_atomic
+from ..io import dump_model, dump_yaml, write_atomic
 from ..model import (
     App,
     CronJob,
@@ -161,8 +161,6 @@ def write_fleet(out: Path, count: int, *, seed: int = 0, plans: bool = False, fa
         names.append(name)
     for i in range(failed):
         d = out / "hosts" / f"down-{i:03d}"
-        from ..io import dump_yaml
-
         write_atomic(d / "error.yaml", dump_yaml({"host": d.name, "stage": "connect", "kind": "timeout",
                                                   "message": f"ssh: connect to {d.name}:22 timed out after 60s"}))
     return names

@@ -12,15 +12,17 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import yaml
 from rich.console import Console
 from rich.text import Text
 
 from ..discover import discover
 from ..errors import InputError, MtaError
-from ..io import host_dir
+from ..io import dump_model, host_dir
 from ..model import ConnectOptions
 from ..model.identity import own_name
 from ..transport import AuthFailed, HostKeyChanged, HostKeyUnknown, SudoNeedsPassword, TransportError, ssh_transport
+from ..transport.ssh_target import parse_target
 from .prompts import Prompter
 
 AUTH_METHODS = (("ssh-agent or default keys", "agent"), ("a key file", "key"), ("a password", "password"))
@@ -50,8 +52,6 @@ def ssh_aliases(path: Optional[str] = None) -> list[str]:
 def _split_user(target: str) -> tuple[str, str]:
     """``user@host:port`` -> (``host:port``, ``user``), so the User prompt
     is the one place the user is set."""
-    from ..transport.ssh_target import parse_target
-
     try:
         user, host, port = parse_target(target)
     except InputError:
@@ -231,8 +231,4 @@ def as_written(facts: Any) -> Any:
     file later sees the very same input, even where YAML does not round-trip
     a discovered string bit for bit.
     """
-    import yaml
-
-    from ..io import dump_model
-
     return type(facts).model_validate(yaml.safe_load(dump_model(facts)))

@@ -14,7 +14,7 @@ import pytest
 
 from mta.cli import main
 from mta.model.report import Report
-from mta.report import build_report
+from mta.report.build import build_report
 from mta.report.synthetic import write_fleet
 
 
