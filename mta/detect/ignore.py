@@ -44,6 +44,8 @@ IGNORED = frozenset({
     "podman", "conmon", "crio",
     # process supervisors: the programs they run are detected on their own
     "supervisord", "runsvdir", "runsv", "s6-svscan", "s6-supervise", "monit", "god",
+    # runtime helpers an app starts for itself (Erlang's port mapper: RabbitMQ, CouchDB, ejabberd)
+    "epmd",
 })
 
 

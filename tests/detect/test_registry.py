@@ -15,6 +15,7 @@ def test_registry_lists_every_stack_in_order():
               "postgresql", "mysql", "redis", "webserver", "listening-process"):
         assert n in names
     assert names[-1] == "listening-process"
+    assert "service-worker" in names
     orders = [d.order for d in detectors()]
     assert orders == sorted(orders)
 
