@@ -95,6 +95,12 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
     if b.writable:
         dirs = " ".join(q(escape.copy_path(d, _where(app, "writable"))) for d in dict.fromkeys(b.writable))
         post.append(f"mkdir -p {dirs} && chown -R {chown} {dirs} && chmod -R g=u {dirs}")
+        if spec and spec.runtime_dirs:
+            # sockets and pid files, as the official images keep them: writable by any uid,
+            # and by the server under docker, whose tmpfs over the dir takes the dir's mode
+            # but not its owner (root)
+            run_dirs = " ".join(q(d) for d in spec.runtime_dirs)
+            post[-1] += f" && chmod 1777 {run_dirs}"
     post_runs = [Run(" \\\n    && ".join(post))] if post else []
     builder_runs = [Run(escape.run_step(s, _where(app, f"builder_steps[{i}]")),
                         ignore="DL3008" if "apt-get install" in s else "")
