@@ -204,6 +204,7 @@ def _with_served_dirs(facts, app: App, apps: list[App]) -> App:
 
 
 def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
+    """One app's plan, section by section; ``ans`` are its typed answers (``apps.<app>.*``)."""
     base = str(ans.get("base") or mode)
     app, path_notes = _sane_paths(app)
     r = recipe(app, facts, base, mapping)
@@ -221,8 +222,34 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     # entrypoint and files: the app-centric steps below (baked config, log links,
     # the VM's command, the secrets shim) are for apps whose code is copied
     app_build = None if kind else ap.build
+    secret_name = f"{app.name}-secrets"
 
-    # ports
+    _ports(ap, app, facts, ans)
+    _env(ap, app, ans, kind, secret_name)
+    baked = _config(ap, app, facts, r, ans, app_build)
+    if app.stack == "php-fpm" and ap.build and not any(p.protocol == "tcp" for p in ap.expose):
+        _fpm_over_tcp(ap, facts)
+    _volumes(ap, app, facts, r, ans, kind)
+    _logs(ap, app, app_build)
+    if app_build:
+        _run_command(ap, app, r, app_build, secret_name)
+    _probes(ap, facts, r, kind)
+    # resources: set for every app at once by _size (the estimate stage's numbers)
+    _replicas(ap, ans, kind)
+    _extract(ap, app, baked)
+    _proxy_leaves_php_only(ap, facts)
+    _linked_packages(ap, facts, base, app_build)
+    _default_site_config(ap, facts, app_build)
+    _packaged_caches(ap, facts, app_build)
+    if "include" in ans:
+        ap.include = ans["include"]
+    if ap.build and not app.code_paths and family_of(app) in ("java", "python", "node", "generic"):
+        ap.notes.append("no code path was detected: list it in code_paths and extract.include, then run mta extract")
+    return ap
+
+
+def _ports(ap: AppPlan, app: App, facts, ans: dict) -> None:
+    """The ports to expose: the answer's, else the detected ones; HTTP where discovery saw an answer."""
     if "ports" in ans:
         known = {p.port: p for p in app.ports}
         ports = []
@@ -236,10 +263,11 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
         if not p.http and any(h.port == p.port and h.status for h in facts.http):
             p.http = True
 
-    # environment and secrets
-    taken: dict[str, str] = {}  # MTA_ARG_* env names given to masked command-line arguments
+
+def _env(ap: AppPlan, app: App, ans: dict, kind: str, secret_name: str) -> None:
+    """The app's environment: runtime variables dropped, secrets into the app's Secret
+    (the answer's list, else the one detector), a backing image's own credentials added."""
     want_secret = set(ans.get("secrets") or ())
-    secret_name = f"{app.name}-secrets"
     env: list[EnvVar] = []
     for var in app.env:
         if var.name in RUNTIME_ENV:
@@ -262,8 +290,11 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
                 ap.secrets.append(SecretRef(name=secret_name, key=key, source=f"new: the {kind} image needs it (the VM's own credentials keep working after a restore)"))
     ap.env = env
 
-    # config files: ConfigMap when the content is known and clean, Secret when
-    # it holds secrets, else baked into the image from the extracted context
+
+def _config(ap: AppPlan, app: App, facts, r, ans: dict, app_build) -> list[str]:
+    """Config files: ConfigMap when the content is known and clean, Secret when
+    it holds secrets, else baked into the image from the extracted context.
+    Returns the baked ones (extract copies them)."""
     chosen = ans.get("configmaps") if "configmaps" in ans else None
     baked: list[str] = []
     for path in app.config_files:
@@ -291,11 +322,12 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
         if any(c.configmap and c.target.startswith(("/etc/nginx/conf.d/", "/etc/apache2/sites-enabled/"))
                for c in ap.config) or any(s.target.startswith("/etc/nginx/conf.d/") for s in ap.secrets):
             app_build.steps += r.drop_default_site
+    return baked
 
-    if app.stack == "php-fpm" and ap.build and not any(p.protocol == "tcp" for p in ap.expose):
-        _fpm_over_tcp(ap, facts)
 
-    # volumes
+def _volumes(ap: AppPlan, app: App, facts, r, ans: dict, kind: str) -> None:
+    """Data volumes: the answer's, a backing service's data dir (empty: a dump restores it),
+    else one per detected data path, sized from its mount; writable in the image."""
     if "volumes" in ans:
         ap.volumes = []
         for i, v in enumerate(ans["volumes"]):
@@ -316,7 +348,9 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     if ap.build:
         ap.build.writable += [v.path for v in ap.volumes if v.path not in ap.build.writable]
 
-    # logs to stdout: known files become links, directories stay writable
+
+def _logs(ap: AppPlan, app: App, app_build) -> None:
+    """Logs to stdout: known files become links, directories stay writable."""
     log_files = [p for p in app.log_paths
                  if p.endswith((".log", "_log")) or any(p.startswith(d.rstrip("/") + "/") for d in app.log_paths)]
     made: set[str] = set()
@@ -333,20 +367,25 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
             ap.notes.append(f"logs under {path}: kept writable; point the app's logging at stdout "
                             "(files in the container are lost on restart)")
 
-    # command
-    if app_build:
-        cmd, cnotes = _command(app, r)
-        ap.notes += cnotes
-        # arguments discovery masked (--password=…, -p…, URL passwords) come from the Secret at start
-        cmd, refs = secret_arg_refs(cmd, taken)
-        for var, what in refs:
-            _arg_secret(ap, secret_name, var, f"argument {what} of the VM's command line (masked at discovery)")
-        app_build.cmd = cmd
-        if ap.secrets and any(e.secret for e in ap.env):
-            app_build.entrypoint = ["/bin/sh", SECRETS_SHIM]
-            app_build.files.append(ConfigFile(source="mta-secrets-env.sh", target=SECRETS_SHIM, configmap=False))
 
-    # probes
+def _run_command(ap: AppPlan, app: App, r, app_build, secret_name: str) -> None:
+    """The image's command: the VM's, rewritten for a container; masked arguments
+    and secret env come from the Secret at start (the secrets shim)."""
+    cmd, cnotes = _command(app, r)
+    ap.notes += cnotes
+    # arguments discovery masked (--password=…, -p…, URL passwords) come from the Secret at start
+    taken: dict[str, str] = {}  # MTA_ARG_* env names given to masked command-line arguments
+    cmd, refs = secret_arg_refs(cmd, taken)
+    for var, what in refs:
+        _arg_secret(ap, secret_name, var, f"argument {what} of the VM's command line (masked at discovery)")
+    app_build.cmd = cmd
+    if ap.secrets and any(e.secret for e in ap.env):
+        app_build.entrypoint = ["/bin/sh", SECRETS_SHIM]
+        app_build.files.append(ConfigFile(source="mta-secrets-env.sh", target=SECRETS_SHIM, configmap=False))
+
+
+def _probes(ap: AppPlan, facts, r, kind: str) -> None:
+    """Readiness and liveness (a backing service's own exec probe), and the image's HEALTHCHECK."""
     spec = debian_backing(kind) if kind and ap.build else None
     exec_cmd = list(spec.probe) if spec else BACKING_SPEC[kind][3] if kind else None
     ap.readiness = probes.make_probe(facts, ap.expose, exec_command=exec_cmd or None)
@@ -358,27 +397,21 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
             ap.readiness.reason = reason
             ap.liveness.reason = reason
 
-    # resources, replicas, workload
-    # resources: set for every app at once by _size (the estimate stage's numbers)
+
+def _replicas(ap: AppPlan, ans: dict, kind: str) -> None:
+    """Replicas (the answer's) and the workload kind: a backing service with data is a StatefulSet."""
     if "replicas" in ans:
         ap.replicas = ans["replicas"]
     if ap.volumes and ap.replicas > 1:
         ap.notes.append(f"{ap.replicas} replicas share volumes: needs ReadWriteMany storage or one replica")
     ap.workload = "StatefulSet" if kind and ap.volumes else "Deployment"
 
-    # extract
+
+def _extract(ap: AppPlan, app: App, baked: list[str]) -> None:
+    """What ``mta extract`` copies: the code and the baked config, not data or logs."""
     excl = sorted(set(app.data_paths + app.log_paths))
     include = list(app.code_paths) + [p for p in baked if not _under(p, app.code_paths)]
     ap.extract = Extract(include=include, exclude=[e for e in excl if _under(e, app.code_paths)] + EXCLUDE_ALWAYS)
-    _proxy_leaves_php_only(ap, facts)
-    _linked_packages(ap, facts, base, app_build)
-    _default_site_config(ap, facts, app_build)
-    _packaged_caches(ap, facts, app_build)
-    if "include" in ans:
-        ap.include = ans["include"]
-    if ap.build and not app.code_paths and family_of(app) in ("java", "python", "node", "generic"):
-        ap.notes.append("no code path was detected: list it in code_paths and extract.include, then run mta extract")
-    return ap
 
 
 def _linked_packages(ap: AppPlan, facts, base: str, app_build) -> None:
