@@ -58,11 +58,6 @@ def default_out(discovery_path: Union[str, Path]) -> Path:
     return Path("out")
 
 
-def host_dirname(host: str) -> str:
-    """The directory name for a host name (mta.model.identity.folder_name)."""
-    return folder_name(host)
-
-
 def plan_host(facts: HostFacts, answers: Optional[Mapping[str, Any]] = None, base: str = "official",
               discovery_path: str = "", source: str = "answers") -> Plan:
     apps = detect_apps(facts)

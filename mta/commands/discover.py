@@ -30,11 +30,6 @@ from .options import COMMAND_TIMEOUT, CONNECT_TIMEOUT, connect_options, option, 
 _prompt_lock = threading.Lock()
 
 
-def host_dir_name(name: str) -> str:
-    """A safe directory name for a host (mta.model.identity.folder_name)."""
-    return folder_name(name)
-
-
 def target_host(target: str) -> str:
     """The host part of ``[user@]host[:port]`` (or the alias)."""
     from ..transport.ssh_target import parse_target  # lazy: CLI start (paramiko)
@@ -234,7 +229,7 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
         t0 = time.monotonic()
         progress.print("discovering this machine …")
         own = socket.gethostname()
-        facts = discover_local(host=host_dir_name(own), sudo=bool(ssh.get("sudo")),
+        facts = discover_local(host=folder_name(own), sudo=bool(ssh.get("sudo")),
                                sample_seconds=sample_seconds, http_checks=not no_http_checks)
         path = write_discovery(out, facts, fallback=own)
         console.print(f"[bold]{escape(facts.host)}[/]: {escape(summary_line(facts))} "
@@ -304,5 +299,5 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
     raise PartialFailure(f"{len(failed)} of {len(targets)} targets failed; the others were written to {out}")
 
 
-__all__ = ["command", "SSHSettings", "host_dir_name", "discover_over_ssh", "write_discovery",
+__all__ = ["command", "SSHSettings", "discover_over_ssh", "write_discovery",
            "InputError", "TransportError"]

@@ -9,6 +9,7 @@ from typing import Optional
 import click
 
 from ..errors import InputError
+from ..model.identity import folder_name
 from ..plan.answers import load_answers, parse_sets
 from ..plan.security.lock import apply_lock, load_lock
 from ..plan.security.placeholders import MANIFEST, wire_fill
@@ -93,7 +94,7 @@ def command(discovery: str, out: Optional[str], base: Optional[str], answers_pat
     plan, written = pipeline.generate_host(facts, plan, out_root, answers,
                                            str(answers.get("base") or "official"),
                                            discovery_path=str(discovery), source=source)
-    host_dir = out_root / "hosts" / pipeline.host_dirname(facts.host)
+    host_dir = out_root / "hosts" / folder_name(facts.host)
     _rewire_fill(host_dir, plan)
     for line in summary(out_root, host_dir, written):
         click.echo(line)

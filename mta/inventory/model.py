@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from ..model.base import Strict
 
 #: Host names become directory names under OUT/hosts/.
-HOST_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")  # = mta.pipeline.host_dirname
+HOST_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")  # = mta.model.identity.folder_name
 
 #: Answer ids the wizard asks (see the wizard's question list); apps.<app>.<field>.
 _ANSWER_RE = re.compile(

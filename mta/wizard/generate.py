@@ -50,10 +50,6 @@ def pipeline_renderer(facts: HostFacts, answers: Mapping[str, Any], out_root: Pa
     )
 
 
-def host_dirname(host: str) -> str:
-    return folder_name(host)
-
-
 @contextmanager
 def _no_interrupts() -> Iterator[None]:
     """Defer SIGINT while the renames commit the new files."""
@@ -110,7 +106,7 @@ def generate(
     out = Path(out)
     defaults = {q.id: q.default for q in questions_for(facts, apps)}
     text = dump_answers(answers, host=facts.host, connection=connection, defaults=defaults)
-    host_dir = out / "hosts" / host_dirname(facts.host)
+    host_dir = out / "hosts" / folder_name(facts.host)
     created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
