@@ -18,6 +18,22 @@ from .answers import (Answers, Question, builtin_defaults, host_questions, layer
 from .core import make_plan
 
 
+#: ids whose default is the same with or without the plan (make_plan only changes
+#: them when answered): answers to these alone need no plan to be resolved.
+#: tests/plan/test_answers.py checks the equality on every sample host.
+PLAN_FREE = frozenset({"base", "targets.compose", "targets.swarm", "targets.kubernetes", "targets.security",
+                       "targets.sbom", "k8s.namespace", "k8s.ingress_host"})
+PLAN_FREE_APP = frozenset({"include", "name", "merge_into", "base", "proxy", "replicas"})
+
+
+def plan_free(qid: str) -> bool:
+    """Whether question ``qid``'s default is known without making the plan."""
+    if qid in PLAN_FREE:
+        return True
+    parts = qid.split(".")
+    return len(parts) >= 3 and parts[0] == "apps" and parts[-1] in PLAN_FREE_APP
+
+
 def _plan_for(facts: HostFacts, apps: Sequence[App]) -> Optional[Plan]:
     """The plan mta would make with no answers; its decisions are the best defaults."""
     try:
@@ -56,8 +72,10 @@ def resolve_answers(
     answers that differ from them are returned: an answer that merely
     restates a default must not make the plan rebuild (and lose the details
     of) what it decided. ``full=True`` returns every id (what the wizard
-    writes, so a reader sees every decision). With no answers and no sets
-    (and not ``full``) there is nothing to resolve and no plan is made.
+    writes, so a reader sees every decision). The plan is made only when an
+    answer's default depends on it (``plan_free``): with no answers, or with
+    answers to targets, namespace, base, names, merges, proxies, replicas and
+    includes only, the plan is made once, by the caller, with those answers.
     """
     schema = host_questions(facts, apps)  # types and checks: no plan needed
     file_layer: dict[str, Any] = {}
@@ -71,7 +89,10 @@ def resolve_answers(
     set_layer = validate_answers(parse_sets(sets), facts, apps, source="--set", questions=schema)
     if not (file_layer or set_layer or full):
         return Answers()
-    qs = questions_for(facts, apps)
+    if not full and all(plan_free(k) for k in (*file_layer, *set_layer)):
+        qs = schema  # its defaults for these ids are the plan's
+    else:
+        qs = questions_for(facts, apps)
     detected = {q.id: q.default for q in qs}
     chain = layer(set_layer, file_layer, detected, builtin_defaults(apps))
     if full:

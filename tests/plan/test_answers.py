@@ -33,7 +33,10 @@ def plan_calls(monkeypatch):
     """Counts make_plan calls, wherever a module bound it."""
     import sys
 
+    import mta.batch.stages  # noqa: F401 - every module that binds make_plan, loaded before patching
+    import mta.pipeline  # noqa: F401
     import mta.plan.core as core
+    import mta.plan.defaults  # noqa: F401
 
     original = core.make_plan
     calls: list[int] = []
@@ -87,3 +90,55 @@ def test_typed_answers_are_read_as_they_are(plan_calls, monkeypatch):
     checked = validate_answers({"targets.swarm": "off"}, facts, apps)
     monkeypatch.setattr(core, "validate_answers", lambda *a, **k: pytest.fail("typed answers checked again"))
     assert core.make_plan(facts, apps, answers=checked).targets.swarm is False
+
+
+def _sample_hosts():
+    from pathlib import Path
+
+    from mta.detect import detect_apps
+    from mta.pipeline import load_discovery
+
+    root = Path(__file__).resolve().parents[2]
+    hosts = [shop_host()]
+    for path in sorted(root.glob("samples/*/discovery.yaml")):
+        facts = load_discovery(path)
+        hosts.append((facts, detect_apps(facts)))
+    return hosts
+
+
+def test_plan_free_defaults_are_the_plans():
+    """resolve_answers skips the plan for answers to PLAN_FREE ids: their defaults
+    without the plan must equal the plan's decisions on every sample host."""
+    from mta.plan.answers import host_questions
+    from mta.plan.defaults import plan_free, questions_for
+
+    checked = 0
+    for facts, apps in _sample_hosts():
+        planned = {q.id: q.default for q in questions_for(facts, apps)}
+        for q in host_questions(facts, apps):
+            if plan_free(q.id):
+                assert q.default == planned[q.id], (facts.host, q.id)
+                checked += 1
+    assert checked > 50
+
+
+def test_batch_answers_to_plan_free_ids_plan_once(plan_calls):
+    """An inventory's usual answers (targets, namespace, replicas) need no plan to be
+    resolved: batch plans each host once; an answer whose default is a plan decision
+    (ports) still needs the plan's defaults (two plans)."""
+    from mta.batch.stages import Stages
+
+    facts, apps = shop_host()
+    stages = Stages()
+    app = apps[0].name
+    given = {"targets.swarm": False, "k8s.namespace": "shop", f"apps.{app}.replicas": 1,
+             f"apps.{app}.include": True}
+    answers = stages.answers(facts, apps, given)
+    assert answers == {"targets.swarm": False, "k8s.namespace": "shop"}  # restated defaults dropped
+    plan = stages.plan(facts, apps, answers=answers, base="official", discovery_path="")
+    assert plan.targets.namespace == "shop"
+    assert len(plan_calls) == 1
+    plan_calls.clear()
+    stages.plan(facts, apps, answers=stages.answers(facts, apps, {f"apps.{app}.ports": [1234]}),
+                base="official", discovery_path="")
+    assert len(plan_calls) == 2
