@@ -1,29 +1,19 @@
-"""Fixtures of the wizard suite: a small host and its apps, built in code so
-the registry tests do not depend on detectors landing."""
+"""Fixtures of the wizard suite: the small host of the answer-schema tests
+(tests/plan/small_host.py), built in code so they do not depend on detectors."""
 
 from __future__ import annotations
 
 import pytest
 
-from mta.model import App, EnvVar, Evidence, FileContent, HostFacts, PortSpec
+from mta.model import App, HostFacts
+from tests.plan.small_host import small_apps, small_facts
 
 
 @pytest.fixture
 def facts() -> HostFacts:
-    return HostFacts(host="vm1", files=[FileContent(path="/etc/app/app.conf", size=8, content="port=8080\n")])
+    return small_facts()
 
 
 @pytest.fixture
 def apps() -> list[App]:
-    return [
-        App(
-            name="web",
-            stack="tomcat",
-            evidence=[Evidence(kind="process", ref="pid 100")],
-            ports=[PortSpec(port=8080, http=True)],
-            config_files=["/etc/app/app.conf"],
-            data_paths=["/var/lib/app"],
-            env=[EnvVar(name="DB_PASSWORD", secret="web-db-password"), EnvVar(name="LANG", value="C")],
-        ),
-        App(name="db", role="backing", stack="postgresql", ports=[PortSpec(port=5432)]),
-    ]
+    return small_apps()

@@ -1,4 +1,5 @@
-"""The question registry and answer layering, without a terminal."""
+"""The answer schema (mta.plan.answers): the question registry, coercion and
+layering, without a terminal."""
 
 from __future__ import annotations
 
@@ -10,6 +11,17 @@ from mta.errors import InputError
 from mta.plan.answers import TARGETS, builtin_defaults, layer, load_answers, parse_set, parse_sets, validate_answers
 from mta.plan.defaults import questions_for, resolve_answers
 from mta.wizard.answers import dump_answers
+from tests.plan.small_host import small_apps, small_facts
+
+
+@pytest.fixture
+def facts():
+    return small_facts()
+
+
+@pytest.fixture
+def apps():
+    return small_apps()
 
 
 def test_every_brief_id_is_there(facts, apps):
