@@ -8,11 +8,13 @@ detectors ask for. It never changes the host.
 from __future__ import annotations
 
 import socket
+import threading
 from datetime import datetime, timezone
 from typing import Iterable, Optional
 
 from ..errors import MtaError
-from ..model import HostFacts
+from ..model import HostFacts, facts as fact_models
+from ..model.base import build_models
 from ..transport.local import LocalTransport
 from .files import fetch_files
 from .local import LiveSample, apply_local
@@ -42,6 +44,14 @@ def _run_probe(transport, script: str, *, sudo: bool, timeout: float) -> bytes:
     return res.stdout
 
 
+def _build_models_meanwhile() -> threading.Thread:
+    """The facts' validators built while the probe runs on the host (pydantic
+    defers them to first use; the probe's round trip is idle time here)."""
+    t = threading.Thread(target=build_models, args=(fact_models,), name="mta-build-models", daemon=True)
+    t.start()
+    return t
+
+
 def discover(
     transport,
     *,
@@ -59,7 +69,9 @@ def discover(
     Raises TransportError (unreachable, auth, timeout) or ProbeFailed; anything
     that fails inside the probe is recorded in ``facts.errors`` instead."""
     script = probe_script(sample_seconds=sample_seconds, http_checks=http_checks, http_ports=http_ports)
+    models = _build_models_meanwhile()
     out = _run_probe(transport, script, sudo=sudo, timeout=timeout + max(0.0, sample_seconds))
+    models.join()
     collector = "local" if isinstance(transport, LocalTransport) else "ssh"
     facts = build_facts(out, host=host or transport.name, collector=collector)
     if file_requests:
@@ -84,7 +96,9 @@ def discover_local(
     sample = LiveSample()
     sections = [s for s in ALL_SECTIONS if s not in ("processes", "sockets", "utilization")]
     script = probe_script(sample_seconds=0, http_checks=http_checks, sections=sections, http_ports=http_ports)
+    models = _build_models_meanwhile()
     out = _run_probe(transport, script, sudo=sudo, timeout=timeout)
+    models.join()
     facts = build_facts(out, host=transport.name, collector="local")
     apply_local(facts, sample, sample_seconds)
     facts.collected_at = datetime.now(timezone.utc)

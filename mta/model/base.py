@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from types import ModuleType
+
 from pydantic import BaseModel, ConfigDict
 
 #: Bumped when a field changes meaning or is removed. Adding an optional
@@ -10,6 +13,24 @@ SCHEMA_VERSION = 1
 
 
 class Strict(BaseModel):
-    """A model that refuses unknown fields, so typos in edited files surface."""
+    """A model that refuses unknown fields, so typos in edited files surface.
+
+    Its validator is built on first use (defer_build): importing mta.model
+    costs no schema building, and a command builds only the models it uses."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
+
+
+_building = threading.Lock()
+
+
+def build_models(module: ModuleType) -> None:
+    """Build now the validators of every model defined in ``module`` (in a
+    thread, while something else waits: discovery builds the facts' models
+    while the probe runs on the host). Once per process; concurrent callers
+    wait for the first."""
+    with _building:
+        for value in list(vars(module).values()):
+            if (isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module.__name__
+                    and not value.__pydantic_complete__):
+                value.model_rebuild()
