@@ -84,3 +84,25 @@ def test_hostile_strings_survive_yaml(tmp_path):
     path = tmp_path / "d.yaml"
     write_atomic(path, dump_model(facts))
     assert load_model(path, HostFacts).processes[0].cmdline[0] == evil
+
+
+def test_libyaml_and_pyyaml_emitters_write_the_same_data():
+    """dump_yaml writes through libyaml when PyYAML has it; PyYAML's own
+    emitter (the fallback) must read back to the same data: tabs, long lines
+    folded differently, block scalars, quotes, control and non-ASCII text."""
+    import yaml
+
+    from mta.yamlemit import _Dumper, _str_representer, dump_yaml
+
+    class Pure(yaml.SafeDumper):
+        pass
+
+    Pure.add_representer(str, _str_representer)
+    conf = "".join(f"\tkey{i} value with spaces {'x' * (i % 90)} # {i}\n" for i in range(300))
+    data = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web", "labels": {"app": "web"}},
+            "data": {"tabs.conf": conf, "plain.conf": conf.replace("\t", "    "), "crlf": "a\r\nb\r\n",
+                     "odd": "x'; rm -rf / #\n{{ 7*7 }} $(id) \"q\" \x1b[31m é ü 日本", "no-newline": "a\nb",
+                     "keep": "a\n\n\n", "empty": "", "yes": "yes", "num": "0123", "list": [1, "2", None, True]}}
+    pure = yaml.dump(data, Dumper=Pure, sort_keys=False, allow_unicode=True, width=100)
+    assert yaml.safe_load(dump_yaml(data)) == yaml.safe_load(pure) == data
+    assert issubclass(_Dumper, getattr(yaml, "CSafeDumper", yaml.SafeDumper))
