@@ -387,7 +387,7 @@ def test_debian_redmine_runs_on_debians_packages_not_a_bundle(tmp_path, validato
     assert {"redmine", "redmine-mysql", "apache2", "libapache2-mod-passenger"} <= set(b.packages)
     assert b.debconf == ["redmine redmine/current-instances string default",
                          "redmine redmine/instances/default/dbconfig-install boolean false"]
-    assert b.cmd == ["apache2ctl", "-D", "FOREGROUND"] and [p.port for p in ap.expose] == [80]
+    assert b.cmd[-1].endswith("exec apache2ctl -D FOREGROUND") and [p.port for p in ap.expose] == [80]
     assert [(c.source, c.target) for c in ap.config if "apache2" in c.source] == [
         ("/etc/apache2/sites-enabled/redmine.conf", "/etc/apache2/sites-enabled/redmine.conf")]
     assert {s.target for s in ap.secrets} >= {"/etc/redmine/default/database.yml", "/etc/redmine/default/secret_key.txt"}

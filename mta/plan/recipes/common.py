@@ -38,3 +38,10 @@ def version_from(facts, app, pattern: str) -> str:
         if m:
             return m.group(1)
     return ""
+
+
+#: Debian's Apache in the foreground. apache2ctl makes ``$APACHE_RUN_DIR/socks`` owned by
+#: www-data when it is missing, which the container's non-root user cannot (chown fails
+#: and apache2ctl exits); under docker a tmpfs over /var/run/apache2 starts empty (podman
+#: copies the image's dir up), so the container's user makes the dir first
+DEBIAN_APACHE_CMD = ["/bin/sh", "-c", "mkdir -p /var/run/apache2/socks && exec apache2ctl -D FOREGROUND"]

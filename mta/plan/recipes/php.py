@@ -9,7 +9,7 @@ import re
 
 from ...model import Build
 from .. import images
-from .common import MB, app_root, code_files
+from .common import DEBIAN_APACHE_CMD, MB, app_root, code_files
 from .registry import Recipe, register
 
 
@@ -83,7 +83,7 @@ def _php_apache(app, facts, debian: bool) -> Recipe:
         b.packages = sorted(set(p.replace("php-mysqli", "php-mysql") for p in b.packages) | set(_debian_php_modules(facts)))
         steps.append("a2enmod rewrite && ln -sf /dev/stdout /var/log/apache2/access.log"
                      " && ln -sf /dev/stderr /var/log/apache2/error.log")
-        cmd = ["apache2ctl", "-D", "FOREGROUND"]
+        cmd = list(DEBIAN_APACHE_CMD)
         php_ini = "/etc/php/8.2/apache2/php.ini"
         notes.append("Debian 12 ships PHP 8.2 - test, or use --base official")
     else:

@@ -15,7 +15,7 @@ from ...model import Build, ConfigFile
 from .. import images
 from ..paths import context_path
 from ..shell import apt, q
-from .common import MB, app_root, code_files
+from .common import DEBIAN_APACHE_CMD, MB, app_root, code_files
 from .registry import Recipe, register
 from .webserver import _is_vhost
 
@@ -142,7 +142,7 @@ def _ruby_packaged(app, facts, lay: packaged.Layout) -> Recipe:
         return p
 
     return Recipe(build=b, tool="bash", notes=notes, config_target=config_target,
-                  default_cmd=["apache2ctl", "-D", "FOREGROUND"], server=True,
+                  default_cmd=list(DEBIAN_APACHE_CMD), server=True,
                   drop_default_site=["a2dissite 000-default"])
 
 

@@ -8,7 +8,7 @@ import posixpath
 
 from ...model import Build
 from .. import images
-from .common import MB, app_root, code_files
+from .common import DEBIAN_APACHE_CMD, MB, app_root, code_files
 from .registry import Recipe, register
 
 
@@ -77,7 +77,7 @@ def _httpd(app, facts, debian: bool) -> Recipe:
                   steps=["ln -sf /dev/stdout /var/log/apache2/access.log"
                          " && ln -sf /dev/stderr /var/log/apache2/error.log"],
                   writable=["/var/run/apache2", "/var/lock/apache2", "/var/log/apache2"])
-        docroot, cmd, confdir = "/var/www/html", ["apache2ctl", "-D", "FOREGROUND"], "/etc/apache2/sites-enabled"
+        docroot, cmd, confdir = "/var/www/html", list(DEBIAN_APACHE_CMD), "/etc/apache2/sites-enabled"
         drop = ["rm -f /etc/apache2/sites-enabled/000-default.conf"]
     else:
         # The image's httpd.conf reads no conf.d; VM vhosts are included from

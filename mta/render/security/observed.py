@@ -62,6 +62,7 @@ def observe(facts: HostFacts, plan: Plan, app: AppPlan) -> Observed:
         names.add(posixpath.basename(app.command[0]))
     if app.build and app.build.cmd:
         names.add(posixpath.basename(app.build.cmd[0]))
+        names |= _shell_programs(app.build.cmd)
     ports = sorted({(p.port, p.protocol) for p in app.expose})
     peers: dict[tuple[int, str, str, str], Peer] = {}
     for c in facts.connections:
@@ -88,3 +89,16 @@ def observe(facts: HostFacts, plan: Plan, app: AppPlan) -> Observed:
     # Falco's proc.name is the kernel comm: at most 15 characters
     programs = sorted({n[:15] for n in names if n and _PROGRAM.match(n)})
     return Observed(programs, ports, ordered)
+
+
+def _shell_programs(cmd: list[str]) -> set[str]:
+    """The programs a ``sh -c SCRIPT`` command line runs: each simple command's first
+    word (``exec`` skipped), as the generated ``mkdir -p … && exec apache2ctl …``."""
+    if len(cmd) < 3 or posixpath.basename(cmd[0]) not in ("sh", "bash", "dash") or cmd[1] != "-c":
+        return set()
+    out = set()
+    for part in re.split(r"&&|\|\||;|\|", cmd[2]):
+        words = [w for w in part.split() if w != "exec"]
+        if words and "=" not in words[0]:
+            out.add(posixpath.basename(words[0]))
+    return out
