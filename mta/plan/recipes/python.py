@@ -70,9 +70,15 @@ def _distro_python(app, facts) -> list[str]:
                   and not n.endswith(("-dev", "-doc", "-dbg")))
     if not libs:
         return []
-    servers = sorted(n for n in names if n in ("gunicorn", "gunicorn3", "uwsgi", "uwsgi-plugin-python3")
+    servers = sorted(n for n in names if n in ("gunicorn", "gunicorn3", "uwsgi")
                      and any(n.rstrip("3") in e for e in exes if e))
-    return libs + servers
+    if any("uwsgi" in (e or "") for e in exes):
+        # Debian's uWSGI: the server (uwsgi-core, /usr/bin/uwsgi_python3*) and its Python plugin
+        servers += [n for n in ("uwsgi-core", "uwsgi-plugin-python3") if n in names and n not in servers]
+    # the service came from a package of its own name (Debian's barbican-api, gnocchi-metricd): the image
+    # installs it too, for its program, its account and its directories
+    own = [app.service] if app.service and app.service in names and app.service not in libs + servers else []
+    return libs + servers + own
 
 
 @register("python", stacks=("python", "wsgi", "django", "flask", "fastapi", "gunicorn", "bottle", "tornado",
