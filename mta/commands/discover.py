@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Optional
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from ..errors import InputError, MtaError, PartialFailure
 from ..io import save_host
@@ -186,6 +184,11 @@ def export_secret_values(transport, facts: HostFacts, path: Path, out: Path) -> 
     return export(transport, facts, None, path, out)
 
 
+def _note(text: str) -> None:
+    """A progress line on stderr (plain click: rich costs a tenth of a second of start-up)."""
+    click.echo(text, err=True)
+
+
 def _fail_text(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, MtaError):
         return exc.message, exc.hint
@@ -211,8 +214,6 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
 
     TARGET is [user@]host[:port] or a Host alias from ~/.ssh/config.
     """
-    console = Console(highlight=False, soft_wrap=True)
-    progress = Console(stderr=True, highlight=False, soft_wrap=True)
     show_tb = bool((ctx.obj or {}).get("traceback"))
     if local and targets:
         raise click.UsageError("give TARGETs or --local, not both")
@@ -227,20 +228,20 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
         from ..discover import discover_local  # lazy: CLI start (not for --help)
 
         t0 = time.monotonic()
-        progress.print("discovering this machine …")
+        _note("discovering this machine …")
         own = socket.gethostname()
         facts = discover_local(host=folder_name(own), sudo=bool(ssh.get("sudo")),
                                sample_seconds=sample_seconds, http_checks=not no_http_checks)
         path = write_discovery(out, facts, fallback=own)
-        console.print(f"[bold]{escape(facts.host)}[/]: {escape(summary_line(facts))} "
-                      f"({time.monotonic() - t0:.1f}s) -> {escape(str(path.parent))}", markup=True)
+        click.echo(f"{click.style(facts.host, bold=True)}: {summary_line(facts)} "
+                   f"({time.monotonic() - t0:.1f}s) -> {path.parent}")
         if secret_values:
             local_transport = LocalTransport(facts.host)
             try:
                 written = export_secret_values(local_transport, facts, secret_values, out)
             finally:
                 local_transport.close()
-            console.print(f"secret values (mode 0600, keep private) -> {escape(str(written))}")
+            click.echo(f"secret values (mode 0600, keep private) -> {written}")
         return
 
     settings = SSHSettings.from_options(ssh)
@@ -249,7 +250,7 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
 
     def one(target: str) -> tuple[str, Optional[HostFacts], Optional[BaseException], float, Optional[Path]]:
         t0 = time.monotonic()
-        progress.print(f"{escape(target)}: connecting …")
+        _note(f"{target}: connecting …")
         transport = None
         try:
             transport = settings.transport(target, name=target)
@@ -258,11 +259,11 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
                                       http_checks=not no_http_checks)
             facts.connect = settings.connect_options(target, sudo=settings.sudo and transport.sudo)
             path = write_discovery(out, facts, fallback=target_host(target))
-            progress.print(f"{escape(target)}: {escape(facts.os.hostname or '?')} -> {escape(str(path.parent))}")
+            _note(f"{target}: {facts.os.hostname or '?'} -> {path.parent}")
             if secret_values:
                 written = export_secret_values(transport, facts, values_path(secret_values, facts.host,
                                                                              len(targets) > 1), out)
-                progress.print(f"{escape(facts.host)}: secret values (mode 0600, keep private) -> {escape(str(written))}")
+                _note(f"{facts.host}: secret values (mode 0600, keep private) -> {written}")
             return target, facts, None, time.monotonic() - t0, path.parent
         except BaseException as exc:  # noqa: BLE001 - one host never stops the others
             if show_tb and not isinstance(exc, MtaError):
@@ -278,8 +279,8 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
     failed = []
     for target, facts, exc, took, folder in results:
         if facts is not None:
-            console.print(f"[bold]{escape(facts.host)}[/] ({escape(target)}): {escape(summary_line(facts))} "
-                          f"({took:.1f}s) -> {escape(str(folder))}", markup=True)
+            click.echo(f"{click.style(facts.host, bold=True)} ({target}): {summary_line(facts)} "
+                       f"({took:.1f}s) -> {folder}")
         else:
             failed.append((target, exc))
             if len(targets) > 1:
