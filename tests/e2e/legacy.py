@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..support.docker import docker_cmd
 from ..support.podman import RUNTIME, ensure_image, podman_cmd
 
 VMS = Path(__file__).parent / "vms"
@@ -35,6 +36,7 @@ STACKS = {
     "wordpress": (80, "/", "Harbour Notes", "legacy-blog"),
     "mediawiki": (80, "/index.php?title=Main_Page", "Tide Wiki", "legacy-wiki"),
     "redmine": (80, "/", "Harbour Works", "legacy-tracker"),
+    "barbican": (9311, "/healthcheck", "", "legacy-vault"),
 }
 
 
@@ -143,15 +145,21 @@ def start_vm(kind: str, pubkey: str) -> VM:
     return vm
 
 
-def remove_by_label(label: str) -> None:
+def engine_cmd(engine: str):
+    """``podman_cmd`` or ``docker_cmd``: the migrated app runs on either; the VMs on podman."""
+    return docker_cmd if engine == "docker" else podman_cmd
+
+
+def remove_by_label(label: str, engine: str = "podman") -> None:
     """Remove containers, networks and volumes carrying ``label`` (verify --keep runs)."""
-    ids = podman_cmd("ps", "-aq", "--filter", f"label={label}", check=False).stdout.decode().split()
+    cmd = engine_cmd(engine)
+    ids = cmd("ps", "-aq", "--filter", f"label={label}", check=False).stdout.decode().split()
     if ids:
-        podman_cmd("rm", "-f", "-v", *ids, check=False, timeout=120)
+        cmd("rm", "-f", "-v", *ids, check=False, timeout=120)
     for kind in ("network", "volume"):
-        ids = podman_cmd(kind, "ls", "-q", "--filter", f"label={label}", check=False).stdout.decode().split()
+        ids = cmd(kind, "ls", "-q", "--filter", f"label={label}", check=False).stdout.decode().split()
         if ids:
-            podman_cmd(kind, "rm", "-f", *ids, check=False)
+            cmd(kind, "rm", *(["-f"] if kind == "volume" or engine == "podman" else []), *ids, check=False)
 
 
 @dataclass
@@ -172,7 +180,7 @@ class Migration:
 #: VMs that run the README flow exactly as a user types it: `extract PLAN --secrets --data`
 #: with no connection flags (extract reuses discovery's), no operator copying secret files,
 #: no stand-in images for the backing services.
-README_FLOW = {"wordpress", "mediawiki", "redmine"}
+README_FLOW = {"wordpress", "mediawiki", "redmine", "barbican"}
 
 
 def migrate(
@@ -259,19 +267,40 @@ def vm_tree_sum(vm: VM, path: str) -> str:
     return got.stdout.decode().strip()
 
 
-def image_tree_sum(image: str, path: str) -> str:
+def image_tree_sum(image: str, path: str, engine: str = "podman") -> str:
     """The tree's checksum in ``image``; "absent" in an image without it (the database's)."""
-    got = podman_cmd("run", "--rm", "--runtime", RUNTIME, "--network", "none", "--user", "0",
-                     "--entrypoint", "sh", image, "-c", '[ -d "$1" ] || { echo absent; exit 0; }; ' + TREE_SUM,
-                     "sh", path, timeout=300)
+    got = engine_cmd(engine)("run", "--rm", "--runtime", RUNTIME, "--network", "none", "--user", "0",
+                             "--entrypoint", "sh", image, "-c", '[ -d "$1" ] || { echo absent; exit 0; }; ' + TREE_SUM,
+                             "sh", path, timeout=300)
     return got.stdout.decode().strip()
 
 
-def recreate_topology(run_id: str) -> dict[str, dict[str, str]]:
+def _ports(cmd, name: str) -> dict[str, str]:
+    ports = {}
+    for line in cmd("port", name, check=False).stdout.decode().splitlines():
+        cport, _, hostport = line.partition(" -> ")
+        if hostport:
+            ports[cport.split("/")[0]] = hostport.strip()
+    return ports
+
+
+def recreate_topology(run_id: str, engine: str = "podman") -> dict[str, dict[str, str]]:
     """`compose down` + `compose up` keeping volumes, for a `verify --keep` run:
     remove every container of the run (not its volumes) and create each again
-    with the command line it was created with, in the original order.
+    with the command line it was created with, in the original order (podman
+    records it). Docker records no command line: there every container is
+    stopped, then started again in the original order (``compose stop`` +
+    ``compose start``), which keeps volumes the same way.
     Returns {container name: {container port: new 127.0.0.1:PORT}}."""
+    if engine == "docker":
+        ids = docker_cmd("ps", "-aq", "--filter", f"label=io.mta.verify={run_id}").stdout.decode().split()
+        infos = json.loads(docker_cmd("container", "inspect", *ids).stdout) if ids else []
+        infos.sort(key=lambda i: i["Created"])
+        names = [i["Name"].lstrip("/") for i in infos]
+        docker_cmd("stop", "-t", "20", *names, timeout=180)
+        for name in names:
+            docker_cmd("start", name, timeout=180)
+        return {name: _ports(docker_cmd, name) for name in names}
     names = podman_cmd("ps", "-a", "--filter", f"label=io.mta.verify={run_id}", "--format", "{{.Names}}",
                        check=False).stdout.decode().split()
     infos = json.loads(podman_cmd("container", "inspect", *names).stdout) if names else []
@@ -281,12 +310,7 @@ def recreate_topology(run_id: str) -> dict[str, dict[str, str]]:
     endpoints = {}
     for info in infos:
         podman_cmd(*info["Config"]["CreateCommand"][1:], timeout=180)
-        ports = {}
-        for line in podman_cmd("port", info["Name"], check=False).stdout.decode().splitlines():
-            cport, _, hostport = line.partition(" -> ")
-            if hostport:
-                ports[cport.split("/")[0]] = hostport.strip()
-        endpoints[info["Name"]] = ports
+        endpoints[info["Name"]] = _ports(podman_cmd, info["Name"])
     return endpoints
 
 
