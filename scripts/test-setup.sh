@@ -32,9 +32,19 @@ else
     echo "test-setup: not root or no apt-get: system packages not installed; suites needing them skip"
 fi
 
+# Installed from this checkout already, with this pyproject.toml: nothing to do
+# (CI calls this twice, the second time while another pytest runs: no reinstall
+# under its feet).
+stamp="${TMPDIR:-/tmp}/mta-test-setup-$(pwd | cksum | cut -d' ' -f1)"
+want="$(cksum < pyproject.toml) $(pwd)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
+        && [ "$("$PY" -c 'import os, mta; print(os.path.dirname(os.path.dirname(os.path.realpath(mta.__file__))))' 2>/dev/null)" = "$(pwd -P)" ]; then
+    exit 0
+fi
 # A distro python marked externally managed (PEP 668) refuses plain installs;
 # this script is for throwaway test machines, so override only in that case.
 if ! "$PY" -m pip install -q --disable-pip-version-check -e ".[test]"; then
     echo "test-setup: retrying with --break-system-packages (externally managed python)"
     "$PY" -m pip install -q --disable-pip-version-check --break-system-packages -e ".[test]"
 fi
+printf '%s\n' "$want" > "$stamp"
