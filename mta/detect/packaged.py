@@ -182,3 +182,30 @@ def evidence(facts: HostFacts, lay: Layout) -> list[Evidence]:
     pk = next(iter(packages_matching(facts, re.escape(lay.package))), None)
     return [ev_package(pk, f"{lay.package} {pk.version} from the distribution: code in {', '.join(lay.code)}, "
                            f"settings in {', '.join(sorted({c.rsplit('/', 1)[0] for c in lay.config}))}")] if pk else []
+
+
+def service_config_dir(facts: HostFacts, service: str) -> str:
+    """``/etc/<project>`` of a service Debian packages under its own name
+    (barbican-api, barbican-worker → /etc/barbican; gnocchi-metricd → /etc/gnocchi):
+    the admin's settings the program reads by convention, named by no argument."""
+    if not service or service not in {p.name for p in facts.packages}:
+        return ""
+    project = service.split("-", 1)[0]
+    return f"/etc/{project}" if re.fullmatch(r"[a-z0-9][a-z0-9.+]*", project) else ""
+
+
+#: settings file kinds a service's config dir holds (its data and keys stay out)
+_SETTINGS = (".conf", ".ini", ".yaml", ".yml", ".json", ".cfg")
+
+
+def service_config_wanted(facts: HostFacts, service: str) -> list[str]:
+    """Globs discovery expands on the VM for the service's settings."""
+    d = service_config_dir(facts, service)
+    return [f"{d}/*{ext}" for ext in _SETTINGS] if d else []
+
+
+def service_config_files(facts: HostFacts, service: str) -> list[str]:
+    """The fetched settings files directly in the service's config dir."""
+    d = service_config_dir(facts, service)
+    return sorted(f.path for f in facts.files if d and f.path.startswith(d + "/") and "/" not in f.path[len(d) + 1:]
+                  and f.path.endswith(_SETTINGS)) if d else []

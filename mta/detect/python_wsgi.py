@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..model import App, Evidence, HostFacts, Process
-from . import versions
+from . import packaged, versions
 from .common import (
     argv, basename, clamp, env_value, ev_port, ev_process, ev_service, existing, join, listening, opt,
     port_spec, process_fields, prog, roots, runs, script_arg, service_env_files, service_name, service_of,
@@ -102,7 +102,7 @@ class PythonWsgi(Detector):
             mod_file = join(workdir, mod_file)
         wanted = [config, mod_file, join(workdir, "manage.py"), join(workdir, ".env")]
         wanted += settings_files(workdir, module, settings_module) + requirement_files(workdir)
-        wanted += service_env_files(facts, [p])
+        wanted += service_env_files(facts, [p]) + packaged.service_config_wanted(facts, service_name(svc))
         return {
             "server": server, "args": args, "svc": svc, "workdir": workdir, "module": module, "config": config,
             "ini": ini, "settings_module": settings_module, "mod_file": mod_file, "wanted": [w for w in wanted if w],
@@ -153,6 +153,7 @@ class PythonWsgi(Detector):
             notes.append("runs Django's development server; consider gunicorn in the image")
         settings = [f for f, _ in texts if f != info["mod_file"] and not f.endswith("manage.py")]
         configs = existing(facts, [info["config"], join(workdir, ".env")]) + settings
+        configs += packaged.service_config_files(facts, service_name(svc))
         data, logs = [], []
         for f in settings:
             t = text_of(facts, f)

@@ -18,6 +18,7 @@ from .common import (
     service_name, service_of, tree, wrapper_parent,
 )
 from .fallback import _named_paths, _settings_values, _top, owner_package
+from . import packaged
 from .ignore import ignored
 from .names import slug
 from .registry import Detector, register
@@ -46,6 +47,13 @@ class ServiceWorker(Detector):
     name = "service-worker"
     stacks = ("python", "ruby", "perl", "php", "node")
     order = 89
+
+    def wants(self, facts: HostFacts) -> list[str]:
+        out: list[str] = []
+        for p in facts.processes:
+            if _worker(facts, p):
+                out += packaged.service_config_wanted(facts, service_name(service_of(facts, [p])))
+        return list(dict.fromkeys(out))
 
     def detect(self, facts: HostFacts) -> list[App]:
         tops: dict[int, Process] = {}
@@ -85,6 +93,7 @@ class ServiceWorker(Detector):
             code_paths=named["code"] + ([script] if script.startswith("/") and not system else []),
             data_paths=named["data"],
             log_paths=named["logs"],
+            config_files=packaged.service_config_files(facts, service_name(svc)),
             service=service_name(svc),
             notes=notes,
         )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 SCHEME_PORTS = {
     "postgres": 5432, "postgresql": 5432, "mysql": 3306, "mariadb": 3306, "redis": 6379,
     "mongodb": 27017, "amqp": 5672, "memcached": 11211, "http": 80, "https": 443,
+    "rabbit": 5672,  # oslo.messaging's transport_url
 }
 #: FOO_HOST=localhost: which backing stacks a prefix points at.
 HOST_VAR_HINTS = {
@@ -63,7 +64,8 @@ def rewrite_text(text: str, hosts: list[str], targets: list[Target]) -> tuple[st
     text = re.sub(rf"{edge}({host_alt}):(\d{{1,5}})(?!\d)", sub_port, text)
 
     def sub_scheme(m: re.Match) -> str:
-        port = SCHEME_PORTS.get(m.group(1).lower())
+        # SQLAlchemy's dialect+driver (mysql+pymysql://) is the dialect's port
+        port = SCHEME_PORTS.get(m.group(1).lower().split("+", 1)[0])
         t = by_port.get(port) if port else None
         if not t:
             return m.group(0)

@@ -63,3 +63,30 @@ def test_what_is_not_a_worker():
     # epmd belongs to the RabbitMQ that started it: no app of its own, its port not an app's
     assert 241 not in pids and "epmd" not in {a.name for a in apps}
     assert "rabbitmq" in {a.name for a in apps}
+
+
+def test_a_packaged_service_brings_its_etc_settings():
+    """/etc/<project>/ of a service Debian packages under its own name follows the app
+    (Debian's barbican reads /etc/barbican/barbican.conf by convention, named by no argument)."""
+    from mta.detect import wanted_files
+    from mta.model import FileContent
+
+    facts = _facts()
+    facts.packages += [Package(name="barbican-worker", version="1", manager="dpkg")]
+    assert "/etc/barbican/*.conf" in wanted_files(facts, strict=True)
+    facts.files += [FileContent(path=p, content="[DEFAULT]\n") for p in (
+        "/etc/barbican/barbican.conf", "/etc/barbican/barbican-api-paste.ini", "/etc/barbican/policy.d/x.yaml",
+        "/etc/barbican/kek.key")]
+    worker = next(a for a in detect_apps(facts, strict=True) if a.name == "barbican-worker")
+    assert worker.config_files == ["/etc/barbican/barbican-api-paste.ini", "/etc/barbican/barbican.conf"]
+
+
+def test_urls_with_a_driver_or_oslo_scheme_point_at_the_service():
+    from mta.plan.rewrite import Target, rewrite_text
+
+    text = ("sql_connection = mysql+pymysql://barbican:pw@localhost/barbican\n"
+            "transport_url = rabbit://barbican:pw@localhost:5672/\n")
+    out, changes = rewrite_text(text, ["localhost"], [Target("db", (3306,), "mariadb"),
+                                                      Target("rabbitmq", (5672,), "rabbitmq")])
+    assert out == ("sql_connection = mysql+pymysql://barbican:pw@db/barbican\n"
+                   "transport_url = rabbit://barbican:pw@rabbitmq:5672/\n"), changes
