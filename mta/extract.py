@@ -188,6 +188,9 @@ class _Unpacker:
     def __init__(self, root: str) -> None:
         self.root = root
         self.dirs: set[str] = {root}
+        #: bits a new file's mode loses at creation: only when a wanted bit is
+        #: among them does a file need a chmod of its own
+        self.umask = _umask()
 
     def no_symlink_parents(self, target: str) -> bool:
         parent = os.path.dirname(target)
@@ -277,14 +280,28 @@ def _unpack(tf: tarfile.TarFile, dest: Path, result: AppExtract, roots: Optional
             result.skipped.append(Skipped(name, f"cannot write: {exc.strerror or exc}"))
 
 
-def _create(target: str) -> int:
-    """A new file at ``target`` (an older one there replaced), never through a symlink."""
+def _umask() -> int:
+    """This process's umask, read without setting it (os.umask would change it
+    for every thread for a moment); unknown means all bits: always fchmod."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o777
+
+
+def _create(target: str, mode: int = 0o600) -> int:
+    """A new file at ``target`` (an older one there replaced), never through a
+    symlink, created with ``mode`` (less the umask)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
-        return os.open(target, flags, 0o600)
+        return os.open(target, flags, mode)
     except FileExistsError:
         os.unlink(target)
-        return os.open(target, flags, 0o600)
+        return os.open(target, flags, mode)
 
 
 def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, root: str, target: str,
@@ -302,12 +319,21 @@ def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, roo
     if member.isreg():
         unpacker.parent(target)
         src = tf.extractfile(member)
-        fd = _create(target)
         # no setuid/setgid/sticky bits in an image context
-        os.fchmod(fd, (member.mode & 0o755) | 0o600)
-        with os.fdopen(fd, "wb") as out:
-            if src is not None:
-                shutil.copyfileobj(src, out, 1 << 20)
+        mode = (member.mode & 0o755) | 0o600
+        fd = _create(target, mode)
+        try:
+            if mode & unpacker.umask:
+                os.fchmod(fd, mode)
+            while src is not None:
+                chunk = src.read(1 << 20)
+                if not chunk:
+                    break
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         result.files += 1
         return
     if member.issym():

@@ -83,6 +83,26 @@ def test_safe_extract_refuses_every_escape(tmp_path):
         assert os.path.realpath(p).startswith(str(dest.resolve())) or p.is_symlink()
 
 
+def test_file_modes_are_exact_whatever_the_umask(tmp_path):
+    """Files are created with their mode (a chmod of their own only when the
+    umask would take a wanted bit): no setuid, owner read/write always."""
+    archive = tmp_path / "modes.tar"
+    with tarfile.open(archive, "w") as tf:
+        for name, mode in (("a/run.sh", 0o4755), ("a/conf.txt", 0o644), ("a/key", 0o400), ("a/w", 0o666)):
+            _add(tf, name, data=b"abc", mode=mode)
+    want = {"run.sh": 0o755, "conf.txt": 0o644, "key": 0o600, "w": 0o644}
+    for umask in (0o022, 0o077, 0o002):
+        dest = tmp_path / f"u{umask:o}"
+        old = os.umask(umask)
+        try:
+            safe_extract(archive, dest, AppExtract(app="a", context=str(dest), include=[]))
+        finally:
+            os.umask(old)
+        got = {p.name: p.stat().st_mode & 0o7777 for p in (dest / "a").iterdir()}
+        assert got == want, oct(umask)
+        assert (dest / "a/run.sh").read_bytes() == b"abc"
+
+
 def test_links_into_packages_the_image_installs_are_kept_as_on_the_vm(tmp_path):
     # Debian's WordPress: its code tree links into php-getid3, libjs-underscore, ca-certificates
     archive = tmp_path / "wp.tar"
