@@ -212,10 +212,11 @@ class SSHTransport(ShellFiles):
             preferred = [k for k in known_types if k in opts.key_types]
             opts.key_types = preferred + [k for k in opts.key_types if k not in preferred]
         try:
+            started = time.monotonic()
             try:
                 t.start_client(timeout=self.connect_timeout + self.banner_timeout)
             except (paramiko.SSHException, EOFError, OSError) as exc:
-                raise self._handshake_error(exc) from None
+                raise self._handshake_error(exc, time.monotonic() - started) from None
             server_key = t.get_remote_server_key()
             self.known_hosts.verify(names, server_key, accept_new=self.accept_new_host_key)
             #: the verified host key: part of the machine's identity (mta.model.identity)
@@ -229,16 +230,24 @@ class SSHTransport(ShellFiles):
             self._pending = []
         return t
 
-    def _handshake_error(self, exc: BaseException) -> TransportError:
+    def _handshake_error(self, exc: BaseException, waited: float = 0.0) -> TransportError:
         text = str(exc) or type(exc).__name__
         low = text.lower()
+        if "banner" in low and ("reset" in low or waited < self.banner_timeout * 0.8):
+            return ConnectionLost(
+                f"{self.label}: the server closed the connection before its SSH banner",
+                hint="is that port an SSH server? check the port; else the server refuses us "
+                     "(MaxStartups, tcp wrappers, a firewall)",
+            )
         if "banner" in low:
             return ConnectTimeout(
                 f"{self.label}: no SSH banner within {self.banner_timeout:g}s",
-                hint="is an SSH server listening on that port? check the port, or raise --timeout",
+                hint=("is an SSH server listening on that port? check the port, or raise --connect-timeout "
+                      "(batch: --deadline)"),
             )
         if "timed out" in low or isinstance(exc, socket.timeout):
-            return ConnectTimeout(f"{self.label}: SSH negotiation timed out", hint="raise --timeout")
+            return ConnectTimeout(f"{self.label}: SSH negotiation timed out",
+                                  hint="raise --connect-timeout (batch: --deadline)")
         if "incompatible" in low or "no acceptable" in low or "no match" in low:
             sha1 = "" if _supports_ssh_rsa() else (
                 f"; paramiko {paramiko.__version__} no longer speaks ssh-rsa/SHA-1 kex: "
@@ -534,7 +543,7 @@ class SSHTransport(ShellFiles):
                 if time.monotonic() > deadline:
                     raise CommandTimeout(
                         f"{self.label}: {what} did not finish within {timeout:g}s",
-                        hint="raise --timeout; the VM may be overloaded",
+                        hint="raise --timeout (batch: --deadline); the VM may be overloaded",
                     )
                 if data is None and (self._t is None or not self._t.is_active()):
                     break
