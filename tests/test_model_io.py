@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -106,3 +109,33 @@ def test_libyaml_and_pyyaml_emitters_write_the_same_data():
     pure = yaml.dump(data, Dumper=Pure, sort_keys=False, allow_unicode=True, width=100)
     assert yaml.safe_load(dump_yaml(data)) == yaml.safe_load(pure) == data
     assert issubclass(_Dumper, getattr(yaml, "CSafeDumper", yaml.SafeDumper))
+
+
+FIRST_USE_IN_THREADS = """
+import threading
+from mta.model import HostFacts, Plan
+errors, start = [], threading.Barrier(16)
+def first_use(i):
+    start.wait()
+    try:
+        facts = HostFacts(host=f"h{i}")
+        facts.address = "10.0.0.1"  # validate_assignment
+        Plan.model_validate({"host": f"h{i}"}).host = "x"
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=first_use, args=(i,)) for i in range(16)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(len(errors), errors[:1])
+"""
+
+
+def test_models_first_used_by_many_threads_at_once():
+    """Validators are built on first use (defer_build): threads that get there together
+    (batch, discover -j) wait for one build instead of seeing a half-built model."""
+    root = Path(__file__).resolve().parents[1]
+    for _ in range(3):  # a fresh interpreter each time: nothing built yet
+        got = subprocess.run([sys.executable, "-c", FIRST_USE_IN_THREADS], capture_output=True, text=True,
+                             timeout=120, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+        assert got.returncode == 0, got.stderr
+        assert got.stdout.split()[0] == "0", got.stdout
