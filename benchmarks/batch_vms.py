@@ -6,8 +6,8 @@ Starts one container of each VM kind of tests/e2e/vms (images cached; sshd,
 the app and its services as on a real host, each in its own PID namespace,
 reached as root whose login shell is bash), then writes an inventory of N
 entries spread over them (each VM under several names) and runs the real
-`mta batch INVENTORY -o OUT --parallel P` with mta's defaults (2 s
-utilization sample, HTTP checks, extract) as a child process, for each N of
+`mta batch INVENTORY -o OUT --parallel P` with mta's defaults (the
+utilization sampled over each probe's own run, HTTP checks, extract) as a child process, for each N of
 --hosts. Prints wall, hosts/s, mta's CPU per host, mta's peak memory (all its
 processes together), then `mta report OUT`'s wall, with the load average:
 the VMs run on the same cores as mta.
@@ -92,7 +92,7 @@ def main() -> int:
             subprocess.run(["ssh-keyscan", "-p", str(vm.ssh_port), "-t", "ed25519", "127.0.0.1"],
                            capture_output=True, text=True, check=True).stdout for vm in vms))
         print(f"VMs: {', '.join(f'{vm.kind} (:{vm.ssh_port})' for vm in vms)}; cores: {os.cpu_count()}; "
-              f"parallel {args.parallel}; mta defaults (2 s sample, HTTP checks, extract)")
+              f"parallel {args.parallel}; mta defaults (sample over the probe's run, HTTP checks, extract)")
         rows = []
         for n in (int(x) for x in args.hosts.split(",")):
             inv, out = work / f"inventory-{n}.yaml", work / f"out-{n}"
