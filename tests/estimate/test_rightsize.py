@@ -113,6 +113,17 @@ def test_a_live_sample_does_not_inflate_memory():
     assert "live sample" in estimate_host(facts, [app()]).confidence_reason
 
 
+def test_a_sample_over_the_probes_run_says_how_short_it_was():
+    """The default live sample spans the probe's own run, under a second: the
+    confidence stays low and its reason gives the length in tenths."""
+    run = [(30.0, 900 * MIB), (20.0, 910 * MIB)]
+    facts = host([proc(10, cpu=5.0, rss=100 * MIB)], samples=run, source="proc-sample", interval=0.22)
+    facts.utilization.duration_seconds = 0.45
+    est = estimate_host(facts, [app()])
+    assert est.confidence == "low"
+    assert est.confidence_reason.startswith("a 0.5 s live sample, no history"), est.confidence_reason
+
+
 def test_huge_memory_rounds_up_to_whole_mib_without_overflow():
     rss = 3 * 1024 * GIB + 1  # 3 TiB and a byte
     facts = host([proc(10, cpu=400.0, rss=rss)], vcpu=128, mem=4 * 1024 * GIB)
