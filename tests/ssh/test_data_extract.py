@@ -279,7 +279,7 @@ def test_extract_cli_data_prints_progress_and_summary(tmp_path, capsys):
     rc = main(["extract", str(host_dir / "plan.yaml"), "--local", "--data"])
     out = capsys.readouterr().out
     assert rc == 0, out
-    assert "dumped board/board-data.tar.gz:" in out and "board (files): 1 files" in out
+    assert "dumped board/board-data.tar.gz:" in out and "board (files): 1 file," in out
     assert "compose.override.yaml" in out and (host_dir / "data" / ".gitignore").read_text().endswith("*\n")
     rc = main(["extract", str(host_dir / "plan.yaml"), "--local", "--data"])
     assert rc == 0 and "1 kept from an earlier run" in capsys.readouterr().out
