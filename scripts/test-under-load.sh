@@ -15,13 +15,14 @@
 #
 # The e2e part runs one legacy VM by default (flask: the lightest image to
 # migrate; tomcat's own fix is proven by its image build, which the first
-# suite run does) plus the podman verify tests; set MTA_LOAD_E2E to change it.
+# suite run does) plus the podman verify tests; set MTA_LOAD_E2E (or MTA_LOAD_DIRS)
+# to change it, to "" for none.
 set -u
 cd "$(dirname "$0")/.."
 
 LIMIT=${MTA_LOAD_TIMEOUT:-1200}
-DIRS=${MTA_LOAD_DIRS:-"tests/ssh tests/batch"}
-E2E=${MTA_LOAD_E2E:-"tests/e2e/test_verify_podman.py tests/e2e/test_legacy_vms.py::test_legacy_vm_migrates[flask]"}
+DIRS=${MTA_LOAD_DIRS-"tests/ssh tests/batch"}
+E2E=${MTA_LOAD_E2E-"tests/e2e/test_verify_podman.py tests/e2e/test_legacy_vms.py::test_legacy_vm_migrates[flask]"}
 BASE_IMAGE=${MTA_BASE_IMAGE:-docker.io/library/debian:bookworm-slim}
 RUNTIME=${MTA_OCI_RUNTIME:-runc}
 NAME="mta-load-$$"
