@@ -55,15 +55,16 @@ def hostile_process(tmp_path_factory):
     proc.wait()
 
 
-@pytest.fixture(scope="module")
-def web_port():
+def _serve(answer):
+    """A threaded web server on a free loopback port; ``answer(path, port)`` gives
+    (status, headers, body) for each GET. The caller shuts it down."""
+
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            # a CMS's inline styles push its text past the first 32 KiB (WordPress: ~40 KiB of <head>)
-            body = (b"<html><head><title>Probe &amp; Test</title><style>" + b"p{margin:0}" * 4000
-                    + b"</style></head><body><p>Kept past a large head</p></body></html>")
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+        def do_GET(self):  # noqa: N802
+            status, headers, body = answer(self.path, self.server.server_address[1])
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -72,8 +73,16 @@ def web_port():
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def web_port():
+    # a CMS's inline styles push its text past the first 32 KiB (WordPress: ~40 KiB of <head>)
+    body = (b"<html><head><title>Probe &amp; Test</title><style>" + b"p{margin:0}" * 4000
+            + b"</style></head><body><p>Kept past a large head</p></body></html>")
+    server = _serve(lambda path, port: (200, {"Content-Type": "text/html; charset=utf-8"}, body))
     yield server.server_address[1]
     server.shutdown()
 
@@ -511,26 +520,13 @@ def _redirecting_server(location: str):
     """A web server whose "/" answers 301 to ``location`` (``{port}``: its own
     port) and whose other paths answer a page naming the path."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            if self.path == "/":
-                self.send_response(301)
-                self.send_header("Location", location.format(port=self.server.server_address[1]))
-                self.end_headers()
-                return
-            body = f"<html><head><title>Wiki</title></head><body><p>page {self.path}</p></body></html>".encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path: str, port: int):
+        if path == "/":
+            return 301, {"Location": location.format(port=port)}, b""
+        page = f"<html><head><title>Wiki</title></head><body><p>page {path}</p></body></html>".encode()
+        return 200, {"Content-Type": "text/html"}, page
 
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return _serve(answer)
 
 
 @pytest.mark.parametrize("shell", sorted(SHELLS))
