@@ -116,7 +116,7 @@ def test_compose_and_k8s_keep_the_official_contract(debian):
         env = {e["name"]: e for e in obj["spec"]["template"]["spec"]["containers"][0]["env"]}
         assert env[key]["valueFrom"]["secretKeyRef"]["key"] == key
     # the health check compose runs (podman's default image format drops HEALTHCHECK)
-    assert compose["pg"]["healthcheck"]["test"] == ["CMD", "pg_isready", "-U", "postgres"]
+    assert compose["pg"]["healthcheck"]["test"] == ["CMD", "pg_isready", "-h", "127.0.0.1", "-U", "postgres"]
     assert compose["maria"]["healthcheck"]["test"] == ["CMD", "mariadb-admin", "ping", "--silent"]
     assert compose["cache"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
     # read-only root: the server's runtime dirs become tmpfs, the data stays on its volume

@@ -51,7 +51,7 @@ def backing_image(kind: str, version: str) -> tuple[str, list[str]]:
 
 BACKING_SPEC = {
     # kind: (data path, uid, env secrets, exec probe)
-    "postgres": ("/var/lib/postgresql/data", 999, ["POSTGRES_PASSWORD"], ["pg_isready", "-U", "postgres"]),
+    "postgres": ("/var/lib/postgresql/data", 999, ["POSTGRES_PASSWORD"], ["pg_isready", "-h", "127.0.0.1", "-U", "postgres"]),
     "mysql": ("/var/lib/mysql", 999, ["MYSQL_ROOT_PASSWORD"], ["mysqladmin", "ping", "-h", "127.0.0.1", "--silent"]),
     "mariadb": ("/var/lib/mysql", 999, ["MARIADB_ROOT_PASSWORD"], []),
     "redis": ("/data", 999, [], ["redis-cli", "ping"]),
@@ -105,7 +105,7 @@ DEBIAN_BACKING = {
                                          r" && printf '[mysqld]\nbind-address = 0.0.0.0\nskip-name-resolve\n"
                                          r"skip-host-cache\n' > /etc/mysql/mariadb.conf.d/99-container.cnf"),
     "postgres": DebianBacking("PostgreSQL", ("postgresql-15",), (15,), "postgres", "/var/lib/postgresql",
-                              ("/var/run/postgresql",), ("postgres",), ("pg_isready", "-U", "postgres"),
+                              ("/var/run/postgresql",), ("postgres",), ("pg_isready", "-h", "127.0.0.1", "-U", "postgres"),
                               env=(("PATH", f"{_PG_BIN}:{_PATH}"), ("PGDATA", "/var/lib/postgresql/data")),
                               preinstall="mkdir -p /etc/postgresql-common/createcluster.d"
                                          " && echo 'create_main_cluster = false'"
