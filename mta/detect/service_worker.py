@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from ..model import App, Evidence, HostFacts, Process
 from .common import (
-    basename, clamp, ev_process, ev_service, is_interpreter, listening, process_fields, script_arg,
+    basename, clamp, ev_process, ev_service, is_interpreter, listening, process_fields, roots, script_arg,
     service_name, service_of, tree, wrapper_parent,
 )
-from .fallback import _named_paths, _settings_values, _top, owner_package
+from .fallback import _named_paths, _settings_values, owner_package
 from . import packaged
 from .ignore import ignored
 from .names import slug
@@ -38,8 +38,9 @@ def _worker(facts: HostFacts, p: Process) -> bool:
     _, script = script_arg(p)
     if not script.startswith("/") or ignored(p.model_copy(update={"name": basename(script)})):
         return False
+    # the service's main process: a child of its own unit is a worker of that app (gunicorn's, the worker's)
     parent = facts.process(p.ppid)
-    return parent is None or parent.unit != p.unit or parent.pid <= 1  # the service's main process
+    return parent is None or parent.unit != p.unit or parent.pid <= 1
 
 
 @register
@@ -50,18 +51,12 @@ class ServiceWorker(Detector):
 
     def wants(self, facts: HostFacts) -> list[str]:
         out: list[str] = []
-        for p in facts.processes:
-            if _worker(facts, p):
-                out += packaged.service_config_wanted(facts, service_name(service_of(facts, [p])))
+        for p in roots(facts, lambda x: _worker(facts, x)):
+            out += packaged.service_config_wanted(facts, service_name(service_of(facts, [p])))
         return list(dict.fromkeys(out))
 
     def detect(self, facts: HostFacts) -> list[App]:
-        tops: dict[int, Process] = {}
-        for p in facts.processes:
-            if _worker(facts, p):
-                top = _top(facts, p)
-                tops.setdefault(top.pid, top)
-        return [self._one(facts, p) for p in sorted(tops.values(), key=lambda x: x.pid)]
+        return [self._one(facts, p) for p in roots(facts, lambda x: _worker(facts, x))]
 
     def _one(self, facts: HostFacts, p: Process) -> App:
         procs = tree(facts, p)

@@ -90,3 +90,11 @@ def test_urls_with_a_driver_or_oslo_scheme_point_at_the_service():
                                                       Target("rabbitmq", (5672,), "rabbitmq")])
     assert out == ("sql_connection = mysql+pymysql://barbican:pw@db/barbican\n"
                    "transport_url = rabbit://barbican:pw@rabbitmq:5672/\n"), changes
+
+
+def test_a_worker_and_its_forked_children_are_one_app():
+    facts = _facts()
+    main = next(p for p in facts.processes if p.pid == 410)
+    facts.processes.append(main.model_copy(update={"pid": 411, "ppid": 410}))
+    apps = [a for a in detect_apps(facts, strict=True) if a.name == "barbican-worker"]
+    assert [a.pids for a in apps] == [[410, 411]]
