@@ -12,8 +12,11 @@ from ..plan.shell import APT_INSTALL, q
 from ..templates_path import templates_dir
 from . import escape
 from .env import render
+from .security.hardening import write_plan
 
 SHIM = "mta-secrets-env.sh"
+#: world-writable (sticky) in every base image: a tmpfs over them is writable as it is
+STICKY_DIRS = ("/tmp", "/var/tmp")
 JAVA_PACKAGES = ("openjdk-", "default-jre", "default-jdk", "tomcat", "ca-certificates-java")
 
 
@@ -92,9 +95,16 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
         account = (f"groupadd -r -g {uid} {spec.account} && useradd -r -g {spec.account} -u {uid} "
                    f"-d {q(spec.home)} -s /usr/sbin/nologin {spec.account}")
         pre[0].text = " \\\n    && ".join(x for x in (account, spec.preinstall, pre[0].text, spec.postinstall) if x)
-    if b.writable:
-        dirs = " ".join(q(escape.copy_path(d, _where(app, "writable"))) for d in dict.fromkeys(b.writable))
-        post.append(f"mkdir -p {dirs} && chown -R {chown} {dirs} && chmod -R g=u {dirs}")
+    # the tmpfs compose mounts under a read-only root (e.g. nginx's /var/run for the pid file
+    # the VM's nginx.conf names): docker gives a tmpfs over an image dir that dir's mode but
+    # root as owner (podman hands it to the user), so the dir must be group-writable for gid 0
+    wp = write_plan(app)
+    mounted = [p for p in wp.paths if p not in STICKY_DIRS] if wp.read_only else []
+    writable = list(dict.fromkeys([*b.writable, *mounted]))
+    if writable:
+        dirs = " ".join(q(escape.copy_path(d, _where(app, "writable"))) for d in writable)
+        # -H: a dir given as a symlink (/var/run -> /run) is changed, not the link
+        post.append(f"mkdir -p {dirs} && chown -R -H {chown} {dirs} && chmod -R g=u {dirs}")
         if spec and spec.runtime_dirs:
             # sockets and pid files, as the official images keep them: writable by any uid,
             # and by the server under docker, whose tmpfs over the dir takes the dir's mode

@@ -470,3 +470,35 @@ def test_nginx_and_php_fpm_on_a_unix_socket_talk_over_tcp_in_containers():
     assert not set(web.extract.exclude) & {"/usr/share/mediawiki/languages", "**/i18n"}
     # Debian's $wgCacheDirectory: writable for the app, not for its proxy
     assert "/var/cache/mediawiki" in web.build.writable and "/var/cache/mediawiki" not in nginx.build.writable
+
+
+@pytest.mark.parametrize("base", ["official", "debian"])
+def test_every_tmpfs_under_a_read_only_root_is_writable_in_the_image(base):
+    """Docker gives a tmpfs over an image dir that dir's mode with root as owner (podman
+    hands it to the container user): each dir compose mounts a tmpfs on must be made
+    group-writable for gid 0 in the image, a symlinked one (/var/run -> /run) at its
+    target. nginx's /var/run holds the pid file the VM's nginx.conf names."""
+    import yaml
+
+    from mta.render.dockerfile import STICKY_DIRS
+    from .cases import CASES, render_case
+
+    seen = 0
+    for case in CASES:
+        _, files = render_case(case, base)
+        for rel, text in files.items():
+            if not rel.endswith("compose.yaml"):
+                continue
+            host = rel.removesuffix("compose.yaml")
+            for name, svc in yaml.safe_load(text)["services"].items():
+                if "build" not in svc or not svc.get("tmpfs"):
+                    continue
+                dockerfile = files[f"{host}apps/{name}/Dockerfile"]
+                line = next((ln for ln in dockerfile.splitlines() if "chown -R -H" in ln), "")
+                dirs = line.split("chmod -R g=u ", 1)[-1].split() if line else []
+                for path in svc["tmpfs"]:
+                    if path in STICKY_DIRS:
+                        continue
+                    seen += 1
+                    assert path in dirs, f"{case}@{base} {name}: tmpfs {path} not made writable: {line!r}"
+    assert seen  # the cases do mount such dirs (nginx's /var/run, log dirs, Apache's run dirs)
