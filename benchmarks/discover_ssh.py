@@ -1,7 +1,7 @@
 """Benchmark: full discovery of this host over loopback SSH.
 
 Starts a throw-away real sshd (as the test suite does), runs
-``mta.discover.discover`` through ``SSHTransport`` and prints wall time
+``mta.discover.collect.discover`` through ``SSHTransport`` and prints wall time
 (goal < 1.5 s), exec round trips (goal <= 2) and probe output bytes
 (goal < 1 MB). Needs root (sshd). Run: ``python benchmarks/discover_ssh.py``.
 
@@ -30,7 +30,7 @@ GOALS = {"wall_seconds": 1.5, "round_trips": 2, "probe_bytes": 1_000_000}
 
 
 def run_once(server, sample_seconds: float) -> dict:
-    from mta.discover import discover
+    from mta.discover.collect import discover
     from mta.io import dump_model
 
     t0 = time.perf_counter()
@@ -81,7 +81,7 @@ def run_once(server, sample_seconds: float) -> dict:
 
 def local_baseline(sample_seconds: float) -> float:
     """The same discover() through LocalTransport: what the host itself costs."""
-    from mta.discover import discover
+    from mta.discover.collect import discover
     from mta.transport.local import LocalTransport
 
     start = time.perf_counter()

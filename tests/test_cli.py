@@ -26,6 +26,16 @@ def test_importing_the_cli_loads_no_command_nor_heavy_library():
     assert out.split() == []
 
 
+def test_discover_starts_its_probes_before_it_loads_models_and_parsers():
+    """``mta discover`` runs the probe (mta.discover.script) with no pydantic,
+    yaml, parser or detector loaded: those load while the hosts work."""
+    code = ("import sys, mta.commands.discover, mta.discover.script; "
+            "print('\\n'.join(m for m in sys.modules if m.startswith(('pydantic', 'yaml', 'mta.model', "
+            "'mta.discover.', 'mta.detect', 'mta.io'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["mta.discover.script"]
+
+
 def test_every_command_module_is_listed_under_its_own_name_and_help():
     modules = {m.name for m in pkgutil.iter_modules(mta.commands.__path__)}
     exporting = {m for m in modules if hasattr(importlib.import_module(f"mta.commands.{m}"), "command")}

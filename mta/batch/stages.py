@@ -48,7 +48,7 @@ def connect_ssh(target: Target, timeout: float, on_start: Optional[Callable[[Any
 
 
 def _discover(transport: Any, **kw: Any) -> HostFacts:
-    return _fn("mta.discover.discover")(transport, **kw)
+    return _fn("mta.discover.collect.discover")(transport, **kw)
 
 
 def _load_discovery(path: str) -> HostFacts:

@@ -13,17 +13,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
+from ..discover.script import probe_script, run_probe
 from ..errors import InputError, MtaError, PartialFailure
-from ..io import save_host
-from ..model import ConnectOptions, HostFacts, ProbeError
-from ..model.identity import folder_name, own_name
 from ..transport import SudoNeedsPassword, TransportError, ssh_transport
 from ..transport.local import LocalTransport
 from .options import COMMAND_TIMEOUT, CONNECT_TIMEOUT, connect_options, option, out_option
+
+if TYPE_CHECKING:
+    from ..model import ConnectOptions, HostFacts
 
 _prompt_lock = threading.Lock()
 
@@ -87,6 +88,8 @@ class SSHSettings:
         (the target keeps its own user/port; never a password)."""
         from ..transport.ssh_target import parse_target  # lazy: CLI start (paramiko)
 
+        from ..model import ConnectOptions  # lazy: CLI start (pydantic: loaded while the probes run)
+
         user, _host, port = parse_target(target)
         key = os.path.abspath(os.path.expanduser(self.identity)) if self.identity else ""
         return ConnectOptions(user=user or self.user or "", port=port or self.port, key=key,
@@ -120,16 +123,26 @@ def discover_over_ssh(transport, *, host: Optional[str] = None, sudo: bool, samp
                       timeout: float, target: str = "", http_checks: bool = True,
                       connect: Optional[ConnectOptions] = None) -> HostFacts:
     """Discover one host; when sudo is refused, fall back to an unprivileged run
-    and record what that hides."""
-    from ..discover import discover  # lazy: CLI start (not for --help)
+    and record what that hides.
 
-    opts = {"host": host, "sample_seconds": sample_seconds, "timeout": timeout, "http_checks": http_checks}
+    The probe runs first: its module needs only the standard library, so the
+    parsers, models and detectors (``discover.collect``, a third of a second to
+    import) load while the host works; ``command`` imports them meanwhile."""
+    script = probe_script(sample_seconds=sample_seconds, http_checks=http_checks)
+    refused: Optional[SudoNeedsPassword] = None
     try:
-        facts = discover(transport, sudo=sudo, **opts)
+        out = run_probe(transport, script, sudo=sudo, timeout=timeout + max(0.0, sample_seconds))
     except SudoNeedsPassword as exc:
-        transport.sudo = False
-        facts = discover(transport, sudo=False, **opts)
-        facts.errors.append(ProbeError(section="sudo", message=f"{exc.message} ({exc.hint})" if exc.hint else exc.message))
+        refused, sudo, transport.sudo = exc, False, False
+        out = run_probe(transport, script, sudo=False, timeout=timeout + max(0.0, sample_seconds))
+    from ..discover.collect import discover  # lazy: CLI start (parsers, models, detectors: loaded while the probe ran)
+    from ..model import ProbeError  # lazy: CLI start (pydantic)
+
+    facts = discover(transport, host=host, sudo=sudo, sample_seconds=sample_seconds, timeout=timeout,
+                     http_checks=http_checks, probe_output=out)
+    if refused is not None:
+        facts.errors.append(ProbeError(section="sudo", message=f"{refused.message} ({refused.hint})"
+                                       if refused.hint else refused.message))
         facts.not_visible.append(
             "sudo was refused, ran unprivileged: processes, sockets, environments and files of other users "
             "may be missing"
@@ -150,6 +163,9 @@ def write_discovery(out: Path, facts: HostFacts, fallback: str = "") -> Path:
     """OUT/hosts/<folder>/discovery.yaml, the folder named after the host's own
     hostname (``fallback``, the target's host, when it has none); a different
     machine already there keeps its folder and this one gets ``<name>-<tag>``."""
+    from ..io import save_host  # lazy: CLI start (pydantic, yaml)
+    from ..model.identity import own_name  # lazy: CLI start (pydantic)
+
     return save_host(out, facts, name=own_name(facts, fallback))
 
 
@@ -225,7 +241,8 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
         check_path(secret_values, out)  # before anything connects
 
     if local:
-        from ..discover import discover_local  # lazy: CLI start (not for --help)
+        from ..discover.collect import discover_local  # lazy: CLI start (not for --help)
+        from ..model.identity import folder_name  # lazy: CLI start (pydantic)
 
         t0 = time.monotonic()
         _note("discovering this machine …")
@@ -274,7 +291,12 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
                 transport.close()
 
     with ThreadPoolExecutor(max_workers=min(parallel, len(targets))) as pool:
-        results = list(pool.map(one, targets))
+        futures = [pool.submit(one, t) for t in targets]
+        # while the hosts connect and probe: what parsing their output needs
+        from ..discover.collect import warm_up  # lazy: CLI start (parsers, models, detectors)
+
+        warm_up()
+        results = [f.result() for f in futures]
 
     failed = []
     for target, facts, exc, took, folder in results:

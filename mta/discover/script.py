@@ -1,4 +1,7 @@
-"""The probe script text, with its settings filled in."""
+"""The probe script text, with its settings filled in, and its one run on a host.
+
+Standard library and ``mta.errors`` only (the transport comes as an argument):
+``mta discover`` starts a probe before it imports the parsers and models."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import shlex
 from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Optional
+
+from ..errors import MtaError
 
 ALL_SECTIONS = (
     "meta", "os", "hardware", "mounts", "users", "processes", "sockets",
@@ -55,3 +60,20 @@ def probe_script(
         lines.append(header.rstrip("\n"))
     lines += [f"{k}={shlex.quote(v)}" for k, v in settings.items()]
     return "\n".join(lines) + "\n" + probe_text()
+
+
+class ProbeFailed(MtaError):
+    """The probe printed nothing usable (no shell, sudo refused, killed)."""
+
+
+def run_probe(transport, script: str, *, sudo: bool, timeout: float) -> bytes:
+    """The probe's output from ``sh -s`` on the host behind ``transport``."""
+    res = transport.run(["sh", "-s"], stdin=script.encode("utf-8"), sudo=sudo, timeout=timeout)
+    if b"===MTA-PROBE v" not in res.stdout:
+        err = res.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise ProbeFailed(
+            f"{transport.name}: the discovery probe produced no output (exit {res.exit_status})"
+            + (f": {err[-1][:300]}" if err else ""),
+            hint="check that /bin/sh works for this user; with --sudo, that sudo needs no password",
+        )
+    return res.stdout

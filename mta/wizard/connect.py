@@ -16,7 +16,7 @@ import yaml
 from rich.console import Console
 from rich.text import Text
 
-from ..discover import discover
+from ..discover.collect import discover
 from ..errors import InputError, MtaError
 from ..io import dump_model, host_dir
 from ..model import ConnectOptions

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.services, pytest.mark.timeout(300)]
 
 @pytest.fixture(scope="module")
 def live(services) -> tuple[HostFacts, list]:
-    from mta.discover import discover
+    from mta.discover.collect import discover
     from mta.transport.local import LocalTransport
 
     facts = discover(LocalTransport(), host="live", sample_seconds=0.5)

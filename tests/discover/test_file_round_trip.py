@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mta.detect import detect_apps, split_globs, wanted_files
-from mta.discover import discover
+from mta.discover.collect import discover
 from mta.discover.files import fetch_files
 from mta.io import load_model
 from mta.model import HostFacts

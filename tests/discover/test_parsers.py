@@ -127,7 +127,7 @@ def test_not_probe_output():
 
 
 def test_discover_reports_a_probe_that_printed_nothing():
-    from mta.discover import ProbeFailed, discover
+    from mta.discover.collect import ProbeFailed, discover
     from mta.transport import CommandResult
 
     class Broken:

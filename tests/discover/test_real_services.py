@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mta.discover import discover, discover_local
+from mta.discover.collect import discover, discover_local
 from mta.model import SECRET_MARKER, HostFacts
 from mta.transport.local import LocalTransport
 

@@ -65,7 +65,7 @@ def secret_app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pipeline(secret_app, tmp_path_factory):
-    from mta.discover import discover
+    from mta.discover.collect import discover
     from mta.pipeline import generate_host
     from mta.transport.local import LocalTransport
 

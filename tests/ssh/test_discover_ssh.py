@@ -253,7 +253,7 @@ def _environ_bytes() -> int:
 
 
 def test_round_trips_and_probe_size(sshd, services):
-    from mta.discover import discover
+    from mta.discover.collect import discover
 
     with sshd.transport() as t:
         facts = discover(t, host="rt", sample_seconds=0)

@@ -334,7 +334,7 @@ def test_unsafe_app_name_in_an_edited_plan(tmp_path, app_tree):
 def test_discover_detect_plan_extract_pipeline(sshd, services, tmp_path):
     detect = pytest.importorskip("mta.detect")
     plan_mod = pytest.importorskip("mta.plan")
-    from mta.discover import discover
+    from mta.discover.collect import discover
 
     with sshd.transport() as t:
         facts = discover(t, host="self", sample_seconds=0)

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from mta.cli import main
-from mta.discover import discover
+from mta.discover.collect import discover
 from mta.extract import extract_host
 from mta.io import dump_model, load_model, write_atomic
 from mta.model import AppPlan, Build, Extract, HostFacts, Plan

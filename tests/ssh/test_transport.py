@@ -379,7 +379,7 @@ def test_server_offering_only_sha1_algorithms(sshd_factory, tmp_path):
     paramiko<5 for these hosts, and a whole discovery goes through."""
     import paramiko
 
-    from mta.discover import discover
+    from mta.discover.collect import discover
 
     assert "ssh-rsa" in paramiko.Transport._key_info and "diffie-hellman-group14-sha1" in paramiko.Transport._kex_info, (
         f"paramiko {paramiko.__version__} cannot reach CentOS 6 era servers: install 'paramiko>=3.4,<5' (pyproject)"

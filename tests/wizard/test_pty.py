@@ -197,13 +197,7 @@ TEST_USER = "mtawiz"
 
 
 def needs_discover() -> None:
-    needs("mta.discover")
-    import mta.discover
-
-    if not hasattr(mta.discover, "discover"):
-        if IN_CI:
-            pytest.fail("CI=true but mta.discover.discover is missing", pytrace=False)
-        pytest.skip("mta.discover.discover has not landed yet")
+    needs("mta.discover.collect")
 
 
 @pytest.fixture
