@@ -1,6 +1,6 @@
 """Benchmark: ``mta extract`` of a WordPress tree over loopback SSH, end to end.
 
-    python benchmarks/extract_ssh.py [--runs 3]
+    python benchmarks/extract_ssh.py [--runs 3] [--out DIR]
 
 Unpacks Debian's ``wordpress`` package (cached by tests/support/debs.py) as
 a VM has it (/usr/share/wordpress, /etc/wordpress with a site's settings)
@@ -9,8 +9,12 @@ under a temporary root, starts a throw-away loopback sshd
 through ``SSHTransport``: the tar stream, the unpacking and the secret scan
 of the configuration files. Prints the tree's size, each run's wall time and
 MB/s (goal >= 50 MB/s end to end), the wire bytes and the time of each
-phase, then the stream alone (read from the channel, not unpacked), with
-the load average, as the machine may be busy.
+phase, for a fresh extract (no context yet), a rerun with nothing changed
+(only the listing and the rewritten configuration come again) and a run
+resumed after the stream was cut half way; then the stream alone (read
+from the channel, not unpacked), and what creating one file costs on the
+output's file system, with the load average, as the machine may be busy.
+MB/s is always the tree's size over the wall time.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ sys.path.insert(0, str(REPO))
 import mta.extract  # noqa: E402
 from mta.extract import extract_app  # noqa: E402
 from mta.model import AppPlan, Extract  # noqa: E402
+from mta.transport import ConnectionLost  # noqa: E402
 from tests.support.debs import unpack  # noqa: E402
 from tests.support.sshd import start_sshd, stop_sshd  # noqa: E402
 
@@ -47,6 +52,44 @@ class _Sink:
         return len(data)
 
 
+class _Cut:
+    """The transport, with its tar stream cut after ``limit`` bytes (an interrupted extract)."""
+
+    def __init__(self, inner, limit: int) -> None:
+        self.inner, self.limit = inner, limit
+        self.endpoint, self.command_timeout = inner.endpoint, inner.command_timeout
+
+    def run(self, *a, **kw):
+        return self.inner.run(*a, **kw)
+
+    def tar_paths(self, paths, dest, **kw):
+        got = [0]
+        limit = self.limit
+
+        class Sink:
+            def write(self, data: bytes) -> int:
+                if got[0] + len(data) > limit:
+                    raise ConnectionLost("benchmark: stream cut")
+                got[0] += len(data)
+                return dest.write(data)
+
+        return self.inner.tar_paths(paths, Sink(), **kw)
+
+
+def create_cost(where: Path, n: int = 400) -> float:
+    """Seconds one new small file costs on ``where``'s file system (the floor of a fresh extract)."""
+    d = Path(tempfile.mkdtemp(prefix="mta-bench-create-", dir=where))
+    try:
+        start = time.perf_counter()
+        for i in range(n):
+            fd = os.open(d / f"f{i}", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            os.write(fd, b"x" * 4096)
+            os.close(fd)
+        return (time.perf_counter() - start) / n
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def tree_size(root: Path) -> tuple[int, int]:
     files = size = 0
     for dirpath, _, names in os.walk(root):
@@ -61,8 +104,10 @@ def tree_size(root: Path) -> tuple[int, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--out", default="", help="where the contexts are written (default: a temporary directory)")
     opts = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="mta-bench-extract-"))
+    out = Path(tempfile.mkdtemp(prefix="mta-bench-extract-out-", dir=opts.out or None))
     proc = None
     try:
         vm = work / "vm"
@@ -72,10 +117,12 @@ def main() -> None:
         paths = [str(vm / "usr/share/wordpress"), str(vm / "etc/wordpress")]
         files, size = map(sum, zip(*(tree_size(Path(p)) for p in paths)))
         print(f"tree: {files} files, {size / 1e6:.1f} MB under {', '.join(p[len(str(vm)):] for p in paths)}")
+        per_file = create_cost(out)
+        print(f"output under {out.parent}: creating one file costs {per_file * 1e3:.2f} ms there "
+              f"({files * per_file:.2f} s for the tree's files alone)")
         server, proc = start_sshd(work / "sshd")
         app = AppPlan(name="wordpress", stack="php", extract=Extract(include=paths))
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  (cores: {os.cpu_count()})")
-        walls = []
         scan_time = [0.0]
         sanitize = mta.extract.sanitize_context
 
@@ -87,22 +134,38 @@ def main() -> None:
                 scan_time[0] = time.perf_counter() - t0
 
         mta.extract.sanitize_context = timed_sanitize
-        for i in range(opts.runs):
+
+        def one(label: str, app_dir: Path, transport_of=lambda t: t) -> float:
             with server.transport() as transport:
                 transport.connect()
                 cpu0 = resource.getrusage(resource.RUSAGE_SELF)
                 start = time.perf_counter()
-                res = extract_app(transport, app, work / "out" / "apps" / "wordpress")
+                res = extract_app(transport_of(transport), app, app_dir)
                 wall = time.perf_counter() - start
                 cpu1 = resource.getrusage(resource.RUSAGE_SELF)
                 cpu = cpu1.ru_utime - cpu0.ru_utime + cpu1.ru_stime - cpu0.ru_stime
                 wire = transport.bytes_received
-            walls.append(wall)
             assert not res.error, res.error
-            print(f"run {i + 1}: {wall:.2f} s, {size / 1e6 / wall:.1f} MB/s end to end; tar stream {res.bytes / 1e6:.1f} MB, "
-                  f"{wire / 1e6:.1f} MB on the wire, {len(res.secret_files)} config files rewritten; "
-                  f"mta CPU {cpu:.2f} s ({size / 1e6 / cpu:.0f} MB per CPU second); "
+            print(f"{label}: {wall:.2f} s, {size / 1e6 / wall:.1f} MB/s end to end; tar stream {res.bytes / 1e6:.1f} MB, "
+                  f"{wire / 1e6:.1f} MB on the wire, {res.files} files ({res.reused} kept, {res.resumed} resumed), "
+                  f"{len(res.secret_files)} config files rewritten; mta CPU {cpu:.2f} s; "
                   f"stream + unpack {wall - scan_time[0]:.2f} s, secret scan {scan_time[0]:.2f} s")
+            return wall
+
+        fresh, again, resumed = [], [], []
+        for i in range(opts.runs):
+            app_dir = out / f"run{i}" / "apps" / "wordpress"
+            fresh.append(one(f"run {i + 1} fresh", app_dir))
+            again.append(one(f"run {i + 1} rerun, nothing changed", app_dir))
+            cut_dir = out / f"cut{i}" / "apps" / "wordpress"
+            try:
+                one(f"run {i + 1} cut half way", cut_dir, lambda t: _Cut(t, int(size / 2)))
+            except ConnectionLost:
+                pass
+            resumed.append(one(f"run {i + 1} resumed after the cut", cut_dir))
+            shutil.rmtree(out / f"run{i}", ignore_errors=True)
+            shutil.rmtree(out / f"cut{i}", ignore_errors=True)
+        walls = fresh
         # the channel alone (the stream to nowhere): what paramiko and sshd manage
         # without the unpacking, to tell the two apart
         with server.transport() as transport:
@@ -118,13 +181,17 @@ def main() -> None:
               f"mta CPU {cpu:.2f} s")
         best, med = min(walls), statistics.median(walls)
         verdict = "ok" if size / 1e6 / med >= GOALS["mb_per_s"] else "MISSED"
-        print(f"median {med:.2f} s = {size / 1e6 / med:.1f} MB/s (best {size / 1e6 / best:.1f} MB/s); "
+        print(f"fresh: median {med:.2f} s = {size / 1e6 / med:.1f} MB/s (best {size / 1e6 / best:.1f} MB/s); "
               f"goal >= {GOALS['mb_per_s']:.0f} MB/s: {verdict}")
+        for label, runs in (("rerun, nothing changed", again), ("resumed after a cut half way", resumed)):
+            m = statistics.median(runs)
+            print(f"{label}: median {m:.2f} s = {size / 1e6 / m:.1f} MB/s (the tree's size over the wall time)")
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         if proc is not None:
             stop_sshd(proc)
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
 
 
 if __name__ == "__main__":

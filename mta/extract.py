@@ -15,6 +15,7 @@ withheld and mounted from a secret file instead (``security.configscan``).
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import os
@@ -35,8 +36,8 @@ from .model import AppPlan, Plan
 from .detect import packaged
 from .plan.recipes.backing import backing_kind
 from .plan.security.placeholders import sanitize_context, wire_fill
-from .transport import TransportError
-from .transport.tarcmd import LINK_CHECK
+from .transport import CommandTimeout, TransportError
+from .transport.tarcmd import LINK_CHECK, list_command, parse_listing
 
 REPORT_NAME = ".mta-extract.json"
 
@@ -89,6 +90,8 @@ class AppExtract:
     truncated: bool = False
     skipped: list[Skipped] = field(default_factory=list)
     error: str = ""
+    reused: int = 0  # files the context already had as the VM has them: not fetched again
+    resumed: int = 0  # entries a cut-off run had already brought: not fetched again
     secret_files: list[str] = field(default_factory=list)  # context files whose values became placeholders
     filled_at_start: list[str] = field(default_factory=list)  # image paths the entrypoint fills
     withheld: list[Skipped] = field(default_factory=list)  # config left out: mounted from a secret file
@@ -185,8 +188,9 @@ class _Unpacker:
     cannot replace one), so the per-member checks do not lstat every parent
     of every file again."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, journal: Optional["_Journal"] = None) -> None:
         self.root = root
+        self.journal = journal
         self.dirs: set[str] = {root}
         #: bits a new file's mode loses at creation: only when a wanted bit is
         #: among them does a file need a chmod of its own
@@ -222,7 +226,8 @@ def safe_extract(tar_path: Path, dest: Path, result: AppExtract, roots: Optional
 
 
 def unpack_stream(stream: BinaryIO, dest: Path, result: AppExtract, roots: Optional[list[str]] = None,
-                  provided: Optional[list[str]] = None, gzipped: bool = False) -> bool:
+                  provided: Optional[list[str]] = None, gzipped: bool = False,
+                  journal: Optional["_Journal"] = None) -> bool:
     """Unpack a tar stream as it arrives (``stream``, read once, in order) into
     ``dest``, refusing anything that could escape it; False when the stream
     was not a tar archive at all (empty, or cut before its first header).
@@ -230,25 +235,26 @@ def unpack_stream(stream: BinaryIO, dest: Path, result: AppExtract, roots: Optio
     ``roots`` (VM paths that were copied): symlinks must point inside one of
     them, so a link never dangles into a part of the VM we did not copy.
     ``provided`` (VM trees the image's packages install): a link into one is
-    kept as the VM has it; it resolves in the image, not in the context."""
+    kept as the VM has it; it resolves in the image, not in the context.
+    ``journal`` hears each entry once it is whole on disk (a resumed extract keeps those)."""
     try:
         # tarfile copies its whole read buffer on every header read: keep it small
         tf = tarfile.open(fileobj=stream, mode="r|gz" if gzipped else "r|", bufsize=1 << 16)
     except tarfile.TarError:
         return False
     with tf:
-        _unpack(tf, dest, result, roots, provided)
+        _unpack(tf, dest, result, roots, provided, journal)
     return True
 
 
 def _unpack(tf: tarfile.TarFile, dest: Path, result: AppExtract, roots: Optional[list[str]],
-            provided: Optional[list[str]]) -> None:
+            provided: Optional[list[str]], journal: Optional["_Journal"] = None) -> None:
     root = os.path.realpath(dest)
     allowed = [os.path.join(root, _rel(r)) for r in roots] if roots else [root]
     given = [os.path.join(root, _rel(p)) for p in provided or [] if _rel(p)]
     # an included path that is itself a symlink: tar_command sends its target along
     link_roots = {_rel(r) for r in roots} if roots else set()
-    unpacker = _Unpacker(root)
+    unpacker = _Unpacker(root, journal)
     while True:
         try:
             member = tf.next()
@@ -315,6 +321,8 @@ def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, roo
         if not os.path.islink(target):
             unpacker.parent(os.path.join(target, "x"))  # remember it (and its parents) as real directories
         os.chmod(target, (member.mode & 0o755) | 0o700)
+        if unpacker.journal is not None:
+            unpacker.journal.add(name, "d", 0, member.mtime, member.mode)
         return
     if member.isreg():
         unpacker.parent(target)
@@ -335,6 +343,8 @@ def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, roo
         finally:
             os.close(fd)
         result.files += 1
+        if unpacker.journal is not None:
+            unpacker.journal.add(name, "f", member.size, member.mtime, member.mode)
         return
     if member.issym():
         link = member.linkname
@@ -356,6 +366,8 @@ def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, roo
                 raise IsADirectoryError(21, "a directory is in the way", target)
             os.unlink(target)
         os.symlink(rel_link, target)
+        if unpacker.journal is not None:
+            unpacker.journal.add(name, "l", 0, member.mtime, member.mode)
         return
     if member.islnk():
         src_name = _safe_name(member.linkname)
@@ -368,6 +380,9 @@ def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, roo
             os.unlink(target)
         shutil.copy2(src, target, follow_symlinks=False)
         result.files += 1
+        if unpacker.journal is not None:
+            st = os.lstat(src)
+            unpacker.journal.add(name, "f", st.st_size, member.mtime, member.mode)
         return
     kind = "device file" if (member.ischr() or member.isblk()) else "fifo" if member.isfifo() else "special file"
     result.skipped.append(Skipped(name, kind))
@@ -393,8 +408,10 @@ class _Pipe:
         self.bytes, self.start, self.last = 0, time.monotonic(), 0.0
 
     def write(self, data: bytes) -> int:
+        view = memoryview(data)
         try:
-            self.out.write(data)
+            while view:  # a signal may cut a write to a pipe short: the rest follows
+                view = view[self.out.write(view) or 0:]
         except BrokenPipeError:
             pass  # the unpacker stopped (its error is raised after the stream)
         self.bytes += len(data)
@@ -411,7 +428,7 @@ class _Pipe:
 
 
 def _pull(transport, include: list[str], kwargs: dict, staging: Path, result: AppExtract,
-          provided: list[str], progress: Optional[Progress]):
+          provided: list[str], progress: Optional[Progress], journal: Optional["_Journal"] = None):
     """The tar stream of ``include`` unpacked into ``staging`` as it arrives:
     the unpacking (a thread, reading a pipe) overlaps the transfer."""
     read_fd, write_fd = os.pipe()
@@ -420,12 +437,22 @@ def _pull(transport, include: list[str], kwargs: dict, staging: Path, result: Ap
     def unpack() -> None:
         with os.fdopen(read_fd, "rb", buffering=1 << 20) as stream:
             try:
-                unpack_stream(stream, staging, result, include, provided, gzipped=bool(kwargs.get("compress")))
+                unpack_stream(stream, staging, result, include, provided, gzipped=bool(kwargs.get("compress")),
+                              journal=journal)
             except BaseException as exc:  # raised below, after the transfer
                 errors.append(exc)
-            # whatever the unpacker left unread (after the end-of-archive blocks, or after a failure)
-            while stream.read(1 << 20):
-                pass
+            # whatever the unpacker left unread: the end-of-archive blocks, or after a failure
+            left = 0
+            while True:
+                chunk = stream.read(1 << 20)
+                if not chunk:
+                    break
+                if not errors and chunk.strip(b"\0"):
+                    left += len(chunk)
+            if left and not errors and not result.truncated:
+                # tarfile ends quietly at a damaged header: the context would lack the rest
+                errors.append(MtaError(f"{result.app}: the tar stream was damaged ({left} bytes after the "
+                                       "last good entry); run extract again to fetch the rest"))
 
     reader = threading.Thread(target=unpack, name=f"unpack-{result.app}", daemon=True)
     reader.start()
@@ -468,32 +495,232 @@ def compression_pays(transport) -> bool:
     return res.stdout.startswith(b"gzip\n") and len(res.stdout) / took < COMPRESS_BELOW
 
 
+#: in ``app_dir``: the extract under way, kept when it is cut off so the next
+#: run fetches only what it lacks (the context itself is left as it was)
+PARTIAL_NAME = ".extract-partial"
+#: in the partial: each entry once it is whole on disk, one JSON line each (appended)
+JOURNAL_NAME = ".mta-journal"
+#: in the partial: its secret scan began (its files may be rewritten: never resumed from)
+SCANNED_NAME = ".mta-scanned"
+#: in the partial: its commit is under way (what to do, so a cut commit is finished next time)
+COMMIT_NAME = ".mta-commit"
+#: in the context: each entry as the VM had it when it was copied (type, size, mtime, mode)
+MANIFEST_NAME = ".mta-manifest"
+
+#: name -> (type f/d/l, size, mtime, mode) as on the VM
+Entries = dict[str, tuple[str, int, int, int]]
+
+
+def _same(have: Optional[tuple], vm: tuple) -> bool:
+    """An entry kept from before still is what the VM has (size counts for files only)."""
+    if have is None or have[0] != vm[0] or have[2] != vm[2] or have[3] != vm[3]:
+        return False
+    return vm[0] != "f" or have[1] == vm[1]
+
+
+def _key(include: list[str], excludes: list[tuple[str, str]]) -> str:
+    """What a kept entry depends on besides the VM: the trees and the excludes."""
+    raw = json.dumps([include, [p for p, _ in excludes]], ensure_ascii=True)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _read_entries(path: Path, key: Optional[str]) -> Optional[Entries]:
+    """The entries a journal or manifest recorded for ``key``; None when it is
+    missing, for other trees or excludes, or unreadable. A last line cut in two
+    (the process was killed while appending) is left out."""
+    try:
+        with open(path, "rb") as fh:
+            lines = fh.read().split(b"\n")
+    except OSError:
+        return None
+    try:
+        if key is not None and json.loads(lines[0]).get("key") != key:
+            return None
+    except (ValueError, AttributeError):
+        return None
+    out: Entries = {}
+    for line in lines[1:]:
+        try:
+            name, kind, size, mtime, mode = json.loads(line)
+            out[str(name)] = (str(kind), int(size), int(mtime), int(mode))
+        except (ValueError, TypeError):
+            continue
+    return out
+
+
+def _entries_text(key: str, entries: Entries) -> str:
+    lines = [json.dumps({"key": key})]
+    lines += [json.dumps([n, *e]) for n, e in sorted(entries.items())]
+    return "\n".join(lines) + "\n"
+
+
+class _Journal:
+    """The partial's record of whole entries: one line per entry, each written
+    with one append, so a killed run leaves every line but perhaps the last."""
+
+    def __init__(self, path: Path, key: str, fresh: bool) -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if fresh else 0), 0o600)
+        if fresh:
+            os.write(self.fd, (json.dumps({"key": key}) + "\n").encode())
+        self.entries: Entries = {}
+
+    def add(self, name: str, kind: str, size: int, mtime: float, mode: int) -> None:
+        entry = (kind, int(size), int(mtime), int(mode) & 0o7777)
+        self.entries[name] = entry
+        os.write(self.fd, (json.dumps([name, *entry]) + "\n").encode())
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _listing(transport, include: list[str], sudo: bool, timeout: Optional[float]) -> Optional[Entries]:
+    """Every entry under ``include`` on the host (one round trip), or None
+    when it cannot list them (no GNU find): then everything is fetched."""
+    kwargs = {"sudo": sudo}
+    if timeout is not None:
+        kwargs["timeout"] = timeout
+    try:
+        res = transport.run(list_command(include), **kwargs)
+    except CommandTimeout:
+        return None
+    found = parse_listing(res.stdout)
+    if found is None:
+        return None
+    return {n: (k, size, mtime, mode & 0o7777) for n, (k, size, mtime, mode) in found.items()}
+
+
+def _remove(path: str) -> None:
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _commit(partial: Path, final: Path) -> None:
+    """Make the partial the context, as its commit record says: ``swap``
+    (the partial holds everything) or ``apply`` (it holds what changed: moved
+    into the context, and the entries the VM no longer has removed). Safe to
+    run again after a cut: each step skips what is already done."""
+    plan = json.loads((partial / COMMIT_NAME).read_text())
+    if plan["mode"] == "swap":
+        if final.exists() or final.is_symlink():
+            old = Path(tempfile.mkdtemp(prefix=".context-old-", dir=final.parent))
+            os.replace(final, old / "context")
+        else:
+            old = None
+        os.replace(partial, final)
+        for name in (JOURNAL_NAME, SCANNED_NAME, COMMIT_NAME):
+            _remove(str(final / name))
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return
+    root = os.path.realpath(final)
+    for name in sorted(plan["deleted"], key=lambda n: -n.count("/")):
+        clean = _safe_name(name)
+        target = os.path.join(root, *clean.split("/")) if clean else ""
+        if target and _inside(root, target) and _no_symlink_parents(root, target):
+            _remove(target)
+    # directories the stream brought have the VM's mode; the ones made on the way keep the context's
+    landed_dirs = {n for n, e in (_read_entries(partial / JOURNAL_NAME, None) or {}).items() if e[0] == "d"}
+    # the context's own records are replaced by the partial's (the manifest last, below)
+    for name in os.listdir(root):
+        if name.startswith(".mta-"):
+            _remove(os.path.join(root, name))
+    src_root = str(partial)
+    for dirpath, dirnames, filenames in os.walk(src_root):
+        rel = os.path.relpath(dirpath, src_root)
+        dest_dir = root if rel == "." else os.path.join(root, rel)
+        names = sorted(dirnames + filenames)
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+        for name in names:
+            if rel == "." and name in (JOURNAL_NAME, SCANNED_NAME, COMMIT_NAME, MANIFEST_NAME):
+                continue
+            src, dest = os.path.join(dirpath, name), os.path.join(dest_dir, name)
+            if not _no_symlink_parents(root, dest):
+                continue  # never through a link (the partial's own parents are real directories)
+            if name in dirnames:
+                if os.path.lexists(dest) and (os.path.islink(dest) or not os.path.isdir(dest)):
+                    os.unlink(dest)
+                os.makedirs(dest, exist_ok=True)
+                if os.path.relpath(src, src_root) in landed_dirs:
+                    os.chmod(dest, os.lstat(src).st_mode & 0o7777)
+                continue
+            if os.path.isdir(dest) and not os.path.islink(dest):
+                shutil.rmtree(dest)
+            os.replace(src, dest)
+    if (partial / MANIFEST_NAME).exists():
+        os.replace(partial / MANIFEST_NAME, final / MANIFEST_NAME)
+    shutil.rmtree(partial, ignore_errors=True)
+
+
 def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[float] = None,
                 sudo: bool = False, progress: Optional[Progress] = None, compress: bool = False) -> AppExtract:
     """Pull one app's files into ``app_dir/context`` (replacing an older context);
     ``sudo`` reads them as root on the host (``sudo -n``); ``progress`` hears
     the bytes received so far; ``compress`` gzips the stream on the host (the
-    size cap then counts compressed bytes)."""
+    size cap then counts compressed bytes).
+
+    Resumable: the host lists the trees first (``find``), and only entries
+    that differ from the context's manifest, or that a cut-off run did not
+    finish (``app_dir/.extract-partial``), come over the wire (``tar -T -``).
+    The context changes only once everything has arrived and been scanned;
+    configuration the scan rewrote or withheld is fetched again every time."""
     include, excludes = plan_paths(app)
     result = AppExtract(app=app.name, context=str(app_dir / "context"), include=include,
                         exclude=[p for p, _ in excludes])
     if not include:
         result.skipped.append(Skipped("(all)", "the plan names no files to copy (extract.include is empty)"))
     app_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".context-", dir=app_dir))
+    final = app_dir / "context"
+    partial = app_dir / PARTIAL_NAME
+    if (partial / COMMIT_NAME).is_file():
+        _commit(partial, final)  # the last run was cut while it committed: finish that first
+    key = _key(include, excludes)
+    base: Entries = {}
+    if include and final.is_dir() and not final.is_symlink():
+        base = _read_entries(final / MANIFEST_NAME, key) or {}
+    done = None
+    if include and partial.is_dir() and not (partial / SCANNED_NAME).exists():
+        done = _read_entries(partial / JOURNAL_NAME, key)
+    # something to build on: the host lists its entries first (one round trip), to fetch only the rest
+    listing = _listing(transport, include, sudo, timeout) if base or done else None
+    if listing is None:
+        base, done = {}, None  # a fresh copy (or a host without GNU find): everything comes
+    if done is None:
+        if partial.exists() or partial.is_symlink():
+            _remove(str(partial))
+        partial.mkdir()
+        done = {}
+    else:
+        for name, entry in list(done.items()):  # what changed on the VM since is fetched again
+            if not _same(entry, listing.get(name) or ("", 0, 0, 0)):
+                if entry[0] != "d":
+                    _remove(os.path.join(partial, *name.split("/")))
+                del done[name]
+    journal = _Journal(partial / JOURNAL_NAME, key, fresh=not done)
+    journal.entries.update(done)
+    kept = {n: e for n, e in base.items() if n in (listing or {}) and _same(e, listing[n])}
+    members = None
+    if listing is not None and (base or done):
+        members = [n for n, e in listing.items() if not _same(done.get(n), e) and n not in kept]
+    result.resumed = len(done)
+    result.reused = sum(1 for e in kept.values() if e[0] == "f")
     try:
-        staging = work / "context"
-        staging.mkdir()
-        if include:
+        if include and (members is None or members):
             kwargs = {"exclude": [p for p, _ in excludes], "max_bytes": app.extract.max_bytes, "sudo": sudo}
             if compress:
                 kwargs["compress"] = True
             if timeout is not None and hasattr(transport, "command_timeout"):
                 kwargs["timeout"] = timeout
+            if members is not None:
+                kwargs["members"] = members
             # links into trees the image's distro packages install are kept (Debian's wordpress -> php-getid3),
             # and links to the files the container mounts where the VM had them (.htaccess -> /etc/wordpress/htaccess)
             provided = (packaged.provided_trees(app.build.packages) if app.build else []) + mounted_files(app)
-            tar = _pull(transport, include, kwargs, staging, result, provided, progress)
+            tar = _pull(transport, include, kwargs, partial, result, provided, progress, journal)
             result.bytes = tar.bytes_written
             result.truncated = tar.truncated
             if tar.truncated:
@@ -502,36 +729,50 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
                 if "Exiting with failure status" in line:
                     continue
                 result.skipped.append(Skipped(_tar_line_path(line), _tar_line_reason(line)))
-        # settings.py / config.json come along with the code: their values must not reach the image;
-        # code is left byte for byte, configuration rewritten through its parser or withheld
-        sanitized = sanitize_context(staging)
-        result.secret_files = sanitized.files
-        result.secret_values = sanitized.values
-        result.withheld = [Skipped("/" + w.path, w.reason) for w in sanitized.withheld]
-        result.filled_at_start, problem = wire_fill(app_dir, app, context=staging)
-        if problem:
-            result.skipped.append(Skipped("(secrets)", problem))
-        record = {
-            "app": app.name,
-            "host_paths": include,
-            "files": result.files,
-            "bytes": result.bytes,
-            "truncated": result.truncated,
-            "excluded_patterns": [{"pattern": p, "reason": why} for p, why in excludes],
-            "skipped": [asdict(s) for s in result.skipped],
-            "secret_placeholders": {"files": result.secret_files, "variables": sorted(result.secret_values),
-                                    "filled_at_start": result.filled_at_start},
-            "withheld": [asdict(w) for w in result.withheld],
-        }
-        write_atomic(staging / REPORT_NAME, json.dumps(_printable(record), indent=2, ensure_ascii=False) + "\n")
-        final = app_dir / "context"
-        old = None
-        if final.exists() or final.is_symlink():
-            old = work / "old"
-            os.replace(final, old)
-        os.replace(staging, final)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        journal.close()
+    # from here on the partial's files may be rewritten: a cut run is not resumed from it
+    write_atomic(partial / SCANNED_NAME, "")
+    for name in os.listdir(partial):
+        if name.startswith(".mta-") and name not in (JOURNAL_NAME, SCANNED_NAME):
+            _remove(os.path.join(partial, name))  # an earlier attempt's scan records
+    # settings.py / config.json come along with the code: their values must not reach the image;
+    # code is left byte for byte, configuration rewritten through its parser or withheld
+    sanitized = sanitize_context(partial)
+    result.secret_files = sanitized.files
+    result.secret_values = sanitized.values
+    result.withheld = [Skipped("/" + w.path, w.reason) for w in sanitized.withheld]
+    result.filled_at_start, problem = wire_fill(app_dir, app, context=partial)
+    if problem:
+        result.skipped.append(Skipped("(secrets)", problem))
+    landed = dict(journal.entries)
+    result.files = sum(1 for e in {**kept, **landed}.values() if e[0] == "f")
+    for name in list(sanitized.files) + [w.path for w in sanitized.withheld]:
+        landed.pop(name, None)  # rewritten or withheld: fetched again next time
+    final_entries = {**kept, **landed}
+    record = {
+        "app": app.name,
+        "host_paths": include,
+        "files": result.files,
+        "bytes": result.bytes,
+        "reused_files": result.reused,
+        "resumed_files": result.resumed,
+        "truncated": result.truncated,
+        "excluded_patterns": [{"pattern": p, "reason": why} for p, why in excludes],
+        "skipped": [asdict(s) for s in result.skipped],
+        "secret_placeholders": {"files": result.secret_files, "variables": sorted(result.secret_values),
+                                "filled_at_start": result.filled_at_start},
+        "withheld": [asdict(w) for w in result.withheld],
+    }
+    write_atomic(partial / REPORT_NAME, json.dumps(_printable(record), indent=2, ensure_ascii=False) + "\n")
+    write_atomic(partial / MANIFEST_NAME, _entries_text(key, final_entries))
+    if base:
+        deleted = [n for n in base if n not in final_entries]
+        commit = {"mode": "apply", "deleted": deleted}
+    else:
+        commit = {"mode": "swap"}
+    write_atomic(partial / COMMIT_NAME, json.dumps(commit))
+    _commit(partial, final)
     return result
 
 

@@ -135,8 +135,11 @@ class Transport(Protocol):
         max_bytes: int = 512 << 20,
         sudo: bool = False,
         compress: bool = False,
+        members: Optional[Sequence[str]] = None,
     ) -> TarResult:
-        """Stream a tar of ``paths`` (absolute, read-only on the host) into ``dest``."""
+        """Stream a tar of ``paths`` (absolute, read-only on the host) into ``dest``;
+        ``members`` (names relative to /, from a listing): only those entries,
+        each without what is under it (what a resumed extract still lacks)."""
         ...
 
     def stream(

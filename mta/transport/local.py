@@ -10,7 +10,7 @@ import time
 from typing import BinaryIO, Callable, Optional, Sequence
 
 from .base import CommandResult, CommandTimeout, Command, ShellFiles, TarResult, as_root, to_shell
-from .tarcmd import tar_command
+from .tarcmd import member_list, tar_command
 
 
 class LocalTransport(ShellFiles):
@@ -48,14 +48,19 @@ class LocalTransport(ShellFiles):
         max_bytes: int = 512 << 20,
         sudo: bool = False,
         compress: bool = False,
+        members: Optional[Sequence[str]] = None,
     ) -> TarResult:
         result = TarResult()
-        if not paths:
+        if not paths if members is None else not members:
             return result
-        line = tar_command(paths, exclude, compress)
+        line = tar_command(paths, exclude, compress, members is not None)
         if sudo and os.geteuid() != 0:
             line = as_root(line)
-        proc = subprocess.Popen(["sh", "-c", line], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        with tempfile.TemporaryFile() as names:
+            # the names on stdin from a file: nothing to feed while the output is read
+            names.write(member_list(members) if members is not None else b"")
+            names.seek(0)
+            proc = subprocess.Popen(["sh", "-c", line], stdin=names, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert proc.stdout is not None
         while True:
             chunk = proc.stdout.read(1 << 16)

@@ -34,7 +34,7 @@ from .base import (
 )
 from .hostkeys import KnownHosts, fingerprint, host_entry_name
 from .ssh_target import Endpoint, load_ssh_config, resolve
-from .tarcmd import tar_command
+from .tarcmd import member_list, tar_command
 
 # paramiko logs a failed handshake from its reader thread (a traceback on stderr through
 # logging's last-resort handler); the same failure reaches the caller as one TransportError
@@ -658,13 +658,14 @@ class SSHTransport(ShellFiles):
         sudo: Optional[bool] = None,
         timeout: Optional[float] = None,
         compress: bool = False,
+        members: Optional[Sequence[str]] = None,
     ) -> TarResult:
         result = TarResult()
-        if not paths:
+        if not paths if members is None else not members:
             return result
         use_sudo = self.sudo if sudo is None else sudo
-        chan = self._open(self._wrap_sudo(tar_command(list(paths), exclude, compress), use_sudo))
-        chan.shutdown_write()
+        chan = self._open(self._wrap_sudo(tar_command(list(paths), exclude, compress, members is not None), use_sudo))
+        feeder = self._feed_stdin(chan, member_list(members) if members is not None else None)
 
         def sink(data: bytes) -> bool:
             if result.bytes_written + len(data) > max_bytes:
@@ -674,7 +675,11 @@ class SSHTransport(ShellFiles):
             result.bytes_written += len(data)
             return True
 
-        err, status = self._pump(chan, sink, self.command_timeout if timeout is None else timeout, "copying files")
+        try:
+            err, status = self._pump(chan, sink, self.command_timeout if timeout is None else timeout, "copying files")
+        finally:
+            if feeder is not None:
+                feeder.join(timeout=1)
         self.bytes_received += result.bytes_written + len(err)
         if use_sudo and not self.remote_is_root:
             self._check_sudo(CommandResult(status, b"", err))

@@ -5,6 +5,7 @@ Every path is quoted with shlex.quote; the commands only read.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shlex
@@ -154,18 +155,71 @@ def parse_read_files(out: bytes, paths: Sequence[str]) -> dict[str, Optional[byt
 LINK_CHECK = "command -v gzip >/dev/null 2>&1 && echo gzip; echo; head -c 1048576 /dev/zero"
 
 
-def tar_command(paths: Sequence[str], exclude: Sequence[str] = (), compress: bool = False) -> str:
+_FOLLOW_ROOTS = (
+    'for p in "$@"; do if [ -L "/$p" ]; then t=$(readlink -f "/$p") && [ -n "$t" ] && '
+    'set -- "$@" "${t#/}"; fi; done; '
+)
+
+
+def tar_command(paths: Sequence[str], exclude: Sequence[str] = (), compress: bool = False,
+                members: bool = False) -> str:
     """GNU/busybox tar to stdout; absolute names kept relative to /; ``compress``
     pipes it through ``gzip -1`` (for a slow link).
 
     An included path that is a symlink (``/srv/app/current`` -> ``releases/42``)
     brings the tree it points to along, so a deploy symlink is not copied empty.
+
+    ``members``: tar only the names (relative to /, each ended by NUL) read on
+    stdin, each on its own (no recursion): what a resumed extract still lacks
+    (GNU tar; the excludes still apply).
     """
     excl = "".join(f" --exclude={shlex.quote(e)}" for e in exclude)
+    if members:
+        line = f"tar -C / -cf -{excl} --no-recursion --null -T -"
+        return f"{line} | gzip -1 -c" if compress else f"exec {line}"
     rel = " ".join(shlex.quote(p.lstrip("/") or ".") for p in paths)
     return (
-        f"set -- {rel}; "
-        'for p in "$@"; do if [ -L "/$p" ]; then t=$(readlink -f "/$p") && [ -n "$t" ] && '
-        'set -- "$@" "${t#/}"; fi; done; '
+        f"set -- {rel}; " + _FOLLOW_ROOTS
         + (f'tar -C / -cf -{excl} "$@" | gzip -1 -c' if compress else f'exec tar -C / -cf -{excl} "$@"')
     )
+
+
+def member_list(names: Sequence[str]) -> bytes:
+    """``names`` for ``tar_command(members=True)``'s stdin (NUL-ended, as tarfile decoded them)."""
+    return b"".join(os.fsencode(n) + b"\0" for n in names)
+
+
+#: the first bytes of a listing from a find that has -printf (GNU); busybox's has not
+LIST_MARK = b"mta-list\0"
+
+
+def list_command(paths: Sequence[str]) -> str:
+    """Every entry under ``paths`` (as ``tar_command`` walks them, a symlinked
+    root's tree included), one ``TYPE SIZE MTIME MODE NAME\\0`` record each,
+    names relative to /; after LIST_MARK, and only when find has -printf."""
+    rel = " ".join(shlex.quote(p.lstrip("/") or ".") for p in paths)
+    return (
+        f"set -- {rel}; " + _FOLLOW_ROOTS
+        + "cd / && [ \"$(find / -maxdepth 0 -printf ok 2>/dev/null)\" = ok ] && printf 'mta-list\\0' && "
+        "exec find \"$@\" -printf '%y %s %T@ %m %p\\0'"
+    )
+
+
+def parse_listing(out: bytes) -> Optional[dict[str, tuple[str, int, int, int]]]:
+    """{name: (type f/d/l/p/c/b/s, size, mtime in whole seconds, mode)} from
+    ``list_command``'s output; None when the host could not list (no GNU find).
+    Names are decoded as tarfile decodes member names (surrogateescape)."""
+    if not out.startswith(LIST_MARK):
+        return None
+    entries: dict[str, tuple[str, int, int, int]] = {}
+    for rec in out[len(LIST_MARK):].split(b"\0"):
+        fields = rec.split(b" ", 4)
+        if len(fields) != 5:
+            continue
+        kind, size, mtime, mode, name = fields
+        try:
+            entry = (kind.decode("ascii"), int(size), int(float(mtime)), int(mode, 8))
+        except ValueError:
+            continue
+        entries[os.fsdecode(name).rstrip("/")] = entry
+    return entries
