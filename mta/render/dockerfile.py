@@ -102,9 +102,12 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
     mounted = [p for p in wp.paths if p not in STICKY_DIRS] if wp.read_only else []
     writable = list(dict.fromkeys([*b.writable, *mounted]))
     if writable:
-        dirs = " ".join(q(escape.copy_path(d, _where(app, "writable"))) for d in writable)
-        # -H: a dir given as a symlink (/var/run -> /run) is changed, not the link
-        post.append(f"mkdir -p {dirs} && chown -R -H {chown} {dirs} && chmod -R g=u {dirs}")
+        paths = [escape.copy_path(d, _where(app, "writable")).rstrip("/") or "/" for d in writable]
+        dirs = " ".join(q(d) for d in paths)
+        # the trailing slash: a dir that is a symlink (/var/run -> /run) is changed, not the link;
+        # symlinks inside (/var/log/README, dangling) stay links
+        inside = " ".join(q(d + "/") for d in paths)
+        post.append(f"mkdir -p {dirs} && chown -R {chown} {inside} && chmod -R g=u {inside}")
         if spec and spec.runtime_dirs:
             # sockets and pid files, as the official images keep them: writable by any uid,
             # and by the server under docker, whose tmpfs over the dir takes the dir's mode

@@ -494,8 +494,8 @@ def test_every_tmpfs_under_a_read_only_root_is_writable_in_the_image(base):
                 if "build" not in svc or not svc.get("tmpfs"):
                     continue
                 dockerfile = files[f"{host}apps/{name}/Dockerfile"]
-                line = next((ln for ln in dockerfile.splitlines() if "chown -R -H" in ln), "")
-                dirs = line.split("chmod -R g=u ", 1)[-1].split() if line else []
+                line = next((ln for ln in dockerfile.splitlines() if "chmod -R g=u " in ln), "")
+                dirs = [d.rstrip("/") for d in line.split("chmod -R g=u ", 1)[-1].split()] if line else []
                 for path in svc["tmpfs"]:
                     if path in STICKY_DIRS:
                         continue
