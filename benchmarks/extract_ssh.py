@@ -69,6 +69,7 @@ class _Cut:
         class Sink:
             def write(self, data: bytes) -> int:
                 if got[0] + len(data) > limit:
+                    dest.write(data[:limit - got[0]])  # what arrived before the cut
                     raise ConnectionLost("benchmark: stream cut")
                 got[0] += len(data)
                 return dest.write(data)

@@ -24,8 +24,8 @@ import re
 import shutil
 import tarfile
 import tempfile
-import threading
 import time
+import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable, Optional
@@ -215,14 +215,20 @@ class _Unpacker:
 def safe_extract(tar_path: Path, dest: Path, result: AppExtract, roots: Optional[list[str]] = None,
                  provided: Optional[list[str]] = None) -> None:
     """Unpack the tar file ``tar_path`` into ``dest`` (see unpack_stream)."""
-    try:
-        tf = tarfile.open(tar_path, mode="r:")
-    except tarfile.TarError as exc:
-        if result.truncated or tar_path.stat().st_size == 0:
-            return
-        raise MtaError(f"{result.app}: the file stream is not a tar archive ({exc})") from None
-    with tf:
-        _unpack(tf, dest, result, roots, provided)
+    with open(tar_path, "rb") as fh:
+        sink = _TarSink(dest, result, roots, provided)
+        try:
+            while True:
+                chunk = fh.read(1 << 20)
+                if not chunk:
+                    break
+                sink.write(chunk)
+        finally:
+            started = sink.finish()
+    if not started and sink.damaged and not result.truncated:
+        raise MtaError(f"{result.app}: the file stream is not a tar archive ({sink.damaged})")
+    if sink.damaged or sink.leftover:
+        raise MtaError(sink.damage_message())
 
 
 def unpack_stream(stream: BinaryIO, dest: Path, result: AppExtract, roots: Optional[list[str]] = None,
@@ -237,53 +243,309 @@ def unpack_stream(stream: BinaryIO, dest: Path, result: AppExtract, roots: Optio
     ``provided`` (VM trees the image's packages install): a link into one is
     kept as the VM has it; it resolves in the image, not in the context.
     ``journal`` hears each entry once it is whole on disk (a resumed extract keeps those)."""
+    sink = _TarSink(dest, result, roots, provided, journal, gzipped)
     try:
-        # tarfile copies its whole read buffer on every header read: keep it small
-        tf = tarfile.open(fileobj=stream, mode="r|gz" if gzipped else "r|", bufsize=1 << 16)
-    except tarfile.TarError:
-        return False
-    with tf:
-        _unpack(tf, dest, result, roots, provided, journal)
-    return True
+        while True:
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                break
+            sink.write(chunk)
+    finally:
+        started = sink.finish()
+    if started and (sink.damaged or sink.leftover):
+        raise MtaError(sink.damage_message())
+    return started
 
 
-def _unpack(tf: tarfile.TarFile, dest: Path, result: AppExtract, roots: Optional[list[str]],
-            provided: Optional[list[str]], journal: Optional["_Journal"] = None) -> None:
-    root = os.path.realpath(dest)
-    allowed = [os.path.join(root, _rel(r)) for r in roots] if roots else [root]
-    given = [os.path.join(root, _rel(p)) for p in provided or [] if _rel(p)]
-    # an included path that is itself a symlink: tar_command sends its target along
-    link_roots = {_rel(r) for r in roots} if roots else set()
-    unpacker = _Unpacker(root, journal)
-    while True:
+_ZERO_BLOCK = bytes(512)
+#: header types that carry the next member's name, link or attributes
+_META_TYPES = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE,
+               tarfile.SOLARIS_XHDTYPE)
+
+
+_CHKSUM_BLANK = b" " * 8
+#: header types the fast parse reads (anything else goes through tarfile's own)
+_FAST_TYPES = frozenset(b"0\x00125LKx")
+
+
+def _nts(field: bytes) -> str:
+    return field.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+
+
+def _octal(field: bytes) -> int:
+    if field[:1] and field[0] & 0x80:
+        raise ValueError("base-256")
+    return int(field.split(b"\0", 1)[0].strip() or b"0", 8)
+
+
+def _header_info(block: bytes) -> tarfile.TarInfo:
+    """``tarfile.TarInfo.frombuf`` for a plain file, directory, link or long-name
+    header (nearly every header of a tree), several times faster: the checksum
+    by adler32 (its low half is 1 + the byte sum, modulo 65521). Anything
+    else, or a header that does not check out, goes to frombuf itself."""
+    kind = block[156]
+    try:
+        if kind not in _FAST_TYPES:
+            raise ValueError(kind)
+        chk = _octal(block[148:156])
+        mode, size, mtime = _octal(block[100:108]), _octal(block[124:136]), _octal(block[136:148])
+    except ValueError:
+        return tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+    byte_sum = (zlib.adler32(block[:148] + _CHKSUM_BLANK + block[156:]) & 0xFFFF) - 1
+    if chk > 512 * 255 or (chk - byte_sum) % 65521:
+        return tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")  # raises, or a signed checksum
+    info = tarfile.TarInfo(_nts(block[0:100]))
+    info.type = bytes((kind,))
+    info.mode, info.size, info.mtime = mode, size, mtime
+    info.linkname = _nts(block[157:257])
+    if info.type == tarfile.AREGTYPE and info.name.endswith("/"):
+        info.type = tarfile.DIRTYPE
+    if info.type == tarfile.DIRTYPE:
+        info.name = info.name.rstrip("/")
+    if info.type not in tarfile.GNU_TYPES:
+        prefix = _nts(block[345:500])
+        if prefix:
+            info.name = prefix + "/" + info.name
+    return info
+
+
+def _pax_records(raw: bytes) -> dict[str, str]:
+    """``"LEN key=value\\n"`` records of a pax header (names as tarfile decodes them)."""
+    out: dict[str, str] = {}
+    pos = 0
+    while pos < len(raw):
+        space = raw.find(b" ", pos)
+        if space < 0:
+            break
         try:
-            member = tf.next()
-        except tarfile.TarError as exc:  # a truncated stream ends here
-            if not result.truncated:
-                result.skipped.append(Skipped("(stream)", f"tar stream ended early: {exc}"))
+            length = int(raw[pos:space])
+        except ValueError:
             break
-        if member is None:
+        if length <= 0:
             break
-        name = _safe_name(member.name)
+        record = raw[space + 1:pos + length - 1]
+        key, eq, value = record.partition(b"=")
+        if eq:
+            out[key.decode("utf-8", "surrogateescape")] = value.decode("utf-8", "surrogateescape")
+        pos += length
+    return out
+
+
+class _TarSink:
+    """A tar stream unpacked as it arrives, block by block: ``write`` takes what
+    the transport received (no pipe, no second thread), a regular file's data
+    goes from that buffer straight into its file, and every other entry passes
+    ``_extract_member``'s checks. Reads ustar, GNU (long names) and pax headers;
+    a header that does not check out ends the stream as damaged."""
+
+    def __init__(self, dest: Path, result: AppExtract, roots: Optional[list[str]],
+                 provided: Optional[list[str]], journal: Optional["_Journal"] = None, gzipped: bool = False) -> None:
+        root = os.path.realpath(dest)
+        self.root, self.result = root, result
+        self.allowed = [os.path.join(root, _rel(r)) for r in roots] if roots else [root]
+        self.given = [os.path.join(root, _rel(p)) for p in provided or [] if _rel(p)]
+        # an included path that is itself a symlink: tar_command sends its target along
+        self.link_roots = {_rel(r) for r in roots} if roots else set()
+        self.unpacker = _Unpacker(root, journal)
+        self.z = zlib.decompressobj(31) if gzipped else None
+        self.head = bytearray()  # a header block as it arrives
+        self.state = "header"  # header | body | pad | end
+        self.left = 0  # bytes of the current entry's body still to come
+        self.pad = 0  # then the padding to the next block
+        self.fd: Optional[int] = None  # the regular file being written, else the body is skipped
+        self.member: Optional[tarfile.TarInfo] = None
+        self.name = ""
+        self.target = ""
+        self.meta_type: Optional[bytes] = None  # a long name / pax body being collected
+        self.meta = bytearray()
+        self.over: dict[str, str] = {}  # what the pax or GNU headers say of the next entry
+        self.glob: dict[str, str] = {}
+        self.started = False
+        self.damaged = ""
+        self.leftover = 0  # bytes that are not zeros after the end (or after damage)
+
+    def damage_message(self) -> str:
+        what = self.damaged or f"{self.leftover} bytes after its end"
+        return f"{self.result.app}: the tar stream was damaged ({what}); run extract again to fetch the rest"
+
+    def write(self, data: bytes) -> int:
+        size = len(data)
+        if self.z is not None:
+            try:
+                data = self.z.decompress(data)
+            except zlib.error as exc:
+                if self.state != "end":
+                    self._damage(f"gzip: {exc}")
+                return size
+        view = memoryview(data)
+        while view:
+            state = self.state
+            if state == "body":
+                n = min(len(view), self.left)
+                self._body(view[:n])
+                view = view[n:]
+                self.left -= n
+                if not self.left:
+                    self._body_done()
+            elif state == "header":
+                take = min(512 - len(self.head), len(view))
+                self.head += view[:take]
+                view = view[take:]
+                if len(self.head) == 512:
+                    block = bytes(self.head)
+                    self.head.clear()
+                    self._header(block)
+            elif state == "pad":
+                n = min(len(view), self.pad)
+                view = view[n:]
+                self.pad -= n
+                if not self.pad:
+                    self.state = "header"
+            else:  # the end: only zeros may follow
+                if bytes(view).strip(b"\0"):
+                    self.leftover += len(view)
+                break
+        return size
+
+    def _damage(self, what: str) -> None:
+        self.damaged = self.damaged or what
+        self._close_partial()
+        self.state = "end"
+
+    def _header(self, block: bytes) -> None:
+        if block == _ZERO_BLOCK:
+            self.state = "end"  # end of archive (as tarfile, one zero block ends it)
+            return
+        try:
+            info = _header_info(block)
+        except tarfile.HeaderError as exc:
+            self._damage(str(exc) or type(exc).__name__)
+            return
+        self.started = True
+        size = max(int(info.size), 0)
+        if info.type in _META_TYPES:
+            self.meta_type, self.meta = info.type, bytearray()
+            self._expect(size)
+            return
+        attrs = {**self.glob, **self.over}
+        self.over = {}
+        if "path" in attrs:
+            info.name = attrs["path"]
+        if "linkpath" in attrs:
+            info.linkname = attrs["linkpath"]
+        try:
+            if "size" in attrs:
+                size = int(attrs["size"])
+            if "mtime" in attrs:
+                info.mtime = float(attrs["mtime"])
+        except ValueError:
+            pass
+        info.size = size
+        # a body follows regular files and unknown types (as tarfile reads them)
+        body = size if (info.type in tarfile.REGULAR_TYPES or info.type not in tarfile.SUPPORTED_TYPES) else 0
+        self.member, self.fd = info, None
+        self._entry(info)
+        self._expect(body)
+
+    def _expect(self, size: int) -> None:
+        self.left, self.pad = size, (-size) % 512
+        if size:
+            self.state = "body"
+        else:
+            self._body_done()
+
+    def _entry(self, info: tarfile.TarInfo) -> None:
+        result = self.result
+        name = _safe_name(info.name)
         if name is None:
-            result.skipped.append(Skipped(member.name, "unsafe path (absolute or ..)"))
-            continue
-        target = os.path.join(root, *name.split("/"))
-        if not _inside(root, target) or not unpacker.no_symlink_parents(target):
+            result.skipped.append(Skipped(info.name, "unsafe path (absolute or ..)"))
+            return
+        target = os.path.join(self.root, *name.split("/"))
+        if not _inside(self.root, target) or not self.unpacker.no_symlink_parents(target):
             result.skipped.append(Skipped(name, "would be written outside the context"))
-            continue
+            return
+        self.name, self.target = name, target
         try:
-            if member.issym() and name in link_roots:
-                allowed.append(_link_target(root, name, member.linkname))
-            _extract_member(tf, member, name, root, target, result, allowed, given, unpacker)
-        except tarfile.TarError as exc:  # the stream was cut inside this member
-            if os.path.lexists(target) and not os.path.isdir(target):
-                os.unlink(target)
-            if not result.truncated:
-                result.skipped.append(Skipped(name, f"tar stream ended early: {exc}"))
-            break
+            if info.type == tarfile.GNUTYPE_SPARSE:
+                result.skipped.append(Skipped(name, "sparse file"))
+            elif info.isreg():
+                self.unpacker.parent(target)
+                # no setuid/setgid/sticky bits in an image context
+                mode = (info.mode & 0o755) | 0o600
+                self.fd = _create(target, mode)
+                if mode & self.unpacker.umask:
+                    os.fchmod(self.fd, mode)
+            else:
+                if info.issym() and name in self.link_roots:
+                    self.allowed.append(_link_target(self.root, name, info.linkname))
+                _extract_member(None, info, name, self.root, target, result, self.allowed, self.given,
+                                self.unpacker)
         except OSError as exc:
+            self._close_partial()
             result.skipped.append(Skipped(name, f"cannot write: {exc.strerror or exc}"))
+
+    def _body(self, chunk: memoryview) -> None:
+        if self.meta_type is not None:
+            self.meta += chunk
+            return
+        if self.fd is None:
+            return
+        try:
+            while chunk:
+                chunk = chunk[os.write(self.fd, chunk):]
+        except OSError as exc:
+            self._close_partial()
+            self.result.skipped.append(Skipped(self.name, f"cannot write: {exc.strerror or exc}"))
+
+    def _body_done(self) -> None:
+        self.state = "pad" if self.pad else "header"
+        if self.meta_type is not None:
+            kind, raw = self.meta_type, bytes(self.meta)
+            self.meta_type, self.meta = None, bytearray()
+            if kind == tarfile.GNUTYPE_LONGNAME:
+                self.over["path"] = raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+            elif kind == tarfile.GNUTYPE_LONGLINK:
+                self.over["linkpath"] = raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+            elif kind == tarfile.XGLTYPE:
+                self.glob.update(_pax_records(raw))
+            else:
+                self.over.update(_pax_records(raw))
+            return
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            os.close(fd)
+            info = self.member
+            self.result.files += 1
+            if self.unpacker.journal is not None:
+                self.unpacker.journal.add(self.name, "f", info.size, info.mtime, info.mode)
+
+    def _close_partial(self) -> None:
+        """A file cut off in the middle is not left behind."""
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            os.close(fd)
+            try:
+                os.unlink(self.target)
+            except OSError:
+                pass
+
+    def finish(self) -> bool:
+        """The stream ended: a file it cut off is removed; whether it was a tar stream at all."""
+        if self.z is not None and self.state != "end":
+            try:
+                rest = self.z.flush()
+                self.z = None
+                if rest:
+                    self.write(rest)
+            except zlib.error:
+                pass
+        # a stream that stops before its end-of-archive blocks was cut
+        if self.started and self.state != "end":
+            name = self.name if self.fd is not None else "(stream)"
+            self._close_partial()
+            if self.started and not self.result.truncated:
+                self.result.skipped.append(Skipped(name, "tar stream ended early: unexpected end of data"))
+        return self.started
 
 
 def _umask() -> int:
@@ -399,71 +661,45 @@ def _link_target(root: str, name: str, link: str) -> str:
 Progress = Callable[[str, int, float], None]
 
 
-class _Pipe:
-    """The write end of the pipe the tar stream goes through: counts bytes and reports progress."""
+class _Feed:
+    """What the transport writes the tar stream to: counts bytes, reports
+    progress and hands each piece to the unpacker as it arrives."""
 
-    def __init__(self, fd: int, app: str, progress: Optional[Progress]) -> None:
-        self.out = os.fdopen(fd, "wb", buffering=0)
-        self.app, self.progress = app, progress
+    def __init__(self, sink: "_TarSink", app: str, progress: Optional[Progress]) -> None:
+        self.sink, self.app, self.progress = sink, app, progress
         self.bytes, self.start, self.last = 0, time.monotonic(), 0.0
 
     def write(self, data: bytes) -> int:
-        view = memoryview(data)
-        try:
-            while view:  # a signal may cut a write to a pipe short: the rest follows
-                view = view[self.out.write(view) or 0:]
-        except BrokenPipeError:
-            pass  # the unpacker stopped (its error is raised after the stream)
+        self.sink.write(data)
         self.bytes += len(data)
-        now = time.monotonic()
-        if self.progress is not None and now - self.last >= 0.5:
-            self.last = now
-            self.progress(self.app, self.bytes, now - self.start)
+        if self.progress is not None:
+            now = time.monotonic()
+            if now - self.last >= 0.5:
+                self.last = now
+                self.progress(self.app, self.bytes, now - self.start)
         return len(data)
 
     def close(self) -> None:
-        self.out.close()
         if self.progress is not None:
             self.progress(self.app, self.bytes, time.monotonic() - self.start)
 
 
 def _pull(transport, include: list[str], kwargs: dict, staging: Path, result: AppExtract,
           provided: list[str], progress: Optional[Progress], journal: Optional["_Journal"] = None):
-    """The tar stream of ``include`` unpacked into ``staging`` as it arrives:
-    the unpacking (a thread, reading a pipe) overlaps the transfer."""
-    read_fd, write_fd = os.pipe()
-    errors: list[BaseException] = []
-
-    def unpack() -> None:
-        with os.fdopen(read_fd, "rb", buffering=1 << 20) as stream:
-            try:
-                unpack_stream(stream, staging, result, include, provided, gzipped=bool(kwargs.get("compress")),
-                              journal=journal)
-            except BaseException as exc:  # raised below, after the transfer
-                errors.append(exc)
-            # whatever the unpacker left unread: the end-of-archive blocks, or after a failure
-            left = 0
-            while True:
-                chunk = stream.read(1 << 20)
-                if not chunk:
-                    break
-                if not errors and chunk.strip(b"\0"):
-                    left += len(chunk)
-            if left and not errors and not result.truncated:
-                # tarfile ends quietly at a damaged header: the context would lack the rest
-                errors.append(MtaError(f"{result.app}: the tar stream was damaged ({left} bytes after the "
-                                       "last good entry); run extract again to fetch the rest"))
-
-    reader = threading.Thread(target=unpack, name=f"unpack-{result.app}", daemon=True)
-    reader.start()
-    pipe = _Pipe(write_fd, result.app, progress)
+    """The tar stream of ``include`` unpacked into ``staging`` as it arrives,
+    in the thread that receives it."""
+    sink = _TarSink(staging, result, include, provided, journal, gzipped=bool(kwargs.get("compress")))
+    feed = _Feed(sink, result.app, progress)
+    tar = None
     try:
-        tar = transport.tar_paths(include, pipe, **kwargs)
+        tar = transport.tar_paths(include, feed, **kwargs)
     finally:
-        pipe.close()
-        reader.join()
-    if errors:
-        raise errors[0]
+        feed.close()
+        if tar is not None:
+            result.truncated = tar.truncated
+        sink.finish()
+    if sink.damaged or sink.leftover:
+        raise MtaError(sink.damage_message())
     return tar
 
 
@@ -558,19 +794,35 @@ class _Journal:
     """The partial's record of whole entries: one line per entry, each written
     with one append, so a killed run leaves every line but perhaps the last."""
 
+    #: lines kept before one append (a killed run loses at most these: fetched again)
+    BATCH = 64
+
     def __init__(self, path: Path, key: str, fresh: bool) -> None:
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if fresh else 0), 0o600)
         if fresh:
             os.write(self.fd, (json.dumps({"key": key}) + "\n").encode())
         self.entries: Entries = {}
+        self.pending: list[str] = []
 
     def add(self, name: str, kind: str, size: int, mtime: float, mode: int) -> None:
         entry = (kind, int(size), int(mtime), int(mode) & 0o7777)
         self.entries[name] = entry
-        os.write(self.fd, (json.dumps([name, *entry]) + "\n").encode())
+        self.pending.append(json.dumps([name, *entry]))
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            data = ("\n".join(self.pending) + "\n").encode()
+            self.pending = []
+            while data:
+                data = data[os.write(self.fd, data):]
 
     def close(self) -> None:
-        os.close(self.fd)
+        try:
+            self.flush()
+        finally:
+            os.close(self.fd)
 
 
 def _listing(transport, include: list[str], sudo: bool, timeout: Optional[float]) -> Optional[Entries]:

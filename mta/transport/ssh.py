@@ -63,6 +63,22 @@ def _legacy_algorithms(t: paramiko.Transport) -> None:
     opts.key_types = keys
 
 
+#: AES-GCM first when both sides have it: one AEAD pass per packet instead of
+#: AES-CTR plus an HMAC object per packet (about half of paramiko's CPU on a bulk copy)
+_AEAD_FIRST = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+#: a bulk channel (tar stream, dump): a 16 MiB window and 256 KiB packets, so a
+#: fast link is not held back by window adjustments and per-packet work
+BULK_WINDOW = 16 << 20
+BULK_PACKET = 256 << 10
+
+
+def _prefer_aead(t: paramiko.Transport) -> None:
+    opts = t.get_security_options()
+    ciphers = list(opts.ciphers)
+    first = [c for c in _AEAD_FIRST if c in ciphers]
+    opts.ciphers = first + [c for c in ciphers if c not in first]
+
+
 def _supports_ssh_rsa() -> bool:
     return "ssh-rsa" in paramiko.Transport._key_info
 
@@ -201,6 +217,7 @@ class SSHTransport(ShellFiles):
         t.handshake_timeout = self.connect_timeout + self.banner_timeout
         t.auth_timeout = self.auth_timeout
         _legacy_algorithms(t)
+        _prefer_aead(t)
         names = [host_entry_name(ep.hostname, ep.port)]
         if ep.alias != ep.hostname:
             names.append(host_entry_name(ep.alias, ep.port))
@@ -483,10 +500,14 @@ class SSHTransport(ShellFiles):
                 f"{self.label}: {self.endpoint.user} may not use sudo", hint="run without --sudo or as root"
             )
 
-    def _open(self, line: str) -> paramiko.Channel:
+    def _open(self, line: str, bulk: bool = False) -> paramiko.Channel:
         t = self._transport()
         try:
-            chan = t.open_session(timeout=self.connect_timeout)
+            if bulk:
+                chan = t.open_session(timeout=self.connect_timeout, window_size=BULK_WINDOW,
+                                      max_packet_size=BULK_PACKET)
+            else:
+                chan = t.open_session(timeout=self.connect_timeout)
             chan.exec_command(line)
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise ConnectionLost(f"{self.label}: connection lost ({exc or 'channel refused'})") from None
@@ -531,7 +552,7 @@ class SSHTransport(ShellFiles):
         try:
             while True:
                 try:
-                    data = chan.recv(1 << 16)
+                    data = chan.recv(1 << 20)
                 except socket.timeout:
                     data = None
                 except (OSError, EOFError, paramiko.SSHException):
@@ -597,7 +618,7 @@ class SSHTransport(ShellFiles):
     ) -> CommandResult:
         """See ``Transport.stream``."""
         timeout = self.command_timeout if timeout is None else timeout
-        chan = self._open(self._wrap_sudo(to_shell(command), sudo))
+        chan = self._open(self._wrap_sudo(to_shell(command), sudo), bulk=True)
         feeder = self._feed_stdin(chan, stdin)
         got = 0
 
@@ -664,7 +685,8 @@ class SSHTransport(ShellFiles):
         if not paths if members is None else not members:
             return result
         use_sudo = self.sudo if sudo is None else sudo
-        chan = self._open(self._wrap_sudo(tar_command(list(paths), exclude, compress, members is not None), use_sudo))
+        chan = self._open(self._wrap_sudo(tar_command(list(paths), exclude, compress, members is not None), use_sudo),
+                          bulk=True)
         feeder = self._feed_stdin(chan, member_list(members) if members is not None else None)
 
         def sink(data: bytes) -> bool:

@@ -41,6 +41,7 @@ class Recording:
         class Cutting:
             def write(self, data: bytes) -> int:
                 if got[0] + len(data) > limit:
+                    dest.write(data[:limit - got[0]])  # what arrived before the cut
                     raise ConnectionLost("test: connection cut")
                 got[0] += len(data)
                 return dest.write(data)
