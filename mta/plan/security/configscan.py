@@ -159,15 +159,18 @@ def scan_context(root: Path) -> Scan:
     """Rewrite, withhold and count over every regular file under ``root`` (a context)."""
     scan = Scan()
     taken: dict[str, str] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
+    top = str(root)
+    # plain strings on the walk (a Path per file cost more than the scan of a code tree itself)
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames.sort()
+        rel_dir = os.path.relpath(dirpath, top)
         for name in sorted(filenames):
-            path = Path(dirpath) / name
-            rel = str(path.relative_to(root))
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
             if rel in (WITHHELD,) or name.startswith(".mta-"):
                 continue
+            full = os.path.join(dirpath, name)
             try:
-                st = path.lstat()
+                st = os.lstat(full)
             except OSError:
                 continue
             if not stat.S_ISREG(st.st_mode):
@@ -177,6 +180,7 @@ def scan_context(root: Path) -> Scan:
             if kind.kind == CODE:
                 scan.code_files += 1
                 continue
+            path = Path(full)
             reason = (_config(path, rel, kind.fmt, st.st_size, scan, taken) if kind.kind == CONFIG
                       else _other(path, rel, scan))
             if reason:
