@@ -22,6 +22,7 @@ import os
 import posixpath
 import re
 import shutil
+import stat
 import tarfile
 import tempfile
 import time
@@ -754,6 +755,18 @@ def _same(have: Optional[tuple], vm: tuple) -> bool:
     return vm[0] != "f" or have[1] == vm[1]
 
 
+def _still_there(context: Path, name: str, entry: tuple) -> bool:
+    """The context still has the entry its manifest lists (nobody removed or cut it since)."""
+    try:
+        st = os.lstat(os.path.join(context, *name.split("/")))
+    except OSError:
+        return False
+    kind = entry[0]
+    if kind == "f":
+        return stat.S_ISREG(st.st_mode) and st.st_size == entry[1]
+    return stat.S_ISDIR(st.st_mode) if kind == "d" else stat.S_ISLNK(st.st_mode)
+
+
 def _key(include: list[str], excludes: list[tuple[str, str]]) -> str:
     """What a kept entry depends on besides the VM: the trees and the excludes."""
     raw = json.dumps([include, [p for p, _ in excludes]], ensure_ascii=True)
@@ -954,7 +967,8 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
                 del done[name]
     journal = _Journal(partial / JOURNAL_NAME, key, fresh=not done)
     journal.entries.update(done)
-    kept = {n: e for n, e in base.items() if n in (listing or {}) and _same(e, listing[n])}
+    kept = {n: e for n, e in base.items()
+            if n in (listing or {}) and _same(e, listing[n]) and _still_there(final, n, e)}
     members = None
     if listing is not None and (base or done):
         members = [n for n, e in listing.items() if not _same(done.get(n), e) and n not in kept]

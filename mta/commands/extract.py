@@ -195,6 +195,8 @@ def command(plan_file: Path, target: Optional[str], local: bool, apps: tuple[str
         if app.ok:
             console.print(f"[bold]{escape(app.app)}[/]: {count(app.files, 'file')}, {count(app.bytes, 'byte')}"
                           + (f" at {rates[app.app] / 1e6:.1f} MB/s" if rates.get(app.app) else "")
+                          + (f", {app.reused} unchanged kept" if app.reused else "")
+                          + (f", {app.resumed} from the cut-off run" if app.resumed else "")
                           + (" (size cap reached)" if app.truncated else "")
                           + (f", {len(app.skipped)} skipped" if app.skipped else "")
                           + f" -> {escape(str(app.context))}", markup=True)

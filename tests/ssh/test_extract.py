@@ -302,7 +302,9 @@ def test_extract_cli_uses_the_discovery_address(capsys, sshd, app_tree, tmp_path
     # the SSH target recorded by ``mta discover`` needs no options at all
     write_atomic(host_dir / "discovery.yaml", dump_model(HostFacts(host="vm1", target=sshd.target(5))))
     rc = main(["extract", str(host_dir / "plan.yaml"), *sshd.cli_args()])
-    assert rc == 0, capsys.readouterr().err
+    cap = capsys.readouterr()
+    assert rc == 0, cap.err
+    assert "3 files" in cap.out and "3 unchanged kept" in cap.out  # a second extract fetches only what changed
 
     rc = main(["extract", str(host_dir / "plan.yaml"), "--app", "nope"])
     err = capsys.readouterr().err

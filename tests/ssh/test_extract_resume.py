@@ -196,6 +196,19 @@ def test_resumed_changes_keep_every_unpacking_rule(sshd, vm, tmp_path):
     assert f"{str(vm).lstrip('/')}/app.py" not in names and all(os.path.lexists(ctx / n) for n in names)
 
 
+def test_a_file_gone_from_the_context_comes_again(sshd, vm, tmp_path):
+    """The manifest is not taken on trust: what the context lost since is fetched."""
+    app_dir = tmp_path / "out" / "site"
+    with sshd.transport() as t:
+        extract_app(t, _app(vm), app_dir)
+        lost = app_dir / "context" / str(vm).lstrip("/") / "lib" / "mod05.py"
+        lost.unlink()
+        rec = Recording(t)
+        res = extract_app(rec, _app(vm), app_dir)
+    assert str(vm / "lib" / "mod05.py").lstrip("/") in rec.requests[0]
+    assert lost.read_bytes() == (vm / "lib" / "mod05.py").read_bytes() and res.reused == 13
+
+
 def test_a_changed_plan_fetches_everything_again(sshd, vm, tmp_path):
     app_dir = tmp_path / "out" / "site"
     with sshd.transport() as t:
