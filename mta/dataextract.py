@@ -14,6 +14,10 @@ What "consistent" means per store:
 - Redis: ``BGSAVE``, wait until ``LASTSAVE`` moves, then the RDB named by
   ``CONFIG GET dir/dbfilename``. A ``requirepass`` is read from redis.conf on
   the VM into ``REDISCLI_AUTH``; it is never on a command line nor copied.
+- RabbitMQ: ``rabbitmqctl export_definitions`` (users with their password
+  hashes, vhosts, permissions, policies, exchanges, queues, bindings) as
+  ``definitions.json``; messages in flight are not carried. The hashes make it
+  a secret like the dumps: a 0600 file, never printed, never in an image.
 - File data dirs of apps (planned data/uploads volumes): a tar of the
   directory while the app runs. That is only *quiesced* when nothing writes
   during the copy: mta does not stop the app, so a file that changed while it
@@ -43,8 +47,8 @@ from typing import Callable, Optional
 from .errors import MtaError
 from .io import write_atomic
 from .model import AppPlan, Plan
-from .render.restore import (OVERRIDE, data_stores, file_volumes, k8s_restore, render_override, safe_name, safe_tar,
-                             store_kind)
+from .render.restore import (OVERRIDE, RABBITMQ_DEFINITIONS, data_stores, file_volumes, k8s_restore, render_override,
+                             safe_name, safe_tar, store_kind)
 from .transport import TransportError
 
 MANIFEST = "manifest.json"
@@ -252,6 +256,11 @@ exec cat "$dir/$file"
 """.encode()
 
 
+def rabbitmq_definitions_command() -> str:
+    # -q: only the JSON on stdout ("-"); Debian's wrapper runs it as the rabbitmq user
+    return "rabbitmqctl -q export_definitions -"
+
+
 def files_tar_command(path: str) -> str:
     # exit 1 = "file changed as we read it": the copy is complete but not quiesced
     return ("tar -C " + shlex.quote(path) + " --warning=no-file-changed -czf - . ; s=$?; "
@@ -414,6 +423,9 @@ class DataExtractor:
             conf = next((c for c in app.config_files if c.endswith(".conf")), "/etc/redis/redis.conf")
             self._take(store, entry, d, "dump.rdb", "RDB snapshot", "sh -s", compress=False,
                        stdin=redis_dump_script(port, conf))
+        elif store.kind == "rabbitmq":
+            self._take(store, entry, d, RABBITMQ_DEFINITIONS, "users, vhosts, permissions, queues (definitions)",
+                       rabbitmq_definitions_command(), compress=False)
         elif store.kind == "files":
             for v in file_volumes(app):
                 src = v.source_path or v.path

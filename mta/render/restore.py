@@ -8,6 +8,8 @@ the store's own image, copies ``./data/<svc>/`` into a volume the store reads:
 - MySQL/MariaDB, PostgreSQL: volume ``<svc>-initdb`` at
   ``/docker-entrypoint-initdb.d``; the image loads it on an empty data dir
   only, so later starts keep the data written since.
+- RabbitMQ: volume ``<svc>-initdb`` at ``/docker-entrypoint-initdb.d``
+  with ``definitions.json``, which the image imports on an empty data dir only.
 - Redis: ``dump.rdb`` into the data volume, unless one is there already.
 - File data dirs: the tar unpacked into the app's volume while it is empty.
 
@@ -36,15 +38,27 @@ OVERRIDE = "compose.override.yaml"
 DUMP_DIR = "/mta-dump"
 INITDB = "/docker-entrypoint-initdb.d"
 #: files the official database images' entrypoints read from /docker-entrypoint-initdb.d
-_INIT_FILES = "*.sql|*.sql.gz|*.sh|*.dump|*.pgdumpall.gz"
+#: (and the RabbitMQ image mta builds: its definitions)
+_INIT_FILES = "*.sql|*.sql.gz|*.sh|*.dump|*.pgdumpall.gz|*.json"
+#: what ``extract --data`` takes of a RabbitMQ broker (``rabbitmqctl export_definitions``)
+RABBITMQ_DEFINITIONS = "definitions.json"
+#: stores whose dumps the image loads from /docker-entrypoint-initdb.d on an empty data dir
+_INITDB_KINDS = ("mysql", "postgres", "rabbitmq")
+
+
+def _restores_itself(app: AppPlan, kind: str) -> bool:
+    """Whether the store's image loads what the one-shot puts in place: the official rabbitmq
+    image has no /docker-entrypoint-initdb.d (mta's Debian-built one does); there the
+    runbook's rabbitmqctl import_definitions does it."""
+    return kind != "rabbitmq" or app.build is not None
 
 
 def store_kind(app: AppPlan) -> str:
-    """mysql | postgres | redis for a backing store, files for an app with data volumes, else ''."""
+    """mysql | postgres | redis | rabbitmq for a backing store, files for an app with data volumes, else ''."""
     kind = backing_kind(app)
     if kind == "mariadb":
         return "mysql"
-    if kind in ("mysql", "postgres", "redis"):
+    if kind in ("mysql", "postgres", "redis", "rabbitmq"):
         return kind
     if app.build is not None and file_volumes(app):
         return "files"
@@ -64,7 +78,7 @@ def data_stores(plan: Plan) -> list[AppPlan]:
 def restore_script(kind: str, uid: int, names: list[str]) -> str:
     """The one-shot's sh script (``names``: the tar files of a files store, in volume order)."""
     own = f"{int(uid)}:0"
-    if kind in ("mysql", "postgres"):
+    if kind in _INITDB_KINDS:
         return (f"set -e; find /restore -mindepth 1 -delete; "
                 f"for f in {DUMP_DIR}/*; do case \"$f\" in {_INIT_FILES}) cp \"$f\" /restore/ ;; esac; done; "
                 f"chown -R {own} /restore; chmod -R u=rwX,g=rX,o= /restore; ls -l /restore")
@@ -86,14 +100,14 @@ def compose_override(plan: Plan, stores: dict[str, dict]) -> dict[str, Any]:
     volumes: dict[str, Any] = {}
     for name, info in sorted(stores.items()):
         app = plan.app(name)
-        if app is None or not app.include:
+        if app is None or not app.include or not _restores_itself(app, info["kind"]):
             continue
         kind = info["kind"]
         rname = f"{name}-restore"
         mounts: list[dict[str, Any]] = [{"type": "bind", "source": f"./data/{name}", "target": DUMP_DIR,
                                          "read_only": True}]
         store_mounts: list[dict[str, Any]] = []
-        if kind in ("mysql", "postgres"):
+        if kind in _INITDB_KINDS:
             vol = f"{name}-initdb"
             volumes[vol] = {}
             mounts.append({"type": "volume", "source": vol, "target": "/restore"})
@@ -152,6 +166,8 @@ def restore_by_hand(app: AppPlan) -> list[str]:
     if kind == "postgres":
         return [f"gunzip -c {d}/roles.pgdumpall.gz | $C psql -U postgres -d postgres   # 'already exists' errors are fine",
                 f"for f in {d}/db-*.dump; do $C pg_restore -U postgres --create -d postgres < $f; done"]
+    if kind == "rabbitmq":
+        return [f"$C rabbitmqctl import_definitions < {d}/{RABBITMQ_DEFINITIONS}   # users keep their VM passwords"]
     if kind == "redis":
         return [f"$C sh -c 'cat > /data/dump.rdb && redis-cli shutdown nosave' < {d}/dump.rdb"
                 "   # the store restarts and loads it"]
@@ -175,7 +191,7 @@ K8S_DIR = "k8s-restore"
 def _k8s_volumes(app: AppPlan, kind: str, info: dict) -> tuple[list[dict], list[dict], list[dict]]:
     """(init container mounts, store container mounts, extra pod volumes) of one store."""
     init = [{"name": "mta-dump", "mountPath": DUMP_DIR, "readOnly": True}]
-    if kind in ("mysql", "postgres"):
+    if kind in _INITDB_KINDS:
         init.append({"name": "mta-initdb", "mountPath": "/restore"})
         return init, [{"name": "mta-initdb", "mountPath": INITDB, "readOnly": True}], [
             {"name": "mta-initdb", "emptyDir": {}}]
@@ -197,7 +213,7 @@ def k8s_restore(plan: Plan, stores: dict[str, dict], sizes: dict[str, int]) -> d
     ns = plan.targets.namespace
     for name, info in sorted(stores.items()):
         app = plan.app(name)
-        if app is None or not app.include:
+        if app is None or not app.include or not _restores_itself(app, info["kind"]):
             continue
         kind = info["kind"]
         gib = max(1, -(-2 * sizes.get(name, 0) // (1 << 30)))

@@ -2,22 +2,30 @@
 the local Debian base and run on real podman the way compose.yaml runs them
 (its uid, a read-only root with tmpfs, a named volume, secrets as files and
 *_FILE variables): each starts on an empty volume, runs /docker-entrypoint-initdb.d
-(MariaDB .sql/.sql.gz, PostgreSQL .sql and a pg_dump -Fc .dump), runs its server
+(MariaDB .sql/.sql.gz, PostgreSQL .sql and a pg_dump -Fc .dump, RabbitMQ's
+definitions.json with a user's password hash, taken back by `extract --data`), runs its server
 as PID 1 under the official uid, stops cleanly on SIGTERM/SIGINT and keeps its
 data across a restart. Figures (image size, build and ready time) are printed."""
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
+import json
+import os
+import shutil
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from mta.model import App, HostFacts, PortSpec, Socket
+from mta.dataextract import DataExtractor
+from mta.model import App, HostFacts, Plan, PortSpec, Socket
 from mta.plan import make_plan
 from mta.render import render_host
+from mta.transport.local import LocalTransport
 
 from ..render.cases import write
 from ..support.podman import RUNTIME, context_hash, podman_cmd
@@ -28,7 +36,7 @@ LABEL = "io.mta.test=backing"
 ROOT_PW = "r00t'pw\\x \"$HOME\""  # quotes, a backslash and a dollar reach the server verbatim
 APP_PW = "app'pw\\\" $(id)"
 SERVICES = {"maria": ("mariadb", 3306), "pg": ("postgresql", 5432), "cache": ("redis", 6379),
-            "mc": ("memcached", 11211)}
+            "mc": ("memcached", 11211), "mq": ("rabbitmq", 5672)}
 
 
 @pytest.fixture(scope="module")
@@ -253,3 +261,55 @@ def test_memcached_contract(service):
     assert answer.startswith("VERSION 1.6")
     restart_s = mc.restart()
     report("mc", mc, restart_s)
+
+
+def rabbit_hash(password: str, salt: bytes = b"mta1") -> str:
+    """RabbitMQ's rabbit_password_hashing_sha256: base64(salt + sha256(salt + password))."""
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
+
+
+def test_rabbitmq_contract(service, generated, tmp_path, monkeypatch):
+    """definitions.json (what `extract --data` takes of a broker) is imported on an empty data dir:
+    the VM's user logs in with its old password, known only by its hash; `extract --data` takes
+    the same definitions back through the broker's own rabbitmqctl; a later start keeps what the
+    broker holds (a user deleted since stays deleted)."""
+    plan, _ = generated
+    initdb = tmp_path / "initdb-mq"
+    initdb.mkdir()
+    defs = {"users": [{"name": "vault", "password_hash": rabbit_hash(APP_PW), "tags": [], "limits": {},
+                       "hashing_algorithm": "rabbit_password_hashing_sha256"}],
+            "vhosts": [{"name": "orders"}],
+            "permissions": [{"user": "vault", "vhost": "orders", "configure": ".*", "write": ".*", "read": ".*"}],
+            "queues": [{"name": "work", "vhost": "orders", "durable": True, "auto_delete": False, "arguments": {}}]}
+    (initdb / "definitions.json").write_text(json.dumps(defs))
+    initdb.chmod(0o755)
+    (initdb / "definitions.json").chmod(0o644)
+    mq = service("mq", initdb=initdb)
+    mq.assert_runs_as(999, "beam.smp")
+
+    def login(pw: str):
+        return mq.exec("rabbitmqctl", "-q", "authenticate_user", "vault", pw, check=False).returncode
+
+    assert login(APP_PW) == 0 and login("wrong") != 0
+    assert mq.out("rabbitmqctl", "-q", "list_queues", "-p", "orders", "name").split() == ["name", "work"]
+
+    # extract --data on the "VM": its own rabbitmqctl, reached as the SSH session would run it
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "rabbitmqctl").write_text(f'#!/bin/sh\nexec {shutil.which("podman")} exec -i {mq.name} rabbitmqctl "$@"\n')
+    (shim / "rabbitmqctl").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}:{os.environ['PATH']}")
+    out = tmp_path / "out"
+    report_ = DataExtractor(LocalTransport("vm1"), Plan(host="vm1", apps=[plan.app("mq")]), out).run()
+    assert not report_.failed, report_.failed
+    taken = out / "data" / "mq" / "definitions.json"
+    assert oct(taken.stat().st_mode & 0o777) == "0o600"  # password hashes: a secret like the dumps
+    users = {u["name"]: u for u in json.loads(taken.read_text())["users"]}
+    assert users["vault"]["password_hash"] == rabbit_hash(APP_PW)
+    assert rabbit_hash(APP_PW) not in mq.logs(tail=0)
+
+    mq.exec("rabbitmqctl", "-q", "delete_user", "vault")
+    restart_s = mq.restart()
+    assert login(APP_PW) != 0  # not imported again: the volume holds the broker's own state
+    assert mq.logs(tail=0).count("importing /docker-entrypoint-initdb.d/definitions.json") == 1
+    report("mq", mq, restart_s)

@@ -197,6 +197,35 @@ def test_database_restore_script_survives_compose_interpolation(tmp_path):
     assert [(m.source, m.target) for m in p.services["db"].mounts] == [("db-initdb", "/docker-entrypoint-initdb.d")]
 
 
+def test_rabbitmq_definitions_restore_through_the_initdb_volume(tmp_path):
+    """A broker's definitions (users with their password hashes) reach its image as the
+    databases' dumps do: a one-shot copies them into <svc>-initdb, mounted read-only at
+    /docker-entrypoint-initdb.d, which the image imports on an empty data dir only."""
+    from mta.render.restore import k8s_restore, restore_by_hand, store_kind
+
+    mq = AppPlan(name="mq", role="backing", stack="rabbitmq", image="mta/vm1-mq:0.1", run_as_user=999,
+                 build=Build(base_image="debian:bookworm-slim"),
+                 volumes=[VolumeSpec(name="mq-data", path="/var/lib/rabbitmq", source_path="/var/lib/rabbitmq")])
+    assert store_kind(mq) == "rabbitmq"  # not a tar of the live mnesia dir (nor the VM's Erlang cookie)
+    plan = Plan(host="vm1", apps=[mq])
+    (tmp_path / "compose.override.yaml").write_text(render_override(plan, {"mq": {"kind": "rabbitmq"}}))
+    (tmp_path / "compose.yaml").write_text("services:\n  mq:\n    image: mta/vm1-mq:0.1\n")
+    p = load_project(tmp_path)
+    script = p.services["mq-restore"].entrypoint[2]
+    assert "*.json)" in script and 'cp "$f" /restore/' in script and "chown -R 999:0 /restore" in script
+    assert [(m.source, m.target, m.read_only) for m in p.services["mq"].mounts] == [
+        ("mq-initdb", "/docker-entrypoint-initdb.d", True)]
+    assert restore_by_hand(mq) == ["$C rabbitmqctl import_definitions < data/mq/definitions.json"
+                                   "   # users keep their VM passwords"]
+    patch = next(v for k, v in k8s_restore(plan, {"mq": {"kind": "rabbitmq"}}, {"mq": 1}).items()
+                 if k.endswith("mq-restore-patch.yaml"))
+    assert "mountPath: /docker-entrypoint-initdb.d" in patch and "mta-initdb" in patch
+    # the official rabbitmq image reads no /docker-entrypoint-initdb.d: the runbook's command restores there
+    official = Plan(host="vm1", apps=[mq.model_copy(update={"build": None, "image": "rabbitmq:3.13-management"})])
+    assert "mq-restore" not in render_override(official, {"mq": {"kind": "rabbitmq"}})
+    assert k8s_restore(official, {"mq": {"kind": "rabbitmq"}}, {"mq": 1}) == {}
+
+
 @pytest.mark.services
 def test_postgres_dump_per_database_and_roles(services, tmp_path, monkeypatch):
     """pg_dump -Fc of each database and pg_dumpall --roles-only, run as the postgres user."""

@@ -175,11 +175,12 @@ def _backing(app, facts, debian: bool) -> Recipe:
               env=dict(spec.env), files=[ConfigFile(source=BACKING_ENTRYPOINT,
                                                     target="/usr/local/bin/" + BACKING_ENTRYPOINT, configmap=False)],
               writable=[d for d in (data, *spec.runtime_dirs) if d])
-    if kind in ("mysql", "mariadb", "postgres"):
+    if kind in ("mysql", "mariadb", "postgres", "rabbitmq"):
         b.steps.append("mkdir -p /docker-entrypoint-initdb.d")
     notes = _debian_backing_notes(kind, spec, app.runtime_version)
     contract = ("variables and *_FILE, data dir, uid {uid}, /docker-entrypoint-initdb.d"
-                if kind in ("mysql", "mariadb", "postgres") else "variables and *_FILE, data dir, uid {uid}"
+                if kind in ("mysql", "mariadb", "postgres") else
+                "variables and *_FILE, data dir, uid {uid}, definitions.json in /docker-entrypoint-initdb.d"
                 if kind == "rabbitmq" else "data dir, uid {uid}" if data else "uid {uid}").format(uid=uid)
     notes.append(f"built from {images.DEBIAN_IMAGE} with Debian's {', '.join(spec.packages)}; its entrypoint keeps "
                  f"the official {kind} image's contract ({contract})")

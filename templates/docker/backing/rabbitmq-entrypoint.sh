@@ -4,7 +4,10 @@
 # RABBITMQ_DEFAULT_PASS, RABBITMQ_DEFAULT_VHOST (each also as *_FILE naming a file
 # that holds the value: compose secrets), listeners on every address, the server
 # as PID 1. The node name is fixed (rabbit@localhost) so a new container finds
-# the data of the one before it.
+# the data of the one before it. On an empty data dir only, the node imports
+# /docker-entrypoint-initdb.d/definitions.json as it boots (users with their
+# password hashes, vhosts, permissions, queues: `rabbitmqctl export_definitions`
+# on the old broker); later starts keep what the broker holds.
 set -eu
 
 log() { printf '%s [Entrypoint]: %s\n' "$(date -u '+%Y-%m-%d %H:%M:%S')" "$*" >&2; }
@@ -48,6 +51,12 @@ if [ -z "${RABBITMQ_CONFIG_FILE:-}" ]; then
 		[ -z "${RABBITMQ_DEFAULT_USER:-}" ] || printf 'default_user = %s\n' "$RABBITMQ_DEFAULT_USER"
 		[ -z "${RABBITMQ_DEFAULT_PASS:-}" ] || printf 'default_pass = %s\n' "$RABBITMQ_DEFAULT_PASS"
 		[ -z "${RABBITMQ_DEFAULT_VHOST:-}" ] || printf 'default_vhost = %s\n' "$RABBITMQ_DEFAULT_VHOST"
+		defs=/docker-entrypoint-initdb.d/definitions.json
+		if [ ! -d "${RABBITMQ_MNESIA_BASE:-$HOME/mnesia}" ] && [ -f "$defs" ]; then
+			[ -r "$defs" ] || die "cannot read $defs"
+			log "empty data directory: importing $defs at boot"
+			printf 'load_definitions = %s\n' "$defs"
+		fi
 	} >"$conf"
 	chmod 600 "$conf"
 	export RABBITMQ_CONFIG_FILE=$conf
