@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..model import AppPlan, HostFacts
+from ..model import SECRET_MARKER, AppPlan, HostFacts
 from ..plan.names import config_key
 
 
@@ -30,12 +30,34 @@ def unique_keys(paths: list[str]) -> list[str]:
 
 def apply_rewrites(text: str, rewrites: list[str]) -> str:
     """The plan's 'config: old -> new' entries, as plain substring swaps, so a
-    person can drop one from plan.yaml and it is no longer applied."""
+    person can drop one from plan.yaml and it is no longer applied.
+
+    An entry holds ``SECRET_MARKER`` where the VM's file had a secret (the
+    plan sees masked files only: ``mysql+pymysql://app:<redacted:secret>@localhost``).
+    On a file with its real values (a secret file ``extract --secrets`` reads)
+    each marker matches the value there and the new side gets the same value."""
     for entry in rewrites:
         m = re.match(r"^config: (.+?) -> (.+)$", entry)
-        if m:
-            text = text.replace(m.group(1), m.group(2))
+        if not m:
+            continue
+        old, new = m.group(1), m.group(2)
+        text = text.replace(old, new)
+        if SECRET_MARKER in old and old.count(SECRET_MARKER) == new.count(SECRET_MARKER):
+            text = _masked_swap(text, old, new)
     return text
+
+
+def _masked_swap(text: str, old: str, new: str) -> str:
+    parts = old.split(SECRET_MARKER)
+    # a value is one word (a URL's password, an ini value): it runs to the literal text after it
+    rx = "".join(re.escape(p) + ("" if i == len(parts) - 1 else r"(\S+?)" if parts[i + 1] else r"(\S+)")
+                 for i, p in enumerate(parts))
+    pieces = new.split(SECRET_MARKER)
+
+    def sub(mm: re.Match) -> str:
+        return "".join(p + (mm.group(i + 1) if i < len(pieces) - 1 else "") for i, p in enumerate(pieces))
+
+    return re.sub(rx, sub, text)
 
 
 def config_items(facts: HostFacts, app: AppPlan) -> list[FileItem]:

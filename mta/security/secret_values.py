@@ -34,7 +34,7 @@ from ..model import HostFacts, Plan
 from ..pipeline import plan_host
 from ..plan.commands import arg_secret_values
 from ..plan.rewrite import db_host_rewrites, rewrite_db_host
-from ..render.common import env_secret_names, secret_file_items
+from ..render.common import apply_rewrites, env_secret_names, secret_file_items
 from ..plan.security.placeholders import placeholder_text
 
 Values = dict[str, dict[str, str]]  # secret name -> {key: value}
@@ -238,11 +238,13 @@ def _db_password(text: str) -> Optional[str]:
     return None
 
 
-def _moved_db_host(raw: bytes, rewrites: list[str], source: str) -> bytes:
-    """The settings file as the VM has it, with the database host the plan moved to the
-    database's service (DB_HOST 'localhost' -> 'db'): in a container, 'localhost' is the app itself."""
+def _moved_hosts(raw: bytes, rewrites: list[str], source: str) -> bytes:
+    """The settings file as the VM has it, with the neighbours the plan moved to their
+    services: the database host (DB_HOST 'localhost' -> 'db') and the plan's 'config:'
+    references (``rabbit://app:PW@localhost:5672/`` -> ``...@rabbitmq:5672/``, the password
+    kept), as the ConfigMaps get them: in a container, 'localhost' is the app itself."""
     moves = db_host_rewrites(rewrites, source)
-    if not moves:
+    if not moves and not any(r.startswith("config: ") for r in rewrites):
         return raw
     try:
         text = raw.decode("utf-8")
@@ -250,7 +252,7 @@ def _moved_db_host(raw: bytes, rewrites: list[str], source: str) -> bytes:
         return raw
     for old, new in moves:
         text, _ = rewrite_db_host(text, old, new)
-    return text.encode("utf-8")
+    return apply_rewrites(text, rewrites).encode("utf-8")
 
 
 def _value(sf: SecretFile, app, plan: Plan, env: dict[str, str], got: dict[str, Optional[bytes]],
@@ -259,7 +261,7 @@ def _value(sf: SecretFile, app, plan: Plan, env: dict[str, str], got: dict[str, 
     if sf.whole_file:
         raw = got.get(sf.source) if sf.source.startswith("/") else None
         if raw is not None and app is not None:
-            raw = _moved_db_host(raw, app.rewrites, sf.source)
+            raw = _moved_hosts(raw, app.rewrites, sf.source)
         return (raw, "vm") if raw is not None else (None, "")
     if sf.key in placeholders:
         return placeholders[sf.key].encode(), "vm"

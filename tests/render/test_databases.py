@@ -101,3 +101,25 @@ def test_a_hard_coded_database_host_is_rewritten_in_the_settings_file_alone():
     rw = ["config /etc/wordpress/config-a.php: database host localhost -> db", "env X: a -> b"]
     assert db_host_rewrites(rw, "/etc/wordpress/config-a.php") == [("localhost", "db")]
     assert db_host_rewrites(rw, "/etc/wordpress/config-b.php") == []
+
+
+def test_a_secret_file_gets_the_plans_neighbour_rewrites_with_its_real_values():
+    """The plan sees masked files: its entry for an oslo/SQLAlchemy URL holds the marker. On the
+    VM's real file (a secret file extract --secrets writes) the marker stands for the value there,
+    which stays; dropping the entry from plan.yaml drops the rewrite."""
+    from mta.model import SECRET_MARKER
+    from mta.render.common import apply_rewrites
+
+    conf = ("sql_connection = mysql+pymysql://vault:Kettle-42@localhost/vault\n"
+            "transport_url = rabbit://vault:Harbour-19@localhost:5672/\n"
+            "other = mysql+pymysql://vault:x@otherhost/vault\n")
+    rw = [f"config: mysql+pymysql://vault:{SECRET_MARKER}@localhost -> mysql+pymysql://vault:{SECRET_MARKER}@db",
+          "config: localhost:5672 -> rabbitmq:5672", "env X: a -> b"]
+    assert apply_rewrites(conf, rw) == conf.replace("@localhost/vault", "@db/vault").replace(
+        "@localhost:5672/", "@rabbitmq:5672/")
+    assert apply_rewrites(conf, rw[1:]) == conf.replace("@localhost:5672/", "@rabbitmq:5672/")
+    masked = f"sql_connection = mysql+pymysql://vault:{SECRET_MARKER}@localhost/vault\n"
+    assert apply_rewrites(masked, rw) == masked.replace("@localhost", "@db")  # the ConfigMap's case: unchanged
+    # a trailing marker is one word; values never leak across the line
+    assert apply_rewrites("pw = s3cret more\n", [f"config: pw = {SECRET_MARKER} -> password = {SECRET_MARKER}"]) == \
+        "password = s3cret more\n"
