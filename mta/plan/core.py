@@ -14,6 +14,7 @@ from ..model import (App, AppPlan, ConfigFile, EnvVar, Extract, Plan, PortSpec,
                      ScheduledJob, SecretRef, Targets, VolumeSpec)
 from . import images, probes, resources
 from ..detect import packaged
+from ..detect.configs import ini_sections
 from ..discover.secrets import env_is_secret, file_looks_secret
 from .commands import interpreter, rewrite_command, secret_arg_refs, shell_interpreters, split_shell, to_five_fields
 from .names import config_key, dns_label, image_repo_component, is_env_name
@@ -239,6 +240,7 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     _extract(ap, app, baked)
     _proxy_leaves_php_only(ap, facts)
     _linked_packages(ap, facts, base, app_build)
+    _service_account(ap, app, facts, app_build)
     _default_site_config(ap, facts, app_build)
     _packaged_caches(ap, facts, app_build)
     if "include" in ans:
@@ -429,6 +431,55 @@ def _linked_packages(ap: AppPlan, facts, base: str, app_build) -> None:
     else:
         ap.notes.append(f"{lay.package}'s code links into Debian's {', '.join(pkgs)}: those links are not copied; "
                         "use --base debian (installs them) or copy the files they point at")
+
+
+_ACCOUNT_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+#: accounts that are nobody's own: never renumbered into the app's
+_SHARED_ACCOUNTS = {"root", "nobody", "daemon", "bin", "sys", "nogroup", "users"}
+
+
+def _server_names_account(app: App, facts) -> bool:
+    """The app's server switches to a named account at start: uWSGI's uid=/gid= (ini or
+    --uid/--gid), gunicorn's --user/--group. As a non-root container it cannot switch: it
+    must already be that account, or it exits (uWSGI: 'cannot setuid() as non-root user')."""
+    argv = list(app.command)
+    if any(a.split("=", 1)[0] in ("--uid", "--gid", "--user", "--group", "-u", "-g") for a in argv[1:]):
+        return True
+    inis = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--ini"]
+    inis += [a.split("=", 1)[1] for a in argv if a.startswith("--ini=")]
+    inis += [a for a in argv[1:] if a.endswith(".ini") and a.startswith("/")]
+    for path in inis:
+        f = facts.file(path)
+        section = ini_sections(f.content if f else "").get("uwsgi", {})
+        if section.get("uid") or section.get("gid"):
+            return True
+    return False
+
+
+def _service_account(ap: AppPlan, app: App, facts, app_build) -> None:
+    """The VM ran the app as a named account (Debian's barbican-api as barbican) that it relies
+    on by name: its server switches to it (uWSGI uid=barbican), or the app's own package made
+    its directories for it (/etc/barbican 0750 root:barbican). The image gives that account
+    the container's uid and gid, with its files (or makes it when no package does), so the
+    container's user *is* the account: names resolve to it, its directories open, and
+    uWSGI's switch to itself is a no-op."""
+    if not app_build:
+        return
+    users = {p.user for pid in app.pids for p in [facts.process(pid)] if p and p.user}
+    if len(users) != 1:
+        return
+    name = users.pop()
+    own_package = bool(app.service) and app.service in app_build.packages
+    if name in _SHARED_ACCOUNTS or not _ACCOUNT_NAME.match(name) or not (own_package or _server_names_account(app, facts)):
+        return
+    uid = ap.run_as_user
+    app_build.steps.append(
+        f"if id -u {name} >/dev/null 2>&1; then u=$(id -u {name}) && g=$(id -g {name}) && usermod -u {uid} {name}"
+        f" && find / -xdev -uid \"$u\" -exec chown -h {uid} {{}} + && if [ \"$(id -gn {name})\" = {name} ]; then"
+        f" groupmod -g {uid} {name} && find / -xdev -gid \"$g\" -exec chgrp -h {uid} {{}} +; fi;"
+        f" else groupadd -g {uid} {name} && useradd -u {uid} -g {uid} -M -d / -s /usr/sbin/nologin {name}; fi")
+    ap.notes.append(f"the VM ran {app.name} as {name}, an account it relies on by name: the image gives {name} "
+                    f"the container's uid and gid {uid} (with its files), so the container runs as {name}")
 
 
 #: where the php-fpm recipes' pools listen (Debian's is set to it, the official image's is)
