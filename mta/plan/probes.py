@@ -60,8 +60,13 @@ def healthcheck(tool: str, probe: Probe) -> tuple[list[str], str]:
     http = probe.kind == "http"
     if tool == "python":
         if http:
-            code = ("import sys, urllib.request as r\n"
-                    f"sys.exit(0 if r.urlopen({url!r}, timeout=4).status < 400 else 1)")
+            # http.client, not urllib: urlopen raises on a 3xx it does not follow (Barbican's
+            # 300 Multiple Choices at /) and follows the others elsewhere; the bash probe and
+            # the VM's expectation take the first answer as it is
+            code = ("import sys, http.client as h\n"
+                    f"c = h.HTTPConnection('127.0.0.1', {port}, timeout=4)\n"
+                    f"c.request('GET', {probe.path or '/'!r})\n"
+                    "sys.exit(0 if c.getresponse().status < 400 else 1)")
         else:
             code = f"import socket; socket.create_connection(('127.0.0.1', {port}), 4)"
         return ["CMD", "python", "-c", code], ""
