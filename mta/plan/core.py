@@ -240,7 +240,7 @@ def _plan_app(facts, app: App, mode: str, mapping: dict, ans: dict) -> AppPlan:
     _extract(ap, app, baked)
     _proxy_leaves_php_only(ap, facts)
     _linked_packages(ap, facts, base, app_build)
-    _service_account(ap, app, facts, app_build)
+    _service_account(ap, app, facts, app_build, r.own_account)
     _default_site_config(ap, facts, app_build)
     _packaged_caches(ap, facts, app_build)
     if "include" in ans:
@@ -456,10 +456,11 @@ def _server_names_account(app: App, facts) -> bool:
     return False
 
 
-def _service_account(ap: AppPlan, app: App, facts, app_build) -> None:
+def _service_account(ap: AppPlan, app: App, facts, app_build, own_account: bool) -> None:
     """The VM ran the app as a named account (Debian's barbican-api as barbican) that it relies
-    on by name: its server switches to it (uWSGI uid=barbican), or the app's own package made
-    its directories for it (/etc/barbican 0750 root:barbican). The image gives that account
+    on by name: its server switches to it (uWSGI uid=barbican), or the app's own package, which
+    the recipe installs (``own_account``), made its directories for it (/etc/barbican 0750
+    root:barbican). The image gives that account
     the container's uid and gid, with its files (or makes it when no package does), so the
     container's user *is* the account: names resolve to it, its directories open, and
     uWSGI's switch to itself is a no-op."""
@@ -469,8 +470,7 @@ def _service_account(ap: AppPlan, app: App, facts, app_build) -> None:
     if len(users) != 1:
         return
     name = users.pop()
-    own_package = bool(app.service) and app.service in app_build.packages
-    if name in _SHARED_ACCOUNTS or not _ACCOUNT_NAME.match(name) or not (own_package or _server_names_account(app, facts)):
+    if name in _SHARED_ACCOUNTS or not _ACCOUNT_NAME.match(name) or not (own_account or _server_names_account(app, facts)):
         return
     uid = ap.run_as_user
     app_build.steps.append(

@@ -56,7 +56,8 @@ _PY_SYSTEM = {"python3", "python3-minimal", "python3-distutils", "python3-lib2to
 
 def _distro_python(app, facts) -> list[str]:
     """The Debian packages behind an app run by the system python (/usr/bin/python3,
-    /usr/bin/gunicorn): its libraries came from apt, not pip, so the image does the same."""
+    /usr/bin/gunicorn): its libraries came from apt, not pip, so the image does the same.
+    The service's own package, when it is one, comes last."""
     exes = list(app.command[:2])
     for pid in app.pids:
         proc = facts.process(pid)
@@ -95,7 +96,7 @@ def _python(app, facts, debian: bool) -> Recipe:
         b.files = code_files(app, lambda p: p)
         notes.append("the VM's Python libraries came from Debian packages; the image installs the same packages "
                      "(" + ", ".join(distro) + ") instead of pip install -r requirements.txt")
-        return Recipe(build=b, tool="python", notes=notes)
+        return Recipe(build=b, tool="python", notes=notes, own_account=distro[-1] == app.service)
     env = {"PATH": "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
            "PYTHONUNBUFFERED": "1"}
     if debian:

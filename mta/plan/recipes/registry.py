@@ -32,6 +32,9 @@ class Recipe:
     default_cmd: list[str] = field(default_factory=list)
     server: bool = False  # the VM command is the distro's server; use the image's own
     drop_default_site: list[str] = field(default_factory=list)
+    #: the image installs the service's own package, which makes the account the VM ran it as
+    #: (Debian's barbican-api: barbican, owner of /etc/barbican): the container becomes that account
+    own_account: bool = False
 
 
 #: (app, facts, debian) -> Recipe
