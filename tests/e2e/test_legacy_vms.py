@@ -213,11 +213,7 @@ if os.environ.get("MTA_E2E_DOCKER", "") == "all":
 
 #: VMs whose migration does not pass yet, run only when named in MTA_E2E_PENDING
 #: (comma-separated): each costs CI minutes that an expected failure does not earn
-PENDING = {
-    "barbican": "the VM (Debian's barbican-api under uWSGI, barbican-worker on RabbitMQ, MariaDB) is built and "
-                "its worker is found; the image does not install the app's own Debian packages and uWSGI yet, "
-                "/etc/barbican (barbican.conf: DB and RabbitMQ URLs, the KEK) does not follow the app, and the "
-                "RabbitMQ user is not carried over",
+PENDING: dict[str, str] = {
 }
 
 
