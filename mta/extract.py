@@ -864,6 +864,21 @@ def _remove(path: str) -> None:
         pass
 
 
+def _prune(partial: Path, landed: Entries) -> None:
+    """Only what the journal vouches for goes on: a file a killed run wrote
+    but had not yet recorded, and the VM has since removed, is dropped."""
+    top = str(partial)
+    for dirpath, dirnames, filenames in os.walk(top):
+        rel_dir = os.path.relpath(dirpath, top)
+        links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+        for name in filenames + links:
+            if rel_dir == "." and name.startswith(".mta-"):
+                continue
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            if rel not in landed:
+                _remove(os.path.join(dirpath, name))
+
+
 def _commit(partial: Path, final: Path) -> None:
     """Make the partial the context, as its commit record says: ``swap``
     (the partial holds everything) or ``apply`` (it holds what changed: moved
@@ -997,6 +1012,7 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
                 result.skipped.append(Skipped(_tar_line_path(line), _tar_line_reason(line)))
     finally:
         journal.close()
+    _prune(partial, journal.entries)
     # from here on the partial's files may be rewritten: a cut run is not resumed from it
     write_atomic(partial / SCANNED_NAME, "")
     for name in os.listdir(partial):

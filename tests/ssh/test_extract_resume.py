@@ -106,10 +106,14 @@ def test_a_cut_extract_resumes_with_only_what_is_missing(sshd, vm, tmp_path):
     had = sorted(str(p.relative_to(partial)) for p in partial.rglob("mod*.py"))
     assert 2 <= len(had) < 12
 
+    # a file the killed run wrote but never recorded, which the VM has since removed, is not kept
+    stray = partial / str(vm).lstrip("/") / "lib" / "gone.py"
+    stray.write_text("removed on the VM\n")
     with sshd.transport() as inner:
         again = Recording(inner)
         res = extract_app(again, _app(vm), app_dir)
     [members] = again.requests
+    assert not (app_dir / "context" / str(vm).lstrip("/") / "lib" / "gone.py").exists()
     asked = _regular(members, str(vm))
     # what the cut run had whole is not asked for again; everything else is
     assert not set(had) & set(asked)
