@@ -295,6 +295,8 @@ def test_rabbitmq_contract(service, generated, tmp_path, monkeypatch):
     # runs; the definitions are imported by a boot step of the broker after that
     mq.exec("rabbitmqctl", "-q", "await_startup")
     assert login(APP_PW) == 0 and login("wrong") != 0
+    # the VM's guest (if it came along) stays a localhost-only account, as RabbitMQ has it by default
+    assert "loopback_users" not in mq.out("cat", "/var/lib/rabbitmq/mta-rabbitmq.conf")
     assert mq.out("rabbitmqctl", "-q", "list_queues", "-p", "orders", "name").split() == ["name", "work"]
 
     # extract --data on the "VM": its own rabbitmqctl, reached as the SSH session would run it

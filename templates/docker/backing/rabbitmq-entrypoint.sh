@@ -43,15 +43,17 @@ fi
 if [ -z "${RABBITMQ_CONFIG_FILE:-}" ]; then
 	# the official image's defaults, written where the server may write
 	conf=$HOME/mta-rabbitmq.conf
+	defs=/docker-entrypoint-initdb.d/definitions.json
 	{
-		echo "loopback_users.guest = false"
+		# guest from any address, as the official image has it; a broker restored from a VM's
+		# definitions keeps RabbitMQ's own rule, as the VM had it: guest from localhost only
+		[ -f "$defs" ] || echo "loopback_users.guest = false"
 		echo "listeners.tcp.default = 5672"
 		echo "log.console = true"  # to the container log, not files
 		echo "log.file = false"
 		[ -z "${RABBITMQ_DEFAULT_USER:-}" ] || printf 'default_user = %s\n' "$RABBITMQ_DEFAULT_USER"
 		[ -z "${RABBITMQ_DEFAULT_PASS:-}" ] || printf 'default_pass = %s\n' "$RABBITMQ_DEFAULT_PASS"
 		[ -z "${RABBITMQ_DEFAULT_VHOST:-}" ] || printf 'default_vhost = %s\n' "$RABBITMQ_DEFAULT_VHOST"
-		defs=/docker-entrypoint-initdb.d/definitions.json
 		if [ ! -d "${RABBITMQ_MNESIA_BASE:-$HOME/mnesia}" ] && [ -f "$defs" ]; then
 			[ -r "$defs" ] || die "cannot read $defs"
 			log "empty data directory: importing $defs at boot"
