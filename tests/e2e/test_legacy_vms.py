@@ -42,8 +42,9 @@ import pytest
 
 from mta.cli import cli
 
+from ..support.podman import podman_cmd
 from .legacy import (
-    README_FLOW, STACKS, http, image_tree_sum, migrate, recreate_topology, remove_by_label, ssh_keypair, start_vm,
+    README_FLOW, STACKS, VM, http, image_tree_sum, migrate, recreate_topology, remove_by_label, ssh_keypair, start_vm,
     vm_tree_sum, wait_http,
 )
 
@@ -153,6 +154,20 @@ def _bb_write(hostport: str, token: str) -> None:
     assert status == "ACTIVE", f"order {order} is {status or 'not answered'}: did barbican-worker get it from RabbitMQ?"
 
 
+def _bb_worker_listens(vm) -> None:
+    # the VM's broker keeps no queues across its restart (oslo.messaging's are not durable): an order
+    # sent before barbican-worker (re)declared barbican.workers is dropped, so the VM's write waits for it
+    deadline, seen = time.monotonic() + 180, ""
+    while time.monotonic() < deadline:
+        got = podman_cmd("exec", vm.container, "rabbitmqctl", "-q", "list_queues", "name", "consumers", check=False)
+        seen = got.stdout.decode(errors="replace")
+        consumers = dict(line.split()[:2] for line in seen.splitlines() if len(line.split()) >= 2)
+        if consumers.get("barbican.workers", "0") not in ("0", "consumers"):
+            return
+        time.sleep(1)
+    raise AssertionError(f"barbican-worker on the VM never took its queue: {seen}")
+
+
 def _bb_read(hostport: str) -> str:
     r = http("GET", hostport, "/v1/secrets?limit=100", headers=BARBICAN_PROJECT)
     return r.body if r is not None and r.status == 200 else ""
@@ -175,6 +190,7 @@ class Packaged:
     read: Callable[[str], str]
     headers: Optional[dict] = None  # sent with the content GET
     check: Optional[Callable[[str], None]] = None  # more of the VM's data, asked of the migrated app
+    vm_ready: Optional[Callable[[VM], None]] = None  # the VM in its steady state before its write
 
 
 PACKAGED = {
@@ -185,7 +201,8 @@ PACKAGED = {
     "redmine": Packaged("/usr/share/redmine", ("/issues/1", "Replace the fog bell at Kettle Point"), _rm_write, _rm_read),
     "barbican": Packaged("/usr/lib/python3/dist-packages/barbican",
                          ("/v1/secrets?name=kettle-point-harbour-key", '"name": "kettle-point-harbour-key"'),
-                         _bb_write, _bb_read, headers=BARBICAN_PROJECT, check=_bb_decrypts),
+                         _bb_write, _bb_read, headers=BARBICAN_PROJECT, check=_bb_decrypts,
+                         vm_ready=_bb_worker_listens),
 }
 
 
@@ -306,6 +323,8 @@ def test_packaged_app_migrates(kind, engine, keypair, tmp_path, capsys, request)
         if app.check:
             app.check(vm.app)
         token = f"e2e-{uuid.uuid4().hex[:8]}"
+        if app.vm_ready:
+            app.vm_ready(vm)
         app.write(vm.app, token + "-vm")  # written on the VM before discovery: must come over with the data
         assert token + "-vm" in app.read(vm.app)
         code_sum = vm_tree_sum(vm, app.code)
