@@ -479,8 +479,7 @@ class _TarSink:
             else:
                 if info.issym() and name in self.link_roots:
                     self.allowed.append(_link_target(self.root, name, info.linkname))
-                _extract_member(None, info, name, self.root, target, result, self.allowed, self.given,
-                                self.unpacker)
+                _extract_member(info, name, self.root, target, result, self.allowed, self.given, self.unpacker)
         except OSError as exc:
             self._close_partial()
             result.skipped.append(Skipped(name, f"cannot write: {exc.strerror or exc}"))
@@ -573,41 +572,21 @@ def _create(target: str, mode: int = 0o600) -> int:
         return os.open(target, flags, mode)
 
 
-def _extract_member(tf: tarfile.TarFile, member: tarfile.TarInfo, name: str, root: str, target: str,
+def _extract_member(member: tarfile.TarInfo, name: str, root: str, target: str,
                     result: AppExtract, allowed: list[str], given: Optional[list[str]] = None,
                     unpacker: Optional[_Unpacker] = None) -> None:
+    """Everything but a regular file's data (``_TarSink`` writes those)."""
     unpacker = unpacker or _Unpacker(root)
     if member.isdir():
-        if os.path.lexists(target) and not os.path.isdir(target):
+        # a link in the way is replaced, never followed (it may point into a tree the image
+        # provides, which on this machine is this machine's own directory)
+        if os.path.islink(target) or (os.path.lexists(target) and not os.path.isdir(target)):
             os.unlink(target)
         os.makedirs(target, exist_ok=True)
-        if not os.path.islink(target):
-            unpacker.parent(os.path.join(target, "x"))  # remember it (and its parents) as real directories
+        unpacker.parent(os.path.join(target, "x"))  # remember it (and its parents) as real directories
         os.chmod(target, (member.mode & 0o755) | 0o700)
         if unpacker.journal is not None:
             unpacker.journal.add(name, "d", 0, member.mtime, member.mode)
-        return
-    if member.isreg():
-        unpacker.parent(target)
-        src = tf.extractfile(member)
-        # no setuid/setgid/sticky bits in an image context
-        mode = (member.mode & 0o755) | 0o600
-        fd = _create(target, mode)
-        try:
-            if mode & unpacker.umask:
-                os.fchmod(fd, mode)
-            while src is not None:
-                chunk = src.read(1 << 20)
-                if not chunk:
-                    break
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-        result.files += 1
-        if unpacker.journal is not None:
-            unpacker.journal.add(name, "f", member.size, member.mtime, member.mode)
         return
     if member.issym():
         link = member.linkname

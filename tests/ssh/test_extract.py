@@ -133,6 +133,26 @@ def test_links_into_packages_the_image_installs_are_kept_as_on_the_vm(tmp_path):
 
 
 
+def test_a_directory_entry_never_goes_through_a_kept_link(tmp_path):
+    """A link into a tree the image provides is kept as on the VM: on this machine it
+    points at this machine's own directory. A later directory entry of the same name
+    replaces the link; it never chmods or fills the directory behind it."""
+    outside = tmp_path / "host-certs"
+    outside.mkdir()
+    os.chmod(outside, 0o700)
+    archive = tmp_path / "evil.tar"
+    with tarfile.open(archive, "w") as tf:
+        _add(tf, "srv/app/certs", kind=tarfile.SYMTYPE, link=str(outside))
+        _add(tf, "srv/app/certs", kind=tarfile.DIRTYPE, mode=0o755)
+        _add(tf, "srv/app/certs/planted.pem", data=b"x")
+    dest = tmp_path / "context"
+    dest.mkdir()
+    safe_extract(archive, dest, AppExtract(app="t"), roots=["/srv/app"], provided=[str(outside)])
+    assert outside.stat().st_mode & 0o777 == 0o700 and list(outside.iterdir()) == []
+    certs = dest / "srv/app/certs"
+    assert not certs.is_symlink() and (certs / "planted.pem").read_bytes() == b"x"
+
+
 def test_links_to_files_the_container_mounts_at_their_vm_path_are_kept(tmp_path):
     """/usr/share/wordpress/.htaccess -> /etc/wordpress/htaccess: the htaccess is a ConfigMap
     mounted where the VM had it, not copied, so the link resolves in the container."""
