@@ -165,6 +165,21 @@ def test_a_second_extract_fetches_only_what_changed(sshd, vm, tmp_path):
     assert got == _tree(tmp_path / "fresh" / "site" / "context")
 
 
+def test_a_gzipped_second_extract_fetches_only_what_changed(sshd, vm, tmp_path):
+    """On a slow link the asked-for names go through gzip as a whole stream does."""
+    app_dir = tmp_path / "out" / "site"
+    with sshd.transport() as t:
+        extract_app(t, _app(vm), app_dir, compress=True)
+        (vm / "lib" / "mod02.py").write_bytes(b"x" * 100_000)
+        rec = Recording(t)
+        res = extract_app(rec, _app(vm), app_dir, compress=True)
+        extract_app(t, _app(vm), tmp_path / "plain" / "site")
+    rel = str(vm).lstrip("/")
+    assert _regular(rec.requests[0], str(vm)) == [f"{rel}/lib/mod02.py", f"{rel}/settings.ini"]
+    assert res.bytes < 5_000 and res.reused == 13  # 100 kB of one byte, packed
+    assert _tree(app_dir / "context") == _tree(tmp_path / "plain" / "site" / "context")
+
+
 def test_resumed_changes_keep_every_unpacking_rule(sshd, vm, tmp_path):
     """Between two extracts the VM's tree turns hostile: a directory becomes a link
     out of the context, a file becomes a link to /etc/passwd, a fifo appears. The
