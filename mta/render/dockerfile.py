@@ -51,6 +51,11 @@ class DockerfileView:
     stopsignal: str = ""
 
 
+def has_shell(image: str) -> bool:
+    """Whether RUN steps can run in ``image`` (distroless and scratch have no shell)."""
+    return image != "scratch" and "/distroless/" not in image
+
+
 def _where(app: AppPlan, fld: str) -> str:
     return f"plan.yaml apps[{app.name}].build.{fld}"
 
@@ -67,6 +72,7 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
     if b.builder_image:
         check_image_ref(b.builder_image, _where(app, "builder_image"))
     user = escape.user(b.user, _where(app, "user"))
+    workdir = escape.workdir(b.workdir, _where(app, "workdir"))
     chown = f"{user.split(':')[0]}:0"
     spec = debian_backing(backing_kind(app))
     pre: list[Run] = []
@@ -114,6 +120,13 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
             # but not its owner (root)
             run_dirs = " ".join(q(d) for d in spec.runtime_dirs)
             post[-1] += f" && chmod 1777 {run_dirs}"
+    uid, _, gid = user.partition(":")
+    if uid != "0" and not spec and has_shell(b.base_image):
+        # an account for the run uid: docker and Kubernetes add none (podman does), and
+        # programs that ask who they run as fail without one (Passenger: "Cannot get user
+        # database entry for user UID 10001"); home and shell as podman's entry has them
+        entry = f"u{uid}:x:{uid}:{gid or 0}:{app.name}:{workdir}:/bin/sh"
+        post.append(f"{{ grep -q {q(f'^[^:]*:[^:]*:{uid}:')} /etc/passwd || echo {q(entry)} >> /etc/passwd; }}")
     post_runs = [Run(" \\\n    && ".join(post))] if post else []
     builder_runs = [Run(escape.run_step(s, _where(app, f"builder_steps[{i}]")),
                         ignore="DL3008" if "apt-get install" in s else "")
@@ -137,7 +150,7 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
         builder_copies=[_copy(f.source, f.target, _where(app, "builder_files")) for f in b.builder_files],
         builder_runs=builder_runs,
         base_image=b.base_image, labels=labels, env=env, pre_runs=pre,
-        workdir=escape.workdir(b.workdir, _where(app, "workdir")),
+        workdir=workdir,
         copies=copies, post_runs=post_runs, user=user,
         expose=[f"{p.port}/{p.protocol}" if p.protocol == "udp" else str(p.port) for p in app.expose],
         healthcheck=hc,

@@ -502,3 +502,36 @@ def test_every_tmpfs_under_a_read_only_root_is_writable_in_the_image(base):
                     seen += 1
                     assert path in dirs, f"{case}@{base} {name}: tmpfs {path} not made writable: {line!r}"
     assert seen  # the cases do mount such dirs (nginx's /var/run, log dirs, Apache's run dirs)
+
+
+def test_the_run_uid_has_an_account_in_every_image_with_a_shell(tmp_path):
+    """docker and Kubernetes run a numeric uid without adding it to /etc/passwd (podman
+    adds it); Passenger (redmine) then refused to spawn: 'Cannot get user database entry
+    for user UID 10001'. Every image with a shell gets the entry podman would make
+    (home = workdir), once; a backing image keeps its own account, distroless has no shell."""
+    import re
+    import subprocess
+
+    from .cases import CASES, render_case
+
+    seen = 0
+    for base in ("official", "debian"):
+        for case in CASES:
+            plan, files = render_case(case, base)
+            for app in plan.apps:
+                df = files.get(f"apps/{app.name}/Dockerfile")
+                if df is None or app.build is None:
+                    continue
+                uid = app.build.user.split(":")[0]
+                entry = f"u{uid}:x:{uid}:0:{app.name}:{app.build.workdir}:/bin/sh"
+                backing = re.search(r"useradd -r .* -u " + uid, df)
+                assert (entry in df) == (not backing and "/distroless/" not in app.build.base_image), (case, app.name)
+                if entry in df:
+                    seen += 1
+                    line = next(ln for ln in df.splitlines() if entry in ln).strip().removeprefix("RUN ").removeprefix("&& ")
+                    passwd = tmp_path / "passwd"
+                    passwd.write_text("root:x:0:0:root:/root:/bin/bash\n")
+                    for _ in range(2):  # the step as the image build runs it, twice: one entry
+                        subprocess.run(["sh", "-c", line.replace("/etc/passwd", str(passwd))], check=True, timeout=10)
+                    assert passwd.read_text().splitlines()[1:] == [entry]
+    assert seen
