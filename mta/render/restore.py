@@ -46,7 +46,7 @@ RABBITMQ_DEFINITIONS = "definitions.json"
 _INITDB_KINDS = ("mysql", "postgres", "rabbitmq")
 
 
-def _restores_itself(app: AppPlan, kind: str) -> bool:
+def restores_itself(app: AppPlan, kind: str) -> bool:
     """Whether the store's image loads what the one-shot puts in place: the official rabbitmq
     image has no /docker-entrypoint-initdb.d (mta's Debian-built one does); there the
     runbook's rabbitmqctl import_definitions does it."""
@@ -100,7 +100,7 @@ def compose_override(plan: Plan, stores: dict[str, dict]) -> dict[str, Any]:
     volumes: dict[str, Any] = {}
     for name, info in sorted(stores.items()):
         app = plan.app(name)
-        if app is None or not app.include or not _restores_itself(app, info["kind"]):
+        if app is None or not app.include or not restores_itself(app, info["kind"]):
             continue
         kind = info["kind"]
         rname = f"{name}-restore"
@@ -213,7 +213,7 @@ def k8s_restore(plan: Plan, stores: dict[str, dict], sizes: dict[str, int]) -> d
     ns = plan.targets.namespace
     for name, info in sorted(stores.items()):
         app = plan.app(name)
-        if app is None or not app.include or not _restores_itself(app, info["kind"]):
+        if app is None or not app.include or not restores_itself(app, info["kind"]):
             continue
         kind = info["kind"]
         gib = max(1, -(-2 * sizes.get(name, 0) // (1 << 30)))

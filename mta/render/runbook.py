@@ -8,7 +8,7 @@ from ..model import AppPlan, HostFacts, Plan
 from ..model.identity import folder_name
 from .common import config_items, env_secret_names, secret_file_items, shared_secrets
 from .env import render
-from .restore import data_stores, restore_by_hand, store_kind
+from .restore import data_stores, restore_by_hand, restores_itself, store_kind
 
 
 @dataclass
@@ -68,7 +68,10 @@ def _app_view(facts: HostFacts, app: AppPlan) -> AppView:
 def render_runbook(facts: HostFacts, plan: Plan) -> str:
     apps = [_app_view(facts, a) for a in plan.apps]
     stores = [(a.name, store_kind(a), restore_by_hand(a)) for a in data_stores(plan)]
-    return render("runbook/README.md.j2", plan=plan, facts=facts, apps=apps, stores=stores, folder=folder_name(plan.host),
+    # k8s-restore/ holds the stores whose image loads what an init container puts in place
+    k8s_stores = [s for s, a in zip(stores, data_stores(plan)) if restores_itself(a, s[1])]
+    return render("runbook/README.md.j2", plan=plan, facts=facts, apps=apps, stores=stores, k8s_stores=k8s_stores,
+                  folder=folder_name(plan.host),
                   kept=[a for a in apps if a.include], dropped=[a for a in apps if not a.include],
                   built=[a for a in apps if a.include and a.built],
                   # Compose v1 (Debian 12 ships only it) drops `configs:`; without them it runs the file as v2 does

@@ -224,6 +224,13 @@ def test_rabbitmq_definitions_restore_through_the_initdb_volume(tmp_path):
     official = Plan(host="vm1", apps=[mq.model_copy(update={"build": None, "image": "rabbitmq:3.13-management"})])
     assert "mq-restore" not in render_override(official, {"mq": {"kind": "rabbitmq"}})
     assert k8s_restore(official, {"mq": {"kind": "rabbitmq"}}, {"mq": 1}) == {}
+    from mta.model import HostFacts
+    from mta.render.runbook import render_runbook
+
+    facts = HostFacts(host="vm1", collector="sample")
+    assert "k8s-restore/mq-dump-pvc.yaml" in render_runbook(facts, plan)
+    book = render_runbook(facts, official)
+    assert "k8s-restore/" not in book and "rabbitmqctl import_definitions < data/mq/definitions.json" in book
 
 
 @pytest.mark.services
