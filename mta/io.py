@@ -107,15 +107,23 @@ class HostConflict(InputError):
     """A different machine already owns the host folder a name points to."""
 
 
+#: the top-level keys of discovery.yaml that say which machine it is
+_IDENTITY_KEYS = ("host", "address", "target", "fingerprint", "os")
+
+
 def read_identity(path: Union[str, Path]):
     """The identity parts of a discovery.yaml (name, hostname, target,
-    fingerprint) as a HostFacts, or None when there is no readable one."""
+    fingerprint) as a HostFacts, or None when there is no readable one.
+
+    Reads the YAML events only up to the last identity key (they lead the file
+    mta writes; a hand-reordered file is read further): a host's rediscovery
+    checks its folder without loading the 100-KB rest."""
     try:
         text = Path(path).read_text(encoding="utf-8")
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = _top_level_values(text, _IDENTITY_KEYS)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
-    if not isinstance(data, dict):
+    if data is None:
         return None
     keep = {k: data[k] for k in ("host", "address", "target", "fingerprint") if k in data}
     os_info = data.get("os") if isinstance(data.get("os"), dict) else {}
@@ -124,6 +132,53 @@ def read_identity(path: Union[str, Path]):
         return HostFacts.model_validate(keep)
     except ValidationError:
         return None
+
+
+def _top_level_values(text: str, keys: tuple[str, ...]) -> "dict | None":
+    """``{key: value}`` for those of ``keys`` the top-level mapping of ``text``
+    has, from its YAML events; None when the document is not a mapping or uses
+    aliases (the identity is then unreadable, as for a broken file)."""
+    loader = yaml.SafeLoader("")  # resolves and constructs the picked nodes only
+    events = yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+    def node(event):
+        if isinstance(event, yaml.ScalarEvent):
+            tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.ScalarNode, event.value,
+                                                                                  event.implicit)
+            return yaml.ScalarNode(tag, event.value, style=event.style)
+        if isinstance(event, yaml.MappingStartEvent):
+            pairs = []
+            for k in events:
+                if isinstance(k, yaml.MappingEndEvent):
+                    return yaml.MappingNode("tag:yaml.org,2002:map", pairs)
+                pairs.append((node(k), node(next(events))))
+        if isinstance(event, yaml.SequenceStartEvent):
+            items = []
+            for e in events:
+                if isinstance(e, yaml.SequenceEndEvent):
+                    return yaml.SequenceNode("tag:yaml.org,2002:seq", items)
+                items.append(node(e))
+        raise yaml.YAMLError(f"unexpected {type(event).__name__}")  # an alias, or a cut stream
+
+    for event in events:
+        if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentStartEvent)):
+            continue
+        if not isinstance(event, yaml.MappingStartEvent):
+            return None
+        break
+    else:
+        return None
+    found: dict = {}
+    for event in events:
+        if isinstance(event, yaml.MappingEndEvent):
+            break
+        key = node(event)
+        value = node(next(events))
+        if isinstance(key, yaml.ScalarNode) and key.value in keys:
+            found[key.value] = loader.construct_object(value, deep=True)
+            if len(found) == len(keys):
+                break
+    return found
 
 
 def host_dir(out_root: Union[str, Path], facts, *, name: str = "", explicit: bool = False) -> Path:

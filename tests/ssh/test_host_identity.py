@@ -17,9 +17,10 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mta.cli import main
-from mta.io import HostConflict, dump_model, host_dir, load_model, write_atomic
+from mta.io import HostConflict, dump_model, host_dir, load_model, read_identity, write_atomic
 from mta.model import Extract, HostFacts, Plan
 from mta.model.identity import folder_name, machine_id_hash, same_machine
 from mta.model.plan import AppPlan
@@ -248,3 +249,21 @@ def test_folder_names_are_safe():
     assert folder_name("") == "host"
     assert folder_name("web 1.example.com") == "web_1.example.com"
     assert len(folder_name("x" * 500)) == 200
+
+
+def test_identity_is_read_from_the_leading_keys_and_from_a_reordered_file(tmp_path):
+    facts = _facts("web1", "web1", ID_A, "SHA256:k1", target="root@10.0.0.5")
+    path = tmp_path / "discovery.yaml"
+    write_atomic(path, dump_model(facts, fast=True))
+    got = read_identity(path)
+    assert (got.host, got.os.hostname, got.target, got.fingerprint) == ("web1", "web1", "root@10.0.0.5",
+                                                                          facts.fingerprint)
+    # a person moved the identity keys below the rest: still the same machine
+    data = yaml.safe_load(path.read_text())
+    moved = {k: v for k, v in data.items() if k not in ("host", "os", "fingerprint")}
+    moved.update({k: data[k] for k in ("fingerprint", "os", "host")})
+    path.write_text(yaml.safe_dump(moved, sort_keys=False))
+    assert same_machine(read_identity(path), facts)
+    for text in ("- a list\n", "host: &h web1\nos: {hostname: *h}\n", "host: [unclosed\n", ""):
+        path.write_text(text)
+        assert read_identity(path) is None, text
