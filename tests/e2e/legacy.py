@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client as httpc
 import json
+import os
 import re
 import socket
 import subprocess
@@ -20,6 +21,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+
+import yaml
 
 from ..support.docker import docker_cmd
 from ..support.podman import RUNTIME, ensure_image, podman_cmd
@@ -223,8 +226,6 @@ def migrate(
         extract = ["extract", str(m.host_dir / "plan.yaml")]
         if not step("extract", extract + (["--secrets", "--data"] if readme else ["root@127.0.0.1", *ssh, "--data"])):
             return m
-        import yaml
-
         compose = yaml.safe_load((m.host_dir / "compose.yaml").read_text())
         if readme:
             if before_verify is not None:
@@ -340,3 +341,78 @@ def ssh_keypair(directory: Path) -> tuple[Path, str]:
     key = directory / "id_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "mta-e2e", "-f", str(key)], check=True)
     return key, (directory / "id_ed25519.pub").read_text().strip()
+
+
+#: file the e2e tests append one JSON line per VM run to (benchmarks/e2e_figures.py prints the table)
+FIGURES_ENV = "MTA_E2E_FIGURES"
+
+
+def _json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+class Figures:
+    """The issue's per-VM figures of one run, read from what mta wrote: stacks
+    (plan.yaml), extract size (apps/*/context/.mta-extract.json), data dump size and
+    time (data/manifest.json), images, build, ready and smoke (verify.json), step
+    times; plus what the test itself checked (``checks``) and the run's wall time."""
+
+    def __init__(self, kind: str, engine: str) -> None:
+        self.kind, self.engine = kind, engine
+        self.started = time.monotonic()
+        self.migration: Optional[Migration] = None
+        self.checks: dict[str, bool] = {}  # e.g. content (the VM's database content), write survives restart
+        self.passed = False
+        self.written = False
+
+    def row(self) -> dict:
+        m = self.migration
+        row = {"vm": self.kind, "engine": self.engine, "passed": self.passed,
+               "failed_step": m.failed_step if m else "", "test_seconds": round(time.monotonic() - self.started, 1),
+               "step_seconds": dict(m.seconds or {}) if m else {}, "checks": dict(self.checks),
+               "stacks": [], "extract": {"files": 0, "bytes": 0}, "data": {"bytes": 0, "seconds": 0.0, "stores": []},
+               "services": []}
+        hdir = m.host_dir if m else None
+        if hdir is None:
+            return row
+        try:
+            plan = yaml.safe_load((hdir / "plan.yaml").read_text(encoding="utf-8")) or {}
+        except (OSError, ValueError):
+            plan = {}
+        row["stacks"] = [{"name": a.get("name", ""), "role": a.get("role", ""), "stack": a.get("stack", ""),
+                          "framework": a.get("framework", "")}
+                         for a in plan.get("apps", []) if a.get("include", True)]
+        for rec in filter(None, (_json(p) for p in sorted(hdir.glob("apps/*/context/.mta-extract.json")))):
+            row["extract"]["files"] += int(rec.get("files", 0))
+            row["extract"]["bytes"] += int(rec.get("bytes", 0))
+        manifest = _json(hdir / "data" / "manifest.json") or {}
+        for store, entry in sorted((manifest.get("stores") or {}).items()):
+            files = list((entry.get("files") or {}).values())
+            row["data"]["stores"].append(store)
+            row["data"]["bytes"] += sum(int(f.get("bytes", 0)) for f in files)
+            row["data"]["seconds"] = round(row["data"]["seconds"] + sum(float(f.get("seconds", 0)) for f in files), 2)
+        report = _json(hdir / "verify.json") or {}
+        for host in report.get("hosts", []):
+            for s in host.get("services", []):
+                smoke = s.get("smoke") or {}
+                row["services"].append({
+                    "name": s["name"], "role": s.get("role", ""), "built": s.get("built", False),
+                    "image_bytes": s.get("image_bytes"), "naive_bytes": s.get("naive_bytes"),
+                    "build_seconds": s.get("build_seconds"), "ready": s.get("ready"),
+                    "ready_seconds": s.get("ready_seconds"), "smoke": {
+                        k: smoke.get(k) for k in ("status", "http_status", "title", "text_matched")}
+                    | {"text_expected": len(smoke.get("expect_text") or [])}})
+        return row
+
+    def write(self) -> dict:
+        """The row, appended as one JSON line to $MTA_E2E_FIGURES when set (once)."""
+        row = self.row()
+        target = os.environ.get(FIGURES_ENV, "")
+        if target and not self.written:
+            with open(target, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(row, sort_keys=True) + "\n")
+            self.written = True
+        return row

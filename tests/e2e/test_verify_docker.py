@@ -133,7 +133,7 @@ def answering_endpoint(report: dict, path: str, before, app_port: int) -> tuple[
 @pytest.mark.podman
 @pytest.mark.timeout(1800)
 @pytest.mark.parametrize("kind", DOCKER_VMS)
-def test_legacy_vm_migrates_onto_docker_and_swarm(kind, keypair, docker_env, tmp_path, capsys):
+def test_legacy_vm_migrates_onto_docker_and_swarm(kind, keypair, docker_env, tmp_path, capsys, figures):
     from .legacy import STACKS, http, migrate, start_vm
     from .test_legacy_vms import ROUNDTRIP
 
@@ -149,13 +149,14 @@ def test_legacy_vm_migrates_onto_docker_and_swarm(kind, keypair, docker_env, tmp
         before = http("GET", vm.app, path)
         assert before is not None and (before.status, before.title) == (200, title)
         token = f"e2e-{uuid.uuid4().hex[:8]}"
-        m = migrate(vm, key, tmp_path / "out", keep=True, capture=capture, engine="docker")
+        m = figures.migration = migrate(vm, key, tmp_path / "out", keep=True, capture=capture, engine="docker")
         try:
             assert not m.failed_step, f"`mta {m.failed_step}` failed (exit {m.steps}):\n{m.log[-5000:]}"
             assert m.report["engine"] == "docker"
             hostport, failures = answering_endpoint(m.report, path, before, app_port)
             assert hostport, f"no migrated service answers like the VM ({before.status}, {before.title!r}): {failures}"
             ROUNDTRIP[kind](hostport, token + "-docker")
+            figures.checks["roundtrip"] = True
             # verify --keep left it running on our dockerd, labelled with the run id
             run_id = m.report["hosts"][0]["run_id"]
             assert docker_cmd("ps", "-q", "--filter", f"label=io.mta.verify={run_id}").stdout.split()
@@ -163,6 +164,7 @@ def test_legacy_vm_migrates_onto_docker_and_swarm(kind, keypair, docker_env, tmp
             if m.report:
                 remove_docker_label(f"io.mta.verify={m.report['hosts'][0]['run_id']}")
         swarm_deploy_answers(m.host_dir, path, before, lambda hp: ROUNDTRIP[kind](hp, token + "-swarm"))
+        figures.checks["swarm"] = figures.passed = True
     finally:
         vm.stop()
 
