@@ -121,6 +121,11 @@ class Engine:
             argv += ["--no-healthcheck"]
         elif spec.health_cmd:
             argv += ["--health-cmd", self._health_arg(spec.health_cmd), "--health-interval", "5s"]
+        elif self.name == "docker":
+            # the image's HEALTHCHECK: dockerd first runs it one interval after the start
+            # (30s in generated images), so a ready app waited that long; checked every 5s
+            # here as with a compose healthcheck (podman's checks are run by verify itself)
+            argv += ["--health-interval", "5s"]
         # The same restrictions compose applies, so verify proves the app runs under them.
         for c in spec.cap_drop:
             argv += ["--cap-drop", c]

@@ -10,6 +10,7 @@ it made, also on failure and Ctrl-C.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets as _secrets
@@ -392,9 +393,7 @@ class HostRun:
         exec_cmd: Optional[list[str]] = None,
     ) -> None:
         hc = self._run(self.engine.has_healthcheck(name))
-        has_health = not svc.health_disable and hc.ok and hc.text.strip() not in ("", "null", "<nil>", "{}")
-        if has_health and '"Test":["NONE"]' in hc.text.replace(" ", ""):
-            has_health = False
+        has_health = not svc.health_disable and hc.ok and _health_test(hc.text)
         deadline = started + self.timeout
         last = ""
         while time.monotonic() < deadline:
@@ -462,6 +461,17 @@ class HostRun:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
         return problems
+
+
+def _health_test(inspected: str) -> bool:
+    """Whether ``inspect {{json .Config.Healthcheck}}`` shows a check to run: a test that
+    is not NONE (docker keeps an --health-interval given for an image without one)."""
+    try:
+        got = json.loads(inspected)
+    except ValueError:
+        return False
+    test = got.get("Test") if isinstance(got, dict) else None
+    return bool(test) and test[0] != "NONE"
 
 
 def _file_like(name: str, spec: dict) -> bool:

@@ -323,3 +323,21 @@ def test_a_restore_service_runs_the_image_its_store_builds(tmp_path):
     assert "pulled" not in (restore.error or ""), restore.error  # (this fake never lets it finish)
     assert restore.build == "skipped" and not any(c[1] == "pull" for c in runner.calls)
     assert "mta/vm-db:0.1" in runner.built
+
+
+def test_docker_checks_the_images_healthcheck_every_5s_while_verifying():
+    """dockerd runs an image's HEALTHCHECK first one interval after the start (30s in
+    generated images): on docker every ready web service waited ~32s. The interval is
+    given without a command (docker keeps the image's test); podman's checks are run by
+    verify itself. A container whose only health setting is that interval has no check."""
+    from mta.verify.runner import _health_test
+
+    spec = RunSpec(name="c", image="i:1", network="n")
+    argv = Engine("docker").run(spec)
+    assert argv[argv.index("--health-interval") + 1] == "5s" and "--health-cmd" not in argv
+    assert "--health-interval" not in Engine("podman", "runc").run(spec)
+    off = Engine("docker").run(RunSpec(name="c", image="i:1", network="n", health_disable=True))
+    assert "--no-healthcheck" in off and "--health-interval" not in off
+    assert _health_test('{"Test":["CMD","true"],"Interval":30000000000}')
+    assert not _health_test('{"Interval":5000000000}')  # an image without HEALTHCHECK, on docker
+    assert not _health_test('{"Test":["NONE"]}') and not _health_test("null") and not _health_test("")
