@@ -101,9 +101,9 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
         account = (f"groupadd -r -g {uid} {spec.account} && useradd -r -g {spec.account} -u {uid} "
                    f"-d {q(spec.home)} -s /usr/sbin/nologin {spec.account}")
         pre[0].text = " \\\n    && ".join(x for x in (account, spec.preinstall, pre[0].text, spec.postinstall) if x)
-    # the tmpfs compose mounts under a read-only root (e.g. nginx's /var/run for the pid file
-    # the VM's nginx.conf names): docker gives a tmpfs over an image dir that dir's mode but
-    # root as owner (podman hands it to the user), so the dir must be group-writable for gid 0
+    # the tmpfs compose mounts under a read-only root (nginx's /var/run for the pid file the
+    # VM's nginx.conf names, log dirs): docker gives a tmpfs over an image dir that dir's mode
+    # with root as owner (podman hands it to the container user)
     wp = write_plan(app)
     mounted = [p for p in wp.paths if p not in STICKY_DIRS] if wp.read_only else []
     writable = list(dict.fromkeys([*b.writable, *mounted]))
@@ -114,12 +114,12 @@ def dockerfile_view(host: str, app: AppPlan) -> DockerfileView:
         # symlinks inside (/var/log/README, dangling) stay links
         inside = " ".join(q(d + "/") for d in paths)
         post.append(f"mkdir -p {dirs} && chown -R {chown} {inside} && chmod -R g=u {inside}")
-        if spec and spec.runtime_dirs:
-            # sockets and pid files, as the official images keep them: writable by any uid,
-            # and by the server under docker, whose tmpfs over the dir takes the dir's mode
-            # but not its owner (root)
-            run_dirs = " ".join(q(d) for d in spec.runtime_dirs)
-            post[-1] += f" && chmod 1777 {run_dirs}"
+        # so each dir a tmpfs goes over is writable by any uid, sticky as /tmp (the official
+        # images keep their socket/pid dirs so): the run uid's group is 0 only where the image
+        # names no other (an app keeping its VM account, e.g. barbican, has its own group)
+        tmpfs = list(dict.fromkeys([*(spec.runtime_dirs if spec else []), *mounted]))
+        if tmpfs:
+            post[-1] += " && chmod 1777 " + " ".join(q(d.rstrip("/") + "/") for d in tmpfs)
     uid, _, gid = user.partition(":")
     if uid != "0" and not spec and has_shell(b.base_image):
         # an account for the run uid: docker and Kubernetes add none (podman does), and

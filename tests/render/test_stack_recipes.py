@@ -475,9 +475,10 @@ def test_nginx_and_php_fpm_on_a_unix_socket_talk_over_tcp_in_containers():
 @pytest.mark.parametrize("base", ["official", "debian"])
 def test_every_tmpfs_under_a_read_only_root_is_writable_in_the_image(base):
     """Docker gives a tmpfs over an image dir that dir's mode with root as owner (podman
-    hands it to the container user): each dir compose mounts a tmpfs on must be made
-    group-writable for gid 0 in the image, a symlinked one (/var/run -> /run) at its
-    target. nginx's /var/run holds the pid file the VM's nginx.conf names."""
+    hands it to the container user): each dir compose mounts a tmpfs on must be writable
+    for any uid in the image (sticky, as /tmp), a symlinked one (/var/run -> /run) at its
+    target. nginx's /var/run holds the pid file the VM's nginx.conf names; barbican's uWSGI
+    runs as its VM account, whose group is not 0, and logs to /var/log/barbican."""
     import yaml
 
     from mta.render.dockerfile import STICKY_DIRS
@@ -494,8 +495,8 @@ def test_every_tmpfs_under_a_read_only_root_is_writable_in_the_image(base):
                 if "build" not in svc or not svc.get("tmpfs"):
                     continue
                 dockerfile = files[f"{host}apps/{name}/Dockerfile"]
-                line = next((ln for ln in dockerfile.splitlines() if "chmod -R g=u " in ln), "")
-                dirs = [d.rstrip("/") for d in line.split("chmod -R g=u ", 1)[-1].split()] if line else []
+                line = next((ln for ln in dockerfile.splitlines() if "chmod 1777 " in ln), "")
+                dirs = [d.rstrip("/") for d in line.split("chmod 1777 ", 1)[-1].split()] if line else []
                 for path in svc["tmpfs"]:
                     if path in STICKY_DIRS:
                         continue
