@@ -216,20 +216,27 @@ class _Unpacker:
 def safe_extract(tar_path: Path, dest: Path, result: AppExtract, roots: Optional[list[str]] = None,
                  provided: Optional[list[str]] = None) -> None:
     """Unpack the tar file ``tar_path`` into ``dest`` (see unpack_stream)."""
+    sink = _TarSink(dest, result, roots, provided)
     with open(tar_path, "rb") as fh:
-        sink = _TarSink(dest, result, roots, provided)
-        try:
-            while True:
-                chunk = fh.read(1 << 20)
-                if not chunk:
-                    break
-                sink.write(chunk)
-        finally:
-            started = sink.finish()
+        started = _feed(fh, sink)
     if not started and sink.damaged and not result.truncated:
         raise MtaError(f"{result.app}: the file stream is not a tar archive ({sink.damaged})")
     if sink.damaged or sink.leftover:
         raise MtaError(sink.damage_message())
+
+
+def _feed(stream: BinaryIO, sink: "_TarSink") -> bool:
+    """Every chunk of ``stream`` into ``sink``, then its finish (even when
+    reading fails): whether a tar archive started."""
+    try:
+        while True:
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                break
+            sink.write(chunk)
+    finally:
+        started = sink.finish()
+    return started
 
 
 def unpack_stream(stream: BinaryIO, dest: Path, result: AppExtract, roots: Optional[list[str]] = None,
@@ -245,14 +252,7 @@ def unpack_stream(stream: BinaryIO, dest: Path, result: AppExtract, roots: Optio
     kept as the VM has it; it resolves in the image, not in the context.
     ``journal`` hears each entry once it is whole on disk (a resumed extract keeps those)."""
     sink = _TarSink(dest, result, roots, provided, journal, gzipped)
-    try:
-        while True:
-            chunk = stream.read(1 << 20)
-            if not chunk:
-                break
-            sink.write(chunk)
-    finally:
-        started = sink.finish()
+    started = _feed(stream, sink)
     if started and (sink.damaged or sink.leftover):
         raise MtaError(sink.damage_message())
     return started

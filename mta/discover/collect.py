@@ -34,12 +34,15 @@ def warm_up() -> None:
     build_models(fact_models)
 
 
-def _build_models_meanwhile() -> threading.Thread:
-    """The facts' validators built while the probe runs on the host (pydantic
-    defers them to first use; the probe's round trip is idle time here)."""
-    t = threading.Thread(target=build_models, args=(fact_models,), name="mta-build-models", daemon=True)
-    t.start()
-    return t
+def _probe_building_models(transport, script: str, *, sudo: bool, timeout: float) -> bytes:
+    """The probe's output; the facts' validators are built in a thread meanwhile
+    (pydantic defers them to first use; the probe's round trip is idle time here)."""
+    models = threading.Thread(target=build_models, args=(fact_models,), name="mta-build-models", daemon=True)
+    models.start()
+    try:
+        return run_probe(transport, script, sudo=sudo, timeout=timeout)
+    finally:
+        models.join()
 
 
 def discover(
@@ -63,9 +66,7 @@ def discover(
     that fails inside the probe is recorded in ``facts.errors`` instead."""
     if probe_output is None:
         script = probe_script(sample_seconds=sample_seconds, http_checks=http_checks, http_ports=http_ports)
-        models = _build_models_meanwhile()
-        out = run_probe(transport, script, sudo=sudo, timeout=timeout + max(0.0, sample_seconds))
-        models.join()
+        out = _probe_building_models(transport, script, sudo=sudo, timeout=timeout + max(0.0, sample_seconds))
     else:
         build_models(fact_models)  # at once when the caller's warm_up() already built them
         out = probe_output
@@ -93,9 +94,7 @@ def discover_local(
     sample = LiveSample()
     sections = [s for s in ALL_SECTIONS if s not in ("processes", "sockets", "utilization")]
     script = probe_script(sample_seconds=0, http_checks=http_checks, sections=sections, http_ports=http_ports)
-    models = _build_models_meanwhile()
-    out = run_probe(transport, script, sudo=sudo, timeout=timeout)
-    models.join()
+    out = _probe_building_models(transport, script, sudo=sudo, timeout=timeout)
     facts = build_facts(out, host=transport.name, collector="local")
     apply_local(facts, sample, sample_seconds)
     facts.collected_at = datetime.now(timezone.utc)
