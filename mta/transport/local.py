@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import tempfile
@@ -11,6 +12,35 @@ from typing import BinaryIO, Callable, Optional, Sequence
 
 from .base import CommandResult, CommandTimeout, Command, ShellFiles, TarResult, as_root, to_shell
 from .tarcmd import member_list, tar_command
+
+
+#: seconds an interrupted command gets to finish what it holds (a container
+#: engine releases its locks on SIGINT; one killed mid-operation can leave a
+#: lock that hangs the engine's next command: the cleanup's)
+INTERRUPT_GRACE = 30.0
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _interrupt(proc: subprocess.Popen) -> None:
+    """Ctrl-C reached mta (the command runs in its own process group, so not
+    the command): pass SIGINT on and let the command end, killing it only
+    after INTERRUPT_GRACE."""
+    try:
+        _signal_group(proc, signal.SIGINT)
+        proc.wait(INTERRUPT_GRACE)
+    except subprocess.TimeoutExpired:
+        _signal_group(proc, signal.SIGKILL)
+        proc.wait()
+    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+        _signal_group(proc, signal.SIGKILL)
+        proc.wait()
+        raise
 
 
 class LocalTransport(ShellFiles):
@@ -28,16 +58,20 @@ class LocalTransport(ShellFiles):
         line = to_shell(command)
         if sudo and os.geteuid() != 0:
             line = as_root(line)
-        try:
-            proc = subprocess.run(
-                ["sh", "-c", line],
-                input=stdin if stdin is not None else b"",
-                capture_output=True,
-                timeout=timeout,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise CommandTimeout(f"{self.name}: command timed out after {timeout:g}s") from exc
-        return CommandResult(proc.returncode, proc.stdout, proc.stderr)
+        # its own process group, so a timeout or an interrupt reaches the whole command
+        proc = subprocess.Popen(["sh", "-c", line], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
+        with proc:
+            try:
+                out, err = proc.communicate(stdin if stdin is not None else b"", timeout=timeout)
+            except subprocess.TimeoutExpired as exc:
+                _signal_group(proc, signal.SIGKILL)
+                proc.communicate()
+                raise CommandTimeout(f"{self.name}: command timed out after {timeout:g}s") from exc
+            except KeyboardInterrupt:
+                _interrupt(proc)
+                raise
+        return CommandResult(proc.returncode, out, err)
 
     def tar_paths(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
 import socket
 import subprocess
 import tarfile
@@ -467,3 +468,29 @@ def test_default_known_hosts_files(sshd, isolated_home, monkeypatch):
     with sshd.transport(known_hosts=None) as t:
         assert t.run("true").ok
     assert not mta_file.exists()
+
+
+def test_local_command_interrupted_gets_sigint_and_ends_its_own_way(tmp_path):
+    """Ctrl-C sent to mta alone (not its terminal's group): the running command
+    hears SIGINT and may finish (a container engine releases its locks), and
+    the interrupt still reaches the caller."""
+    from mta.transport.local import LocalTransport
+
+    mark = tmp_path / "got-int"
+    main_thread = threading.get_ident()
+    timer = threading.Timer(0.5, lambda: signal.pthread_kill(main_thread, signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        LocalTransport("here").run(["sh", "-c", f"trap 'echo cleaned > {mark}; exit 7' INT; sleep 20 & wait"])
+    assert mark.read_text().strip() == "cleaned"
+    assert time.monotonic() - started < 10
+
+
+def test_local_command_timeout_ends_the_whole_command_at_once():
+    from mta.transport.local import LocalTransport
+
+    started = time.monotonic()
+    with pytest.raises(CommandTimeout):
+        LocalTransport("here").run(["sh", "-c", "sleep 30; echo late"], timeout=0.5)
+    assert time.monotonic() - started < 5, "a child of the command kept its pipes open"
