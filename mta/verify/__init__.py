@@ -52,6 +52,10 @@ def verify_dirs(
         except Exception as exc:  # one failing host does not fail the batch
             msg = exc.message if isinstance(exc, MtaError) else f"{type(exc).__name__}: {exc}"
             result = HostResult(host=hdir.name, path=str(hdir), engine=engine.name, run_id=run.run_id, error=msg)
+        except KeyboardInterrupt:
+            if log is not None:
+                log(f"interrupted: removing what run {run.run_id} started" + (" (--keep: kept)" if keep else ""))
+            raise
         finally:
             problems = run.cleanup()
             if result is not None:
