@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Optional, Sequence
 
-import paramiko
+from .paramiko_lazy import paramiko
 
 from .base import HostKeyChanged, HostKeyUnknown
 

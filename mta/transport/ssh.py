@@ -14,7 +14,7 @@ import threading
 import time
 from typing import BinaryIO, Callable, Optional, Sequence
 
-import paramiko
+from .paramiko_lazy import paramiko
 
 from .base import (
     AuthFailed,

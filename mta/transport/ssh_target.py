@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-import paramiko
+from .paramiko_lazy import paramiko
 
 from ..errors import InputError
 

@@ -341,6 +341,33 @@ def test_ssh_config_alias_and_proxycommand(sshd, tmp_path):
         assert t.run("echo proxied").stdout == b"proxied\n"
 
 
+def test_match_exec_loads_invoke_only_when_a_config_uses_it(tmp_path):
+    """paramiko imports invoke for ``Match exec`` alone: mta defers it (a third of
+    paramiko's import), and such a config still works."""
+    import sys
+
+    flag = tmp_path / "on-vpn"
+    cfg = tmp_path / "ssh_config"
+    cfg.write_text(f'Match host legacy-db exec "test -e {flag}"\n  HostName 10.1.2.3\n'
+                   "Host legacy-db\n  Port 2222\n")
+    code = (
+        "import sys\n"
+        "from mta.transport.ssh_target import load_ssh_config, resolve\n"
+        "loaded = type(sys.modules['invoke']).__name__ == 'module'\n"
+        "e = resolve('legacy-db', config=load_ssh_config(sys.argv[1]))\n"
+        "print(loaded, e.hostname, e.port)\n"
+    )
+    off = subprocess.run([sys.executable, "-c", code, str(cfg)], capture_output=True, text=True, check=True)
+    assert off.stdout.split() == ["False", "legacy-db", "2222"]
+    flag.touch()
+    on = subprocess.run([sys.executable, "-c", code, str(cfg)], capture_output=True, text=True, check=True)
+    assert on.stdout.split() == ["False", "10.1.2.3", "2222"]
+    # no Match exec: invoke never loads
+    plain = subprocess.run([sys.executable, "-c", "import sys, mta.transport.ssh, paramiko\n"
+                            "print(type(sys.modules['invoke']).__name__)"], capture_output=True, text=True, check=True)
+    assert plain.stdout.strip() == "_Deferred"
+
+
 def test_target_parsing():
     from mta.errors import InputError
     from mta.transport.ssh_target import parse_target
