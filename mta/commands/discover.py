@@ -241,7 +241,7 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
         check_path(secret_values, out)  # before anything connects
 
     if local:
-        from ..discover.collect import discover_local  # lazy: CLI start (not for --help)
+        from ..discover.local import discover_local  # lazy: CLI start (psutil: this machine only)
         from ..model.identity import folder_name  # lazy: CLI start (pydantic)
 
         t0 = time.monotonic()
@@ -294,6 +294,7 @@ def command(ctx: click.Context, targets: tuple[str, ...], local: bool, out: Path
         futures = [pool.submit(one, t) for t in targets]
         # while the hosts connect and probe: what parsing their output needs
         from ..discover.collect import warm_up  # lazy: CLI start (parsers, models, detectors)
+        from ..io import save_host  # noqa: F401  # lazy: CLI start (yaml: the writer, loaded while the probes run)
 
         warm_up()
         results = [f.result() for f in futures]

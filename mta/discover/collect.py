@@ -1,5 +1,5 @@
-"""Collecting a host's facts: ``discover(transport)`` for any host, ``discover_local()``
-for this machine.
+"""Collecting a host's facts: ``discover(transport)`` for any host (``local.discover_local()``
+is this machine's, with psutil).
 
 ``discover`` runs the probe in one round trip (or takes the output of a probe the
 caller already ran with ``script.run_probe``), parses it, then fetches in a
@@ -8,22 +8,19 @@ second round trip the files detectors ask for. It never changes the host.
 
 from __future__ import annotations
 
-import socket
 import threading
-from datetime import datetime, timezone
 from typing import Iterable, Optional
 
 from ..model import HostFacts, facts as fact_models
 from ..model.base import build_models
 from ..transport.local import LocalTransport
 from .files import fetch_files
-from .local import LiveSample, apply_local
-from .parse import build_facts, link, split_output
-from .script import ALL_SECTIONS, ProbeFailed, probe_script, run_probe
+from .parse import build_facts, split_output
+from .script import ProbeFailed, probe_script, run_probe
 from .secrets import looks_secret, mask_env
 
 __all__ = [
-    "discover", "discover_local", "warm_up", "probe_script", "run_probe", "build_facts", "split_output",
+    "discover", "warm_up", "probe_script", "run_probe", "build_facts", "split_output",
     "looks_secret", "mask_env", "ProbeFailed",
 ]
 
@@ -34,7 +31,7 @@ def warm_up() -> None:
     build_models(fact_models)
 
 
-def _probe_building_models(transport, script: str, *, sudo: bool, timeout: float) -> bytes:
+def probe_building_models(transport, script: str, *, sudo: bool, timeout: float) -> bytes:
     """The probe's output; the facts' validators are built in a thread meanwhile
     (pydantic defers them to first use; the probe's round trip is idle time here)."""
     models = threading.Thread(target=build_models, args=(fact_models,), name="mta-build-models", daemon=True)
@@ -66,39 +63,12 @@ def discover(
     that fails inside the probe is recorded in ``facts.errors`` instead."""
     if probe_output is None:
         script = probe_script(sample_seconds=sample_seconds, http_checks=http_checks, http_ports=http_ports)
-        out = _probe_building_models(transport, script, sudo=sudo, timeout=timeout + max(0.0, sample_seconds))
+        out = probe_building_models(transport, script, sudo=sudo, timeout=timeout + max(0.0, sample_seconds))
     else:
         build_models(fact_models)  # at once when the caller's warm_up() already built them
         out = probe_output
     collector = "local" if isinstance(transport, LocalTransport) else "ssh"
     facts = build_facts(out, host=host or transport.name, collector=collector)
-    if file_requests:
-        fetch_files(transport, facts, sudo=sudo)
-    return facts
-
-
-def discover_local(
-    *,
-    host: Optional[str] = None,
-    sudo: bool = False,
-    sample_seconds: float = 0.0,
-    http_checks: bool = True,
-    timeout: float = 60.0,
-    file_requests: bool = True,
-    http_ports: Optional[Iterable[int]] = None,
-) -> HostFacts:
-    """HostFacts of this machine: the probe for distro, services, packages, cron,
-    users and mounts; psutil for processes, sockets and utilization (sampled
-    over the run, at least ``sample_seconds``)."""
-    transport = LocalTransport(host or socket.gethostname())
-    sample = LiveSample()
-    sections = [s for s in ALL_SECTIONS if s not in ("processes", "sockets", "utilization")]
-    script = probe_script(sample_seconds=0, http_checks=http_checks, sections=sections, http_ports=http_ports)
-    out = _probe_building_models(transport, script, sudo=sudo, timeout=timeout)
-    facts = build_facts(out, host=transport.name, collector="local")
-    apply_local(facts, sample, sample_seconds)
-    facts.collected_at = datetime.now(timezone.utc)
-    link(facts, {p.pid: p.cpu_percent for p in facts.processes if p.cpu_percent is not None})
     if file_requests:
         fetch_files(transport, facts, sudo=sudo)
     return facts

@@ -1,7 +1,8 @@
 """discover_local: the machine mta runs on, with psutil for processes and sockets.
 
 The probe still supplies distro, services, packages, cron, users and mounts, so
-the same parsers serve both collectors.
+the same parsers serve both collectors. (Its own module: psutil loads only
+for this machine, never on the way to an SSH host.)
 """
 
 from __future__ import annotations
@@ -10,13 +11,19 @@ import os
 import re
 import socket as _socket
 import time
+from datetime import datetime, timezone
+from typing import Iterable, Optional
 
 import psutil
 
 from ..model import Connection, Process, Socket, Utilization, UtilSample
 from ..model import HostFacts
+from ..transport.local import LocalTransport
+from .collect import probe_building_models
+from .files import fetch_files
+from .parse import build_facts, link
 from .parsers.processes import normalize_cmdline, unit_of
-from .script import env_skip
+from .script import ALL_SECTIONS, env_skip, probe_script
 from .secrets import mask_argv, mask_env
 
 ENV_CAP = 8192
@@ -198,3 +205,30 @@ def apply_local(facts: HostFacts, sample: LiveSample, sample_seconds: float = 0.
     elif unknown < 0:
         notes.append("sockets (psutil was denied /proc/net access)")
     facts.not_visible = [] if privileged and not hidden and unknown <= 0 else notes
+
+
+def discover_local(
+    *,
+    host: Optional[str] = None,
+    sudo: bool = False,
+    sample_seconds: float = 0.0,
+    http_checks: bool = True,
+    timeout: float = 60.0,
+    file_requests: bool = True,
+    http_ports: Optional[Iterable[int]] = None,
+) -> HostFacts:
+    """HostFacts of this machine: the probe for distro, services, packages, cron,
+    users and mounts; psutil for processes, sockets and utilization (sampled
+    over the run, at least ``sample_seconds``)."""
+    transport = LocalTransport(host or _socket.gethostname())
+    sample = LiveSample()
+    sections = [s for s in ALL_SECTIONS if s not in ("processes", "sockets", "utilization")]
+    script = probe_script(sample_seconds=0, http_checks=http_checks, sections=sections, http_ports=http_ports)
+    out = probe_building_models(transport, script, sudo=sudo, timeout=timeout)
+    facts = build_facts(out, host=transport.name, collector="local")
+    apply_local(facts, sample, sample_seconds)
+    facts.collected_at = datetime.now(timezone.utc)
+    link(facts, {p.pid: p.cpu_percent for p in facts.processes if p.cpu_percent is not None})
+    if file_requests:
+        fetch_files(transport, facts, sudo=sudo)
+    return facts

@@ -13,7 +13,8 @@ import time
 import pytest
 import yaml
 
-from mta.discover.collect import discover, discover_local
+from mta.discover.collect import discover
+from mta.discover.local import discover_local
 from mta.discover.parse import build_facts, split_output
 from mta.discover.script import ALL_SECTIONS, probe_script
 from mta.io import dump_model
@@ -261,12 +262,12 @@ def test_parser_exception_becomes_error(monkeypatch):
 
 NOBODY_SCRIPT = """
 import json, os
-from mta.discover.collect import discover_local
+from mta.discover.local import discover_local
 f = discover_local(sample_seconds=0, http_checks=False, file_requests=False)
 print(json.dumps({"privileged": f.privileged, "not_visible": f.not_visible, "uid": os.geteuid(),
                   "n": len(f.processes), "root_envs": [p.env for p in f.processes if p.uid == 0 and p.env]}))
 """
-#: what ``from mta.discover.collect import discover_local`` imports outside the stdlib
+#: what ``from mta.discover.local import discover_local`` imports outside the stdlib
 NOBODY_PACKAGES = ("mta", "pydantic", "pydantic_core", "typing_extensions", "annotated_types",
                    "typing_inspection", "psutil")
 

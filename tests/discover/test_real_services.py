@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mta.discover.collect import discover, discover_local
+from mta.discover.collect import discover
+from mta.discover.local import discover_local
 from mta.model import SECRET_MARKER, HostFacts
 from mta.transport.local import LocalTransport
 
