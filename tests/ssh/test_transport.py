@@ -368,6 +368,31 @@ def test_match_exec_loads_invoke_only_when_a_config_uses_it(tmp_path):
     assert plain.stdout.strip() == "_Deferred"
 
 
+def test_bulk_channel_buffer_hands_out_pieces_as_paramiko_would():
+    """The bulk channels' buffer keeps received pieces instead of paramiko's
+    array; same contract: partial reads split a piece, a read waits for data
+    or its timeout, a closed empty buffer reads as b''."""
+    from paramiko.buffered_pipe import PipeTimeout
+
+    from mta.transport.ssh import _PiecesPipe
+
+    p = _PiecesPipe()
+    for piece in (b"abc", b"defg", b"hi"):
+        p.feed(piece)
+    assert len(p) == 9 and p.read_ready()
+    assert p.read(2) == b"ab" and p.read(4) == b"cdef" and p.read(100) == b"ghi"
+    assert not p.read_ready()
+    with pytest.raises(PipeTimeout):
+        p.read(10, timeout=0.05)
+    threading.Timer(0.1, p.feed, args=(b"late",)).start()
+    assert p.read(10, timeout=5) == b"late"
+    p.feed(b"rest")
+    assert p.empty() == b"rest"
+    p.feed(b"last")
+    p.close()
+    assert p.read(10) == b"last" and p.read(10) == b""
+
+
 def test_target_parsing():
     from mta.errors import InputError
     from mta.transport.ssh_target import parse_target
