@@ -20,11 +20,13 @@ import ipaddress
 import json
 import os
 import posixpath
+import queue
 import re
 import shutil
 import stat
 import tarfile
 import tempfile
+import threading
 import time
 import zlib
 from dataclasses import asdict, dataclass, field
@@ -333,11 +335,20 @@ def _pax_records(raw: bytes) -> dict[str, str]:
 
 
 class _TarSink:
-    """A tar stream unpacked as it arrives, block by block: ``write`` takes what
-    the transport received (no pipe, no second thread), a regular file's data
-    goes from that buffer straight into its file, and every other entry passes
-    ``_extract_member``'s checks. Reads ustar, GNU (long names) and pax headers;
-    a header that does not check out ends the stream as damaged."""
+    """A tar stream unpacked as it arrives: ``write`` takes what the transport
+    received (no pipe) and parses it block by block in the caller's thread;
+    what the entries do on disk runs in order in one applier thread, so the
+    file system's work (creating, writing, closing files: the kernel's, with
+    the GIL released) overlaps the receiving and parsing of what follows.
+    A regular file's data goes from the received buffer straight into its
+    file, and every other entry passes ``_extract_member``'s checks. Reads
+    ustar, GNU (long names) and pax headers; a header that does not check out
+    ends the stream as damaged."""
+
+    #: bytes of the stream parsed and handed over at once
+    PIECE = 1 << 20
+    #: pieces of disk work waiting for the applier, at most
+    QUEUE = 8
 
     def __init__(self, dest: Path, result: AppExtract, roots: Optional[list[str]],
                  provided: Optional[list[str]], journal: Optional["_Journal"] = None, gzipped: bool = False) -> None:
@@ -349,14 +360,11 @@ class _TarSink:
         self.link_roots = {_rel(r) for r in roots} if roots else set()
         self.unpacker = _Unpacker(root, journal)
         self.z = zlib.decompressobj(31) if gzipped else None
+        # -- the parser's state (the receiving thread)
         self.head = bytearray()  # a header block as it arrives
         self.state = "header"  # header | body | pad | end
         self.left = 0  # bytes of the current entry's body still to come
         self.pad = 0  # then the padding to the next block
-        self.fd: Optional[int] = None  # the regular file being written, else the body is skipped
-        self.member: Optional[tarfile.TarInfo] = None
-        self.name = ""
-        self.target = ""
         self.meta_type: Optional[bytes] = None  # a long name / pax body being collected
         self.meta = bytearray()
         self.over: dict[str, str] = {}  # what the pax or GNU headers say of the next entry
@@ -364,6 +372,15 @@ class _TarSink:
         self.started = False
         self.damaged = ""
         self.leftover = 0  # bytes that are not zeros after the end (or after damage)
+        self.ops: list = []  # disk work of the piece being parsed: (method, argument)
+        self.queue: Optional["queue.Queue"] = None
+        self.applier: Optional[threading.Thread] = None
+        self.failure: Optional[BaseException] = None  # what stopped the applier
+        # -- the applier's state (its thread; the caller's once it has stopped)
+        self.fd: Optional[int] = None  # the regular file being written, else the body is skipped
+        self.member: Optional[tarfile.TarInfo] = None
+        self.name = ""
+        self.target = ""
 
     def damage_message(self) -> str:
         what = self.damaged or f"{self.leftover} bytes after its end"
@@ -377,13 +394,27 @@ class _TarSink:
             except zlib.error as exc:
                 if self.state != "end":
                     self._damage(f"gzip: {exc}")
+                self._hand_over()
                 return size
         view = memoryview(data)
+        # handed over a piece at a time: what waits for the applier stays bounded
+        for at in range(0, len(view), self.PIECE):
+            self._parse(view[at:at + self.PIECE])
+            self._hand_over()
+        return size
+
+    # -- the parser ---------------------------------------------------------------
+
+    def _parse(self, view: memoryview) -> None:
+        ops = self.ops
         while view:
             state = self.state
             if state == "body":
                 n = min(len(view), self.left)
-                self._body(view[:n])
+                if self.meta_type is not None:
+                    self.meta += view[:n]
+                else:
+                    ops.append((self._apply_body, view[:n]))
                 view = view[n:]
                 self.left -= n
                 if not self.left:
@@ -406,11 +437,32 @@ class _TarSink:
                 if bytes(view).strip(b"\0"):
                     self.leftover += len(view)
                 break
-        return size
+
+    def _hand_over(self) -> None:
+        """This piece's disk work to the applier (started on the first); waits
+        while QUEUE pieces are ahead of it, and raises what stopped the applier."""
+        if self.failure is not None:
+            raise self.failure
+        if not self.ops:
+            return
+        ops, self.ops = self.ops, []
+        if self.queue is None:
+            self.queue = queue.Queue(self.QUEUE)
+            self.applier = threading.Thread(target=self._apply_all, name="mta-unpack", daemon=True)
+            self.applier.start()
+        self.queue.put(ops)
+
+    def _drain(self) -> None:
+        """Wait for the applier to finish every piece handed over, and stop it;
+        after this the caller's thread owns the applier's state."""
+        if self.queue is not None and self.applier is not None and self.applier.is_alive():
+            self.queue.put(None)
+            self.applier.join()
+        self.queue = self.applier = None
 
     def _damage(self, what: str) -> None:
         self.damaged = self.damaged or what
-        self._close_partial()
+        self.ops.append((self._apply_cut, None))
         self.state = "end"
 
     def _header(self, block: bytes) -> None:
@@ -428,24 +480,24 @@ class _TarSink:
             self.meta_type, self.meta = info.type, bytearray()
             self._expect(size)
             return
-        attrs = {**self.glob, **self.over}
+        attrs = {**self.glob, **self.over} if self.glob or self.over else {}
         self.over = {}
-        if "path" in attrs:
-            info.name = attrs["path"]
-        if "linkpath" in attrs:
-            info.linkname = attrs["linkpath"]
-        try:
-            if "size" in attrs:
-                size = int(attrs["size"])
-            if "mtime" in attrs:
-                info.mtime = float(attrs["mtime"])
-        except ValueError:
-            pass
+        if attrs:
+            if "path" in attrs:
+                info.name = attrs["path"]
+            if "linkpath" in attrs:
+                info.linkname = attrs["linkpath"]
+            try:
+                if "size" in attrs:
+                    size = int(attrs["size"])
+                if "mtime" in attrs:
+                    info.mtime = float(attrs["mtime"])
+            except ValueError:
+                pass
         info.size = size
         # a body follows regular files and unknown types (as tarfile reads them)
         body = size if (info.type in tarfile.REGULAR_TYPES or info.type not in tarfile.SUPPORTED_TYPES) else 0
-        self.member, self.fd = info, None
-        self._entry(info)
+        self.ops.append((self._apply_entry, info))
         self._expect(body)
 
     def _expect(self, size: int) -> None:
@@ -455,8 +507,66 @@ class _TarSink:
         else:
             self._body_done()
 
-    def _entry(self, info: tarfile.TarInfo) -> None:
+    def _body_done(self) -> None:
+        self.state = "pad" if self.pad else "header"
+        if self.meta_type is None:
+            self.ops.append((self._apply_done, None))
+            return
+        kind, raw = self.meta_type, bytes(self.meta)
+        self.meta_type, self.meta = None, bytearray()
+        if kind == tarfile.GNUTYPE_LONGNAME:
+            self.over["path"] = raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        elif kind == tarfile.GNUTYPE_LONGLINK:
+            self.over["linkpath"] = raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        elif kind == tarfile.XGLTYPE:
+            self.glob.update(_pax_records(raw))
+        else:
+            self.over.update(_pax_records(raw))
+
+    def finish(self) -> bool:
+        """The stream ended: a file it cut off is removed; whether it was a tar stream at all."""
+        try:
+            if self.z is not None and self.state != "end":
+                try:
+                    rest = self.z.flush()
+                    self.z = None
+                    if rest:
+                        self.write(rest)
+                except zlib.error:
+                    pass
+            self._hand_over()
+        finally:
+            self._drain()
+        if self.failure is not None:
+            raise self.failure
+        # a stream that stops before its end-of-archive blocks was cut
+        if self.started and self.state != "end":
+            name = self.name if self.fd is not None else "(stream)"
+            self._apply_cut()
+            if not self.result.truncated:
+                self.result.skipped.append(Skipped(name, "tar stream ended early: unexpected end of data"))
+        return self.started
+
+    # -- the applier: every change on disk, in the stream's order -----------------
+
+    def _apply_all(self) -> None:
+        q = self.queue
+        while True:
+            ops = q.get()
+            if ops is None:
+                return
+            if self.failure is not None:
+                continue  # keep taking pieces, so the parser never waits on a stopped applier
+            try:
+                for method, arg in ops:
+                    method(arg)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the parser's thread
+                self.failure = exc
+                self._apply_cut()
+
+    def _apply_entry(self, info: tarfile.TarInfo) -> None:
         result = self.result
+        self.member, self.fd = info, None
         name = _safe_name(info.name)
         if name is None:
             result.skipped.append(Skipped(info.name, "unsafe path (absolute or ..)"))
@@ -481,36 +591,20 @@ class _TarSink:
                     self.allowed.append(_link_target(self.root, name, info.linkname))
                 _extract_member(info, name, self.root, target, result, self.allowed, self.given, self.unpacker)
         except OSError as exc:
-            self._close_partial()
+            self._apply_cut()
             result.skipped.append(Skipped(name, f"cannot write: {exc.strerror or exc}"))
 
-    def _body(self, chunk: memoryview) -> None:
-        if self.meta_type is not None:
-            self.meta += chunk
-            return
+    def _apply_body(self, chunk: memoryview) -> None:
         if self.fd is None:
             return
         try:
             while chunk:
                 chunk = chunk[os.write(self.fd, chunk):]
         except OSError as exc:
-            self._close_partial()
+            self._apply_cut()
             self.result.skipped.append(Skipped(self.name, f"cannot write: {exc.strerror or exc}"))
 
-    def _body_done(self) -> None:
-        self.state = "pad" if self.pad else "header"
-        if self.meta_type is not None:
-            kind, raw = self.meta_type, bytes(self.meta)
-            self.meta_type, self.meta = None, bytearray()
-            if kind == tarfile.GNUTYPE_LONGNAME:
-                self.over["path"] = raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
-            elif kind == tarfile.GNUTYPE_LONGLINK:
-                self.over["linkpath"] = raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
-            elif kind == tarfile.XGLTYPE:
-                self.glob.update(_pax_records(raw))
-            else:
-                self.over.update(_pax_records(raw))
-            return
+    def _apply_done(self, _arg=None) -> None:
         if self.fd is not None:
             fd, self.fd = self.fd, None
             os.close(fd)
@@ -519,7 +613,7 @@ class _TarSink:
             if self.unpacker.journal is not None:
                 self.unpacker.journal.add(self.name, "f", info.size, info.mtime, info.mode)
 
-    def _close_partial(self) -> None:
+    def _apply_cut(self, _arg=None) -> None:
         """A file cut off in the middle is not left behind."""
         if self.fd is not None:
             fd, self.fd = self.fd, None
@@ -528,24 +622,6 @@ class _TarSink:
                 os.unlink(self.target)
             except OSError:
                 pass
-
-    def finish(self) -> bool:
-        """The stream ended: a file it cut off is removed; whether it was a tar stream at all."""
-        if self.z is not None and self.state != "end":
-            try:
-                rest = self.z.flush()
-                self.z = None
-                if rest:
-                    self.write(rest)
-            except zlib.error:
-                pass
-        # a stream that stops before its end-of-archive blocks was cut
-        if self.started and self.state != "end":
-            name = self.name if self.fd is not None else "(stream)"
-            self._close_partial()
-            if self.started and not self.result.truncated:
-                self.result.skipped.append(Skipped(name, "tar stream ended early: unexpected end of data"))
-        return self.started
 
 
 def _umask() -> int:
@@ -776,9 +852,14 @@ def _read_entries(path: Path, key: Optional[str]) -> Optional[Entries]:
     return out
 
 
+#: a str as JSON (what json.dumps writes for one)
+_json_str = json.encoder.encode_basestring_ascii
+
+
 def _entries_text(key: str, entries: Entries) -> str:
     lines = [json.dumps({"key": key})]
-    lines += [json.dumps([n, *e]) for n, e in sorted(entries.items())]
+    # json.dumps([n, *e]) for each, without its per-call set-up (a line per file)
+    lines += [f'[{_json_str(n)}, "{e[0]}", {e[1]}, {e[2]}, {e[3]}]' for n, e in sorted(entries.items())]
     return "\n".join(lines) + "\n"
 
 
@@ -799,7 +880,8 @@ class _Journal:
     def add(self, name: str, kind: str, size: int, mtime: float, mode: int) -> None:
         entry = (kind, int(size), int(mtime), int(mode) & 0o7777)
         self.entries[name] = entry
-        self.pending.append(json.dumps([name, *entry]))
+        # json.dumps([name, *entry]), without its per-call set-up (a line per file)
+        self.pending.append(f'[{_json_str(name)}, "{kind}", {entry[1]}, {entry[2]}, {entry[3]}]')
         if len(self.pending) >= self.BATCH:
             self.flush()
 
@@ -948,6 +1030,7 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
     listing = _listing(transport, include, sudo, timeout) if base or done else None
     if listing is None:
         base, done = {}, None  # a fresh copy (or a host without GNU find): everything comes
+    fresh = done is None  # a new partial: it holds only what this run writes (and journals)
     if done is None:
         if partial.exists() or partial.is_symlink():
             _remove(str(partial))
@@ -991,7 +1074,8 @@ def extract_app(transport, app: AppPlan, app_dir: Path, *, timeout: Optional[flo
                 result.skipped.append(Skipped(_tar_line_path(line), _tar_line_reason(line)))
     finally:
         journal.close()
-    _prune(partial, journal.entries)
+    if not fresh:
+        _prune(partial, journal.entries)
     # from here on the partial's files may be rewritten: a cut run is not resumed from it
     write_atomic(partial / SCANNED_NAME, "")
     for name in os.listdir(partial):

@@ -83,6 +83,42 @@ def test_safe_extract_refuses_every_escape(tmp_path):
         assert os.path.realpath(p).startswith(str(dest.resolve())) or p.is_symlink()
 
 
+def test_unpacking_on_its_own_thread_keeps_order_and_raises_what_stopped_it(tmp_path, monkeypatch):
+    """Disk work runs on an applier thread behind the parser: a stream of many
+    pieces lands whole and in order (a file replaced by a later entry of the
+    same name keeps the later data), and a failure inside the applier reaches
+    the caller instead of vanishing with its thread."""
+    import threading
+
+    import mta.extract as ex
+
+    archive = tmp_path / "many.tar"
+    with tarfile.open(archive, "w") as tf:
+        for i in range(300):
+            _add(tf, f"srv/d{i % 7}/f{i}", data=bytes([i % 251]) * (i * 97 % 5000))
+        _add(tf, "srv/d0/f0", data=b"second copy wins")
+        _add(tf, "srv/big", data=os.urandom(3 << 20))  # spans several pieces
+    monkeypatch.setattr(ex._TarSink, "PIECE", 4096)  # many hand-overs, a full queue
+    monkeypatch.setattr(ex._TarSink, "QUEUE", 2)
+    dest = tmp_path / "ok"
+    res = AppExtract(app="t")
+    safe_extract(archive, dest, res)
+    with tarfile.open(archive) as tf:
+        want = {m.name: tf.extractfile(m).read() for m in tf.getmembers() if m.isfile()}
+    assert res.files == 302 and not res.skipped
+    for name, data in want.items():
+        assert (dest / name).read_bytes() == data, name
+    assert not [t for t in threading.enumerate() if t.name == "mta-unpack"]
+
+    def broken(*a, **kw):
+        raise RuntimeError("applier broke")
+
+    monkeypatch.setattr(ex, "_create", broken)
+    with pytest.raises(RuntimeError, match="applier broke"):
+        safe_extract(archive, tmp_path / "broken", AppExtract(app="t"))
+    assert not [t for t in threading.enumerate() if t.name == "mta-unpack"]
+
+
 def test_file_modes_are_exact_whatever_the_umask(tmp_path):
     """Files are created with their mode (a chmod of their own only when the
     umask would take a wanted bit): no setuid, owner read/write always."""
