@@ -116,13 +116,25 @@ def _compiled(pattern: str) -> "re.Pattern[str]":
     return rx
 
 
+_OTHER = Classification(OTHER, "", "no rule names it: copied as is, scanned for private keys")
+#: (the rule's compiled search, its verdict) in RULES' order, built on first use
+_table: list[tuple] = []
+
+
+def _rules_table() -> list[tuple]:
+    if not _table:
+        _table.extend((_compiled(r.pattern).search, Classification(r.kind, r.fmt, r.why)) for r in RULES)
+    return _table
+
+
 def classify(vm_path: str) -> Classification:
-    """CODE, CONFIG (with its format) or OTHER for a file at ``vm_path`` on the VM."""
+    """CODE, CONFIG (with its format) or OTHER for a file at ``vm_path`` on the VM
+    (called for every file of a context: the rules are compiled once)."""
     path = posixpath.normpath("/" + vm_path).lstrip("/")
-    for rule in RULES:
-        if rule.matches(path):
-            return Classification(rule.kind, rule.fmt, rule.why)
-    return Classification(OTHER, "", "no rule names it: copied as is, scanned for private keys")
+    for search, verdict in _table or _rules_table():
+        if search(path) is not None:
+            return verdict
+    return _OTHER
 
 
 def config_format(vm_path: str) -> Optional[str]:
