@@ -267,6 +267,10 @@ _META_TYPES = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTY
 
 
 _CHKSUM_BLANK = b" " * 8
+#: regular-file header types the unpacker's fast path takes
+_PLAIN_FILE = (tarfile.REGTYPE, tarfile.AREGTYPE)
+#: last name parts that never name a file of their own
+_ODD_BASES = frozenset(("", ".", ".."))
 #: header types the fast parse reads (anything else goes through tarfile's own)
 _FAST_TYPES = frozenset(b"0\x00125LKx")
 
@@ -378,6 +382,8 @@ class _TarSink:
         self.failure: Optional[BaseException] = None  # what stopped the applier
         # -- the applier's state (its thread; the caller's once it has stopped)
         self.fd: Optional[int] = None  # the regular file being written, else the body is skipped
+        #: a member name's directory part -> (its clean name + "/", its real directory + "/")
+        self.known: dict[str, tuple[str, str]] = {}
         self.member: Optional[tarfile.TarInfo] = None
         self.name = ""
         self.target = ""
@@ -565,8 +571,21 @@ class _TarSink:
                 self._apply_cut()
 
     def _apply_entry(self, info: tarfile.TarInfo) -> None:
-        result = self.result
         self.member, self.fd = info, None
+        if info.type in _PLAIN_FILE:
+            # most entries: a file in a directory an earlier file of the stream already
+            # went into (a real directory this sink made or checked: it stays one)
+            folder, _, base = info.name.rpartition("/")
+            known = self.known.get(folder)
+            if known is not None and base not in _ODD_BASES and "\0" not in base:
+                self.name, self.target = known[0] + base, known[1] + base
+                try:
+                    self._open_file(info)
+                except OSError as exc:
+                    self._apply_cut()
+                    self.result.skipped.append(Skipped(self.name, f"cannot write: {exc.strerror or exc}"))
+                return
+        result = self.result
         name = _safe_name(info.name)
         if name is None:
             result.skipped.append(Skipped(info.name, "unsafe path (absolute or ..)"))
@@ -581,11 +600,10 @@ class _TarSink:
                 result.skipped.append(Skipped(name, "sparse file"))
             elif info.isreg():
                 self.unpacker.parent(target)
-                # no setuid/setgid/sticky bits in an image context
-                mode = (info.mode & 0o755) | 0o600
-                self.fd = _create(target, mode)
-                if mode & self.unpacker.umask:
-                    os.fchmod(self.fd, mode)
+                self._open_file(info)
+                folder = info.name.rpartition("/")[0]
+                if info.type in _PLAIN_FILE and folder and os.path.dirname(target) in self.unpacker.dirs:
+                    self.known[folder] = (name.rpartition("/")[0] + "/", os.path.dirname(target) + os.sep)
             else:
                 if info.issym() and name in self.link_roots:
                     self.allowed.append(_link_target(self.root, name, info.linkname))
@@ -593,6 +611,14 @@ class _TarSink:
         except OSError as exc:
             self._apply_cut()
             result.skipped.append(Skipped(name, f"cannot write: {exc.strerror or exc}"))
+
+    def _open_file(self, info: tarfile.TarInfo) -> None:
+        """The regular file ``self.target``, created empty with its mode."""
+        # no setuid/setgid/sticky bits in an image context
+        mode = (info.mode & 0o755) | 0o600
+        self.fd = _create(self.target, mode)
+        if mode & self.unpacker.umask:
+            os.fchmod(self.fd, mode)
 
     def _apply_body(self, chunk: memoryview) -> None:
         if self.fd is None:
