@@ -258,6 +258,7 @@ def run_host(
 
     transport = None
     keep_old = False
+    borrowed: list[tuple[Path, Path]] = []
     try:
         staged_host.mkdir(parents=True)
         try:
@@ -300,6 +301,8 @@ def run_host(
 
             if transport is not None and target.extract:
                 step("extract")
+                # the last run's contexts come along, so only what changed on the VM is fetched
+                borrow_contexts(final, staged_host, [a.name for a in plan.apps if a.include], borrowed)
                 stages.extract(transport, plan, staged_host)
 
             step("generate")
@@ -319,9 +322,11 @@ def run_host(
                 _close_quietly(transport)
         if not keep_old:
             _swap_in(staged_host, final, staging / "old")
+            borrowed.clear()  # they went back with the new output
         if result.status == "ok":
             prime_cache(final / "discovery.yaml", facts)
     except (KeyboardInterrupt, SystemExit):
+        give_back(borrowed)
         shutil.rmtree(staging, ignore_errors=True)
         raise
     except OSError as exc:
@@ -330,6 +335,38 @@ def run_host(
         result.message = f"cannot write {final}: {exc.strerror or exc}"
         result.hint = KIND_HINTS["output"]
     finally:
+        give_back(borrowed)  # the output was not replaced (interrupted, conflict): its contexts stay
         shutil.rmtree(staging, ignore_errors=True)
     result.seconds = time.monotonic() - started
     return result
+
+
+def borrow_contexts(final: Path, staged: Path, apps: list[str], moved: list[tuple[Path, Path]]) -> None:
+    """Move the last run's build contexts of ``apps`` (with their manifests)
+    from the host's output into the staging copy: ``mta extract`` then fetches
+    only what changed on the VM. Same file system, so each is one rename,
+    recorded in ``moved`` as (where it was, where it is now) at once."""
+    for app in apps:
+        src = final / "apps" / app / "context"
+        if not src.is_dir() or src.is_symlink() or "/" in app or app in ("", ".", ".."):
+            continue
+        dst = staged / "apps" / app / "context"
+        if dst.exists():
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(src, dst)
+        except OSError:
+            continue  # not reusable: this app is fetched whole
+        moved.append((src, dst))
+
+
+def give_back(borrowed: list[tuple[Path, Path]]) -> None:
+    """Contexts borrow_contexts took, back where they were (the run did not
+    replace the output they came from)."""
+    for src, dst in borrowed:
+        if dst.is_dir() and not os.path.lexists(src) and src.parent.is_dir():
+            try:
+                os.rename(dst, src)
+            except OSError:
+                pass

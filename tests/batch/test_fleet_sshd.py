@@ -4,6 +4,7 @@ never ends, a probe killed mid-way). Runs the real discover/plan/generate."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -188,6 +189,15 @@ def test_resume_redoes_only_missing(fleet):
     for host in GOOD[:3]:
         assert (out / "hosts" / host / MARKER).is_file()
     assert strays(out) == []
+    # a host redone over its last output brings that output's contexts along: only what changed
+    # on the host comes again; a host whose folder was removed is fetched whole
+    def extracts(host: str) -> list[dict]:
+        return [json.loads(p.read_text()) for p in (out / "hosts" / host).glob("apps/*/context/.mta-extract.json")]
+
+    redone, fresh = extracts(GOOD[0]), extracts(GOOD[1])
+    assert redone and fresh
+    assert sum(r["reused_files"] for r in redone) > 0, redone
+    assert all(r["reused_files"] == 0 for r in fresh), fresh
 
 
 def test_shards_cover_fleet_once(fleet, tmp_path):

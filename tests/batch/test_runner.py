@@ -329,3 +329,32 @@ def test_every_error_kind_at_the_deadline_is_the_deadline():
     assert expired.ran_out()
     assert {_classify(e, "discover", expired)[0] for e in errors} == {"deadline"}
     assert not HostRun("h", None).ran_out()
+
+
+def test_a_redone_host_brings_its_last_contexts_and_keeps_them_when_interrupted(tmp_path, inv):
+    """The extract stage finds the last run's context in place (so only what changed
+    is fetched); an interrupted run leaves the output with its contexts as they were."""
+    from mta.batch.host import run_host
+
+    target = dataclasses.replace(inv.targets[0], name="web1", address="ok-1", extract=True)
+    out = tmp_path / "out"
+    stages = fake_stages(Recorder())
+    assert run_host(target, out, stages=stages).status == "ok"
+    ctx = out / "hosts" / "web1" / "apps" / "web" / "context"
+    (ctx / "big.bin").write_bytes(b"fetched last time")
+    seen = []
+
+    def extract(transport, plan, host_dir):
+        seen.append(sorted(p.name for p in (host_dir / "apps" / "web" / "context").iterdir()))
+
+    assert run_host(target, out, stages=dataclasses.replace(stages, extract=extract)).status == "ok"
+    assert seen == [["big.bin", "index.html"]]
+    assert (ctx / "big.bin").read_bytes() == b"fetched last time"
+
+    def interrupted(transport, plan, host_dir):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_host(target, out, stages=dataclasses.replace(stages, extract=interrupted))
+    assert (ctx / "big.bin").read_bytes() == b"fetched last time"
+    assert not (out / ".mta-work").exists() or not list((out / ".mta-work").iterdir())
