@@ -20,6 +20,7 @@ HTTP_ONLY_PORTS=${HTTP_ONLY_PORTS:-}      # space-separated; empty = every liste
 SADF_DAYS=${SADF_DAYS:-7}
 SA_DIRS=${SA_DIRS:-"/var/log/sa /var/log/sysstat"}   # where sysstat keeps its daily files
 BATCH=${BATCH:-1}                          # 0 = read /proc files one process at a time
+BESIDE=${BESIDE:-1}                        # 0 = the HTTP checks after the other sections, not beside them
 
 LC_ALL=C; export LC_ALL
 PROBE_PATH=${PROBE_PATH:-}                 # exact PATH to use (tests: a busybox-only host)
@@ -650,15 +651,31 @@ run_section() {
     _now; mark "T $1 $((_cs - _s0))"
 }
 
+# Every section but utilization (and http when it runs beside them), in order.
+_sections() {
+    for _s in $SECTIONS; do
+        case $_s in utilization|"$_BESIDE") continue ;; esac
+        run_section "$_s"
+        [ -n "$_BESIDE" ] || _util_step 2>/dev/null
+    done
+}
+
 exec 3>&1
 printf '===MTA-PROBE v1 nonce=%s\n' "$N"
 _now; _p0=$_cs
 case " $SECTIONS " in *" utilization "*) _util_start 2>/dev/null ;; esac
-for _s in $SECTIONS; do
-    [ "$_s" = utilization ] && continue
-    run_section "$_s"
-    _util_step 2>/dev/null
-done
+# The HTTP checks mostly wait for the apps to answer: they run beside the other
+# sections (the left side of a pipe, its blocks held in a variable and printed
+# once the others are out). Both sides are children this shell waits for, so
+# the utilization sample's last reading, taken after them, counts their CPU as
+# the probe's own; the readings between sections are left out then.
+_BESIDE=
+case " $SECTIONS " in *" http "*) [ "$HTTP_CHECKS" = 1 ] && [ "$BESIDE" = 1 ] && _BESIDE=http ;; esac
+if [ -n "$_BESIDE" ]; then
+    { _h=$(exec 3>&1; run_section http); printf '%s\n' "$_h"; } </dev/null | { _sections </dev/null; cat; }
+else
+    _sections
+fi
 case " $SECTIONS " in *" utilization "*) run_section utilization ;; esac
 _now; mark "T total $((_cs - _p0))"
 mark "END"

@@ -134,12 +134,14 @@ def need(tool: str) -> str:
     return path
 
 
+@pytest.mark.parametrize("beside", [1, 0], ids=["http-beside", "http-after"])
 @pytest.mark.parametrize("batch", [1, 0], ids=["batched", "per-process"])
 @pytest.mark.parametrize("shell", sorted(SHELLS))
-def test_probe_runs_under_posix_shells(shell, batch, hostile_process, web_port):
-    """batched: grep -z/find -printf reads; per-process: the fallback for hosts without them."""
+def test_probe_runs_under_posix_shells(shell, batch, beside, hostile_process, web_port):
+    """batched: grep -z/find -printf reads; per-process: the fallback for hosts without them.
+    http-beside: the HTTP checks run beside the other sections (a pipe), as by default."""
     need(SHELLS[shell][0])
-    script = f"BATCH={batch}\n" + probe_script(http_ports=[web_port])
+    script = f"BATCH={batch}\nBESIDE={beside}\n" + probe_script(http_ports=[web_port])
     res = LocalTransport().run(SHELLS[shell], stdin=script.encode(), timeout=120)
     assert res.exit_status == 0, res.stderr[-2000:]
     facts = build_facts(res.stdout, host="here", collector="local")
@@ -152,8 +154,12 @@ def test_probe_runs_under_posix_shells(shell, batch, hostile_process, web_port):
     assert list(facts.probe.timings) == [s for s in ALL_SECTIONS if s != "utilization"] + ["utilization", "total"]
     blocks = split_output(res.stdout).sections
     if facts.utilization.source == "proc-sample":
-        first = float(blocks["utilization"].blocks["sample"].split("\n")[0].removeprefix("T "))
+        sample = blocks["utilization"].blocks["sample"]
+        first = float(sample.split("\n")[0].removeprefix("T "))
         assert int(first) <= int(blocks["meta"].blocks["meta"].split("date=")[1].split()[0])
+        # the probe's own CPU grows over the window, the side running the HTTP checks included
+        ticks = [int(line.split()[1]) for line in sample.splitlines() if line.startswith("P ")]
+        assert len(ticks) >= 2 and ticks[-1] > ticks[0], sample
     assert [(h.port, h.status, h.title) for h in facts.http] == [(web_port, 200, "Probe & Test")]
     assert "Kept past a large head" in facts.http[0].fingerprint
     sock = [s for s in facts.sockets if s.port == web_port]
