@@ -390,6 +390,11 @@ class SSHTransport(ShellFiles):
         except OSError as exc:
             raise Unreachable(f"{self.label}: {exc.strerror or exc}", hint="check the address and routes") from None
         sock.settimeout(None)
+        # Without TCP_NODELAY each request after a small write waits for the
+        # server's delayed ACK (40 ms on Linux) under Nagle: every exec's channel
+        # open cost 45 ms instead of 0.4 ms on loopback. SSH packets are whole
+        # messages, so nothing is gained by holding them back (OpenSSH sets it too).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
 
     def _open_jump_channel(self):
