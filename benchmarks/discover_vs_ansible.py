@@ -12,7 +12,8 @@ and CPU (the process and the children it waited for), the ratio mta/Ansible
 
 Ansible: ``--ansible DIR`` (a venv with ansible-core; default: the
 ``ansible-playbook`` on PATH, else /tmp/mta-bench-ansible, created with
-``pip install ansible-core``). Run: ``python benchmarks/discover_vs_ansible.py``.
+``pip install ansible-core``). mta: installed from this checkout into its own
+venv, /tmp/mta-bench-mta, the way Ansible is (``--mta-python PY``: ``PY -m mta``). Run: ``python benchmarks/discover_vs_ansible.py``.
 """
 
 from __future__ import annotations
@@ -62,6 +63,24 @@ def ansible_playbook(venv: str) -> str:
     return str(exe)
 
 
+def mta_command(choice: str) -> list[str]:
+    """How mta is started: installed in its own venv, as Ansible is (pipx-like;
+    the venv is refreshed from this checkout), or ``--mta-python PY`` (``-m mta``).
+
+    Both tools start from a venv so that neither pays for .pth files the base
+    interpreter may carry (a sandbox's certifi hook cost every start 50 ms)."""
+    if choice:
+        return [choice, "-m", "mta"]
+    venv_dir = Path(tempfile.gettempdir()) / "mta-bench-mta"
+    pip = [str(venv_dir / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    if not (venv_dir / "bin" / "mta").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv_dir)], check=True)
+        subprocess.run(pip + [str(ROOT)], check=True)
+    else:  # this checkout's code, the dependencies as they are
+        subprocess.run(pip + ["--no-deps", "--force-reinstall", str(ROOT)], check=True)
+    return [str(venv_dir / "bin" / "mta")]
+
+
 def give_python_apt(container: str) -> None:
     """Ansible's package_facts reads dpkg's database through python3-apt: put
     Debian's package into the VM (it is the same VM for both sides)."""
@@ -98,8 +117,10 @@ def main() -> None:
     ap.add_argument("--container", help="the --port VM's podman container (python3-apt goes into it)")
     ap.add_argument("--ansible", default="", help="venv holding ansible-core")
     ap.add_argument("--sample-seconds", default="", help="passed to mta discover (default: mta's default)")
+    ap.add_argument("--mta-python", default="", help="run mta as PY -m mta (default: installed in its own venv)")
     opts = ap.parse_args()
     playbook = ansible_playbook(opts.ansible)
+    mta_start = mta_command(opts.mta_python)
     work = Path(tempfile.mkdtemp(prefix="mta-bench-disc-"))
     vm = None
     try:
@@ -116,12 +137,15 @@ def main() -> None:
             f"vm ansible_host=127.0.0.1 ansible_port={port} ansible_user=root ansible_ssh_private_key_file={key} "
             "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'\n")
         (work / "play.yml").write_text(PLAY)
-        env = dict(os.environ, PYTHONPATH=str(ROOT), ANSIBLE_HOST_KEY_CHECKING="False",
+        env = dict(os.environ, ANSIBLE_HOST_KEY_CHECKING="False",
                    ANSIBLE_LOCAL_TEMP=str(work / "ansible-tmp"), ANSIBLE_NOCOLOR="1")
+        if opts.mta_python:
+            env["PYTHONPATH"] = str(ROOT)
         sample = ["--sample-seconds", opts.sample_seconds] if opts.sample_seconds else []
-        mta = [sys.executable, "-m", "mta", "discover", f"root@127.0.0.1:{port}", "-i", str(key),
+        mta = [*mta_start, "discover", f"root@127.0.0.1:{port}", "-i", str(key),
                "-o", str(work / "out"), "--accept-new-host-key", *sample]
         ansible = [playbook, "-i", str(work / "inventory.ini"), str(work / "play.yml")]
+        print(f"mta: {' '.join(mta_start)}; Ansible: {playbook}")
         print(f"load average before: {load()}  (cores: {os.cpu_count()})")
         timed(mta, env), timed(ansible, env)  # warm-up: host key, Ansible's interpreter discovery, page cache
         results: dict[str, list[tuple[float, float]]] = {"mta": [], "ansible": []}
