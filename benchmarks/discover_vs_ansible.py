@@ -8,7 +8,8 @@ defaults (utilization sampled over the probe's own run, HTTP checks) and ``ansib
 each, then ``--runs`` (default 5) alternating. Prints each side's median wall
 and CPU (the process and the children it waited for), the ratio mta/Ansible
 (goal <= 0.15) and the probe's per-section times from discovery.yaml
-(``probe.timings``), with the load average, as the machine may be busy.
+(``probe.timings``), with the load average, as the machine may be busy
+(``--busy N``: N CPU-bound processes run beside the measured runs).
 
 Ansible: ``--ansible DIR`` (a venv with ansible-core; default: the
 ``ansible-playbook`` on PATH, else /tmp/mta-bench-ansible, created with
@@ -118,6 +119,8 @@ def main() -> None:
     ap.add_argument("--ansible", default="", help="venv holding ansible-core")
     ap.add_argument("--sample-seconds", default="", help="passed to mta discover (default: mta's default)")
     ap.add_argument("--mta-python", default="", help="run mta as PY -m mta (default: installed in its own venv)")
+    ap.add_argument("--busy", type=int, default=0, metavar="N",
+                    help="N CPU-bound processes run beside the measured runs (a busy machine)")
     opts = ap.parse_args()
     playbook = ansible_playbook(opts.ansible)
     mta_start = mta_command(opts.mta_python)
@@ -149,9 +152,17 @@ def main() -> None:
         print(f"load average before: {load()}  (cores: {os.cpu_count()})")
         timed(mta, env), timed(ansible, env)  # warm-up: host key, Ansible's interpreter discovery, page cache
         results: dict[str, list[tuple[float, float]]] = {"mta": [], "ansible": []}
-        for _ in range(opts.runs):
-            results["mta"].append(timed(mta, env))
-            results["ansible"].append(timed(ansible, env))
+        busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(opts.busy)]
+        try:
+            for _ in range(opts.runs):
+                results["mta"].append(timed(mta, env))
+                results["ansible"].append(timed(ansible, env))
+        finally:
+            for p in busy:
+                p.kill()
+                p.wait()
+        if busy:
+            print(f"busy: {len(busy)} CPU-bound process(es) ran beside the measured runs")
         print(f"load average after:  {load()}")
         med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in results.items()}
         print(f"\n{'command':<60} {'wall s':>7} {'CPU s':>7}   (median of {opts.runs}, alternating)")
