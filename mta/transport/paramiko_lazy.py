@@ -72,13 +72,13 @@ class _VersionOnly(_Deferred):
     """``importlib.metadata`` while paramiko 4 imports: it asks only for its own
     version, and the real module costs 25-50 ms (it loads the email package)."""
 
-    def __init__(self, name: str, known: dict[str, str]) -> None:
+    def __init__(self, name: str, distribution: str, known: str) -> None:
         super().__init__(name)
-        self._known = known
+        self._distribution, self._known = distribution, known
 
     def version(self, distribution_name: str) -> str:
-        if distribution_name in self._known:
-            return self._known[distribution_name]
+        if distribution_name == self._distribution:
+            return self._known
         return self.__getattr__("version")(distribution_name)
 
 
@@ -86,16 +86,13 @@ def _import_paramiko():
     defer_import("invoke")
     name = "importlib.metadata"
     version = None if name in sys.modules else _dist_version("paramiko")
-    if version is None:
-        import paramiko as module
-
-        return module
-    stand_in = _VersionOnly(name, {"paramiko": version})
-    sys.modules[name] = stand_in
+    stand_in = _VersionOnly(name, "paramiko", version) if version else None
+    if stand_in is not None:
+        sys.modules[name] = stand_in
     try:
         import paramiko as module
     finally:
-        if sys.modules.get(name) is stand_in:
+        if stand_in is not None and sys.modules.get(name) is stand_in:
             del sys.modules[name]
     return module
 
